@@ -1,0 +1,132 @@
+//! The audit log: an append-only table (triggers refuse UPDATE and DELETE) in which each row
+//! carries SHA-256(previous row's hash ‖ this row). [`Vault::verify_audit_chain`] finds the
+//! first row whose hash no longer matches. Details never hold a secret.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::credential::CredentialId;
+use crate::error::Result;
+use crate::vault::Vault;
+
+/// One audit row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// Position in the log, from 1.
+    pub seq: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: String,
+    /// What happened, e.g. `credential.issued`.
+    pub action: String,
+    /// The credential concerned, if any.
+    pub credential_id: Option<CredentialId>,
+    /// Non-secret details as JSON text.
+    pub details: String,
+}
+
+/// Appends a row to the log inside the caller's transaction.
+pub(crate) fn append(
+    conn: &Connection,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    credential_id: Option<CredentialId>,
+    details: &serde_json::Value,
+) -> Result<()> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (last_seq, previous) = last.unwrap_or((0, vec![0; 32]));
+    let entry = AuditEntry {
+        seq: last_seq + 1,
+        at,
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        credential_id,
+        details: details.to_string(),
+    };
+    let hash = chain_hash(&previous, &entry);
+    conn.prepare_cached(
+        "INSERT INTO audit (seq, at, actor, action, credential_id, details, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute((
+        entry.seq,
+        entry.at.timestamp(),
+        &entry.actor,
+        &entry.action,
+        entry.credential_id.map(|id| id.0),
+        &entry.details,
+        hash.as_slice(),
+    ))?;
+    Ok(())
+}
+
+/// SHA-256 over the previous hash and the row's fields, each length-prefixed so that no two
+/// different rows encode alike.
+fn chain_hash(previous: &[u8], entry: &AuditEntry) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(previous);
+    let credential = entry.credential_id.map_or(String::new(), |id| id.0.to_string());
+    for field in [
+        entry.seq.to_string().as_str(),
+        entry.at.timestamp().to_string().as_str(),
+        &entry.actor,
+        &entry.action,
+        &credential,
+        &entry.details,
+    ] {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+/// The columns [`entry_from_row`] reads, in order.
+const ENTRY_COLUMNS: &str = "seq, at, actor, action, credential_id, details";
+
+fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: row.get(0)?,
+        at: DateTime::from_timestamp(row.get(1)?, 0).unwrap_or_default(),
+        actor: row.get(2)?,
+        action: row.get(3)?,
+        credential_id: row.get::<_, Option<i64>>(4)?.map(CredentialId),
+        details: row.get(5)?,
+    })
+}
+
+impl Vault {
+    /// The whole audit log, oldest first; `credential` narrows it to one credential.
+    pub fn audit_log(&self, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit WHERE ?1 IS NULL OR credential_id = ?1 ORDER BY seq"
+        ))?;
+        let rows = statement.query_map([credential.map(|id| id.0)], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Recomputes the hash chain; the `seq` of the first row that does not match, if any.
+    pub fn verify_audit_chain(&self) -> Result<Option<i64>> {
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
+        ))?;
+        let mut rows = statement.query([])?;
+        let mut previous = [0u8; 32];
+        while let Some(row) = rows.next()? {
+            let entry = entry_from_row(row)?;
+            let stored: Vec<u8> = row.get(6)?;
+            let expected = chain_hash(&previous, &entry);
+            if stored != expected {
+                return Ok(Some(entry.seq));
+            }
+            previous = expected;
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,115 @@
+//! The SQL of the `credentials` table, and nothing else.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use super::{Credential, CredentialId, NewCredential};
+use crate::digest::TokenDigest;
+use crate::error::{Error, Result};
+use crate::token::TokenKind;
+
+const COLUMNS: &str =
+    "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
+    let kind: String = row.get(1)?;
+    Ok(Credential {
+        id: CredentialId(row.get(0)?),
+        kind: TokenKind::from_name(&kind).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown credential kind {kind:?}").into(),
+            )
+        })?,
+        name: row.get(2)?,
+        description: row.get(3)?,
+        token_hint: row.get(4)?,
+        created_at: time(row.get(5)?),
+        expires_at: time(row.get(6)?),
+        revoked_at: row.get::<_, Option<i64>>(7)?.map(time),
+        last_used_at: row.get::<_, Option<i64>>(8)?.map(time),
+    })
+}
+
+fn time(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
+/// Inserts a new credential; a clash on the unrevoked-name index is [`Error::DuplicateName`].
+pub(super) fn insert(
+    conn: &Connection,
+    kind: TokenKind,
+    new: &NewCredential,
+    token_hint: &str,
+    digest: &TokenDigest,
+    now: DateTime<Utc>,
+) -> Result<CredentialId> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
+                                      expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute((
+            kind.as_str(),
+            new.name.as_str(),
+            new.description.as_str(),
+            token_hint,
+            digest.as_bytes().as_slice(),
+            now.timestamp(),
+            new.expiry.at().timestamp(),
+        ));
+    match inserted {
+        Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
+        Err(rusqlite::Error::SqliteFailure(e, Some(message)))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation
+                && message.contains("credentials.name") =>
+        {
+            Err(Error::DuplicateName(new.name.as_str().to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The credential with `id`.
+pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM credentials WHERE id = ?1"))?
+        .query_row([id.0], from_row)
+        .optional()?
+        .ok_or(Error::CredentialNotFound(id.0))
+}
+
+/// The credential stored under `digest` and its stored digest bytes, if any.
+pub(super) fn find_by_digest(
+    conn: &Connection,
+    digest: &TokenDigest,
+) -> Result<Option<(Credential, Vec<u8>)>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, digest FROM credentials WHERE digest = ?1"
+        ))?
+        .query_row([digest.as_bytes().as_slice()], |row| {
+            Ok((from_row(row)?, row.get(9)?))
+        })
+        .optional()?)
+}
+
+/// Every credential, newest first.
+pub(super) fn list(conn: &Connection) -> Result<Vec<Credential>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM credentials ORDER BY created_at DESC, id DESC"
+    ))?;
+    let rows = statement.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks a credential revoked at `now`; false when it was already revoked.
+pub(super) fn mark_revoked(conn: &Connection, id: CredentialId, now: DateTime<Utc>) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE credentials SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        )?
+        .execute((id.0, now.timestamp()))?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,97 @@
+//! The core's one error type. Every variant has a stable snake_case [`Error::code`] that the
+//! IPC layer (and later the HTTP layer) sends beside the message; the UI keys off the code.
+//! Messages say what to do and never contain a secret.
+
+use std::path::PathBuf;
+
+/// Shorthand for results of core operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything a core operation can refuse or fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The chosen passphrase is shorter than the minimum.
+    #[error("The passphrase must have at least {min} characters; it has {got}")]
+    WeakPassphrase { min: usize, got: usize },
+    /// The passphrase does not open any key slot of this vault.
+    #[error("Wrong passphrase")]
+    WrongPassphrase,
+    /// The data key (e.g. from the keychain) does not decrypt the vault file.
+    #[error("The stored key does not open this vault; unlock with the passphrase")]
+    WrongKey,
+    /// Creating a vault where one already exists.
+    #[error("A vault already exists at {0}")]
+    VaultExists(PathBuf),
+    /// Opening a vault that does not exist.
+    #[error("No vault at {0}")]
+    VaultNotFound(PathBuf),
+    /// The vault's key header is unreadable or inconsistent.
+    #[error("The vault's key header is damaged: {0}")]
+    VaultCorrupt(String),
+    /// The vault was written by a newer Keysmith.
+    #[error("This vault has format version {found}; this Keysmith reads up to {supported}")]
+    UnsupportedVersion { found: u32, supported: u32 },
+    /// No Secret Service / keychain is reachable on this OS session.
+    #[error("The OS keychain is not available ({0}); use the passphrase")]
+    KeychainUnavailable(String),
+    /// A credential name is empty, too long or has control characters.
+    #[error("Name must be 1 to {max} characters without control characters")]
+    InvalidName { max: usize },
+    /// A description is too long.
+    #[error("Description must be at most {max} characters; it has {got}")]
+    InvalidDescription { max: usize, got: usize },
+    /// An expiry further away than the policy allows.
+    #[error("Expiry must be within {max} days; you chose {days}")]
+    ExpiryTooFar { max: i64, days: i64 },
+    /// An expiry that is not in the future.
+    #[error("Expiry must be in the future")]
+    ExpiryInPast,
+    /// Another credential that is not revoked already has this name.
+    #[error("A credential named \"{0}\" already exists; choose another name or revoke it first")]
+    DuplicateName(String),
+    /// No credential has this id.
+    #[error("No credential with id {0}")]
+    CredentialNotFound(i64),
+    /// Revoking what is already revoked.
+    #[error("This credential is already revoked")]
+    AlreadyRevoked,
+    /// A setting outside its allowed range.
+    #[error("{name} must be between {min} and {max}")]
+    InvalidSetting {
+        name: &'static str,
+        min: u32,
+        max: u32,
+    },
+    /// The database refused or failed an operation.
+    #[error("Vault storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("File error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The stable, snake_case code of this error, sent beside the message across IPC and HTTP.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WeakPassphrase { .. } => "weak_passphrase",
+            Error::WrongPassphrase => "wrong_passphrase",
+            Error::WrongKey => "wrong_key",
+            Error::VaultExists(_) => "vault_exists",
+            Error::VaultNotFound(_) => "vault_not_found",
+            Error::VaultCorrupt(_) => "vault_corrupt",
+            Error::UnsupportedVersion { .. } => "vault_version_unsupported",
+            Error::KeychainUnavailable(_) => "keychain_unavailable",
+            Error::InvalidName { .. } => "invalid_name",
+            Error::InvalidDescription { .. } => "invalid_description",
+            Error::ExpiryTooFar { .. } => "expiry_too_far",
+            Error::ExpiryInPast => "expiry_in_past",
+            Error::DuplicateName(_) => "duplicate_name",
+            Error::CredentialNotFound(_) => "credential_not_found",
+            Error::AlreadyRevoked => "already_revoked",
+            Error::InvalidSetting { .. } => "invalid_setting",
+            Error::Storage(_) => "storage",
+            Error::Io(_) => "io",
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Keysmith's domain, with no Tauri in it: the encrypted vault file and its keys, the token
+//! format, credentials and their lifecycle, verification, settings and the audit log.
+//!
+//! The desktop shell (`src-tauri/`) and, later, the command line and the local HTTP API are
+//! thin layers over this crate. It is not a UI and knows nothing of windows or IPC; every rule
+//! a credential obeys is enforced here, so a value the shell receives from it is already valid.
+
+pub mod audit;
+pub mod clock;
+pub mod credential;
+mod digest;
+pub mod error;
+pub mod keychain;
+pub mod secret;
+pub mod settings;
+pub mod token;
+pub mod vault;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credential::{
+    Credential, CredentialId, CredentialName, Description, Expiry, InactiveReason, Issued,
+    NewCredential, Status, Verification,
+};
+pub use error::{Error, Result};
+pub use keychain::Keychain;
+pub use secret::{DataKey, Secret};
+pub use settings::Settings;
+pub use token::TokenKind;
+pub use vault::{KdfParams, Vault, VaultId};

@@ -1,0 +1,315 @@
+//! The vault: one SQLCipher database file plus its key header (`<file>.keys`).
+//!
+//! A random 256-bit [`DataKey`] encrypts the database; the header keeps that key wrapped under
+//! each passphrase's argon2id-derived key (see [`header`]). Unlocking derives, unwraps, keys
+//! SQLCipher and migrates the schema. A wrong passphrase fails before the database is opened,
+//! so the file is never touched. Locking is dropping the [`Vault`].
+
+mod header;
+mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rand::{rngs::OsRng, RngCore};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+pub use header::KdfParams;
+
+use crate::audit;
+use crate::clock::Clock;
+use crate::digest::Pepper;
+use crate::error::{Error, Result};
+use crate::keychain::Keychain;
+use crate::secret::{DataKey, Secret};
+use crate::settings::Settings;
+use header::Header;
+
+/// The fewest characters a vault passphrase may have.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+/// The key slot of the person who created the vault.
+const HOLDER_SLOT: &str = "holder";
+const PEPPER_KEY: &str = "pepper";
+
+/// A vault's random identity, stable across renames; names its keychain entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VaultId(String);
+
+impl VaultId {
+    fn generate() -> Self {
+        let mut bytes = [0u8; 16];
+        OsRng.fill_bytes(&mut bytes);
+        VaultId(hex::encode(bytes))
+    }
+}
+
+impl fmt::Display for VaultId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// How a vault was opened, recorded in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnlockMethod {
+    Passphrase,
+    Keychain,
+}
+
+/// An unlocked vault. Dropping it locks the vault and wipes its keys from memory.
+pub struct Vault {
+    pub(crate) conn: Connection,
+    pub(crate) pepper: Pepper,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// Who acts on this vault; named in every audit row.
+    pub(crate) operator: String,
+    id: VaultId,
+    key: DataKey,
+    path: PathBuf,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vault")
+            .field("id", &self.id)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Whether a vault (its key header) exists at `path`.
+    pub fn exists(path: &Path) -> bool {
+        Header::path_for(path).exists()
+    }
+
+    /// The id of the vault at `path`, read from its header without unlocking.
+    pub fn id_at(path: &Path) -> Result<VaultId> {
+        Ok(Header::read(path)?.vault_id)
+    }
+
+    /// Creates a new vault at `path` protected by `passphrase`, and returns it unlocked.
+    pub fn create(
+        path: &Path,
+        passphrase: &Secret,
+        kdf: KdfParams,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
+        let got = passphrase.char_count();
+        if got < MIN_PASSPHRASE_CHARS {
+            return Err(Error::WeakPassphrase {
+                min: MIN_PASSPHRASE_CHARS,
+                got,
+            });
+        }
+        if path.exists() || Vault::exists(path) {
+            return Err(Error::VaultExists(path.to_owned()));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let key = DataKey::generate();
+        let header = Header::new(&key, HOLDER_SLOT, passphrase, kdf)?;
+        header.write(path)?;
+        Self::initialise(path, key, header.vault_id, clock).inspect_err(|_| {
+            // A vault that failed half-way is no vault: leave nothing that looks like one.
+            for leftover in [path.to_owned(), Header::path_for(path)] {
+                let _ = std::fs::remove_file(leftover);
+            }
+        })
+    }
+
+    fn initialise(path: &Path, key: DataKey, id: VaultId, clock: Arc<dyn Clock>) -> Result<Vault> {
+        let mut conn = open_database(path, &key, true)?;
+        schema::migrate(&mut conn)?;
+        let pepper = Pepper::generate();
+        let mut vault = Vault {
+            conn,
+            pepper,
+            clock,
+            operator: HOLDER_SLOT.into(),
+            id,
+            key,
+            path: path.to_owned(),
+        };
+        let now = vault.now();
+        let tx = vault.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+            (PEPPER_KEY, vault.pepper.as_bytes().as_slice()),
+        )?;
+        Settings::default().save(&tx)?;
+        audit::append(&tx, now, &vault.operator, "vault.created", None, &serde_json::json!({}))?;
+        tx.commit()?;
+        Ok(vault)
+    }
+
+    /// Unlocks the vault at `path` with `passphrase`. A wrong passphrase is
+    /// [`Error::WrongPassphrase`] and leaves every file as it was.
+    pub fn unlock(path: &Path, passphrase: &Secret, clock: Arc<dyn Clock>) -> Result<Vault> {
+        let header = Header::read(path)?;
+        let (key, slot) = header.unwrap_key(passphrase)?;
+        Self::open(path, key, header.vault_id, slot, UnlockMethod::Passphrase, clock)
+    }
+
+    /// Unlocks the vault at `path` with the key this device remembers, if it remembers one.
+    pub fn unlock_from_keychain(
+        path: &Path,
+        keychain: &Keychain,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Option<Vault>> {
+        let header = Header::read(path)?;
+        let Some(key) = keychain.load(&header.vault_id)? else {
+            return Ok(None);
+        };
+        Self::open(
+            path,
+            key,
+            header.vault_id,
+            HOLDER_SLOT.into(),
+            UnlockMethod::Keychain,
+            clock,
+        )
+        .map(Some)
+    }
+
+    fn open(
+        path: &Path,
+        key: DataKey,
+        id: VaultId,
+        operator: String,
+        method: UnlockMethod,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
+        let mut conn = open_database(path, &key, false)?;
+        let found = schema::version(&conn)?;
+        if found > schema::CURRENT {
+            return Err(Error::UnsupportedVersion {
+                found,
+                supported: schema::CURRENT,
+            });
+        }
+        schema::migrate(&mut conn)?;
+        let stored: Zeroizing<Vec<u8>> = Zeroizing::new(conn.query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [PEPPER_KEY],
+            |row| row.get(0),
+        )?);
+        let pepper = Pepper::from_stored(&stored)
+            .ok_or_else(|| Error::VaultCorrupt("the stored pepper has the wrong length".into()))?;
+        let vault = Vault {
+            conn,
+            pepper,
+            clock,
+            operator,
+            id,
+            key,
+            path: path.to_owned(),
+        };
+        let method = match method {
+            UnlockMethod::Passphrase => "passphrase",
+            UnlockMethod::Keychain => "keychain",
+        };
+        audit::append(
+            &vault.conn,
+            vault.now(),
+            &vault.operator,
+            "vault.unlocked",
+            None,
+            &serde_json::json!({ "method": method }),
+        )?;
+        Ok(vault)
+    }
+
+    /// This vault's id.
+    pub fn id(&self) -> &VaultId {
+        &self.id
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The current time by this vault's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Remembers this vault's key in the OS keychain, so it opens without the passphrase.
+    pub fn remember_on_device(&self, keychain: &Keychain) -> Result<()> {
+        keychain.store(&self.id, &self.key)
+    }
+
+    /// Forgets this vault's key from the OS keychain.
+    pub fn forget_on_device(&self, keychain: &Keychain) -> Result<()> {
+        keychain.forget(&self.id)
+    }
+
+    /// The vault's settings.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.conn)
+    }
+
+    /// Replaces the vault's settings after checking every value.
+    pub fn update_settings(&mut self, settings: Settings) -> Result<()> {
+        settings.validate()?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        settings.save(&tx)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator,
+            "settings.changed",
+            None,
+            &serde_json::to_value(settings).unwrap_or_default(),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Opens and keys the SQLCipher database. The first read decides whether the key is right;
+/// a wrong key fails there, before anything is written.
+fn open_database(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
+    if !create && !path.exists() {
+        return Err(Error::VaultNotFound(path.to_owned()));
+    }
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    // A raw key ("x'…'") skips SQLCipher's own PBKDF2: the key is already random.
+    let hex_key = Zeroizing::new(hex::encode(key.expose()));
+    let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()));
+    conn.execute_batch(&pragma)?;
+    let readable = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .optional();
+    match readable {
+        Ok(_) => {}
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+            return Err(Error::WrongKey)
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // WAL with synchronous=NORMAL: a commit survives a killed process (not a power cut before
+    // the next checkpoint), and issuing costs no fsync. Busy timeout lets a second process
+    // (the CLI, a test) read while the app holds the file.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}

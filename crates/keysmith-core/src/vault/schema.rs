@@ -1,0 +1,66 @@
+//! The vault's schema, as numbered, append-only migrations tracked in `PRAGMA user_version`.
+//! Never edit a migration that has shipped; add the next one.
+
+use rusqlite::Connection;
+
+use crate::error::Result;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: settings and pepper, credentials, the hash-chained audit log.
+    r#"
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE credentials (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind         TEXT    NOT NULL,
+        name         TEXT    NOT NULL,
+        description  TEXT    NOT NULL,
+        token_hint   TEXT    NOT NULL,
+        digest       BLOB    NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        revoked_at   INTEGER,
+        last_used_at INTEGER
+    );
+    CREATE UNIQUE INDEX credentials_unrevoked_name ON credentials (name)
+        WHERE revoked_at IS NULL;
+
+    CREATE TABLE audit (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        at            INTEGER NOT NULL,
+        actor         TEXT    NOT NULL,
+        action        TEXT    NOT NULL,
+        credential_id INTEGER,
+        details       TEXT    NOT NULL,
+        hash          BLOB    NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+];
+
+/// The schema version this build writes.
+pub(crate) const CURRENT: u32 = MIGRATIONS.len() as u32;
+
+/// The schema version of an open database.
+pub(crate) fn version(conn: &Connection) -> Result<u32> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Applies every migration the database has not seen, each in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
+    let from = version(conn)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as u32 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
