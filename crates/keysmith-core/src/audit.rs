@@ -113,20 +113,71 @@ impl Vault {
 
     /// Recomputes the hash chain; the `seq` of the first row that does not match, if any.
     pub fn verify_audit_chain(&self) -> Result<Option<i64>> {
-        let mut statement = self.conn.prepare(&format!(
-            "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
-        ))?;
-        let mut rows = statement.query([])?;
-        let mut previous = [0u8; 32];
-        while let Some(row) = rows.next()? {
-            let entry = entry_from_row(row)?;
-            let stored: Vec<u8> = row.get(6)?;
-            let expected = chain_hash(&previous, &entry);
-            if stored != expected {
-                return Ok(Some(entry.seq));
-            }
-            previous = expected;
+        first_broken_row(&self.conn)
+    }
+}
+
+fn first_broken_row(conn: &Connection) -> Result<Option<i64>> {
+    let mut statement = conn.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
+    ))?;
+    let mut rows = statement.query([])?;
+    let mut previous = [0u8; 32];
+    while let Some(row) = rows.next()? {
+        let entry = entry_from_row(row)?;
+        let stored: Vec<u8> = row.get(6)?;
+        let expected = chain_hash(&previous, &entry);
+        if stored != expected {
+            return Ok(Some(entry.seq));
         }
-        Ok(None)
+        previous = expected;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log_with_rows(count: i64) -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate_for_tests(&mut conn);
+        for i in 0..count {
+            let at = DateTime::from_timestamp(1_800_000_000 + i, 0).unwrap();
+            append(&conn, at, "holder", "test.step", None, &serde_json::json!({ "i": i })).unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        assert_eq!(first_broken_row(&log_with_rows(5)).unwrap(), None);
+    }
+
+    #[test]
+    fn the_log_refuses_updates_and_deletes() {
+        let conn = log_with_rows(2);
+        assert!(conn.execute("UPDATE audit SET actor = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM audit", []).is_err());
+    }
+
+    #[test]
+    fn a_rewritten_row_is_found() {
+        let conn = log_with_rows(5);
+        // Someone with the key drops the guard and edits row 3 in place.
+        conn.execute_batch(
+            "DROP TRIGGER audit_no_update;
+             UPDATE audit SET details = '{\"i\":99}' WHERE seq = 3;",
+        )
+        .unwrap();
+        assert_eq!(first_broken_row(&conn).unwrap(), Some(3));
+    }
+
+    #[test]
+    fn a_deleted_row_breaks_the_chain_after_it() {
+        let conn = log_with_rows(4);
+        conn.execute_batch("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2;")
+            .unwrap();
+        assert_eq!(first_broken_row(&conn).unwrap(), Some(3));
     }
 }

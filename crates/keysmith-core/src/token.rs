@@ -95,6 +95,7 @@ pub fn parse(token: &str) -> Option<WellFormed> {
         &crc32fast::hash(signed.as_bytes()).to_be_bytes(),
         CHECKSUM_LEN,
     );
+    // The checksum is public (it is part of the token), so a plain comparison is fine here.
     (expected == checksum).then_some(WellFormed { kind })
 }
 
@@ -106,11 +107,14 @@ pub fn hint(token: &str) -> String {
     format!("{}…", &token[..end])
 }
 
-/// Appends `bytes` (big-endian) as exactly `width` base62 digits, most significant first.
+/// Appends `bytes` (big-endian, at most 32) as exactly `width` (at most 43) base62 digits,
+/// most significant first. Works on the stack and wipes its scratch copies.
 fn push_base62(out: &mut String, bytes: &[u8], width: usize) {
-    let mut number = Zeroizing::new(bytes.to_vec());
-    let mut digits = Zeroizing::new(vec![0u8; width]);
-    for slot in digits.iter_mut().rev() {
+    let mut number = Zeroizing::new([0u8; 32]);
+    let number = &mut number[..bytes.len()];
+    number.copy_from_slice(bytes);
+    let mut digits = Zeroizing::new([0u8; BODY_LEN]);
+    for slot in digits[..width].iter_mut().rev() {
         // Long division of the big-endian number by 62; the remainder is the next digit.
         let mut remainder = 0u32;
         for byte in number.iter_mut() {
@@ -121,7 +125,7 @@ fn push_base62(out: &mut String, bytes: &[u8], width: usize) {
         *slot = ALPHABET[remainder as usize];
     }
     debug_assert!(number.iter().all(|&b| b == 0), "width too small for value");
-    out.extend(digits.iter().map(|&d| char::from(d)));
+    out.extend(digits[..width].iter().map(|&d| char::from(d)));
 }
 
 #[cfg(test)]

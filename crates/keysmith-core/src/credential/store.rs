@@ -8,8 +8,13 @@ use crate::digest::TokenDigest;
 use crate::error::{Error, Result};
 use crate::token::TokenKind;
 
-const COLUMNS: &str =
-    "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at";
+/// The columns [`from_row`] reads, as a macro so statements are `concat!`ed at compile time:
+/// verify runs one per request and should not build its SQL text each time.
+macro_rules! columns {
+    () => {
+        "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at"
+    };
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
     let kind: String = row.get(1)?;
@@ -74,7 +79,7 @@ pub(super) fn insert(
 
 /// The credential with `id`.
 pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM credentials WHERE id = ?1"))?
+    conn.prepare_cached(concat!("SELECT ", columns!(), " FROM credentials WHERE id = ?1"))?
         .query_row([id.0], from_row)
         .optional()?
         .ok_or(Error::CredentialNotFound(id.0))
@@ -86,8 +91,10 @@ pub(super) fn find_by_digest(
     digest: &TokenDigest,
 ) -> Result<Option<(Credential, Vec<u8>)>> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS}, digest FROM credentials WHERE digest = ?1"
+        .prepare_cached(concat!(
+            "SELECT ",
+            columns!(),
+            ", digest FROM credentials WHERE digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
             Ok((from_row(row)?, row.get(9)?))
@@ -97,8 +104,10 @@ pub(super) fn find_by_digest(
 
 /// Every credential, newest first.
 pub(super) fn list(conn: &Connection) -> Result<Vec<Credential>> {
-    let mut statement = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM credentials ORDER BY created_at DESC, id DESC"
+    let mut statement = conn.prepare_cached(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM credentials ORDER BY created_at DESC, id DESC"
     ))?;
     let rows = statement.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -275,6 +275,12 @@ impl Vault {
     }
 }
 
+/// Applies the schema to a bare connection, for unit tests of table-level code.
+#[cfg(test)]
+pub(crate) fn migrate_for_tests(conn: &mut Connection) {
+    schema::migrate(conn).expect("schema applies to an empty database");
+}
+
 /// Opens and keys the SQLCipher database. The first read decides whether the key is right;
 /// a wrong key fails there, before anything is written.
 fn open_database(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
@@ -304,9 +310,12 @@ fn open_database(path: &Path, key: &DataKey, create: bool) -> Result<Connection>
     }
     // WAL with synchronous=NORMAL: a commit survives a killed process (not a power cut before
     // the next checkpoint), and issuing costs no fsync. Busy timeout lets a second process
-    // (the CLI, a test) read while the app holds the file.
+    // (the CLI, a test) read while the app holds the file. Every page read from disk costs an
+    // HMAC check and a decryption, so a large page cache (up to 64 MiB, only as used) keeps
+    // the hot credential pages decrypted in memory.
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        "PRAGMA cache_size = -65536;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",

@@ -1,0 +1,23 @@
+fn main() {
+    // tauri.conf.json lives at the repository root; the app manifest lists our commands so
+    // capabilities/default.json can allow exactly those and nothing else.
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "vault_status",
+            "create_vault",
+            "unlock_vault",
+            "unlock_with_keychain",
+            "lock_vault",
+            "list_credentials",
+            "issue_token",
+            "revoke_credential",
+            "get_settings",
+            "update_settings",
+            "copy_secret",
+            "touch",
+        ]));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

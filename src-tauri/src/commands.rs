@@ -1,0 +1,176 @@
+//! The `#[tauri::command]` functions, and only those: each takes the UI's arguments, calls the
+//! core, and maps the result. Rules live in the core.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use keysmith_core::{
+    clock, CredentialId, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential,
+    Secret, Settings, Vault,
+};
+use tauri::{AppHandle, State};
+
+use crate::clipboard::ClipboardGuard;
+use crate::error::{AppError, AppResult};
+use crate::models::{CredentialRow, KeychainOutcome, Revealed, VaultStatus};
+use crate::state::AppState;
+
+/// Where the vault is and whether it exists and is unlocked.
+#[tauri::command]
+pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
+    VaultStatus {
+        path: state.vault_path.display().to_string(),
+        exists: Vault::exists(&state.vault_path),
+        unlocked: state.session().is_unlocked(),
+    }
+}
+
+/// Creates the vault; with `remember`, keeps its key in the OS keychain. A keychain that is
+/// not available is reported as a notice, not an error: the vault exists and is unlocked.
+#[tauri::command]
+pub fn create_vault(
+    state: State<'_, AppState>,
+    passphrase: Secret,
+    remember: bool,
+) -> AppResult<KeychainOutcome> {
+    let vault = Vault::create(
+        &state.vault_path,
+        &passphrase,
+        KdfParams::DEFAULT,
+        clock::system(),
+    )?;
+    let notice = remember
+        .then(|| vault.remember_on_device(&Keychain).err())
+        .flatten()
+        .map(|error| error.to_string());
+    state.session().open(vault)?;
+    Ok(KeychainOutcome {
+        unlocked: true,
+        notice,
+    })
+}
+
+/// Unlocks with the passphrase.
+#[tauri::command]
+pub fn unlock_vault(state: State<'_, AppState>, passphrase: Secret) -> AppResult<()> {
+    let vault = Vault::unlock(&state.vault_path, &passphrase, clock::system())?;
+    state.session().open(vault)
+}
+
+/// Unlocks with the key this device remembers, if any.
+#[tauri::command]
+pub fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOutcome> {
+    match Vault::unlock_from_keychain(&state.vault_path, &Keychain, clock::system()) {
+        Ok(Some(vault)) => {
+            state.session().open(vault)?;
+            Ok(KeychainOutcome {
+                unlocked: true,
+                notice: None,
+            })
+        }
+        Ok(None) => Ok(KeychainOutcome {
+            unlocked: false,
+            notice: None,
+        }),
+        Err(error @ (keysmith_core::Error::KeychainUnavailable(_) | keysmith_core::Error::WrongKey)) => {
+            Ok(KeychainOutcome {
+                unlocked: false,
+                notice: Some(error.to_string()),
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Locks the vault now.
+#[tauri::command]
+pub fn lock_vault(state: State<'_, AppState>) {
+    state.session().lock();
+}
+
+/// Every credential with its status, age and days left.
+#[tauri::command]
+pub fn list_credentials(state: State<'_, AppState>) -> AppResult<Vec<CredentialRow>> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let now = vault.now();
+    Ok(vault
+        .list_credentials()?
+        .into_iter()
+        .map(|credential| CredentialRow::new(credential, now))
+        .collect())
+}
+
+/// Issues a personal access token expiring at the start of `expires_on` (UTC).
+#[tauri::command]
+pub fn issue_token(
+    state: State<'_, AppState>,
+    name: String,
+    description: String,
+    expires_on: String,
+) -> AppResult<Revealed> {
+    let date = NaiveDate::parse_from_str(&expires_on, "%Y-%m-%d").map_err(|_| AppError::InvalidDate)?;
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let now = vault.now();
+    let new = NewCredential {
+        name: CredentialName::new(&name)?,
+        description: Description::new(&description)?,
+        expiry: Expiry::on_date(date, now)?,
+    };
+    let issued = vault.issue(&new)?;
+    Ok(Revealed {
+        credential: CredentialRow::new(issued.credential, now),
+        token: issued.token,
+    })
+}
+
+/// Revokes a credential once the user has typed its name.
+#[tauri::command]
+pub fn revoke_credential(
+    state: State<'_, AppState>,
+    id: i64,
+    confirm_name: String,
+) -> AppResult<CredentialRow> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let id = CredentialId(id);
+    if vault.credential(id)?.name != confirm_name.trim() {
+        return Err(AppError::ConfirmationMismatch);
+    }
+    let revoked = vault.revoke(id)?;
+    Ok(CredentialRow::new(revoked, vault.now()))
+}
+
+/// The vault's settings.
+#[tauri::command]
+pub fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    Ok(state.session().vault()?.settings()?)
+}
+
+/// Saves the vault's settings; the auto-lock time applies at once.
+#[tauri::command]
+pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<Settings> {
+    let mut session = state.session();
+    session.vault()?.update_settings(settings)?;
+    session.set_auto_lock_minutes(settings.auto_lock_minutes);
+    Ok(settings)
+}
+
+/// Copies a secret to the clipboard and clears it after the configured delay.
+#[tauri::command]
+pub fn copy_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    clipboard: State<'_, ClipboardGuard>,
+    text: Secret,
+) -> AppResult<()> {
+    let seconds = state.session().vault()?.settings()?.clipboard_clear_seconds;
+    clipboard.copy(&app, text, Duration::from_secs(u64::from(seconds)))
+}
+
+/// Records user activity (keys, pointer) so auto-lock counts idle time only.
+#[tauri::command]
+pub fn touch(state: State<'_, AppState>) -> bool {
+    state.session().is_unlocked()
+}

@@ -1,0 +1,63 @@
+//! What commands send to the UI. Nothing here holds a secret except [`Revealed`], the one
+//! response that shows a new token.
+
+use chrono::{DateTime, Utc};
+use keysmith_core::{Credential, Secret, Status};
+use serde::Serialize;
+
+/// Where the vault stands, for the first screen.
+#[derive(Debug, Serialize)]
+pub struct VaultStatus {
+    /// The vault file's path.
+    pub path: String,
+    /// Whether a vault exists there.
+    pub exists: bool,
+    /// Whether it is unlocked now.
+    pub unlocked: bool,
+}
+
+/// The outcome of a keychain attempt: unlocked, or why not in one line.
+#[derive(Debug, Serialize)]
+pub struct KeychainOutcome {
+    /// Whether the vault is now unlocked.
+    pub unlocked: bool,
+    /// A one-line notice when the keychain could not be used (none when it simply does not
+    /// remember this vault).
+    pub notice: Option<String>,
+}
+
+/// A credential as the inventory shows it, with the derived values computed in one place.
+#[derive(Debug, Serialize)]
+pub struct CredentialRow {
+    /// The credential.
+    #[serde(flatten)]
+    pub credential: Credential,
+    /// Its status now.
+    pub status: Status,
+    /// Whole days since issue.
+    pub age_days: i64,
+    /// Whole days until expiry (negative once expired).
+    pub days_left: i64,
+}
+
+impl CredentialRow {
+    /// The row for `credential` at `now`.
+    pub fn new(credential: Credential, now: DateTime<Utc>) -> Self {
+        CredentialRow {
+            status: credential.status(now),
+            age_days: credential.age_days(now),
+            days_left: credential.days_left(now),
+            credential,
+        }
+    }
+}
+
+/// A newly issued token, revealed once.
+#[derive(Debug, Serialize)]
+pub struct Revealed {
+    /// The stored credential.
+    pub credential: CredentialRow,
+    /// The token: this response is the only time it leaves the core.
+    #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    pub token: Secret,
+}

@@ -1,0 +1,130 @@
+//! The app's state: where the vault lives, the unlocked vault if any, and when the user last
+//! did something (for auto-lock).
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use keysmith_core::Vault;
+
+use crate::error::{AppError, AppResult};
+
+/// The unlocked vault and the activity clock.
+pub struct Session {
+    vault: Option<Vault>,
+    last_activity: Instant,
+    auto_lock_after: Duration,
+}
+
+impl Session {
+    /// The unlocked vault, or [`AppError::Locked`].
+    pub fn vault(&mut self) -> AppResult<&mut Vault> {
+        self.vault.as_mut().ok_or(AppError::Locked)
+    }
+
+    /// Whether a vault is unlocked.
+    pub fn is_unlocked(&self) -> bool {
+        self.vault.is_some()
+    }
+
+    /// Takes an unlocked vault into the session; its auto-lock setting starts counting now.
+    pub fn open(&mut self, vault: Vault) -> AppResult<()> {
+        let minutes = vault.settings()?.auto_lock_minutes;
+        self.auto_lock_after = Duration::from_secs(u64::from(minutes) * 60);
+        self.vault = Some(vault);
+        self.last_activity = Instant::now();
+        Ok(())
+    }
+
+    /// Locks: drops the vault, which closes the database and wipes its keys.
+    pub fn lock(&mut self) {
+        self.vault = None;
+    }
+
+    /// Records user activity at `now`.
+    pub fn touch(&mut self, now: Instant) {
+        self.last_activity = now;
+    }
+
+    /// Changes the idle time after which the vault locks.
+    pub fn set_auto_lock_minutes(&mut self, minutes: u32) {
+        self.auto_lock_after = Duration::from_secs(u64::from(minutes) * 60);
+    }
+
+    /// Whether the vault is unlocked and has been idle past its auto-lock time at `now`.
+    pub fn idle_expired(&self, now: Instant) -> bool {
+        self.vault.is_some() && now.duration_since(self.last_activity) >= self.auto_lock_after
+    }
+}
+
+/// Everything the commands share.
+pub struct AppState {
+    /// The vault file.
+    pub vault_path: PathBuf,
+    session: Mutex<Session>,
+}
+
+impl AppState {
+    /// State for the vault at `vault_path`, locked.
+    pub fn new(vault_path: PathBuf) -> Self {
+        AppState {
+            vault_path,
+            session: Mutex::new(Session {
+                vault: None,
+                last_activity: Instant::now(),
+                auto_lock_after: Duration::from_secs(10 * 60),
+            }),
+        }
+    }
+
+    /// The session, with activity recorded: every command is the user doing something.
+    pub fn session(&self) -> MutexGuard<'_, Session> {
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        session.touch(Instant::now());
+        session
+    }
+
+    /// The session without counting it as activity, for the auto-lock watcher.
+    pub fn session_untouched(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_locked_session_never_idles_out_and_refuses_vault_access() {
+        let state = AppState::new(PathBuf::from("/nonexistent"));
+        let mut session = state.session();
+        assert!(!session.idle_expired(Instant::now() + Duration::from_secs(86_400)));
+        assert!(matches!(session.vault(), Err(AppError::Locked)));
+    }
+
+    #[test]
+    fn idle_time_counts_from_the_last_activity() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(
+            &dir.path().join("v.vault"),
+            &"auto lock passphrase".into(),
+            keysmith_core::KdfParams::MINIMUM,
+            keysmith_core::clock::system(),
+        )
+        .unwrap();
+        let state = AppState::new(dir.path().join("v.vault"));
+        let mut session = state.session();
+        session.open(vault).unwrap();
+        let start = Instant::now();
+        session.touch(start);
+        let ten_minutes = Duration::from_secs(600);
+        assert!(!session.idle_expired(start + ten_minutes - Duration::from_secs(1)));
+        assert!(session.idle_expired(start + ten_minutes));
+        session.touch(start + ten_minutes);
+        assert!(!session.idle_expired(start + ten_minutes + Duration::from_secs(1)));
+        session.set_auto_lock_minutes(1);
+        assert!(session.idle_expired(start + ten_minutes + Duration::from_secs(60)));
+        session.lock();
+        assert!(!session.is_unlocked());
+    }
+}

@@ -1,0 +1,80 @@
+// The one place that calls Tauri's `invoke`: a typed function per command in src-tauri.
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+/** A credential's status, as the core derives it. */
+export type Status = 'active' | 'revoked' | 'expired';
+
+/** A credential row; the token itself is never part of it. */
+export interface CredentialRow {
+  id: number;
+  kind: 'personal_access_token';
+  name: string;
+  description: string;
+  token_hint: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  status: Status;
+  age_days: number;
+  days_left: number;
+}
+
+/** The one response that carries a new token. */
+export interface Revealed {
+  credential: CredentialRow;
+  token: string;
+}
+
+export interface VaultStatus {
+  path: string;
+  exists: boolean;
+  unlocked: boolean;
+}
+
+export interface KeychainOutcome {
+  unlocked: boolean;
+  notice: string | null;
+}
+
+export interface Settings {
+  clipboard_clear_seconds: number;
+  auto_lock_minutes: number;
+}
+
+/** Every command fails with this shape; `code` is stable, `message` is for people. */
+export interface IpcError {
+  code: string;
+  message: string;
+}
+
+export function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IpcError).code === 'string' &&
+    typeof (value as IpcError).message === 'string'
+  );
+}
+
+export const vaultStatus = () => invoke<VaultStatus>('vault_status');
+export const createVault = (passphrase: string, remember: boolean) =>
+  invoke<KeychainOutcome>('create_vault', { passphrase, remember });
+export const unlockVault = (passphrase: string) => invoke<void>('unlock_vault', { passphrase });
+export const unlockWithKeychain = () => invoke<KeychainOutcome>('unlock_with_keychain');
+export const lockVault = () => invoke<void>('lock_vault');
+export const listCredentials = () => invoke<CredentialRow[]>('list_credentials');
+export const issueToken = (name: string, description: string, expiresOn: string) =>
+  invoke<Revealed>('issue_token', { name, description, expiresOn });
+export const revokeCredential = (id: number, confirmName: string) =>
+  invoke<CredentialRow>('revoke_credential', { id, confirmName });
+export const getSettings = () => invoke<Settings>('get_settings');
+export const updateSettings = (settings: Settings) =>
+  invoke<Settings>('update_settings', { settings });
+export const copySecret = (text: string) => invoke<void>('copy_secret', { text });
+export const touch = () => invoke<boolean>('touch');
+
+/** Called when the app locks the vault by itself after idle time. */
+export const onVaultLocked = (handler: () => void): Promise<UnlistenFn> =>
+  listen('vault-locked', handler);

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addDays,
+  ageClass,
+  canCreateToken,
+  createVaultProblem,
+  daysLeftText,
+  errorMessage,
+  expiryBounds,
+  passphraseStrength,
+  tokenFormProblems,
+  type TokenForm,
+} from './rules';
+
+// 2026-11-22 at 23:30 UTC: late in the day, where local-time arithmetic would slip a day.
+const today = new Date(Date.UTC(2026, 10, 22, 23, 30));
+const valid: TokenForm = {
+  name: 'ci deploy',
+  description: '',
+  expiresOn: '2026-12-22',
+  acknowledged: true,
+};
+
+describe('passphrase rules', () => {
+  it('refuses fewer than 12 characters', () => {
+    expect(createVaultProblem('elevenchars', 'elevenchars')).toMatch(/at least 12/);
+    expect(passphraseStrength('elevenchars').score).toBe(0);
+  });
+  it('counts characters, not UTF-16 units', () => {
+    expect(createVaultProblem('ééééééééééé', 'ééééééééééé')).not.toBeNull();
+    expect(createVaultProblem('éééééééééééé', 'éééééééééééé')).toBeNull();
+  });
+  it('requires both entries to match', () => {
+    expect(createVaultProblem('long enough pass', 'long enough pasS')).toMatch(/differ/);
+    expect(createVaultProblem('long enough pass', 'long enough pass')).toBeNull();
+  });
+  it('rates longer and more varied passphrases higher', () => {
+    expect(passphraseStrength('aaaaaaaaaaaa').label).toBe('Weak');
+    expect(passphraseStrength('aaaaaaaaaaaaaaaa').label).toBe('Fair');
+    expect(passphraseStrength('Correct-Horse-Battery-42!').label).toBe('Strong');
+  });
+});
+
+describe('expiry rules', () => {
+  it('runs from tomorrow to today + 365 days in UTC', () => {
+    expect(expiryBounds(today)).toEqual({ min: '2026-11-23', max: '2027-11-22' });
+    expect(addDays(today, 7)).toBe('2026-11-29');
+  });
+  it('flags dates outside the bounds', () => {
+    expect(tokenFormProblems({ ...valid, expiresOn: '2026-11-22' }, today).expiresOn).toMatch(
+      /tomorrow/,
+    );
+    expect(tokenFormProblems({ ...valid, expiresOn: '2027-11-23' }, today).expiresOn).toMatch(
+      /365/,
+    );
+    expect(tokenFormProblems({ ...valid, expiresOn: '2027-11-22' }, today)).toEqual({});
+    expect(tokenFormProblems({ ...valid, expiresOn: '' }, today).expiresOn).toBeDefined();
+  });
+});
+
+describe('new-token form', () => {
+  it('stays disabled until the box is ticked', () => {
+    expect(canCreateToken({ ...valid, acknowledged: false }, today)).toBe(false);
+    expect(canCreateToken(valid, today)).toBe(true);
+  });
+  it('needs a name of at most 100 characters', () => {
+    expect(canCreateToken({ ...valid, name: '   ' }, today)).toBe(false);
+    expect(tokenFormProblems({ ...valid, name: 'x'.repeat(101) }, today).name).toBeDefined();
+    expect(tokenFormProblems({ ...valid, name: 'x'.repeat(100) }, today).name).toBeUndefined();
+  });
+  it('caps the description at 1000 characters', () => {
+    const long = { ...valid, description: 'd'.repeat(1001) };
+    expect(tokenFormProblems(long, today).description).toBeDefined();
+    expect(canCreateToken(long, today)).toBe(false);
+  });
+});
+
+describe('inventory display', () => {
+  it('colours age past 182 and 365 days', () => {
+    expect(ageClass(182)).toBe('age-ok');
+    expect(ageClass(183)).toBe('age-warn');
+    expect(ageClass(365)).toBe('age-warn');
+    expect(ageClass(366)).toBe('age-old');
+  });
+  it('words days left', () => {
+    expect(daysLeftText(1)).toBe('in 1 day');
+    expect(daysLeftText(0)).toBe('today');
+    expect(daysLeftText(-3)).toBe('3 days ago');
+  });
+  it('reads IPC errors', () => {
+    expect(errorMessage({ code: 'wrong_passphrase', message: 'Wrong passphrase' })).toBe(
+      'Wrong passphrase',
+    );
+    expect(errorMessage(new Error('boom'))).toBe('boom');
+  });
+});

@@ -1,0 +1,101 @@
+// Form rules the UI shows before asking the core. The core enforces every one of them again;
+// these only give early, friendly feedback.
+import { isIpcError } from './ipc';
+
+export const MIN_PASSPHRASE_CHARS = 12;
+export const MAX_EXPIRY_DAYS = 365;
+export const NAME_MAX_CHARS = 100;
+export const DESCRIPTION_MAX_CHARS = 1000;
+export const EXPIRY_PRESETS = [7, 30, 90, 365] as const;
+
+export type Strength = { score: 0 | 1 | 2 | 3 | 4; label: string };
+
+/** A rough strength hint: length first, then variety of character classes. */
+export function passphraseStrength(passphrase: string): Strength {
+  const length = [...passphrase].length;
+  if (length < MIN_PASSPHRASE_CHARS) return { score: 0, label: 'Too short' };
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) =>
+    re.test(passphrase),
+  ).length;
+  const points = (length >= 16 ? 1 : 0) + (length >= 24 ? 1 : 0) + (classes >= 3 ? 1 : 0);
+  const score = (1 + points) as Strength['score'];
+  return { score, label: ['Too short', 'Weak', 'Fair', 'Good', 'Strong'][score] };
+}
+
+/** Why the create-vault form cannot be submitted, or null when it can. */
+export function createVaultProblem(passphrase: string, confirmation: string): string | null {
+  if ([...passphrase].length < MIN_PASSPHRASE_CHARS)
+    return `Use at least ${MIN_PASSPHRASE_CHARS} characters.`;
+  if (passphrase !== confirmation) return 'The two passphrases differ.';
+  return null;
+}
+
+/** `date` as YYYY-MM-DD in UTC: the core counts expiry days in UTC. */
+export function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** The UTC day `days` after `today`. */
+export function addDays(today: Date, days: number): string {
+  const shifted = new Date(
+    Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + days),
+  );
+  return isoDay(shifted);
+}
+
+/** The earliest (tomorrow) and latest (today + 365) expiry dates. */
+export function expiryBounds(today: Date): { min: string; max: string } {
+  return { min: addDays(today, 1), max: addDays(today, MAX_EXPIRY_DAYS) };
+}
+
+export interface TokenForm {
+  name: string;
+  description: string;
+  expiresOn: string;
+  acknowledged: boolean;
+}
+
+export type TokenFormProblems = Partial<Record<'name' | 'description' | 'expiresOn', string>>;
+
+/** Per-field problems of the new-token form. */
+export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProblems {
+  const problems: TokenFormProblems = {};
+  const name = form.name.trim();
+  if (name.length === 0) problems.name = 'A name is required.';
+  else if ([...name].length > NAME_MAX_CHARS)
+    problems.name = `At most ${NAME_MAX_CHARS} characters.`;
+  if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)
+    problems.description = `At most ${DESCRIPTION_MAX_CHARS} characters.`;
+  const { min, max } = expiryBounds(today);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.expiresOn)) problems.expiresOn = 'Pick an expiry date.';
+  else if (form.expiresOn < min) problems.expiresOn = 'The expiry must be tomorrow or later.';
+  else if (form.expiresOn > max)
+    problems.expiresOn = `The expiry can be at most ${MAX_EXPIRY_DAYS} days ahead.`;
+  return problems;
+}
+
+/** Create is enabled only for a valid form whose acknowledgment box is ticked. */
+export function canCreateToken(form: TokenForm, today: Date): boolean {
+  return form.acknowledged && Object.keys(tokenFormProblems(form, today)).length === 0;
+}
+
+/** The age colour: orange past 182 days, red past 365. */
+export function ageClass(ageDays: number): 'age-ok' | 'age-warn' | 'age-old' {
+  if (ageDays > 365) return 'age-old';
+  if (ageDays > 182) return 'age-warn';
+  return 'age-ok';
+}
+
+/** "in 3 days", "today", "2 days ago". */
+export function daysLeftText(daysLeft: number): string {
+  if (daysLeft === 0) return 'today';
+  if (daysLeft > 0) return `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago`;
+}
+
+/** The person-readable message of any failure a command can throw. */
+export function errorMessage(error: unknown): string {
+  if (isIpcError(error)) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
