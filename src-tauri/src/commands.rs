@@ -72,12 +72,12 @@ pub fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOut
             unlocked: false,
             notice: None,
         }),
-        Err(error @ (keysmith_core::Error::KeychainUnavailable(_) | keysmith_core::Error::WrongKey)) => {
-            Ok(KeychainOutcome {
-                unlocked: false,
-                notice: Some(error.to_string()),
-            })
-        }
+        Err(
+            error @ (keysmith_core::Error::KeychainUnavailable(_) | keysmith_core::Error::WrongKey),
+        ) => Ok(KeychainOutcome {
+            unlocked: false,
+            notice: Some(error.to_string()),
+        }),
         Err(error) => Err(error.into()),
     }
 }
@@ -109,7 +109,8 @@ pub fn issue_token(
     description: String,
     expires_on: String,
 ) -> AppResult<Revealed> {
-    let date = NaiveDate::parse_from_str(&expires_on, "%Y-%m-%d").map_err(|_| AppError::InvalidDate)?;
+    let date =
+        NaiveDate::parse_from_str(&expires_on, "%Y-%m-%d").map_err(|_| AppError::InvalidDate)?;
     let mut session = state.session();
     let vault = session.vault()?;
     let now = vault.now();

@@ -54,8 +54,8 @@ mod tests {
 
     #[test]
     fn errors_serialize_as_code_and_message() {
-        let json = serde_json::to_value(AppError::Core(keysmith_core::Error::WrongPassphrase))
-            .unwrap();
+        let json =
+            serde_json::to_value(AppError::Core(keysmith_core::Error::WrongPassphrase)).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"code": "wrong_passphrase", "message": "Wrong passphrase"})

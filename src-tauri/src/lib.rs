@@ -25,8 +25,7 @@ const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let app = tauri::Builder::default()

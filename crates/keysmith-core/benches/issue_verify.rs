@@ -2,13 +2,12 @@
 //! indexed insert / lookup in a plain (unencrypted) SQLite file with the same journal settings.
 //! Targets (README): issue < 1 ms median; verify ≤ 1.5× its baseline.
 
-
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use hmac::{Hmac, Mac};
 use keysmith_core::{
-    clock, token, CredentialName, Description, Expiry, KdfParams, NewCredential, Secret,
-    TokenKind, Vault, Verification,
+    clock, token, CredentialName, Description, Expiry, KdfParams, NewCredential, Secret, TokenKind,
+    Vault, Verification,
 };
 use rusqlite::Connection;
 use sha2::Sha256;
@@ -53,7 +52,9 @@ fn benches(c: &mut Criterion) {
     let key = [7u8; 32];
     let mut tokens = Vec::with_capacity(SEEDED);
     for i in 0..SEEDED {
-        let issued = vault.issue(&new_credential(vault.now(), format!("seed {i}"))).unwrap();
+        let issued = vault
+            .issue(&new_credential(vault.now(), format!("seed {i}")))
+            .unwrap();
         base.execute(
             "INSERT INTO t (digest) VALUES (?1)",
             [hmac(&key, issued.token.expose()).as_slice()],

@@ -72,7 +72,9 @@ pub(crate) fn append(
 fn chain_hash(previous: &[u8], entry: &AuditEntry) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(previous);
-    let credential = entry.credential_id.map_or(String::new(), |id| id.0.to_string());
+    let credential = entry
+        .credential_id
+        .map_or(String::new(), |id| id.0.to_string());
     for field in [
         entry.seq.to_string().as_str(),
         entry.at.timestamp().to_string().as_str(),
@@ -144,7 +146,15 @@ mod tests {
         crate::vault::migrate_for_tests(&mut conn);
         for i in 0..count {
             let at = DateTime::from_timestamp(1_800_000_000 + i, 0).unwrap();
-            append(&conn, at, "holder", "test.step", None, &serde_json::json!({ "i": i })).unwrap();
+            append(
+                &conn,
+                at,
+                "holder",
+                "test.step",
+                None,
+                &serde_json::json!({ "i": i }),
+            )
+            .unwrap();
         }
         conn
     }

@@ -46,7 +46,9 @@ impl TokenKind {
 
     /// The kind for a stored name.
     pub fn from_name(name: &str) -> Option<TokenKind> {
-        TokenKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        TokenKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 
     fn from_tag(tag: &str) -> Option<TokenKind> {
@@ -85,7 +87,11 @@ pub fn parse(token: &str) -> Option<WellFormed> {
     if body.len() != BODY_LEN || checksum.len() != CHECKSUM_LEN {
         return None;
     }
-    if !body.bytes().chain(checksum.bytes()).all(|b| b.is_ascii_alphanumeric()) {
+    if !body
+        .bytes()
+        .chain(checksum.bytes())
+        .all(|b| b.is_ascii_alphanumeric())
+    {
         return None;
     }
     let signed = &token[..token.len() - CHECKSUM_LEN - 1];

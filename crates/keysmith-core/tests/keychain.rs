@@ -6,14 +6,20 @@
 use std::path::Path;
 
 use keysmith_core::{
-    clock, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential, Secret,
-    Vault, Verification,
+    clock, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential, Secret, Vault,
+    Verification,
 };
 
 const PASSPHRASE: &str = "correct horse battery";
 
 fn create(path: &Path) -> Vault {
-    Vault::create(path, &Secret::from(PASSPHRASE), KdfParams::MINIMUM, clock::system()).unwrap()
+    Vault::create(
+        path,
+        &Secret::from(PASSPHRASE),
+        KdfParams::MINIMUM,
+        clock::system(),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -35,7 +41,10 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
     let id = vault.id().clone();
     drop(vault);
 
-    let stored = keychain.load(&id).unwrap().expect("the keychain holds the key");
+    let stored = keychain
+        .load(&id)
+        .unwrap()
+        .expect("the keychain holds the key");
     let reopened = Vault::unlock_from_keychain(&path, &keychain, clock::system())
         .unwrap()
         .expect("the vault opens from the keychain");
@@ -58,9 +67,11 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
         .forget_on_device(&keychain)
         .unwrap();
     assert!(keychain.load(&id).unwrap().is_none());
-    assert!(Vault::unlock_from_keychain(&path, &keychain, clock::system())
-        .unwrap()
-        .is_none());
+    assert!(
+        Vault::unlock_from_keychain(&path, &keychain, clock::system())
+            .unwrap()
+            .is_none()
+    );
     drop(stored);
 }
 
@@ -91,7 +102,9 @@ fn no_keychain_is_a_typed_error_and_the_passphrase_still_works() {
     let vault = create(&path);
     let err = vault.remember_on_device(&Keychain).unwrap_err();
     assert_eq!(err.code(), "keychain_unavailable");
-    assert!(err.to_string().starts_with("The OS keychain is not available"));
+    assert!(err
+        .to_string()
+        .starts_with("The OS keychain is not available"));
     drop(vault);
     let err = Vault::unlock_from_keychain(&path, &Keychain, clock::system()).unwrap_err();
     assert_eq!(err.code(), "keychain_unavailable");

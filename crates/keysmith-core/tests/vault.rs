@@ -52,11 +52,7 @@ impl Fixture {
         NewCredential {
             name: CredentialName::new(name).unwrap(),
             description: Description::new("for the nightly export").unwrap(),
-            expiry: Expiry::new(
-                self.clock_now() + Duration::days(days),
-                self.clock_now(),
-            )
-            .unwrap(),
+            expiry: Expiry::new(self.clock_now() + Duration::days(days), self.clock_now()).unwrap(),
         }
     }
 
@@ -73,7 +69,10 @@ impl Fixture {
             .map(|e| e.unwrap().path())
             .collect();
         names.sort();
-        names.iter().flat_map(|p| std::fs::read(p).unwrap()).collect()
+        names
+            .iter()
+            .flat_map(|p| std::fs::read(p).unwrap())
+            .collect()
     }
 }
 
@@ -134,7 +133,9 @@ fn the_files_hold_no_token_and_are_not_plain_sqlite() {
     let mut vault = fx.create();
     let tokens: Vec<String> = (0..20)
         .map(|i| {
-            let issued = vault.issue(&fx.new_credential(&format!("token {i}"), 90)).unwrap();
+            let issued = vault
+                .issue(&fx.new_credential(&format!("token {i}"), 90))
+                .unwrap();
             issued.token.expose().to_owned()
         })
         .collect();
@@ -161,7 +162,10 @@ fn an_expiry_past_365_days_is_refused_and_writes_nothing() {
     let now = fx.clock_now();
     let err = Expiry::new(now + Duration::days(366), now).unwrap_err();
     assert_eq!(err.code(), "expiry_too_far");
-    assert_eq!(err.to_string(), "Expiry must be within 365 days; you chose 366");
+    assert_eq!(
+        err.to_string(),
+        "Expiry must be within 365 days; you chose 366"
+    );
     assert!(vault.list_credentials().unwrap().is_empty());
     // The boundary itself is allowed.
     vault.issue(&fx.new_credential("a year", 365)).unwrap();
@@ -266,8 +270,13 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
     assert_eq!(err.code(), "weak_passphrase");
     assert!(!fx.path.exists());
     drop(fx.create());
-    let err = Vault::create(&fx.path, &Secret::from(PASSPHRASE), KdfParams::MINIMUM, clock)
-        .unwrap_err();
+    let err = Vault::create(
+        &fx.path,
+        &Secret::from(PASSPHRASE),
+        KdfParams::MINIMUM,
+        clock,
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "vault_exists");
     fx.unlock(PASSPHRASE).unwrap();
 }
@@ -293,7 +302,10 @@ fn settings_persist_and_are_validated() {
         clipboard_clear_seconds: 0,
         auto_lock_minutes: 2,
     };
-    assert_eq!(vault.update_settings(bad).unwrap_err().code(), "invalid_setting");
+    assert_eq!(
+        vault.update_settings(bad).unwrap_err().code(),
+        "invalid_setting"
+    );
     drop(vault);
     assert_eq!(fx.unlock(PASSPHRASE).unwrap().settings().unwrap(), changed);
 }

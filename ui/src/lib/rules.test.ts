@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addDays,
   ageClass,
+  ageText,
   canCreateToken,
   createVaultProblem,
   daysLeftText,
@@ -81,6 +82,11 @@ describe('inventory display', () => {
     expect(ageClass(183)).toBe('age-warn');
     expect(ageClass(365)).toBe('age-warn');
     expect(ageClass(366)).toBe('age-old');
+  });
+  it('words ages', () => {
+    expect(ageText(0)).toBe('today');
+    expect(ageText(1)).toBe('1 day ago');
+    expect(ageText(200)).toBe('200 days ago');
   });
   it('words days left', () => {
     expect(daysLeftText(1)).toBe('in 1 day');

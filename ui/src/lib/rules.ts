@@ -86,6 +86,12 @@ export function ageClass(ageDays: number): 'age-ok' | 'age-warn' | 'age-old' {
   return 'age-ok';
 }
 
+/** A credential's age: "today", "1 day ago", "200 days ago". */
+export function ageText(ageDays: number): string {
+  if (ageDays <= 0) return 'today';
+  return `${ageDays} day${ageDays === 1 ? '' : 's'} ago`;
+}
+
 /** "in 3 days", "today", "2 days ago". */
 export function daysLeftText(daysLeft: number): string {
   if (daysLeft === 0) return 'today';

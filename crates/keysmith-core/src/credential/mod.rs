@@ -203,7 +203,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(CredentialName::new("  ci deploy ").unwrap().as_str(), "ci deploy");
+        assert_eq!(
+            CredentialName::new("  ci deploy ").unwrap().as_str(),
+            "ci deploy"
+        );
         assert!(CredentialName::new("   ").is_err());
         assert!(CredentialName::new(&"x".repeat(100)).is_ok());
         assert_eq!(
@@ -244,6 +247,9 @@ mod tests {
     #[test]
     fn the_message_names_the_chosen_days() {
         let err = Expiry::new(now() + Duration::days(400), now()).unwrap_err();
-        assert_eq!(err.to_string(), "Expiry must be within 365 days; you chose 400");
+        assert_eq!(
+            err.to_string(),
+            "Expiry must be within 365 days; you chose 400"
+        );
     }
 }

@@ -79,10 +79,14 @@ pub(super) fn insert(
 
 /// The credential with `id`.
 pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
-    conn.prepare_cached(concat!("SELECT ", columns!(), " FROM credentials WHERE id = ?1"))?
-        .query_row([id.0], from_row)
-        .optional()?
-        .ok_or(Error::CredentialNotFound(id.0))
+    conn.prepare_cached(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM credentials WHERE id = ?1"
+    ))?
+    .query_row([id.0], from_row)
+    .optional()?
+    .ok_or(Error::CredentialNotFound(id.0))
 }
 
 /// The credential stored under `digest` and its stored digest bytes, if any.
@@ -114,7 +118,11 @@ pub(super) fn list(conn: &Connection) -> Result<Vec<Credential>> {
 }
 
 /// Marks a credential revoked at `now`; false when it was already revoked.
-pub(super) fn mark_revoked(conn: &Connection, id: CredentialId, now: DateTime<Utc>) -> Result<bool> {
+pub(super) fn mark_revoked(
+    conn: &Connection,
+    id: CredentialId,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let changed = conn
         .prepare_cached(
             "UPDATE credentials SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",

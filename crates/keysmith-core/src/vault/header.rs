@@ -49,7 +49,9 @@ impl KdfParams {
 
     fn derive(&self, passphrase: &Secret, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
         if self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < 1 {
-            return Err(Error::VaultCorrupt("key slot cost below the minimum".into()));
+            return Err(Error::VaultCorrupt(
+                "key slot cost below the minimum".into(),
+            ));
         }
         let params = Params::new(self.m_kib, self.t, self.p, Some(32))
             .map_err(|e| Error::VaultCorrupt(format!("key slot parameters: {e}")))?;
@@ -194,7 +196,10 @@ impl KeySlot {
     /// The data key if `passphrase` is this slot's; `None` if it is not.
     fn open(&self, vault_id: &VaultId, passphrase: &Secret) -> Result<Option<DataKey>> {
         if self.nonce.len() != 24 {
-            return Err(Error::VaultCorrupt(format!("slot {} nonce length", self.id)));
+            return Err(Error::VaultCorrupt(format!(
+                "slot {} nonce length",
+                self.id
+            )));
         }
         let kek = self.kdf.derive(passphrase, &self.salt)?;
         let aad = associated_data(vault_id, &self.id);
@@ -227,8 +232,13 @@ mod tests {
     #[test]
     fn the_right_passphrase_unwraps_the_key_and_a_wrong_one_does_not() {
         let key = DataKey::generate();
-        let header =
-            Header::new(&key, "holder", &"right passphrase".into(), KdfParams::MINIMUM).unwrap();
+        let header = Header::new(
+            &key,
+            "holder",
+            &"right passphrase".into(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
         let (opened, slot) = header.unwrap_key(&"right passphrase".into()).unwrap();
         assert_eq!(opened, key);
         assert_eq!(slot, "holder");
@@ -241,8 +251,8 @@ mod tests {
     #[test]
     fn a_slot_moved_to_another_vault_does_not_open() {
         let key = DataKey::generate();
-        let mut header = Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM)
-            .unwrap();
+        let mut header =
+            Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM).unwrap();
         header.vault_id = VaultId::generate();
         assert!(matches!(
             header.unwrap_key(&"pass phrase 1".into()),
@@ -257,7 +267,10 @@ mod tests {
             Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM).unwrap();
         header.slots[0].kdf.m_kib = 8;
         assert_eq!(
-            header.unwrap_key(&"pass phrase 1".into()).unwrap_err().code(),
+            header
+                .unwrap_key(&"pass phrase 1".into())
+                .unwrap_err()
+                .code(),
             "vault_corrupt"
         );
     }

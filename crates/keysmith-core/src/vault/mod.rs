@@ -144,7 +144,14 @@ impl Vault {
             (PEPPER_KEY, vault.pepper.as_bytes().as_slice()),
         )?;
         Settings::default().save(&tx)?;
-        audit::append(&tx, now, &vault.operator, "vault.created", None, &serde_json::json!({}))?;
+        audit::append(
+            &tx,
+            now,
+            &vault.operator,
+            "vault.created",
+            None,
+            &serde_json::json!({}),
+        )?;
         tx.commit()?;
         Ok(vault)
     }
@@ -154,7 +161,14 @@ impl Vault {
     pub fn unlock(path: &Path, passphrase: &Secret, clock: Arc<dyn Clock>) -> Result<Vault> {
         let header = Header::read(path)?;
         let (key, slot) = header.unwrap_key(passphrase)?;
-        Self::open(path, key, header.vault_id, slot, UnlockMethod::Passphrase, clock)
+        Self::open(
+            path,
+            key,
+            header.vault_id,
+            slot,
+            UnlockMethod::Passphrase,
+            clock,
+        )
     }
 
     /// Unlocks the vault at `path` with the key this device remembers, if it remembers one.
@@ -303,7 +317,9 @@ fn open_database(path: &Path, key: &DataKey, create: bool) -> Result<Connection>
         .optional();
     match readable {
         Ok(_) => {}
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::NotADatabase =>
+        {
             return Err(Error::WrongKey)
         }
         Err(e) => return Err(e.into()),

@@ -1,0 +1,4 @@
+# Shared environment for scripts/launch and scripts/test (sourced, not run).
+# One cargo target folder outside the clone, so CI runs and fresh clones reuse the build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/keysmith-target}"
+export PATH="$HOME/.cargo/bin:$PATH"

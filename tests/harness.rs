@@ -1,0 +1,190 @@
+//! The harness for the real-window tests: starts `tauri-driver` (which starts WebKitWebDriver,
+//! which starts the built app) with the app pointed at a vault of the test's choosing, and
+//! gives the test a WebDriver client plus helpers for waiting, typing, screenshots and the X
+//! clipboard. Run under Xvfb; `scripts/test` sets that up.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::process::{Child, Command};
+
+/// How long any one wait for the UI may take before the test fails.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running app under WebDriver. Dropping it ends tauri-driver and with it the app.
+pub struct Session {
+    /// The WebDriver client.
+    pub client: Client,
+    driver: Child,
+    artifacts: PathBuf,
+}
+
+/// The built app binary: `$KEYSMITH_E2E_APP`, set by scripts/test.
+pub fn app_binary() -> PathBuf {
+    let path = PathBuf::from(
+        std::env::var_os("KEYSMITH_E2E_APP")
+            .expect("KEYSMITH_E2E_APP must name the built app; run the tests with scripts/test"),
+    );
+    assert!(path.exists(), "no app binary at {}", path.display());
+    path
+}
+
+/// Where screenshots go: `$KEYSMITH_E2E_ARTIFACTS`, or `artifacts/e2e` in the repository.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("KEYSMITH_E2E_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../artifacts/e2e"));
+    std::fs::create_dir_all(&dir).expect("artifacts folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Session {
+    /// Starts the app on the vault at `vault` and connects to it.
+    pub async fn start(vault: &Path) -> Session {
+        let port = free_port();
+        let native_port = free_port();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("KEYSMITH_VAULT", vault)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
+        let url = format!("http://127.0.0.1:{port}");
+        let capabilities = serde_json::json!({
+            "browserName": "wry",
+            "tauri:options": { "application": app_binary() },
+        });
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::native()
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Session {
+                        client,
+                        driver,
+                        artifacts: artifacts_dir(),
+                    }
+                }
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("could not connect to tauri-driver: {last_error:?}");
+    }
+
+    /// Waits for the element matching the CSS selector.
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Whether an element matching the selector is on the page now.
+    pub async fn present(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Waits until no element matches the selector.
+    pub async fn wait_gone(&self, css: &str) {
+        let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+        while self.present(css).await {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} stayed on screen"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element matching the selector.
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Types into the element matching the selector.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.find(css)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+    }
+
+    /// The visible text of the element matching the selector.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("element text")
+    }
+
+    /// Waits until the element's text contains `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{css} never showed {needle:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a screenshot of the window as `<name>.png` among the run's artifacts.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(self.artifacts.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// Ends the WebDriver session (closing the app) and tauri-driver.
+    pub async fn end(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// The X clipboard's text, or `None` when it holds none (xclip fails on an empty selection).
+pub async fn clipboard_text() -> Option<String> {
+    let output = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .stderr(Stdio::null())
+        .output()
+        .await
+        .expect("xclip on PATH");
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}

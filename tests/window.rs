@@ -1,0 +1,230 @@
+//! The first slice in the real window: create a vault, issue a token (box ticked), read it once,
+//! copy it and watch the X clipboard hold it and then lose it, lock, unlock (wrong passphrase
+//! first), check the token verifies against the vault file, revoke it, check it no longer
+//! does. A screenshot of every screen lands in the run's artifacts.
+
+use std::path::Path;
+use std::time::Duration;
+
+use keysmith_core::{clock, InactiveReason, Secret, Vault, Verification};
+use keysmith_e2e::{clipboard_text, Session, UI_TIMEOUT};
+
+const PASSPHRASE: &str = "window test passphrase 42";
+const CLEAR_SECONDS: &str = "3";
+
+/// Opens the vault file from this process, as a company service would, and verifies `token`.
+fn verify_from_outside(vault: &Path, token: &str) -> Verification {
+    let vault = Vault::unlock(vault, &Secret::from(PASSPHRASE), clock::system())
+        .expect("the test opens the app's vault with the passphrase");
+    vault.verify(token).expect("verify runs")
+}
+
+fn files_contain(dir: &Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|entry| {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        bytes.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+async fn wait_for_clipboard(want: impl Fn(Option<&str>) -> bool, what: &str) {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let current = clipboard_text().await;
+        if want(current.as_deref()) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the clipboard never {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn issue_reveal_copy_lock_unlock_verify_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("e2e.vault");
+    let app = Session::start(&vault).await;
+
+    // First start: create the vault.
+    app.find("[data-testid=create-vault]").await;
+    app.type_into("#new-passphrase", "short").await;
+    assert!(app
+        .text("[data-testid=strength]")
+        .await
+        .contains("Too short"));
+    // WebKitWebDriver types at the caret's position, so start over rather than append.
+    app.find("#new-passphrase").await.clear().await.unwrap();
+    app.type_into("#new-passphrase", PASSPHRASE).await;
+    app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    app.screenshot("01-create-vault").await;
+    app.click("[data-testid=create-vault] button[type=submit]")
+        .await;
+
+    // Empty inventory invites a new token.
+    app.find("[data-testid=empty-state]").await;
+    assert!(Vault::exists(&vault));
+    app.screenshot("02-empty-inventory").await;
+
+    // Shorten the clipboard clear delay for the test, through the settings dialog.
+    app.click("[data-testid=settings-button]").await;
+    let seconds = app.find("#clear-seconds").await;
+    seconds.clear().await.unwrap();
+    seconds.send_keys(CLEAR_SECONDS).await.unwrap();
+    app.screenshot("03-settings").await;
+    app.click("[data-testid=save-settings]").await;
+    app.wait_gone("[data-testid=settings]").await;
+
+    // New token: Create stays disabled until the form is valid and the box is ticked.
+    app.click("[data-testid=new-token-button]").await;
+    let create = app.find("[data-testid=create-token]").await;
+    assert!(
+        !create.is_enabled().await.unwrap(),
+        "enabled with an empty form"
+    );
+    app.type_into("#token-name", "nightly export").await;
+    app.type_into("#token-description", "CI job that exports invoices")
+        .await;
+    app.click("[data-testid=preset-90]").await;
+    assert!(
+        !create.is_enabled().await.unwrap(),
+        "enabled without the acknowledgment"
+    );
+    app.click("[data-testid=acknowledge]").await;
+    assert!(create.is_enabled().await.unwrap());
+    app.screenshot("04-new-token-form").await;
+    create.click().await.unwrap();
+
+    // Reveal once.
+    let token = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    assert!(token.starts_with("ks_pat_"), "revealed {token:?}");
+    assert!(keysmith_core::token::parse(&token).is_some());
+    app.screenshot("05-reveal").await;
+
+    // Copy: on the X clipboard at once, gone after the delay.
+    app.click("[data-testid=copy-token]").await;
+    wait_for_clipboard(|c| c == Some(token.as_str()), "received the token").await;
+    wait_for_clipboard(|c| c != Some(token.as_str()), "was cleared").await;
+
+    // Escape asks before closing; the token leaves the UI once closed.
+    app.find("[data-testid=copy-token]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.find("[data-testid=confirm-close]").await;
+    app.screenshot("06-reveal-confirm-close").await;
+    app.click("[data-testid=confirm-close-yes]").await;
+    app.wait_gone("[data-testid=reveal]").await;
+    let source = app.client.source().await.unwrap();
+    assert!(!source.contains(&token), "the token is still in the page");
+    assert!(
+        !files_contain(dir.path(), token.as_bytes()),
+        "the token is on disk"
+    );
+
+    // The inventory row.
+    let row = app
+        .find("[data-testid=credential-row][data-name='nightly export']")
+        .await;
+    let row_text = row.text().await.unwrap();
+    assert!(row_text.contains("active"), "{row_text}");
+    assert!(row_text.contains("Personal access token"));
+    assert!(row_text.contains("today"), "{row_text}");
+    assert!(
+        row_text.contains("in 89 days") || row_text.contains("in 90 days"),
+        "{row_text}"
+    );
+    app.screenshot("07-inventory").await;
+
+    // Lock, then a wrong passphrase, then the right one.
+    app.click("[data-testid=lock-button]").await;
+    app.find("[data-testid=unlock-vault]").await;
+    let vault_bytes = std::fs::read(&vault).unwrap();
+    app.type_into("#passphrase", "not the passphrase").await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.wait_text("[data-testid=unlock-error]", "Wrong passphrase")
+        .await;
+    assert_eq!(
+        std::fs::read(&vault).unwrap(),
+        vault_bytes,
+        "a wrong passphrase changed the file"
+    );
+    app.screenshot("08-wrong-passphrase").await;
+    app.find("#passphrase").await.clear().await.unwrap();
+    app.type_into("#passphrase", PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=credential-row]").await;
+
+    // The token the window showed verifies against the vault file.
+    assert!(matches!(
+        verify_from_outside(&vault, &token),
+        Verification::Active(ref c) if c.name == "nightly export"
+    ));
+
+    // Revoke from the row menu; the button waits for the exact name.
+    app.click("[data-testid=row-menu]").await;
+    app.click("[data-testid=revoke]").await;
+    let confirm = app.find("[data-testid=confirm-revoke]").await;
+    app.type_into("#revoke-name", "nightly").await;
+    assert!(
+        !confirm.is_enabled().await.unwrap(),
+        "enabled with a partial name"
+    );
+    app.type_into("#revoke-name", " export").await;
+    assert!(confirm.is_enabled().await.unwrap());
+    app.screenshot("09-revoke-confirm").await;
+    confirm.click().await.unwrap();
+    app.wait_gone("[data-testid=revoke]").await;
+    app.wait_text(
+        "[data-testid=credential-row] [data-testid=status]",
+        "revoked",
+    )
+    .await;
+    assert!(
+        !app.present("[data-testid=row-menu]").await,
+        "a revoked row offers actions"
+    );
+    app.screenshot("10-revoked").await;
+
+    assert_eq!(
+        verify_from_outside(&vault, &token),
+        Verification::Inactive(InactiveReason::Revoked)
+    );
+    app.end().await;
+}
+
+#[tokio::test]
+async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("remembered.vault");
+
+    let app = Session::start(&vault).await;
+    app.type_into("#new-passphrase", PASSPHRASE).await;
+    app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    app.click("[data-testid=create-vault] label.inline input")
+        .await;
+    app.click("[data-testid=create-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=empty-state]").await;
+    assert!(
+        !app.present("[data-testid=notice]").await,
+        "the keychain was not available: {}",
+        app.text("[data-testid=notice]").await
+    );
+    app.end().await;
+
+    // Next start: straight to the inventory.
+    let app = Session::start(&vault).await;
+    app.find("[data-testid=empty-state]").await;
+    assert!(!app.present("[data-testid=unlock-vault]").await);
+    app.screenshot("11-remembered-start").await;
+    app.end().await;
+}
