@@ -95,14 +95,13 @@ pub fn parse(token: &str) -> Option<WellFormed> {
         return None;
     }
     let signed = &token[..token.len() - CHECKSUM_LEN - 1];
-    let mut expected = String::with_capacity(CHECKSUM_LEN);
-    push_base62(
-        &mut expected,
+    let mut expected = [0u8; CHECKSUM_LEN];
+    write_base62(
         &crc32fast::hash(signed.as_bytes()).to_be_bytes(),
-        CHECKSUM_LEN,
+        &mut expected,
     );
     // The checksum is public (it is part of the token), so a plain comparison is fine here.
-    (expected == checksum).then_some(WellFormed { kind })
+    (expected == checksum.as_bytes()).then_some(WellFormed { kind })
 }
 
 /// The part of a token that may be shown again: prefix and the first body characters.
@@ -113,14 +112,20 @@ pub fn hint(token: &str) -> String {
     format!("{}…", &token[..end])
 }
 
-/// Appends `bytes` (big-endian, at most 32) as exactly `width` (at most 43) base62 digits,
-/// most significant first. Works on the stack and wipes its scratch copies.
+/// Appends `bytes` (big-endian, at most 32) as exactly `width` (at most 43) base62 digits.
 fn push_base62(out: &mut String, bytes: &[u8], width: usize) {
+    let mut digits = Zeroizing::new([0u8; BODY_LEN]);
+    write_base62(bytes, &mut digits[..width]);
+    out.extend(digits[..width].iter().map(|&d| char::from(d)));
+}
+
+/// Writes `bytes` (big-endian, at most 32) as base62 digits filling `digits`, most significant
+/// first. Works on the stack and wipes its scratch copy of the number.
+fn write_base62(bytes: &[u8], digits: &mut [u8]) {
     let mut number = Zeroizing::new([0u8; 32]);
     let number = &mut number[..bytes.len()];
     number.copy_from_slice(bytes);
-    let mut digits = Zeroizing::new([0u8; BODY_LEN]);
-    for slot in digits[..width].iter_mut().rev() {
+    for slot in digits.iter_mut().rev() {
         // Long division of the big-endian number by 62; the remainder is the next digit.
         let mut remainder = 0u32;
         for byte in number.iter_mut() {
@@ -130,8 +135,10 @@ fn push_base62(out: &mut String, bytes: &[u8], width: usize) {
         }
         *slot = ALPHABET[remainder as usize];
     }
-    debug_assert!(number.iter().all(|&b| b == 0), "width too small for value");
-    out.extend(digits[..width].iter().map(|&d| char::from(d)));
+    debug_assert!(
+        number.iter().all(|&b| b == 0),
+        "too few digits for the value"
+    );
 }
 
 #[cfg(test)]

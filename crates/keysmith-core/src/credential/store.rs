@@ -17,10 +17,10 @@ macro_rules! columns {
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
-    let kind: String = row.get(1)?;
+    let kind = row.get_ref(1)?.as_str()?;
     Ok(Credential {
         id: CredentialId(row.get(0)?),
-        kind: TokenKind::from_name(&kind).ok_or_else(|| {
+        kind: TokenKind::from_name(kind).ok_or_else(|| {
             rusqlite::Error::FromSqlConversionFailure(
                 1,
                 rusqlite::types::Type::Text,
@@ -89,21 +89,24 @@ pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
     .ok_or(Error::CredentialNotFound(id.0))
 }
 
-/// The credential stored under `digest` and its stored digest bytes, if any.
+/// The credential stored under `digest`, if any. The stored digest is compared with `digest`
+/// in constant time, in place.
 pub(super) fn find_by_digest(
     conn: &Connection,
     digest: &TokenDigest,
-) -> Result<Option<(Credential, Vec<u8>)>> {
-    Ok(conn
+) -> Result<Option<Credential>> {
+    let found = conn
         .prepare_cached(concat!(
             "SELECT ",
             columns!(),
-            ", digest FROM credentials WHERE digest = ?1"
+            ", digest FROM credentials INDEXED BY credentials_verify WHERE digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            Ok((from_row(row)?, row.get(9)?))
+            let stored = row.get_ref(9)?.as_blob()?;
+            digest.matches(stored).then(|| from_row(row)).transpose()
         })
-        .optional()?)
+        .optional()?;
+    Ok(found.flatten())
 }
 
 /// Every credential, newest first.

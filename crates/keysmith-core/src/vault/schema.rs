@@ -28,6 +28,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE UNIQUE INDEX credentials_unrevoked_name ON credentials (name)
         WHERE revoked_at IS NULL;
+    -- Verify's hot path: one descent of this index answers it, without a second lookup in the
+    -- table (the UNIQUE constraint above keeps guarding digest uniqueness).
+    CREATE INDEX credentials_verify ON credentials (digest, id, kind, name, description,
+        token_hint, created_at, expires_at, revoked_at, last_used_at);
 
     CREATE TABLE audit (
         seq           INTEGER PRIMARY KEY AUTOINCREMENT,
