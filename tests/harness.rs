@@ -21,6 +21,7 @@ pub struct Session {
     pub client: Client,
     driver: Child,
     artifacts: PathBuf,
+    log: PathBuf,
 }
 
 /// The built app binary: `$KEYSMITH_E2E_APP`, set by scripts/test.
@@ -50,10 +51,18 @@ fn free_port() -> u16 {
 }
 
 impl Session {
-    /// Starts the app on the vault at `vault` and connects to it.
-    pub async fn start(vault: &Path) -> Session {
+    /// Starts the app on the vault at `vault`, with `env` added to its environment, and
+    /// connects to it. The app logs to `<artifacts>/<vault file name>.log`.
+    pub async fn start(vault: &Path, env: &[(&str, &str)]) -> Session {
         let port = free_port();
         let native_port = free_port();
+        let artifacts = artifacts_dir();
+        let name = vault
+            .file_stem()
+            .expect("a vault file name")
+            .to_string_lossy();
+        let log = artifacts.join(format!("{name}.log"));
+        let _ = std::fs::remove_file(&log);
         let driver = Command::new("tauri-driver")
             .args([
                 "--port",
@@ -62,6 +71,8 @@ impl Session {
                 &native_port.to_string(),
             ])
             .env("KEYSMITH_VAULT", vault)
+            .env("KEYSMITH_LOG", &log)
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -86,7 +97,8 @@ impl Session {
                     return Session {
                         client,
                         driver,
-                        artifacts: artifacts_dir(),
+                        artifacts,
+                        log,
                     }
                 }
                 Err(error) => last_error = Some(error),
@@ -166,6 +178,11 @@ impl Session {
     pub async fn screenshot(&self, name: &str) {
         let png = self.client.screenshot().await.expect("screenshot");
         std::fs::write(self.artifacts.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    /// Everything the app has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// Ends the WebDriver session (closing the app) and tauri-driver.

@@ -45,7 +45,7 @@ async fn wait_for_clipboard(want: impl Fn(Option<&str>) -> bool, what: &str) {
 async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("e2e.vault");
-    let app = Session::start(&vault).await;
+    let app = Session::start(&vault, &[]).await;
 
     // First start: create the vault.
     app.find("[data-testid=create-vault]").await;
@@ -198,6 +198,7 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
         verify_from_outside(&vault, &token),
         Verification::Inactive(InactiveReason::Revoked)
     );
+    assert!(!app.log().contains(&token), "the token is in the app's log");
     app.end().await;
 }
 
@@ -206,7 +207,7 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("remembered.vault");
 
-    let app = Session::start(&vault).await;
+    let app = Session::start(&vault, &[]).await;
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
     app.click("[data-testid=create-vault] label.inline input")
@@ -222,9 +223,88 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     app.end().await;
 
     // Next start: straight to the inventory.
-    let app = Session::start(&vault).await;
+    let app = Session::start(&vault, &[]).await;
     app.find("[data-testid=empty-state]").await;
     assert!(!app.present("[data-testid=unlock-vault]").await);
     app.screenshot("11-remembered-start").await;
+    app.end().await;
+}
+
+/// Creates a vault through the first-start screen; `remember` ticks "Remember on this device".
+async fn create_vault(app: &Session, remember: bool) {
+    app.type_into("#new-passphrase", PASSPHRASE).await;
+    app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    if remember {
+        app.click("[data-testid=create-vault] label.inline input")
+            .await;
+    }
+    app.click("[data-testid=create-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=empty-state]").await;
+}
+
+#[tokio::test]
+async fn without_a_keychain_service_a_notice_shows_and_the_passphrase_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("no-keychain.vault");
+    let no_keychain = [(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/keysmith-no-bus",
+    )];
+
+    let app = Session::start(&vault, &no_keychain).await;
+    create_vault(&app, true).await;
+    let notice = app.text("[data-testid=notice]").await;
+    assert!(
+        notice.starts_with("The OS keychain is not available"),
+        "{notice}"
+    );
+    assert_eq!(notice.lines().count(), 1, "not one line: {notice:?}");
+    app.screenshot("12-no-keychain-after-create").await;
+    app.end().await;
+
+    let app = Session::start(&vault, &no_keychain).await;
+    app.find("[data-testid=unlock-vault]").await;
+    let notice = app.text("[data-testid=notice]").await;
+    assert!(
+        notice.starts_with("The OS keychain is not available"),
+        "{notice}"
+    );
+    app.screenshot("13-no-keychain-unlock").await;
+    app.type_into("#passphrase", PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=empty-state]").await;
+    app.end().await;
+}
+
+#[tokio::test]
+async fn an_idle_vault_locks_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("idle.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    app.click("[data-testid=settings-button]").await;
+    let minutes = app.find("#auto-lock").await;
+    minutes.clear().await.unwrap();
+    minutes.send_keys("1").await.unwrap();
+    app.click("[data-testid=save-settings]").await;
+    app.wait_gone("[data-testid=settings]").await;
+
+    // One idle minute (plus the watcher's 5-second tick) later, the unlock screen is back.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while !app.present("[data-testid=unlock-vault]").await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the vault did not lock itself"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(
+        app.text("[data-testid=notice]").await,
+        "Locked after idle time."
+    );
+    assert!(app.log().contains("vault auto-locked"));
+    app.screenshot("14-auto-locked").await;
     app.end().await;
 }

@@ -18,16 +18,14 @@ use state::AppState;
 
 /// The environment variable that points the app at another vault file.
 const VAULT_ENV: &str = "KEYSMITH_VAULT";
+/// The environment variable that sends the log to a file (appended) instead of stderr.
+const LOG_ENV: &str = "KEYSMITH_LOG";
 /// How often the auto-lock watcher looks at the idle time.
 const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 
 /// Starts the desktop app.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    init_logging();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(ClipboardGuard::default())
@@ -56,6 +54,31 @@ pub fn run() {
     if let Err(error) = app {
         tracing::error!(%error, "Keysmith stopped with an error");
         std::process::exit(1);
+    }
+}
+
+/// Logs at `info` (or `$RUST_LOG`) to stderr, or to the file `$KEYSMITH_LOG`. Nothing logged
+/// anywhere in Keysmith carries a secret.
+fn init_logging() {
+    let logger = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    );
+    let file = std::env::var_os(LOG_ENV).map(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+    });
+    match file {
+        Some(Ok(file)) => logger
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init(),
+        Some(Err(error)) => {
+            logger.init();
+            tracing::warn!(%error, "cannot open the log file; logging to stderr");
+        }
+        None => logger.init(),
     }
 }
 
