@@ -15,11 +15,12 @@ use tokio::process::{Child, Command};
 /// How long any one wait for the UI may take before the test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A running app under WebDriver. Dropping it ends tauri-driver and with it the app.
+/// A running app under WebDriver. Dropping it ends tauri-driver's whole process group:
+/// tauri-driver, the WebKitWebDriver it starts, and the app.
 pub struct Session {
     /// The WebDriver client.
     pub client: Client,
-    driver: Child,
+    _driver: ProcessGroup,
     artifacts: PathBuf,
     log: PathBuf,
 }
@@ -63,21 +64,26 @@ impl Session {
             .to_string_lossy();
         let log = artifacts.join(format!("{name}.log"));
         let _ = std::fs::remove_file(&log);
-        let driver = Command::new("tauri-driver")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .env("KEYSMITH_VAULT", vault)
-            .env("KEYSMITH_LOG", &log)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("tauri-driver on PATH (cargo install tauri-driver --locked)");
+        let driver_log = std::fs::File::create(artifacts.join(format!("{name}.driver.log")))
+            .expect("driver log file");
+        let driver = ProcessGroup(
+            Command::new("tauri-driver")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--native-port",
+                    &native_port.to_string(),
+                ])
+                .env("KEYSMITH_VAULT", vault)
+                .env("KEYSMITH_LOG", &log)
+                .envs(env.iter().copied())
+                .stdout(Stdio::null())
+                .stderr(driver_log)
+                // Its own process group, so ending the session ends WebKitWebDriver and the app too.
+                .process_group(0)
+                .spawn()
+                .expect("tauri-driver on PATH (cargo install tauri-driver --locked)"),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let capabilities = serde_json::json!({
             "browserName": "wry",
@@ -96,7 +102,7 @@ impl Session {
                 Ok(client) => {
                     return Session {
                         client,
-                        driver,
+                        _driver: driver,
                         artifacts,
                         log,
                     }
@@ -185,10 +191,24 @@ impl Session {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Ends the WebDriver session (closing the app) and tauri-driver.
-    pub async fn end(mut self) {
+    /// Ends the WebDriver session (closing the app), then tauri-driver's process group.
+    pub async fn end(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
+    }
+}
+
+/// A child started in its own process group; dropping it ends the whole group, so nothing it
+/// started outlives the test (or holds the test's output open).
+struct ProcessGroup(Child);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            // SIGTERM to the negative pid reaches every process of the group.
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", "--", &format!("-{pid}")])
+                .status();
+        }
     }
 }
 
