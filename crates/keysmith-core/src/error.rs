@@ -52,9 +52,12 @@ pub enum Error {
     /// No credential has this id.
     #[error("No credential with id {0}")]
     CredentialNotFound(i64),
-    /// Revoking what is already revoked.
+    /// Changing a credential that is revoked (only delete is left).
     #[error("This credential is already revoked")]
     AlreadyRevoked,
+    /// A renewal's end date for the old credential outside now … its current expiry.
+    #[error("The old credential's end date must lie between now and its current expiry")]
+    InvalidEndDate,
     /// A setting outside its allowed range.
     #[error("{name} must be between {min} and {max}")]
     InvalidSetting {
@@ -89,6 +92,7 @@ impl Error {
             Error::DuplicateName(_) => "duplicate_name",
             Error::CredentialNotFound(_) => "credential_not_found",
             Error::AlreadyRevoked => "already_revoked",
+            Error::InvalidEndDate => "invalid_end_date",
             Error::InvalidSetting { .. } => "invalid_setting",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",

@@ -19,7 +19,7 @@ pub mod vault;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     Credential, CredentialId, CredentialName, Description, Expiry, InactiveReason, Issued,
-    NewCredential, Status, Verification,
+    NewCredential, Renewal, Status, Verification,
 };
 pub use error::{Error, Result};
 pub use keychain::Keychain;

@@ -1,80 +1,16 @@
 //! The vault end to end through the public API, against real SQLCipher files in temp dirs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
+use common::{Fixture, PASSPHRASE};
 use keysmith_core::{
-    CredentialName, Description, Error, Expiry, InactiveReason, KdfParams, ManualClock,
-    NewCredential, Secret, Settings, Status, Vault, Verification,
+    Expiry, InactiveReason, KdfParams, Secret, Settings, Status, Vault, Verification,
 };
 use sha2::{Digest, Sha256};
-
-const PASSPHRASE: &str = "correct horse battery";
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-    clock: ManualClock,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("team.vault");
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
-        Fixture {
-            _dir: dir,
-            path,
-            clock,
-        }
-    }
-
-    fn create(&self) -> Vault {
-        Vault::create(
-            &self.path,
-            &Secret::from(PASSPHRASE),
-            KdfParams::MINIMUM,
-            Arc::new(self.clock.clone()),
-        )
-        .unwrap()
-    }
-
-    fn unlock(&self, passphrase: &str) -> Result<Vault, Error> {
-        Vault::unlock(
-            &self.path,
-            &Secret::from(passphrase),
-            Arc::new(self.clock.clone()),
-        )
-    }
-
-    fn new_credential(&self, name: &str, days: i64) -> NewCredential {
-        NewCredential {
-            name: CredentialName::new(name).unwrap(),
-            description: Description::new("for the nightly export").unwrap(),
-            expiry: Expiry::new(self.clock_now() + Duration::days(days), self.clock_now()).unwrap(),
-        }
-    }
-
-    fn clock_now(&self) -> chrono::DateTime<Utc> {
-        use keysmith_core::Clock;
-        self.clock.now()
-    }
-
-    /// Every file of the vault (database, WAL, shared memory, header), concatenated.
-    fn all_bytes(&self) -> Vec<u8> {
-        let dir = self.path.parent().unwrap();
-        let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        names.sort();
-        names
-            .iter()
-            .flat_map(|p| std::fs::read(p).unwrap())
-            .collect()
-    }
-}
 
 fn sha256_of(path: &Path) -> Vec<u8> {
     Sha256::digest(std::fs::read(path).unwrap()).to_vec()

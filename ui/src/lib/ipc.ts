@@ -3,7 +3,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
 /** A credential's status, as the core derives it. */
-export type Status = 'active' | 'revoked' | 'expired';
+export type Status = 'active' | 'disabled' | 'revoked' | 'expired';
 
 /** A credential row; the token itself is never part of it. */
 export interface CredentialRow {
@@ -16,6 +16,8 @@ export interface CredentialRow {
   expires_at: string;
   revoked_at: string | null;
   last_used_at: string | null;
+  disabled_at: string | null;
+  renewed_from: number | null;
   status: Status;
   age_days: number;
   days_left: number;

@@ -13,6 +13,7 @@ mod verify;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use lifecycle::Renewal;
 pub use verify::{InactiveReason, Verification};
 
 use crate::error::{Error, Result};
@@ -146,6 +147,10 @@ pub struct Credential {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When it last verified successfully.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When it was disabled, while it is.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// The credential this one renewed, if it is a renewal.
+    pub renewed_from: Option<CredentialId>,
 }
 
 /// Where a credential stands.
@@ -154,6 +159,8 @@ pub struct Credential {
 pub enum Status {
     /// Verifies.
     Active,
+    /// Switched off for now; can be enabled again.
+    Disabled,
     /// Revoked: permanently refused.
     Revoked,
     /// Past its expiry.
@@ -161,12 +168,14 @@ pub enum Status {
 }
 
 impl Credential {
-    /// Its status at `now`; revocation outranks expiry.
+    /// Its status at `now`: revoked outranks expired, which outranks disabled.
     pub fn status(&self, now: DateTime<Utc>) -> Status {
         if self.revoked_at.is_some() {
             Status::Revoked
         } else if self.expires_at <= now {
             Status::Expired
+        } else if self.disabled_at.is_some() {
+            Status::Disabled
         } else {
             Status::Active
         }

@@ -12,7 +12,8 @@ use crate::token::TokenKind;
 /// verify runs one per request and should not build its SQL text each time.
 macro_rules! columns {
     () => {
-        "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at"
+        "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at, \
+         disabled_at, renewed_from"
     };
 }
 
@@ -34,6 +35,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
         expires_at: time(row.get(6)?),
         revoked_at: row.get::<_, Option<i64>>(7)?.map(time),
         last_used_at: row.get::<_, Option<i64>>(8)?.map(time),
+        disabled_at: row.get::<_, Option<i64>>(9)?.map(time),
+        renewed_from: row.get::<_, Option<i64>>(10)?.map(CredentialId),
     })
 }
 
@@ -41,29 +44,36 @@ fn time(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default()
 }
 
+/// What [`insert`] stores beside the validated fields.
+pub(super) struct Stored<'a> {
+    pub(super) kind: TokenKind,
+    pub(super) token_hint: &'a str,
+    pub(super) digest: &'a TokenDigest,
+    pub(super) renewed_from: Option<CredentialId>,
+}
+
 /// Inserts a new credential; a clash on the unrevoked-name index is [`Error::DuplicateName`].
 pub(super) fn insert(
     conn: &Connection,
-    kind: TokenKind,
     new: &NewCredential,
-    token_hint: &str,
-    digest: &TokenDigest,
+    stored: &Stored<'_>,
     now: DateTime<Utc>,
 ) -> Result<CredentialId> {
     let inserted = conn
         .prepare_cached(
             "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
-                                      expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                      expires_at, renewed_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute((
-            kind.as_str(),
+            stored.kind.as_str(),
             new.name.as_str(),
             new.description.as_str(),
-            token_hint,
-            digest.as_bytes().as_slice(),
+            stored.token_hint,
+            stored.digest.as_bytes().as_slice(),
             now.timestamp(),
             new.expiry.at().timestamp(),
+            stored.renewed_from.map(|id| id.0),
         ));
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
@@ -102,7 +112,7 @@ pub(super) fn find_by_digest(
             ", digest FROM credentials INDEXED BY credentials_verify WHERE digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            let stored = row.get_ref(9)?.as_blob()?;
+            let stored = row.get_ref(11)?.as_blob()?;
             digest.matches(stored).then(|| from_row(row)).transpose()
         })
         .optional()?;
@@ -132,4 +142,56 @@ pub(super) fn mark_revoked(
         )?
         .execute((id.0, now.timestamp()))?;
     Ok(changed == 1)
+}
+
+/// Sets or clears `disabled_at`; false when the credential was already in that state.
+pub(super) fn set_disabled(
+    conn: &Connection,
+    id: CredentialId,
+    disabled_at: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE credentials SET disabled_at = ?2
+             WHERE id = ?1 AND (disabled_at IS NULL) = (?2 IS NOT NULL)",
+        )?
+        .execute((id.0, disabled_at.map(|at| at.timestamp())))?;
+    Ok(changed == 1)
+}
+
+/// Replaces the description.
+pub(super) fn set_description(
+    conn: &Connection,
+    id: CredentialId,
+    description: &str,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE credentials SET description = ?2 WHERE id = ?1")?
+        .execute((id.0, description))?;
+    Ok(())
+}
+
+/// Moves the expiry to `expires_at`.
+pub(super) fn set_expiry(
+    conn: &Connection,
+    id: CredentialId,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE credentials SET expires_at = ?2 WHERE id = ?1")?
+        .execute((id.0, expires_at.timestamp()))?;
+    Ok(())
+}
+
+/// Removes the row; the audit log keeps its history.
+pub(super) fn delete(conn: &Connection, id: CredentialId) -> Result<()> {
+    conn.prepare_cached("DELETE FROM credentials WHERE id = ?1")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+/// The credential that renewed `id`, if any.
+pub(super) fn successor(conn: &Connection, id: CredentialId) -> Result<Option<CredentialId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM credentials WHERE renewed_from = ?1")?
+        .query_row([id.0], |row| row.get(0).map(CredentialId))
+        .optional()?)
 }

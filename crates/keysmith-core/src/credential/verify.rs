@@ -17,6 +17,8 @@ pub enum InactiveReason {
     Malformed,
     /// Well-formed, but this vault never issued it (or it was deleted).
     Unknown,
+    /// Disabled (reversibly).
+    Disabled,
     /// Revoked.
     Revoked,
     /// Past its expiry.
@@ -45,6 +47,7 @@ impl Vault {
         };
         Ok(match credential.status(self.now()) {
             Status::Active => Verification::Active(credential),
+            Status::Disabled => Verification::Inactive(InactiveReason::Disabled),
             Status::Revoked => Verification::Inactive(InactiveReason::Revoked),
             Status::Expired => Verification::Inactive(InactiveReason::Expired),
         })

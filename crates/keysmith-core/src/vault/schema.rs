@@ -47,6 +47,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
+    // 2: reversible disabling, and the link from a renewed credential to its predecessor.
+    r#"
+    ALTER TABLE credentials ADD COLUMN disabled_at INTEGER;
+    ALTER TABLE credentials ADD COLUMN renewed_from INTEGER
+        REFERENCES credentials (id) ON DELETE SET NULL;
+    DROP INDEX credentials_verify;
+    CREATE INDEX credentials_verify ON credentials (digest, id, kind, name, description,
+        token_hint, created_at, expires_at, revoked_at, last_used_at, disabled_at,
+        renewed_from);
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -67,4 +77,37 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_database_upgrades_with_its_rows_intact() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
+                                      expires_at)
+             VALUES ('personal_access_token', 'old', '', 'ks_pat_abcd…', x'01', 1, 2)",
+            [],
+        )
+        .unwrap();
+
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT);
+        let (name, disabled, renewed): (String, Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT name, disabled_at, renewed_from FROM credentials INDEXED BY
+                 credentials_verify WHERE digest = x'01'",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((name.as_str(), disabled, renewed), ("old", None, None));
+        // Running it again is a no-op.
+        migrate(&mut conn).unwrap();
+    }
 }

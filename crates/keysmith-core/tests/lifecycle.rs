@@ -1,0 +1,276 @@
+//! The credential lifecycle beyond issue and revoke: disable and enable, edit, renew, delete.
+//! Each refusal is checked to leave the credentials and the audit log unchanged.
+
+mod common;
+
+use chrono::Duration;
+use common::{snapshot, Fixture};
+use keysmith_core::{CredentialName, Description, InactiveReason, Renewal, Status, Verification};
+
+fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {
+    Renewal {
+        old_ends_at: fx.clock_now() + old_ends_in,
+        name: CredentialName::new(name).unwrap(),
+        description: Description::new("rotated").unwrap(),
+    }
+}
+
+#[test]
+fn disabled_tokens_fail_verification_until_enabled_again() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let issued = vault.issue(&fx.new_credential("sync", 30)).unwrap();
+    let id = issued.credential.id;
+
+    let disabled = vault.set_enabled(id, false).unwrap();
+    assert_eq!(disabled.status(fx.clock_now()), Status::Disabled);
+    assert_eq!(disabled.disabled_at, Some(fx.clock_now()));
+    assert_eq!(
+        vault.verify(issued.token.expose()).unwrap(),
+        Verification::Inactive(InactiveReason::Disabled)
+    );
+    // Disabling twice changes nothing and writes no second audit row.
+    let before = snapshot(&vault);
+    vault.set_enabled(id, false).unwrap();
+    assert_eq!(snapshot(&vault), before);
+
+    let enabled = vault.set_enabled(id, true).unwrap();
+    assert_eq!(enabled.status(fx.clock_now()), Status::Active);
+    assert!(matches!(
+        vault.verify(issued.token.expose()).unwrap(),
+        Verification::Active(_)
+    ));
+    let actions: Vec<String> = vault
+        .audit_log(Some(id))
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "credential.issued",
+            "credential.disabled",
+            "credential.enabled"
+        ]
+    );
+}
+
+#[test]
+fn a_revoked_credential_can_be_neither_enabled_nor_disabled_nor_renewed() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let id = vault
+        .issue(&fx.new_credential("gone", 30))
+        .unwrap()
+        .credential
+        .id;
+    vault.revoke(id).unwrap();
+    let before = snapshot(&vault);
+    assert_eq!(
+        vault.set_enabled(id, true).unwrap_err().code(),
+        "already_revoked"
+    );
+    assert_eq!(
+        vault.set_enabled(id, false).unwrap_err().code(),
+        "already_revoked"
+    );
+    let err = vault
+        .renew(id, &renewal(&fx, "gone 2", Duration::zero()))
+        .unwrap_err();
+    assert_eq!(err.code(), "already_revoked");
+    assert_eq!(snapshot(&vault), before);
+}
+
+#[test]
+fn only_the_description_is_edited() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let issued = vault.issue(&fx.new_credential("billing", 30)).unwrap();
+    let id = issued.credential.id;
+    let edited = vault
+        .update_description(id, &Description::new("billing exports, nightly").unwrap())
+        .unwrap();
+    assert_eq!(edited.description, "billing exports, nightly");
+    assert_eq!(edited.name, issued.credential.name);
+    assert_eq!(edited.expires_at, issued.credential.expires_at);
+    assert!(Description::new(&"x".repeat(1001)).is_err());
+    drop(vault);
+    let vault = fx.unlock(common::PASSPHRASE).unwrap();
+    assert_eq!(
+        vault.credential(id).unwrap().description,
+        "billing exports, nightly"
+    );
+}
+
+#[test]
+fn renewal_issues_a_linked_successor_and_ends_the_old_token_on_its_date() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("deploy", 30)).unwrap();
+    fx.clock.advance(Duration::days(10));
+
+    let new = vault
+        .renew(
+            old.credential.id,
+            &renewal(&fx, "deploy 2", Duration::hours(24)),
+        )
+        .unwrap();
+    assert_ne!(new.token.expose(), old.token.expose());
+    assert_eq!(new.credential.renewed_from, Some(old.credential.id));
+    assert_eq!(new.credential.description, "rotated");
+    assert_eq!(new.credential.kind, old.credential.kind);
+    // Same 30-day lifetime, counted from now.
+    assert_eq!(
+        new.credential.expires_at,
+        fx.clock_now() + Duration::days(30)
+    );
+    assert_eq!(
+        vault.successor(old.credential.id).unwrap(),
+        Some(new.credential.id)
+    );
+    assert_eq!(
+        vault.credential(old.credential.id).unwrap().expires_at,
+        fx.clock_now() + Duration::hours(24)
+    );
+
+    // Both work until the old one's end date; then only the new one.
+    assert!(matches!(
+        vault.verify(old.token.expose()).unwrap(),
+        Verification::Active(_)
+    ));
+    assert!(matches!(
+        vault.verify(new.token.expose()).unwrap(),
+        Verification::Active(_)
+    ));
+    fx.clock.advance(Duration::hours(24));
+    assert_eq!(
+        vault.verify(old.token.expose()).unwrap(),
+        Verification::Inactive(InactiveReason::Expired)
+    );
+    assert!(matches!(
+        vault.verify(new.token.expose()).unwrap(),
+        Verification::Active(_)
+    ));
+    let renewed = vault.audit_log(Some(old.credential.id)).unwrap();
+    assert_eq!(renewed.last().unwrap().action, "credential.renewed");
+}
+
+#[test]
+fn a_renewed_expiry_never_exceeds_365_days() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("yearly", 365)).unwrap();
+    fx.clock.advance(Duration::days(200));
+    let new = vault
+        .renew(
+            old.credential.id,
+            &renewal(&fx, "yearly 2", Duration::zero()),
+        )
+        .unwrap();
+    assert_eq!(
+        new.credential.expires_at,
+        fx.clock_now() + Duration::days(365)
+    );
+}
+
+#[test]
+fn an_expired_credential_can_be_renewed_and_keeps_its_expiry() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("lapsed", 7)).unwrap();
+    fx.clock.advance(Duration::days(9));
+    let new = vault
+        .renew(
+            old.credential.id,
+            &renewal(&fx, "lapsed 2", Duration::zero()),
+        )
+        .unwrap();
+    assert_eq!(
+        vault.credential(old.credential.id).unwrap().expires_at,
+        old.credential.expires_at
+    );
+    assert!(matches!(
+        vault.verify(new.token.expose()).unwrap(),
+        Verification::Active(_)
+    ));
+}
+
+#[test]
+fn bad_renewals_are_refused_and_write_nothing() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("api", 30)).unwrap();
+    let id = old.credential.id;
+    let before = snapshot(&vault);
+
+    let past = renewal(&fx, "api 2", -Duration::hours(1));
+    assert_eq!(
+        vault.renew(id, &past).unwrap_err().code(),
+        "invalid_end_date"
+    );
+    let beyond = renewal(&fx, "api 2", Duration::days(31));
+    assert_eq!(
+        vault.renew(id, &beyond).unwrap_err().code(),
+        "invalid_end_date"
+    );
+    // The old token still holds its name, so the new one needs another.
+    let same_name = renewal(&fx, "api", Duration::hours(1));
+    assert_eq!(
+        vault.renew(id, &same_name).unwrap_err().code(),
+        "duplicate_name"
+    );
+    assert_eq!(
+        snapshot(&vault),
+        before,
+        "a refused renewal changed the vault"
+    );
+}
+
+#[test]
+fn deleting_removes_the_row_and_keeps_its_history() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("temp", 30)).unwrap();
+    let new = vault
+        .renew(
+            old.credential.id,
+            &renewal(&fx, "temp 2", Duration::hours(1)),
+        )
+        .unwrap();
+    vault.delete(old.credential.id).unwrap();
+
+    assert_eq!(
+        vault.verify(old.token.expose()).unwrap(),
+        Verification::Inactive(InactiveReason::Unknown)
+    );
+    assert_eq!(
+        vault.credential(old.credential.id).unwrap_err().code(),
+        "credential_not_found"
+    );
+    assert_eq!(vault.list_credentials().unwrap().len(), 1);
+    // The successor survives; its link to the deleted row is cleared.
+    assert_eq!(
+        vault.credential(new.credential.id).unwrap().renewed_from,
+        None
+    );
+    let history: Vec<String> = vault
+        .audit_log(Some(old.credential.id))
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "credential.issued",
+            "credential.renewed",
+            "credential.deleted"
+        ]
+    );
+    assert_eq!(vault.verify_audit_chain().unwrap(), None);
+    assert_eq!(
+        vault.delete(old.credential.id).unwrap_err().code(),
+        "credential_not_found"
+    );
+}
