@@ -171,14 +171,15 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
 
     // Revoke from the row menu; the button waits for the exact name.
     app.click("[data-testid=row-menu]").await;
-    app.click("[data-testid=revoke]").await;
-    let confirm = app.find("[data-testid=confirm-revoke]").await;
-    app.type_into("#revoke-name", "nightly").await;
+    app.click("[data-testid=menu-revoke]").await;
+    let confirm = app.find("[data-testid=confirm-by-name]").await;
+    app.type_into("#confirm-name", "nightly").await;
     assert!(
         !confirm.is_enabled().await.unwrap(),
         "enabled with a partial name"
     );
-    app.type_into("#revoke-name", " export").await;
+    app.find("#confirm-name").await.clear().await.unwrap();
+    app.type_into("#confirm-name", "nightly export").await;
     assert!(confirm.is_enabled().await.unwrap());
     app.screenshot("09-revoke-confirm").await;
     confirm.click().await.unwrap();
@@ -188,10 +189,15 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
         "revoked",
     )
     .await;
-    assert!(
-        !app.present("[data-testid=row-menu]").await,
-        "a revoked row offers actions"
-    );
+    // A revoked row can only be deleted.
+    app.click("[data-testid=row-menu]").await;
+    assert!(app.present("[data-testid=menu-delete]").await);
+    for action in ["edit", "renew", "revoke"] {
+        let item = format!("[data-testid=menu-{action}]");
+        assert!(!app.present(&item).await, "a revoked row offers {action}");
+    }
+    assert!(!app.present("[data-testid=enabled-switch]").await);
+    app.click("[data-testid=row-menu]").await;
     app.screenshot("10-revoked").await;
 
     assert_eq!(
@@ -227,6 +233,128 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     app.find("[data-testid=empty-state]").await;
     assert!(!app.present("[data-testid=unlock-vault]").await);
     app.screenshot("11-remembered-start").await;
+    app.end().await;
+}
+
+/// Issues a token through the form (30-day preset) and returns the revealed token after
+/// closing the reveal dialog.
+async fn issue_token(app: &Session, name: &str) -> String {
+    app.click("[data-testid=new-token-button]").await;
+    app.type_into("#token-name", name).await;
+    app.click("[data-testid=preset-30]").await;
+    app.click("[data-testid=acknowledge]").await;
+    app.click("[data-testid=create-token]").await;
+    let token = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    close_reveal(app).await;
+    token
+}
+
+/// Closes the reveal dialog through its "Done → Close" confirmation.
+async fn close_reveal(app: &Session) {
+    app.click("[data-testid=done]").await;
+    app.click("[data-testid=confirm-close-yes]").await;
+    app.wait_gone("[data-testid=reveal]").await;
+}
+
+/// The row of the credential named `name`, as CSS.
+fn row(name: &str) -> String {
+    format!("[data-testid=credential-row][data-name='{name}']")
+}
+
+/// Opens `name`'s row menu and picks `action`.
+async fn row_action(app: &Session, name: &str, action: &str) {
+    app.click(&format!("{} [data-testid=row-menu]", row(name)))
+        .await;
+    app.click(&format!("{} [data-testid=menu-{action}]", row(name)))
+        .await;
+}
+
+#[tokio::test]
+async fn disable_enable_edit_renew_and_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("lifecycle.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    let old = issue_token(&app, "reports").await;
+    let status = format!("{} [data-testid=status]", row("reports"));
+    let switch = format!("{} [data-testid=enabled-switch]", row("reports"));
+
+    // The slider disables and enables; verification follows it.
+    app.click(&switch).await;
+    app.wait_text(&status, "disabled").await;
+    app.screenshot("15-disabled").await;
+    assert_eq!(
+        verify_from_outside(&vault, &old),
+        Verification::Inactive(InactiveReason::Disabled)
+    );
+    app.click(&switch).await;
+    app.wait_text(&status, "active").await;
+    assert!(matches!(
+        verify_from_outside(&vault, &old),
+        Verification::Active(_)
+    ));
+
+    // Edit: only the description.
+    row_action(&app, "reports", "edit").await;
+    let description = app.find("#edit-description").await;
+    description.clear().await.unwrap();
+    description.send_keys("weekly KPI export").await.unwrap();
+    app.click("[data-testid=save-description]").await;
+    app.wait_gone("[data-testid=edit]").await;
+    app.wait_text(&row("reports"), "weekly KPI export").await;
+
+    // Renew: the old token keeps working for an hour, the new one is revealed once.
+    row_action(&app, "reports", "renew").await;
+    app.click("[data-testid=old-ends-1h]").await;
+    app.type_into("#renew-name", "reports 2").await;
+    app.screenshot("16-renew").await;
+    app.click("[data-testid=confirm-renew]").await;
+    let new = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    assert_ne!(new, old);
+    close_reveal(&app).await;
+    app.find(&row("reports 2")).await;
+    match verify_from_outside(&vault, &new) {
+        Verification::Active(c) => assert!(c.renewed_from.is_some()),
+        other => panic!("the renewed token does not verify: {other:?}"),
+    }
+    match verify_from_outside(&vault, &old) {
+        Verification::Active(c) => {
+            let left = c.expires_at - chrono::Utc::now();
+            assert!(
+                left <= chrono::Duration::hours(1),
+                "old token ends in {left}"
+            );
+        }
+        other => panic!("the old token stopped before its end date: {other:?}"),
+    }
+
+    // Delete the old one: its token is unknown afterwards, the new one unaffected.
+    row_action(&app, "reports", "delete").await;
+    app.type_into("#confirm-name", "reports").await;
+    app.click("[data-testid=confirm-by-name]").await;
+    app.wait_gone(&row("reports")).await;
+    app.screenshot("17-after-delete").await;
+    assert_eq!(
+        verify_from_outside(&vault, &old),
+        Verification::Inactive(InactiveReason::Unknown)
+    );
+    assert!(matches!(
+        verify_from_outside(&vault, &new),
+        Verification::Active(_)
+    ));
+    let log = app.log();
+    assert!(
+        !log.contains(&old) && !log.contains(&new),
+        "a token is in the app's log"
+    );
     app.end().await;
 }
 

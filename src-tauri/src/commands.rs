@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Duration as Span, NaiveDate};
 use keysmith_core::{
     clock, CredentialId, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential,
-    Secret, Settings, Vault,
+    Renewal, Secret, Settings, Vault,
 };
 use tauri::{AppHandle, State};
 
@@ -136,11 +136,89 @@ pub fn revoke_credential(
     let mut session = state.session();
     let vault = session.vault()?;
     let id = CredentialId(id);
-    if vault.credential(id)?.name != confirm_name.trim() {
-        return Err(AppError::ConfirmationMismatch);
-    }
+    confirm(vault, id, &confirm_name)?;
     let revoked = vault.revoke(id)?;
     Ok(CredentialRow::new(revoked, vault.now()))
+}
+
+/// Disables (`enabled = false`) or enables a credential.
+#[tauri::command]
+pub fn set_credential_enabled(
+    state: State<'_, AppState>,
+    id: i64,
+    enabled: bool,
+) -> AppResult<CredentialRow> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let credential = vault.set_enabled(CredentialId(id), enabled)?;
+    Ok(CredentialRow::new(credential, vault.now()))
+}
+
+/// Replaces a credential's description.
+#[tauri::command]
+pub fn edit_description(
+    state: State<'_, AppState>,
+    id: i64,
+    description: String,
+) -> AppResult<CredentialRow> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let credential =
+        vault.update_description(CredentialId(id), &Description::new(&description)?)?;
+    Ok(CredentialRow::new(credential, vault.now()))
+}
+
+/// Renews a credential. The old one ends `old_ends_in_seconds` from now, or at its current
+/// expiry when that is absent; the new token is revealed once.
+#[tauri::command]
+pub fn renew_credential(
+    state: State<'_, AppState>,
+    id: i64,
+    old_ends_in_seconds: Option<i64>,
+    name: String,
+    description: String,
+) -> AppResult<Revealed> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let id = CredentialId(id);
+    let now = vault.now();
+    let old_ends_at = match old_ends_in_seconds {
+        Some(seconds) => now + Span::seconds(seconds),
+        None => vault.credential(id)?.expires_at.max(now),
+    };
+    let renewal = Renewal {
+        old_ends_at,
+        name: CredentialName::new(&name)?,
+        description: Description::new(&description)?,
+    };
+    let issued = vault.renew(id, &renewal)?;
+    Ok(Revealed {
+        credential: CredentialRow::new(issued.credential, now),
+        token: issued.token,
+    })
+}
+
+/// Deletes a credential's row (its audit history stays) once the user has typed its name.
+#[tauri::command]
+pub fn delete_credential(
+    state: State<'_, AppState>,
+    id: i64,
+    confirm_name: String,
+) -> AppResult<()> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let id = CredentialId(id);
+    confirm(vault, id, &confirm_name)?;
+    Ok(vault.delete(id)?)
+}
+
+/// Checks that the user typed the credential's exact name.
+fn confirm(vault: &Vault, id: CredentialId, typed: &str) -> AppResult<()> {
+    if vault.credential(id)?.name == typed.trim() {
+        Ok(())
+    } else {
+        Err(AppError::ConfirmationMismatch)
+    }
 }
 
 /// The vault's settings.

@@ -76,6 +76,19 @@ export const updateSettings = (settings: Settings) =>
   invoke<Settings>('update_settings', { settings });
 export const copySecret = (text: string) => invoke<void>('copy_secret', { text });
 export const touch = () => invoke<boolean>('touch');
+export const setCredentialEnabled = (id: number, enabled: boolean) =>
+  invoke<CredentialRow>('set_credential_enabled', { id, enabled });
+export const editDescription = (id: number, description: string) =>
+  invoke<CredentialRow>('edit_description', { id, description });
+/** `oldEndsInSeconds`: when the old token stops, from now; null keeps its current expiry. */
+export const renewCredential = (
+  id: number,
+  oldEndsInSeconds: number | null,
+  name: string,
+  description: string,
+) => invoke<Revealed>('renew_credential', { id, oldEndsInSeconds, name, description });
+export const deleteCredential = (id: number, confirmName: string) =>
+  invoke<void>('delete_credential', { id, confirmName });
 
 /** Called when the app locks the vault by itself after idle time. */
 export const onVaultLocked = (handler: () => void): Promise<UnlistenFn> =>

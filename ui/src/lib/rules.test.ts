@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  actionsFor,
   addDays,
   ageClass,
   ageText,
@@ -7,6 +8,7 @@ import {
   createVaultProblem,
   daysLeftText,
   errorMessage,
+  nameProblem,
   expiryBounds,
   passphraseStrength,
   tokenFormProblems,
@@ -69,6 +71,10 @@ describe('new-token form', () => {
     expect(tokenFormProblems({ ...valid, name: 'x'.repeat(101) }, today).name).toBeDefined();
     expect(tokenFormProblems({ ...valid, name: 'x'.repeat(100) }, today).name).toBeUndefined();
   });
+  it('shares the name rule with the renewal form', () => {
+    expect(nameProblem('  ')).toMatch(/required/);
+    expect(nameProblem('deploy 2')).toBeUndefined();
+  });
   it('caps the description at 1000 characters', () => {
     const long = { ...valid, description: 'd'.repeat(1001) };
     expect(tokenFormProblems(long, today).description).toBeDefined();
@@ -77,6 +83,11 @@ describe('new-token form', () => {
 });
 
 describe('inventory display', () => {
+  it('offers only delete on a revoked row', () => {
+    expect(actionsFor('revoked').map((a) => a.action)).toEqual(['delete']);
+    expect(actionsFor('disabled').map((a) => a.action)).toEqual(['edit', 'renew', 'revoke', 'delete']);
+    expect(actionsFor('expired').map((a) => a.action)).toContain('renew');
+  });
   it('colours age past 182 and 365 days', () => {
     expect(ageClass(182)).toBe('age-ok');
     expect(ageClass(183)).toBe('age-warn');

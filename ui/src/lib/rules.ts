@@ -1,12 +1,34 @@
 // Form rules the UI shows before asking the core. The core enforces every one of them again;
 // these only give early, friendly feedback.
-import { isIpcError } from './ipc';
+import { isIpcError, type Status } from './ipc';
 
 export const MIN_PASSPHRASE_CHARS = 12;
 export const MAX_EXPIRY_DAYS = 365;
 export const NAME_MAX_CHARS = 100;
 export const DESCRIPTION_MAX_CHARS = 1000;
 export const EXPIRY_PRESETS = [7, 30, 90, 365] as const;
+
+/** When the old token of a renewal stops: quick picks, or at its current expiry (null). */
+export const OLD_TOKEN_ENDS = [
+  { key: 'now', label: 'Now', seconds: 0 },
+  { key: '1h', label: 'In 1 hour', seconds: 3600 },
+  { key: '24h', label: 'In 24 hours', seconds: 86_400 },
+  { key: 'expiry', label: 'At its current expiry', seconds: null },
+] as const;
+
+/** What the user can do to a credential from its row. */
+export type RowAction = 'edit' | 'renew' | 'revoke' | 'delete';
+
+/** The row actions a status allows: a revoked credential can only be deleted. */
+export function actionsFor(status: Status): { action: RowAction; label: string }[] {
+  if (status === 'revoked') return [{ action: 'delete', label: 'Delete…' }];
+  return [
+    { action: 'edit', label: 'Edit description…' },
+    { action: 'renew', label: 'Renew…' },
+    { action: 'revoke', label: 'Revoke…' },
+    { action: 'delete', label: 'Delete…' },
+  ];
+}
 
 export type Strength = { score: 0 | 1 | 2 | 3 | 4; label: string };
 
@@ -57,13 +79,19 @@ export interface TokenForm {
 
 export type TokenFormProblems = Partial<Record<'name' | 'description' | 'expiresOn', string>>;
 
+/** What is wrong with a credential name, if anything. */
+export function nameProblem(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return 'A name is required.';
+  if ([...trimmed].length > NAME_MAX_CHARS) return `At most ${NAME_MAX_CHARS} characters.`;
+  return undefined;
+}
+
 /** Per-field problems of the new-token form. */
 export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProblems {
   const problems: TokenFormProblems = {};
-  const name = form.name.trim();
-  if (name.length === 0) problems.name = 'A name is required.';
-  else if ([...name].length > NAME_MAX_CHARS)
-    problems.name = `At most ${NAME_MAX_CHARS} characters.`;
+  const name = nameProblem(form.name);
+  if (name) problems.name = name;
   if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)
     problems.description = `At most ${DESCRIPTION_MAX_CHARS} characters.`;
   const { min, max } = expiryBounds(today);
