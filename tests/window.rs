@@ -436,3 +436,93 @@ async fn an_idle_vault_locks_itself() {
     app.screenshot("14-auto-locked").await;
     app.end().await;
 }
+
+/// The names in the table, top to bottom.
+async fn listed_names(app: &Session) -> Vec<String> {
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for row in rows {
+        names.push(row.attr("data-name").await.unwrap().unwrap_or_default());
+    }
+    names
+}
+
+/// Waits until the table lists exactly `expected`, in order.
+async fn wait_listed(app: &Session, expected: &[&str]) {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let names = listed_names(app).await;
+        if names == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the table lists {names:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn filter_search_and_sort_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("inventory.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    let alpha = issue_token(&app, "alpha").await;
+    issue_token(&app, "beta").await;
+    row_action(&app, "beta", "revoke").await;
+    app.type_into("#confirm-name", "beta").await;
+    app.click("[data-testid=confirm-by-name]").await;
+    app.wait_gone("[data-testid=revoke]").await;
+    wait_listed(&app, &["beta", "alpha"]).await; // newest first
+
+    // Status filter.
+    app.click("[data-testid=status-filter] option[value=revoked]")
+        .await;
+    wait_listed(&app, &["beta"]).await;
+    app.click("[data-testid=status-filter] option[value=active]")
+        .await;
+    wait_listed(&app, &["alpha"]).await;
+    app.click("[data-testid=status-filter] option[value=expired]")
+        .await;
+    app.find("[data-testid=no-match]").await;
+    app.click("[data-testid=status-filter] option[value='']")
+        .await;
+    wait_listed(&app, &["beta", "alpha"]).await;
+
+    // Search by name, and by a pasted token.
+    app.type_into("[data-testid=search]", "alp").await;
+    wait_listed(&app, &["alpha"]).await;
+    app.screenshot("18-search").await;
+    app.find("[data-testid=search]")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    app.type_into("[data-testid=search]", &alpha).await;
+    wait_listed(&app, &["alpha"]).await;
+    app.find("[data-testid=search]")
+        .await
+        .clear()
+        .await
+        .unwrap();
+    // Clearing may not fire an input event in every WebDriver; one more keystroke and back.
+    app.type_into("[data-testid=search]", "a\u{e003}").await;
+    wait_listed(&app, &["beta", "alpha"]).await;
+
+    // Sort by name, then reversed.
+    app.click("[data-testid=sort-name]").await;
+    wait_listed(&app, &["alpha", "beta"]).await;
+    app.click("[data-testid=sort-name]").await;
+    wait_listed(&app, &["beta", "alpha"]).await;
+    let header = app.find("th[aria-sort=descending]").await;
+    // WebDriver reads the rendered text, which CSS upper-cases.
+    let label = header.text().await.unwrap().to_lowercase();
+    assert!(label.contains("name ▼"), "{label}");
+    app.end().await;
+}

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use chrono::{Duration as Span, NaiveDate};
 use keysmith_core::{
-    clock, CredentialId, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential,
-    Renewal, Secret, Settings, Vault,
+    clock, CredentialId, CredentialName, CredentialQuery, Description, Expiry, KdfParams, Keychain,
+    NewCredential, Renewal, Secret, Settings, Vault,
 };
 use tauri::{AppHandle, State};
 
@@ -88,14 +88,18 @@ pub fn lock_vault(state: State<'_, AppState>) {
     state.session().lock();
 }
 
-/// Every credential with its status, age and days left.
+/// The credentials the query selects (all, newest first, without one), with status, age and
+/// days left.
 #[tauri::command]
-pub fn list_credentials(state: State<'_, AppState>) -> AppResult<Vec<CredentialRow>> {
+pub fn list_credentials(
+    state: State<'_, AppState>,
+    query: Option<CredentialQuery>,
+) -> AppResult<Vec<CredentialRow>> {
     let mut session = state.session();
     let vault = session.vault()?;
     let now = vault.now();
     Ok(vault
-        .list_credentials()?
+        .query_credentials(&query.unwrap_or_default())?
         .into_iter()
         .map(|credential| CredentialRow::new(credential, now))
         .collect())

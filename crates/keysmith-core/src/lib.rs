@@ -18,8 +18,8 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    Credential, CredentialId, CredentialName, Description, Expiry, InactiveReason, Issued,
-    NewCredential, Renewal, Status, Verification,
+    Credential, CredentialId, CredentialName, CredentialQuery, Description, Expiry, InactiveReason,
+    Issued, NewCredential, Renewal, SortKey, Status, Verification,
 };
 pub use error::{Error, Result};
 pub use keychain::Keychain;

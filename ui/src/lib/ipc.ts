@@ -66,7 +66,19 @@ export const createVault = (passphrase: string, remember: boolean) =>
 export const unlockVault = (passphrase: string) => invoke<void>('unlock_vault', { passphrase });
 export const unlockWithKeychain = () => invoke<KeychainOutcome>('unlock_with_keychain');
 export const lockVault = () => invoke<void>('lock_vault');
-export const listCredentials = () => invoke<CredentialRow[]>('list_credentials');
+export type SortKey = 'name' | 'kind' | 'created' | 'expires' | 'status' | 'last_used';
+
+/** Filters, search and order for the inventory; absent fields mean "any". */
+export interface CredentialQuery {
+  status?: Status;
+  expires_within_days?: number;
+  search?: string;
+  sort: SortKey;
+  descending: boolean;
+}
+
+export const listCredentials = (query: CredentialQuery) =>
+  invoke<CredentialRow[]>('list_credentials', { query });
 export const issueToken = (name: string, description: string, expiresOn: string) =>
   invoke<Revealed>('issue_token', { name, description, expiresOn });
 export const revokeCredential = (id: number, confirmName: string) =>

@@ -6,7 +6,10 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Transaction;
 use serde_json::json;
 
-use super::{store, Credential, CredentialId, Description, Expiry, Issued, NewCredential, Status};
+use super::{
+    store, Credential, CredentialId, CredentialQuery, Description, Expiry, Issued, NewCredential,
+    Status,
+};
 use crate::audit;
 use crate::error::{Error, Result};
 use crate::token::{self, TokenKind};
@@ -177,7 +180,12 @@ impl Vault {
 
     /// Every credential, newest first, whatever its status.
     pub fn list_credentials(&self) -> Result<Vec<Credential>> {
-        store::list(&self.conn)
+        self.query_credentials(&CredentialQuery::default())
+    }
+
+    /// The credentials `query` selects, filtered, sorted and paged.
+    pub fn query_credentials(&self, query: &CredentialQuery) -> Result<Vec<Credential>> {
+        store::query(&self.conn, query, self.now())
     }
 }
 

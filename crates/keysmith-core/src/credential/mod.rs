@@ -7,6 +7,7 @@
 //! [`Vault::verify`]: crate::Vault::verify
 
 mod lifecycle;
+mod query;
 mod store;
 mod verify;
 
@@ -14,6 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use lifecycle::Renewal;
+pub use query::{CredentialQuery, SortKey};
 pub use verify::{InactiveReason, Verification};
 
 use crate::error::{Error, Result};
@@ -154,7 +156,7 @@ pub struct Credential {
 }
 
 /// Where a credential stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Verifies.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Credential, CredentialId, NewCredential};
+use super::{Credential, CredentialId, CredentialQuery, NewCredential};
 use crate::digest::TokenDigest;
 use crate::error::{Error, Result};
 use crate::token::TokenKind;
@@ -119,14 +119,19 @@ pub(super) fn find_by_digest(
     Ok(found.flatten())
 }
 
-/// Every credential, newest first.
-pub(super) fn list(conn: &Connection) -> Result<Vec<Credential>> {
-    let mut statement = conn.prepare_cached(concat!(
-        "SELECT ",
-        columns!(),
-        " FROM credentials ORDER BY created_at DESC, id DESC"
-    ))?;
-    let rows = statement.query_map([], from_row)?;
+/// The credentials `query` selects, in its order.
+pub(super) fn query(
+    conn: &Connection,
+    query: &CredentialQuery,
+    now: DateTime<Utc>,
+) -> Result<Vec<Credential>> {
+    let (clauses, params) = query.to_sql(now);
+    let sql = format!(
+        concat!("SELECT ", columns!(), " FROM credentials{}"),
+        clauses
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map(rusqlite::params_from_iter(params), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

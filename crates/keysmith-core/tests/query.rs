@@ -1,0 +1,163 @@
+//! Listing credentials: filters, search, sort and paging against a real vault.
+
+mod common;
+
+use chrono::Duration;
+use common::Fixture;
+use keysmith_core::{CredentialQuery, SortKey, Status, TokenKind};
+
+fn names(credentials: Vec<keysmith_core::Credential>) -> Vec<String> {
+    credentials.into_iter().map(|c| c.name).collect()
+}
+
+/// Five credentials in every status: alpha (active, 30 d), beta (active, 5 d, "billing"),
+/// gamma (disabled), delta (revoked), epsilon (expired).
+fn seeded() -> (Fixture, keysmith_core::Vault, String) {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let epsilon = vault.issue(&fx.new_credential("epsilon", 1)).unwrap();
+    fx.clock.advance(Duration::days(2));
+    let alpha = vault.issue(&fx.new_credential("alpha", 30)).unwrap();
+    fx.clock.advance(Duration::hours(1));
+    let mut beta = fx.new_credential("Beta", 5);
+    beta.description = keysmith_core::Description::new("billing 100% export").unwrap();
+    vault.issue(&beta).unwrap();
+    fx.clock.advance(Duration::hours(1));
+    let gamma = vault.issue(&fx.new_credential("gamma", 60)).unwrap();
+    vault.set_enabled(gamma.credential.id, false).unwrap();
+    fx.clock.advance(Duration::hours(1));
+    let delta = vault.issue(&fx.new_credential("delta", 90)).unwrap();
+    vault.revoke(delta.credential.id).unwrap();
+    assert_eq!(
+        vault
+            .credential(epsilon.credential.id)
+            .unwrap()
+            .status(fx.clock_now()),
+        Status::Expired
+    );
+    (fx, vault, alpha.token.expose().to_owned())
+}
+
+#[test]
+fn each_status_filter_matches_the_derived_status() {
+    let (fx, vault, _) = seeded();
+    for status in [
+        Status::Active,
+        Status::Disabled,
+        Status::Revoked,
+        Status::Expired,
+    ] {
+        let found = vault
+            .query_credentials(&CredentialQuery {
+                status: Some(status),
+                ..CredentialQuery::default()
+            })
+            .unwrap();
+        assert!(!found.is_empty(), "nothing {status:?}");
+        assert!(found.iter().all(|c| c.status(fx.clock_now()) == status));
+    }
+    let active = CredentialQuery {
+        status: Some(Status::Active),
+        sort: SortKey::Name,
+        descending: false,
+        ..CredentialQuery::default()
+    };
+    assert_eq!(
+        names(vault.query_credentials(&active).unwrap()),
+        ["alpha", "Beta"]
+    );
+}
+
+#[test]
+fn expiring_within_n_days_leaves_out_what_has_already_expired() {
+    let (_fx, vault, _) = seeded();
+    let soon = CredentialQuery {
+        expires_within_days: Some(7),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(names(vault.query_credentials(&soon).unwrap()), ["Beta"]);
+}
+
+#[test]
+fn search_covers_name_description_and_token_prefix_and_treats_wildcards_literally() {
+    let (_fx, vault, alpha_token) = seeded();
+    let search = |text: &str| {
+        names(
+            vault
+                .query_credentials(&CredentialQuery {
+                    search: Some(text.into()),
+                    ..CredentialQuery::default()
+                })
+                .unwrap(),
+        )
+    };
+    assert_eq!(search("GAMM"), ["gamma"]);
+    assert_eq!(search("billing"), ["Beta"]);
+    assert_eq!(search("100%"), ["Beta"]);
+    assert_eq!(search("%"), ["Beta"]);
+    assert!(search("_").is_empty());
+    // The whole token, pasted, finds its credential by its stored prefix.
+    assert!(search(&alpha_token).contains(&"alpha".to_owned()));
+    assert_eq!(search("   "), search(""));
+}
+
+#[test]
+fn sorts_by_any_column_both_ways_and_pages() {
+    let (_fx, vault, _) = seeded();
+    let sorted = |sort, descending| {
+        names(
+            vault
+                .query_credentials(&CredentialQuery {
+                    sort,
+                    descending,
+                    ..CredentialQuery::default()
+                })
+                .unwrap(),
+        )
+    };
+    assert_eq!(
+        sorted(SortKey::Name, false),
+        ["alpha", "Beta", "delta", "epsilon", "gamma"]
+    );
+    assert_eq!(
+        sorted(SortKey::Created, true),
+        ["delta", "gamma", "Beta", "alpha", "epsilon"]
+    );
+    assert_eq!(
+        sorted(SortKey::Expires, false),
+        ["epsilon", "Beta", "alpha", "gamma", "delta"]
+    );
+    assert_eq!(
+        sorted(SortKey::Status, false),
+        ["alpha", "Beta", "gamma", "epsilon", "delta"]
+    );
+    assert_eq!(sorted(SortKey::Kind, false).len(), 5);
+    assert_eq!(sorted(SortKey::LastUsed, false).len(), 5);
+
+    let page = |offset| {
+        names(
+            vault
+                .query_credentials(&CredentialQuery {
+                    sort: SortKey::Name,
+                    descending: false,
+                    limit: Some(2),
+                    offset,
+                    ..CredentialQuery::default()
+                })
+                .unwrap(),
+        )
+    };
+    assert_eq!(page(0), ["alpha", "Beta"]);
+    assert_eq!(page(2), ["delta", "epsilon"]);
+    assert_eq!(page(4), ["gamma"]);
+}
+
+#[test]
+fn kind_filter_selects_by_kind() {
+    let (_fx, vault, _) = seeded();
+    let pats = CredentialQuery {
+        kind: Some(TokenKind::PersonalAccessToken),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(vault.query_credentials(&pats).unwrap().len(), 5);
+}
