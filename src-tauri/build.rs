@@ -10,6 +10,7 @@ fn main() {
             "unlock_with_keychain",
             "lock_vault",
             "list_credentials",
+            "credential_detail",
             "issue_token",
             "revoke_credential",
             "set_credential_enabled",

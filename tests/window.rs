@@ -336,12 +336,31 @@ async fn disable_enable_edit_renew_and_delete() {
         other => panic!("the old token stopped before its end date: {other:?}"),
     }
 
+    // The detail view links the two and shows each one's history.
+    app.click(&format!("{} [data-testid=open-detail]", row("reports 2")))
+        .await;
+    app.wait_text("[data-testid=history]", "credential.issued")
+        .await;
+    app.click("[data-testid=renewed-from]").await;
+    app.wait_text("[data-testid=history]", "credential.renewed")
+        .await;
+    let history = app.text("[data-testid=history]").await;
+    assert!(history.contains("credential.disabled") && history.contains("credential.edited"));
+    assert!(app.present("[data-testid=successor]").await);
+    app.screenshot("17-detail").await;
+    app.find("[data-testid=detail]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=detail]").await;
+
     // Delete the old one: its token is unknown afterwards, the new one unaffected.
     row_action(&app, "reports", "delete").await;
     app.type_into("#confirm-name", "reports").await;
     app.click("[data-testid=confirm-by-name]").await;
     app.wait_gone(&row("reports")).await;
-    app.screenshot("17-after-delete").await;
+    app.screenshot("17b-after-delete").await;
     assert_eq!(
         verify_from_outside(&vault, &old),
         Verification::Inactive(InactiveReason::Unknown)

@@ -12,7 +12,7 @@ use tauri::{AppHandle, State};
 
 use crate::clipboard::ClipboardGuard;
 use crate::error::{AppError, AppResult};
-use crate::models::{CredentialRow, KeychainOutcome, Revealed, VaultStatus};
+use crate::models::{CredentialDetail, CredentialRow, KeychainOutcome, Revealed, VaultStatus};
 use crate::state::AppState;
 
 /// Where the vault is and whether it exists and is unlocked.
@@ -103,6 +103,19 @@ pub fn list_credentials(
         .into_iter()
         .map(|credential| CredentialRow::new(credential, now))
         .collect())
+}
+
+/// One credential with its renewal links and audit history.
+#[tauri::command]
+pub fn credential_detail(state: State<'_, AppState>, id: i64) -> AppResult<CredentialDetail> {
+    let mut session = state.session();
+    let vault = session.vault()?;
+    let id = CredentialId(id);
+    Ok(CredentialDetail {
+        credential: CredentialRow::new(vault.credential(id)?, vault.now()),
+        successor: vault.successor(id)?,
+        history: vault.audit_log(Some(id))?,
+    })
 }
 
 /// Issues a personal access token expiring at the start of `expires_on` (UTC).

@@ -43,6 +43,7 @@ pub fn run() {
             commands::unlock_with_keychain,
             commands::lock_vault,
             commands::list_credentials,
+            commands::credential_detail,
             commands::issue_token,
             commands::revoke_credential,
             commands::set_credential_enabled,

@@ -2,7 +2,8 @@
 //! response that shows a new token.
 
 use chrono::{DateTime, Utc};
-use keysmith_core::{Credential, Secret, Status};
+use keysmith_core::audit::AuditEntry;
+use keysmith_core::{Credential, CredentialId, Secret, Status};
 use serde::Serialize;
 
 /// Where the vault stands, for the first screen.
@@ -50,6 +51,17 @@ impl CredentialRow {
             credential,
         }
     }
+}
+
+/// Everything the detail view shows of one credential.
+#[derive(Debug, Serialize)]
+pub struct CredentialDetail {
+    /// The credential with its derived values.
+    pub credential: CredentialRow,
+    /// The credential that renewed this one, if any.
+    pub successor: Option<CredentialId>,
+    /// Its audit history, oldest first.
+    pub history: Vec<AuditEntry>,
 }
 
 /// A newly issued token, revealed once.

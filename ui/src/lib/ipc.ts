@@ -77,6 +77,25 @@ export interface CredentialQuery {
   descending: boolean;
 }
 
+/** One audit row. */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  credential_id: number | null;
+  details: string;
+}
+
+/** What the detail view shows of one credential. */
+export interface CredentialDetail {
+  credential: CredentialRow;
+  successor: number | null;
+  history: AuditEntry[];
+}
+
+export const credentialDetail = (id: number) =>
+  invoke<CredentialDetail>('credential_detail', { id });
 export const listCredentials = (query: CredentialQuery) =>
   invoke<CredentialRow[]>('list_credentials', { query });
 export const issueToken = (name: string, description: string, expiresOn: string) =>

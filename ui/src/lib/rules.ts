@@ -17,7 +17,7 @@ export const OLD_TOKEN_ENDS = [
 ] as const;
 
 /** What the user can do to a credential from its row. */
-export type RowAction = 'edit' | 'renew' | 'revoke' | 'delete';
+export type RowAction = 'detail' | 'edit' | 'renew' | 'revoke' | 'delete';
 
 /** The row actions a status allows: a revoked credential can only be deleted. */
 export function actionsFor(status: Status): { action: RowAction; label: string }[] {
