@@ -1,0 +1,99 @@
+//! A filtered, sorted page of the inventory from a vault of 100,000 credentials.
+//! Target (DESIGN, quality bars): under 50 ms from core.
+
+use chrono::Duration;
+use criterion::{criterion_group, criterion_main, Criterion};
+use keysmith_core::{
+    clock, CredentialName, CredentialQuery, Description, Expiry, KdfParams, NewCredential, Secret,
+    SortKey, Status, Vault,
+};
+
+const CREDENTIALS: usize = 100_000;
+const PAGE: u32 = 50;
+
+fn benches(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = Vault::create(
+        &dir.path().join("inventory.vault"),
+        &Secret::from("benchmark passphrase"),
+        KdfParams::MINIMUM,
+        clock::system(),
+    )
+    .unwrap();
+    let now = vault.now();
+    for i in 0..CREDENTIALS {
+        let issued = vault
+            .issue(&NewCredential {
+                name: CredentialName::new(&format!("integration {i:06}")).unwrap(),
+                description: Description::new(if i % 10 == 0 {
+                    "billing export"
+                } else {
+                    "sync"
+                })
+                .unwrap(),
+                expiry: Expiry::new(now + Duration::days(1 + (i % 365) as i64), now).unwrap(),
+            })
+            .unwrap();
+        if i % 7 == 0 {
+            vault.revoke(issued.credential.id).unwrap();
+        }
+    }
+
+    let mut group = c.benchmark_group("inventory page of 50 from 100k");
+    group.sample_size(20);
+    let cases = [
+        ("newest first, no filter", CredentialQuery::default()),
+        (
+            "active, expiring within 30 days, by expiry",
+            CredentialQuery {
+                status: Some(Status::Active),
+                expires_within_days: Some(30),
+                sort: SortKey::Expires,
+                descending: false,
+                ..CredentialQuery::default()
+            },
+        ),
+        (
+            "all, by name",
+            CredentialQuery {
+                sort: SortKey::Name,
+                descending: false,
+                ..CredentialQuery::default()
+            },
+        ),
+        (
+            "search 'billing', by name",
+            CredentialQuery {
+                search: Some("billing".into()),
+                sort: SortKey::Name,
+                descending: false,
+                ..CredentialQuery::default()
+            },
+        ),
+        (
+            "by status, third page",
+            CredentialQuery {
+                sort: SortKey::Status,
+                offset: 2 * PAGE,
+                ..CredentialQuery::default()
+            },
+        ),
+    ];
+    for (name, query) in cases {
+        let query = CredentialQuery {
+            limit: Some(PAGE),
+            ..query
+        };
+        assert_eq!(
+            vault.query_credentials(&query).unwrap().len(),
+            PAGE as usize
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| vault.query_credentials(&query).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(inventory_page, benches);
+criterion_main!(inventory_page);
