@@ -131,14 +131,11 @@ impl Session {
 
     /// Waits until no element matches the selector.
     pub async fn wait_gone(&self, css: &str) {
-        let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-        while self.present(css).await {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{css} stayed on screen"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(UI_TIMEOUT, async || match self.present(css).await {
+            true => Err(format!("{css} stayed on screen")),
+            false => Ok(()),
+        })
+        .await
     }
 
     /// Clicks the element matching the selector.
@@ -166,18 +163,14 @@ impl Session {
 
     /// Waits until the element's text contains `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-        loop {
+        eventually(UI_TIMEOUT, async || {
             let text = self.text(css).await;
-            if text.contains(needle) {
-                return text;
+            match text.contains(needle) {
+                true => Ok(text),
+                false => Err(format!("{css} never showed {needle:?}; it shows {text:?}")),
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{css} never showed {needle:?}; it shows {text:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        })
+        .await
     }
 
     /// Saves a screenshot of the window as `<name>.png` among the run's artifacts.
@@ -209,6 +202,25 @@ impl Drop for ProcessGroup {
                 .args(["-TERM", "--", &format!("-{pid}")])
                 .status();
         }
+    }
+}
+
+/// Polls `check` every 100 ms until it answers `Ok`, and fails the test after `within` with
+/// the last `Err`, which says what was seen instead.
+pub async fn eventually<T>(
+    within: Duration,
+    mut check: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match check().await {
+            Ok(value) => return value,
+            Err(seen) => assert!(
+                tokio::time::Instant::now() < deadline,
+                "gave up after {within:?}: {seen}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

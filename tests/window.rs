@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use keysmith_core::{clock, InactiveReason, Secret, Vault, Verification};
-use keysmith_e2e::{clipboard_text, Session, UI_TIMEOUT};
+use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
 const PASSPHRASE: &str = "window test passphrase 42";
 const CLEAR_SECONDS: &str = "3";
@@ -27,18 +27,13 @@ fn files_contain(dir: &Path, needle: &[u8]) -> bool {
 }
 
 async fn wait_for_clipboard(want: impl Fn(Option<&str>) -> bool, what: &str) {
-    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-    loop {
-        let current = clipboard_text().await;
-        if want(current.as_deref()) {
-            return;
+    eventually(UI_TIMEOUT, async || {
+        match want(clipboard_text().await.as_deref()) {
+            true => Ok(()),
+            false => Err(format!("the clipboard never {what}")),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the clipboard never {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -439,14 +434,13 @@ async fn an_idle_vault_locks_itself() {
     app.wait_gone("[data-testid=settings]").await;
 
     // One idle minute (plus the watcher's 5-second tick) later, the unlock screen is back.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    while !app.present("[data-testid=unlock-vault]").await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the vault did not lock itself"
-        );
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
+    eventually(Duration::from_secs(90), async || {
+        match app.present("[data-testid=unlock-vault]").await {
+            true => Ok(()),
+            false => Err("the vault did not lock itself".to_owned()),
+        }
+    })
+    .await;
     assert_eq!(
         app.text("[data-testid=notice]").await,
         "Locked after idle time."
@@ -472,18 +466,14 @@ async fn listed_names(app: &Session) -> Vec<String> {
 
 /// Waits until the table lists exactly `expected`, in order.
 async fn wait_listed(app: &Session, expected: &[&str]) {
-    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-    loop {
+    eventually(UI_TIMEOUT, async || {
         let names = listed_names(app).await;
-        if names == expected {
-            return;
+        match names == expected {
+            true => Ok(()),
+            false => Err(format!("the table lists {names:?}, not {expected:?}")),
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the table lists {names:?}, not {expected:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
 }
 
 #[tokio::test]
