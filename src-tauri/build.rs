@@ -14,7 +14,7 @@ fn main() {
             "issue_token",
             "revoke_credential",
             "set_credential_enabled",
-            "edit_description",
+            "edit_credential",
             "renew_credential",
             "delete_credential",
             "get_settings",

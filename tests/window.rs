@@ -298,6 +298,15 @@ async fn disable_enable_edit_renew_and_delete() {
     let description = app.find("#edit-description").await;
     description.clear().await.unwrap();
     description.send_keys("weekly KPI export").await.unwrap();
+    // Auto-renewal: a bad address is refused with the core's message, then fixed.
+    app.click("[data-testid=auto-renew]").await;
+    app.type_into("#renew-recipient", "nobody").await;
+    app.click("[data-testid=save-description]").await;
+    app.wait_text("[data-testid=edit-error]", "is not an e-mail address")
+        .await;
+    app.find("#renew-recipient").await.clear().await.unwrap();
+    app.type_into("#renew-recipient", "ops@example.com").await;
+    app.screenshot("14b-edit").await;
     app.click("[data-testid=save-description]").await;
     app.wait_gone("[data-testid=edit]").await;
     app.wait_text(&row("reports"), "weekly KPI export").await;
@@ -338,6 +347,8 @@ async fn disable_enable_edit_renew_and_delete() {
         .await;
     app.click("[data-testid=renewed-from]").await;
     app.wait_text("[data-testid=history]", "credential.renewed")
+        .await;
+    app.wait_text("[data-testid=detail-auto-renewal]", "tells ops@example.com")
         .await;
     let history = app.text("[data-testid=history]").await;
     assert!(history.contains("credential.disabled") && history.contains("credential.edited"));

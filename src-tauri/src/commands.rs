@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use chrono::{Duration as Span, NaiveDate};
 use keysmith_core::{
-    clock, CredentialId, CredentialName, CredentialQuery, Description, Expiry, KdfParams, Keychain,
-    NewCredential, Renewal, Secret, Settings, Vault,
+    clock, CredentialEdit, CredentialId, CredentialName, CredentialQuery, Description, Expiry,
+    KdfParams, Keychain, NewCredential, Renewal, Secret, Settings, Vault,
 };
+use serde_json::{Map, Value};
 use tauri::{AppHandle, State};
 
 use crate::clipboard::ClipboardGuard;
@@ -114,6 +115,7 @@ pub fn credential_detail(state: State<'_, AppState>, id: i64) -> AppResult<Crede
     Ok(CredentialDetail {
         credential: CredentialRow::new(vault.credential(id)?, vault.now()),
         successor: vault.successor(id)?,
+        auto_renewal: vault.auto_renewal(id)?,
         history: vault.audit_log(Some(id))?,
     })
 }
@@ -171,17 +173,18 @@ pub fn set_credential_enabled(
     Ok(CredentialRow::new(credential, vault.now()))
 }
 
-/// Replaces a credential's description.
+/// Edits a credential: `changes` names the fields to replace (`description`,
+/// `auto_renewal`); any other field is refused as `immutable_field`.
 #[tauri::command]
-pub fn edit_description(
+pub fn edit_credential(
     state: State<'_, AppState>,
     id: i64,
-    description: String,
+    changes: Map<String, Value>,
 ) -> AppResult<CredentialRow> {
+    let edit = CredentialEdit::from_fields(&changes)?;
     let mut session = state.session();
     let vault = session.vault()?;
-    let credential =
-        vault.update_description(CredentialId(id), &Description::new(&description)?)?;
+    let credential = vault.edit(CredentialId(id), &edit)?;
     Ok(CredentialRow::new(credential, vault.now()))
 }
 

@@ -47,7 +47,7 @@ pub fn run() {
             commands::issue_token,
             commands::revoke_credential,
             commands::set_credential_enabled,
-            commands::edit_description,
+            commands::edit_credential,
             commands::renew_credential,
             commands::delete_credential,
             commands::get_settings,

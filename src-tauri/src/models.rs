@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use keysmith_core::audit::AuditEntry;
-use keysmith_core::{Credential, CredentialId, Secret, Status};
+use keysmith_core::{AutoRenewal, Credential, CredentialId, Secret, Status};
 use serde::Serialize;
 
 /// Where the vault stands, for the first screen.
@@ -60,6 +60,8 @@ pub struct CredentialDetail {
     pub credential: CredentialRow,
     /// The credential that renewed this one, if any.
     pub successor: Option<CredentialId>,
+    /// Its auto-renewal settings, if auto-renewal is on.
+    pub auto_renewal: Option<AutoRenewal>,
     /// Its audit history, oldest first.
     pub history: Vec<AuditEntry>,
 }

@@ -55,6 +55,15 @@ pub enum Error {
     /// Changing a credential that is revoked (only delete is left).
     #[error("This credential is already revoked")]
     AlreadyRevoked,
+    /// A field that cannot be edited (only the description and auto-renewal can).
+    #[error("{0} cannot be edited; renew the credential to change it")]
+    ImmutableField(String),
+    /// An edit whose values have the wrong shape (not text, unreadable settings).
+    #[error("Cannot apply this edit: {0}")]
+    InvalidEdit(String),
+    /// Auto-renewal settings that do not hold.
+    #[error("Auto-renewal: {0}")]
+    InvalidAutoRenewal(String),
     /// A renewal's end date for the old credential outside now … its current expiry.
     #[error("The old credential's end date must lie between now and its current expiry")]
     InvalidEndDate,
@@ -93,6 +102,9 @@ impl Error {
             Error::CredentialNotFound(_) => "credential_not_found",
             Error::AlreadyRevoked => "already_revoked",
             Error::InvalidEndDate => "invalid_end_date",
+            Error::ImmutableField(_) => "immutable_field",
+            Error::InvalidEdit(_) => "invalid_edit",
+            Error::InvalidAutoRenewal(_) => "invalid_auto_renewal",
             Error::InvalidSetting { .. } => "invalid_setting",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",

@@ -18,8 +18,9 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    Credential, CredentialId, CredentialName, CredentialQuery, Description, Expiry, InactiveReason,
-    Issued, NewCredential, Renewal, SortKey, Status, Verification,
+    AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId, CredentialName,
+    CredentialQuery, Description, EmailAddress, Expiry, InactiveReason, Issued, NewCredential,
+    Renewal, SortKey, Status, Verification,
 };
 pub use error::{Error, Result};
 pub use keychain::Keychain;

@@ -5,7 +5,9 @@ mod common;
 
 use chrono::Duration;
 use common::{snapshot, Fixture};
-use keysmith_core::{CredentialName, Description, InactiveReason, Renewal, Status, Verification};
+use keysmith_core::{
+    CredentialEdit, CredentialName, Description, InactiveReason, Renewal, Status, Verification,
+};
 
 fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {
     Renewal {
@@ -88,9 +90,11 @@ fn only_the_description_is_edited() {
     let mut vault = fx.create();
     let issued = vault.issue(&fx.new_credential("billing", 30)).unwrap();
     let id = issued.credential.id;
-    let edited = vault
-        .update_description(id, &Description::new("billing exports, nightly").unwrap())
-        .unwrap();
+    let change = CredentialEdit {
+        description: Some(Description::new("billing exports, nightly").unwrap()),
+        ..CredentialEdit::default()
+    };
+    let edited = vault.edit(id, &change).unwrap();
     assert_eq!(edited.description, "billing exports, nightly");
     assert_eq!(edited.name, issued.credential.name);
     assert_eq!(edited.expires_at, issued.credential.expires_at);
@@ -273,4 +277,107 @@ fn deleting_removes_the_row_and_keeps_its_history() {
         vault.delete(old.credential.id).unwrap_err().code(),
         "credential_not_found"
     );
+}
+
+fn fields(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    value.as_object().unwrap().clone()
+}
+
+#[test]
+fn auto_renewal_settings_are_stored_changed_and_turned_off() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let id = vault
+        .issue(&fx.new_credential("nightly", 90))
+        .unwrap()
+        .credential
+        .id;
+    assert_eq!(vault.auto_renewal(id).unwrap(), None);
+
+    let on = CredentialEdit::from_fields(&fields(serde_json::json!({
+        "auto_renewal": {
+            "days_before_expiry": 14,
+            "recipient": "ops@example.com",
+            "callback_url": "https://hooks.example.com/keysmith"
+        }
+    })))
+    .unwrap();
+    vault.edit(id, &on).unwrap();
+    let stored = vault.auto_renewal(id).unwrap().unwrap();
+    assert_eq!(stored.days_before_expiry, 14);
+    assert_eq!(String::from(stored.recipient), "ops@example.com");
+    assert_eq!(
+        stored.callback_url.map(String::from).as_deref(),
+        Some("https://hooks.example.com/keysmith")
+    );
+
+    let off =
+        CredentialEdit::from_fields(&fields(serde_json::json!({ "auto_renewal": null }))).unwrap();
+    vault.edit(id, &off).unwrap();
+    assert_eq!(vault.auto_renewal(id).unwrap(), None);
+    let last = vault.audit_log(Some(id)).unwrap().pop().unwrap();
+    assert_eq!(last.action, "credential.edited");
+    assert!(last.details.contains("auto_renewal"));
+}
+
+#[test]
+fn edits_to_anything_else_are_refused_and_write_nothing() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let id = vault
+        .issue(&fx.new_credential("fixed", 30))
+        .unwrap()
+        .credential
+        .id;
+    for field in ["name", "expires_at", "scopes", "kind", "token_hint"] {
+        let err =
+            CredentialEdit::from_fields(&fields(serde_json::json!({ field: "x" }))).unwrap_err();
+        assert_eq!(err.code(), "immutable_field", "{field}");
+        assert!(err.to_string().starts_with(field));
+    }
+    // A valid field beside an immutable one: nothing at all is applied.
+    let mixed = fields(serde_json::json!({ "description": "new", "name": "renamed" }));
+    assert_eq!(
+        CredentialEdit::from_fields(&mixed).unwrap_err().code(),
+        "immutable_field"
+    );
+    let bad = [
+        (serde_json::json!({ "description": 5 }), "invalid_edit"),
+        (
+            serde_json::json!({ "auto_renewal": { "days_before_expiry": 0, "recipient": "ops@example.com" } }),
+            "invalid_auto_renewal",
+        ),
+        (
+            serde_json::json!({ "auto_renewal": { "days_before_expiry": 7, "recipient": "nobody" } }),
+            "invalid_auto_renewal",
+        ),
+        (
+            serde_json::json!({ "auto_renewal": {
+                "days_before_expiry": 7,
+                "recipient": "ops@example.com",
+                "callback_url": "http://hooks.example.com"
+            } }),
+            "invalid_auto_renewal",
+        ),
+        (
+            serde_json::json!({ "auto_renewal": { "days": 7 } }),
+            "invalid_edit",
+        ),
+    ];
+    for (value, code) in bad {
+        let err = CredentialEdit::from_fields(&fields(value.clone())).unwrap_err();
+        assert_eq!(err.code(), code, "{value}");
+    }
+
+    vault.revoke(id).unwrap();
+    let before = snapshot(&vault);
+    let change = CredentialEdit {
+        description: Some(Description::new("too late").unwrap()),
+        ..CredentialEdit::default()
+    };
+    assert_eq!(
+        vault.edit(id, &change).unwrap_err().code(),
+        "already_revoked"
+    );
+    assert_eq!(snapshot(&vault), before);
 }

@@ -91,6 +91,7 @@ export interface AuditEntry {
 export interface CredentialDetail {
   credential: CredentialRow;
   successor: number | null;
+  auto_renewal: AutoRenewal | null;
   history: AuditEntry[];
 }
 
@@ -109,8 +110,21 @@ export const copySecret = (text: string) => invoke<void>('copy_secret', { text }
 export const touch = () => invoke<boolean>('touch');
 export const setCredentialEnabled = (id: number, enabled: boolean) =>
   invoke<CredentialRow>('set_credential_enabled', { id, enabled });
-export const editDescription = (id: number, description: string) =>
-  invoke<CredentialRow>('edit_description', { id, description });
+/** A credential's auto-renewal settings. */
+export interface AutoRenewal {
+  days_before_expiry: number;
+  recipient: string;
+  callback_url: string | null;
+}
+
+/** The editable fields; only those present are changed (null turns auto-renewal off). */
+export interface CredentialChanges {
+  description?: string;
+  auto_renewal?: AutoRenewal | null;
+}
+
+export const editCredential = (id: number, changes: CredentialChanges) =>
+  invoke<CredentialRow>('edit_credential', { id, changes });
 /** `oldEndsInSeconds`: when the old token stops, from now; null keeps its current expiry. */
 export const renewCredential = (
   id: number,

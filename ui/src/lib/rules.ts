@@ -23,7 +23,7 @@ export type RowAction = 'detail' | 'edit' | 'renew' | 'revoke' | 'delete';
 export function actionsFor(status: Status): { action: RowAction; label: string }[] {
   if (status === 'revoked') return [{ action: 'delete', label: 'Delete…' }];
   return [
-    { action: 'edit', label: 'Edit description…' },
+    { action: 'edit', label: 'Edit…' },
     { action: 'renew', label: 'Renew…' },
     { action: 'revoke', label: 'Revoke…' },
     { action: 'delete', label: 'Delete…' },

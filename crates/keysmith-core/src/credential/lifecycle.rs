@@ -1,4 +1,5 @@
-//! The lifecycle of credentials: issue, disable and enable, edit, renew, revoke, delete. Each
+//! The lifecycle of credentials: issue, disable and enable, renew, revoke, delete (editing is in
+//! `edit`). Each
 //! change and its audit row commit in one transaction: a refused or failed change leaves
 //! nothing behind.
 
@@ -55,29 +56,6 @@ impl Vault {
             };
             audit::append(&tx, now, &self.operator, action, Some(id), &json!({}))?;
         }
-        let credential = store::get(&tx, id)?;
-        tx.commit()?;
-        Ok(credential)
-    }
-
-    /// Replaces a credential's description, the one field of its identity that may change.
-    pub fn update_description(
-        &mut self,
-        id: CredentialId,
-        description: &Description,
-    ) -> Result<Credential> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        store::get(&tx, id)?;
-        store::set_description(&tx, id, description.as_str())?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "credential.edited",
-            Some(id),
-            &json!({}),
-        )?;
         let credential = store::get(&tx, id)?;
         tx.commit()?;
         Ok(credential)

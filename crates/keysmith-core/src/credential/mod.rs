@@ -6,6 +6,8 @@
 //! [`Vault::revoke`]: crate::Vault::revoke
 //! [`Vault::verify`]: crate::Vault::verify
 
+mod auto_renewal;
+mod edit;
 mod lifecycle;
 mod query;
 mod store;
@@ -14,6 +16,8 @@ mod verify;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use auto_renewal::{AutoRenewal, CallbackUrl, EmailAddress};
+pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
 pub use query::{CredentialQuery, SortKey};
 pub use verify::{InactiveReason, Verification};

@@ -63,6 +63,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX credentials_by_expiry ON credentials (expires_at, id);
     CREATE INDEX credentials_by_name ON credentials (name COLLATE NOCASE, id);
     "#,
+    // 4: auto-renewal settings, apart from the credential row that verification reads.
+    r#"
+    CREATE TABLE auto_renewals (
+        credential_id      INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
+        days_before_expiry INTEGER NOT NULL,
+        recipient          TEXT    NOT NULL,
+        callback_url       TEXT
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,225 @@
+//! Auto-renewal settings of a credential: renew it this many days before it expires, tell
+//! this recipient, and optionally call this URL. Stored now; the renewal itself is acted on by
+//! the renewal service. The settings have their own table, so verification never reads them.
+
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::CredentialId;
+use crate::error::{Error, Result};
+
+/// When and whom to renew for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AutoRenewal {
+    /// Renew this many days before expiry (1 to 364).
+    pub days_before_expiry: u32,
+    /// Who is told about each renewal.
+    pub recipient: EmailAddress,
+    /// Where the claim key of each renewal is POSTed, if anywhere.
+    pub callback_url: Option<CallbackUrl>,
+}
+
+impl AutoRenewal {
+    /// The furthest ahead of expiry a renewal may be scheduled.
+    pub const MAX_DAYS_BEFORE: u32 = 364;
+
+    /// Checks the day count; the other fields are valid by construction.
+    pub fn validate(&self) -> Result<()> {
+        if (1..=Self::MAX_DAYS_BEFORE).contains(&self.days_before_expiry) {
+            Ok(())
+        } else {
+            Err(Error::InvalidAutoRenewal(format!(
+                "renew between 1 and {} days before expiry",
+                Self::MAX_DAYS_BEFORE
+            )))
+        }
+    }
+}
+
+/// An e-mail address: one `@`, something on each side, a dot in the domain, no spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct EmailAddress(String);
+
+impl TryFrom<String> for EmailAddress {
+    type Error = Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        let text = text.trim().to_owned();
+        let valid = match text.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+                    && text.len() <= 254
+                    && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if valid {
+            Ok(EmailAddress(text))
+        } else {
+            Err(Error::InvalidAutoRenewal(format!(
+                "{text:?} is not an e-mail address"
+            )))
+        }
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(email: EmailAddress) -> String {
+        email.0
+    }
+}
+
+/// A callback URL: https, or http to a loopback address (for services on this machine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct CallbackUrl(String);
+
+impl TryFrom<String> for CallbackUrl {
+    type Error = Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        let refuse = |why: &str| Error::InvalidAutoRenewal(format!("callback URL {why}"));
+        let parsed = url::Url::parse(text.trim()).map_err(|_| refuse("is not a URL"))?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Domain(host)) => host == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => return Err(refuse("has no host")),
+        };
+        match parsed.scheme() {
+            "https" => {}
+            "http" if loopback => {}
+            _ => return Err(refuse("must use https (http only to this machine)")),
+        }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(refuse("must not carry credentials"));
+        }
+        Ok(CallbackUrl(parsed.into()))
+    }
+}
+
+impl From<CallbackUrl> for String {
+    fn from(url: CallbackUrl) -> String {
+        url.0
+    }
+}
+
+/// The settings of `id`, if auto-renewal is on.
+pub(super) fn load(conn: &Connection, id: CredentialId) -> Result<Option<AutoRenewal>> {
+    let row: Option<(u32, String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT days_before_expiry, recipient, callback_url FROM auto_renewals
+             WHERE credential_id = ?1",
+        )?
+        .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .optional()?;
+    // Stored values were validated on the way in; re-wrap them without re-checking.
+    Ok(row.map(|(days, recipient, url)| AutoRenewal {
+        days_before_expiry: days,
+        recipient: EmailAddress(recipient),
+        callback_url: url.map(CallbackUrl),
+    }))
+}
+
+/// Turns auto-renewal on with `settings`, or off with `None`.
+pub(super) fn save(
+    conn: &Connection,
+    id: CredentialId,
+    settings: Option<&AutoRenewal>,
+) -> Result<()> {
+    match settings {
+        Some(s) => conn
+            .prepare_cached(
+                "INSERT INTO auto_renewals (credential_id, days_before_expiry, recipient,
+                                            callback_url)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (credential_id) DO UPDATE SET
+                     days_before_expiry = excluded.days_before_expiry,
+                     recipient = excluded.recipient,
+                     callback_url = excluded.callback_url",
+            )?
+            .execute((
+                id.0,
+                s.days_before_expiry,
+                &s.recipient.0,
+                s.callback_url.as_ref().map(|u| &u.0),
+            ))?,
+        None => conn
+            .prepare_cached("DELETE FROM auto_renewals WHERE credential_id = ?1")?
+            .execute([id.0])?,
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email(text: &str) -> Result<EmailAddress> {
+        EmailAddress::try_from(text.to_owned())
+    }
+
+    fn url(text: &str) -> Result<CallbackUrl> {
+        CallbackUrl::try_from(text.to_owned())
+    }
+
+    #[test]
+    fn e_mail_addresses() {
+        assert!(email("ops@example.com").is_ok());
+        assert_eq!(email("  ops@example.com ").unwrap().0, "ops@example.com");
+        for bad in [
+            "",
+            "ops",
+            "@example.com",
+            "ops@",
+            "ops@example",
+            "o ps@example.com",
+            "a@b@c.d",
+            "ops@.com",
+        ] {
+            assert_eq!(
+                email(bad).unwrap_err().code(),
+                "invalid_auto_renewal",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn callback_urls_are_https_or_loopback_http() {
+        assert!(url("https://hooks.example.com/keysmith").is_ok());
+        assert!(url("http://127.0.0.1:8080/renewed").is_ok());
+        assert!(url("http://localhost/renewed").is_ok());
+        assert!(url("http://[::1]/renewed").is_ok());
+        for bad in [
+            "http://hooks.example.com/x",
+            "ftp://example.com",
+            "not a url",
+            "https://user:pw@example.com/",
+        ] {
+            assert_eq!(
+                url(bad).unwrap_err().code(),
+                "invalid_auto_renewal",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn days_before_expiry_are_bounded() {
+        let settings = |days| AutoRenewal {
+            days_before_expiry: days,
+            recipient: email("ops@example.com").unwrap(),
+            callback_url: None,
+        };
+        assert!(settings(1).validate().is_ok());
+        assert!(settings(364).validate().is_ok());
+        assert!(settings(0).validate().is_err());
+        assert!(settings(365).validate().is_err());
+    }
+}
