@@ -1,5 +1,6 @@
 //! The `#[tauri::command]` functions, and only those: each takes the UI's arguments, calls the
-//! core, and maps the result. Rules live in the core.
+//! core, and maps the result. Rules live in the core. Commands that derive a key (argon2, about
+//! half a second) are `async` so they run off the main thread and the window stays responsive.
 
 use std::time::Duration;
 
@@ -28,7 +29,7 @@ pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
 
 /// Creates the vault; with `remember`, keeps its key in the OS keychain. A keychain that is
 /// not available is reported as a notice, not an error: the vault exists and is unlocked.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn create_vault(
     state: State<'_, AppState>,
     passphrase: Secret,
@@ -52,14 +53,14 @@ pub fn create_vault(
 }
 
 /// Unlocks with the passphrase.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn unlock_vault(state: State<'_, AppState>, passphrase: Secret) -> AppResult<()> {
     let vault = Vault::unlock(&state.vault_path, &passphrase, clock::system())?;
     state.session().open(vault)
 }
 
 /// Unlocks with the key this device remembers, if any.
-#[tauri::command]
+#[tauri::command(async)]
 pub fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOutcome> {
     match Vault::unlock_from_keychain(&state.vault_path, &Keychain, clock::system()) {
         Ok(Some(vault)) => {
