@@ -1,38 +1,26 @@
 //! A filtered, sorted page of the inventory from a vault of 100,000 credentials.
 //! Target (DESIGN, quality bars): under 50 ms from core.
 
-use chrono::Duration;
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion};
-use keysmith_core::{
-    clock, CredentialName, CredentialQuery, Description, Expiry, KdfParams, NewCredential, Secret,
-    SortKey, Status, Vault,
-};
+use keysmith_core::{CredentialQuery, SortKey, Status};
 
 const CREDENTIALS: usize = 100_000;
 const PAGE: u32 = 50;
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let mut vault = Vault::create(
-        &dir.path().join("inventory.vault"),
-        &Secret::from("benchmark passphrase"),
-        KdfParams::MINIMUM,
-        clock::system(),
-    )
-    .unwrap();
+    let mut vault = support::vault(dir.path());
     let now = vault.now();
     for i in 0..CREDENTIALS {
         let issued = vault
-            .issue(&NewCredential {
-                name: CredentialName::new(&format!("integration {i:06}")).unwrap(),
-                description: Description::new(if i % 10 == 0 {
-                    "billing export"
-                } else {
-                    "sync"
-                })
-                .unwrap(),
-                expiry: Expiry::new(now + Duration::days(1 + (i % 365) as i64), now).unwrap(),
-            })
+            .issue(&support::token(
+                now,
+                &format!("integration {i:06}"),
+                if i % 10 == 0 { "billing export" } else { "sync" },
+                1 + (i % 365) as i64,
+            ))
             .unwrap();
         if i % 7 == 0 {
             vault.revoke(issued.credential.id).unwrap();

@@ -2,25 +2,15 @@
 //! indexed insert / lookup in a plain (unencrypted) SQLite file with the same journal settings.
 //! Targets (README): issue < 1 ms median; verify ≤ 1.5× its baseline.
 
-use chrono::{DateTime, Duration, Utc};
+mod support;
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use hmac::{Hmac, Mac};
-use keysmith_core::{
-    clock, token, CredentialName, Description, Expiry, KdfParams, NewCredential, Secret, TokenKind,
-    Vault, Verification,
-};
+use keysmith_core::{token, TokenKind, Verification};
 use rusqlite::Connection;
 use sha2::Sha256;
 
 const SEEDED: usize = 10_000;
-
-fn new_credential(now: DateTime<Utc>, name: String) -> NewCredential {
-    NewCredential {
-        name: CredentialName::new(&name).unwrap(),
-        description: Description::new("benchmark").unwrap(),
-        expiry: Expiry::new(now + Duration::days(90), now).unwrap(),
-    }
-}
 
 fn hmac(key: &[u8; 32], token: &str) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap();
@@ -41,19 +31,13 @@ fn baseline_db(dir: &std::path::Path) -> Connection {
 
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let mut vault = Vault::create(
-        &dir.path().join("bench.vault"),
-        &Secret::from("benchmark passphrase"),
-        KdfParams::MINIMUM,
-        clock::system(),
-    )
-    .unwrap();
+    let mut vault = support::vault(dir.path());
     let base = baseline_db(dir.path());
     let key = [7u8; 32];
     let mut tokens = Vec::with_capacity(SEEDED);
     for i in 0..SEEDED {
         let issued = vault
-            .issue(&new_credential(vault.now(), format!("seed {i}")))
+            .issue(&support::token(vault.now(), &format!("seed {i}"), "benchmark", 90))
             .unwrap();
         base.execute(
             "INSERT INTO t (digest) VALUES (?1)",
@@ -69,8 +53,8 @@ fn benches(c: &mut Criterion) {
     group.bench_function("keysmith verify", |b| {
         b.iter(|| {
             i = (i + 7919) % SEEDED;
-            match vault.verify(&tokens[i]).unwrap() {
-                Verification::Active(c) => c.id,
+            match vault.verify(&tokens[i], None, None).unwrap() {
+                Verification::Active(verified) => verified.credential.id,
                 other => panic!("{other:?}"),
             }
         })
@@ -93,7 +77,7 @@ fn benches(c: &mut Criterion) {
         b.iter_batched(
             || {
                 n += 1;
-                new_credential(now, format!("bench {n}"))
+                support::token(now, &format!("bench {n}"), "benchmark", 90)
             },
             |new| vault.issue(&new).unwrap(),
             BatchSize::SmallInput,

@@ -11,6 +11,11 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// The instant a stored timestamp (whole seconds since the epoch) stands for.
+pub(crate) fn from_seconds(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+}
+
 /// The real wall clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;

@@ -46,8 +46,8 @@ pub enum Error {
     /// An expiry that is not in the future.
     #[error("Expiry must be in the future")]
     ExpiryInPast,
-    /// Another credential that is not revoked already has this name.
-    #[error("A credential named \"{0}\" already exists; choose another name or revoke it first")]
+    /// Another credential of the same owner that is not revoked already has this name.
+    #[error("A credential named \"{0}\" already exists for this owner; choose another name or revoke it first")]
     DuplicateName(String),
     /// No credential has this id.
     #[error("No credential with id {0}")]
@@ -74,6 +74,57 @@ pub enum Error {
         min: u32,
         max: u32,
     },
+    /// The operator's role does not allow this action.
+    #[error("Not allowed: {0}")]
+    Forbidden(String),
+    /// An e-mail address that is not one.
+    #[error("{0:?} is not an e-mail address")]
+    InvalidEmail(String),
+    /// A permission name outside the `area:action` shape.
+    #[error("{0:?} is not a permission name; use lower-case words joined by ':', e.g. payables:read")]
+    InvalidPermission(String),
+    /// A role that cannot be given this way (there is exactly one account holder).
+    #[error("{0}")]
+    InvalidRole(String),
+    /// A rate limit outside 1 to 10,000 requests per minute.
+    #[error("The rate limit must be between {min} and {max} requests per minute")]
+    InvalidRateLimit { min: u32, max: u32 },
+    /// A credential's owner that does not fit its kind.
+    #[error("{0}")]
+    InvalidOwner(String),
+    /// No user has this id.
+    #[error("No user with id {0}")]
+    UserNotFound(i64),
+    /// No group has this id.
+    #[error("No group with id {0}")]
+    GroupNotFound(i64),
+    /// A permission that is not in the catalogue.
+    #[error("The permission {0:?} is not in the catalogue")]
+    UnknownPermission(String),
+    /// An application that is not in the catalogue.
+    #[error("The application {0:?} is not in the catalogue")]
+    UnknownApplication(String),
+    /// A credential with no application to be used for.
+    #[error("Choose at least one application the credential may be used for")]
+    NoApplication,
+    /// A user, group or catalogue entry whose name (or e-mail) is taken.
+    #[error("A {what} named {name:?} already exists")]
+    AlreadyExists { what: &'static str, name: String },
+    /// Removing something that is still in use.
+    #[error("{0}")]
+    InUse(String),
+    /// A scope the credential's owner does not hold.
+    #[error("The owner does not hold the permission {0:?}")]
+    ScopeNotHeld(String),
+    /// Scopes chosen for an API client, which carries its owner's permissions instead.
+    #[error("An API client carries exactly its owner's permissions; choose no scopes")]
+    ScopesInherited,
+    /// Issuing for a user without the "API access" permission.
+    #[error("{0} does not have API access; grant it before issuing credentials")]
+    OwnerLacksApiAccess(String),
+    /// A feature that is switched off in this vault's settings.
+    #[error("{0} are switched off in settings")]
+    FeatureDisabled(&'static str),
     /// The database refused or failed an operation.
     #[error("Vault storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -106,6 +157,23 @@ impl Error {
             Error::InvalidEdit(_) => "invalid_edit",
             Error::InvalidAutoRenewal(_) => "invalid_auto_renewal",
             Error::InvalidSetting { .. } => "invalid_setting",
+            Error::Forbidden(_) => "forbidden",
+            Error::InvalidEmail(_) => "invalid_email",
+            Error::InvalidPermission(_) => "invalid_permission",
+            Error::InvalidRole(_) => "invalid_role",
+            Error::InvalidRateLimit { .. } => "invalid_rate_limit",
+            Error::InvalidOwner(_) => "invalid_owner",
+            Error::UserNotFound(_) => "user_not_found",
+            Error::GroupNotFound(_) => "group_not_found",
+            Error::UnknownPermission(_) => "unknown_permission",
+            Error::UnknownApplication(_) => "unknown_application",
+            Error::NoApplication => "no_application",
+            Error::AlreadyExists { .. } => "already_exists",
+            Error::InUse(_) => "in_use",
+            Error::ScopeNotHeld(_) => "scope_not_held",
+            Error::ScopesInherited => "scopes_inherited",
+            Error::OwnerLacksApiAccess(_) => "owner_lacks_api_access",
+            Error::FeatureDisabled(_) => "feature_disabled",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",
         }

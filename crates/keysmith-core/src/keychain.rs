@@ -1,6 +1,7 @@
 //! "Remember on this device": the vault's data key kept in the OS keychain (Secret Service on
 //! Linux, Keychain on macOS, Credential Manager on Windows) through the `keyring` crate, one
-//! entry per vault id. Where no keychain service runs, every call answers
+//! entry per vault id holding the data key and the key slot of the operator who asked to be
+//! remembered, so the vault opens as them. Where no keychain service runs, every call answers
 //! [`Error::KeychainUnavailable`] and the passphrase remains the way in.
 
 use zeroize::Zeroizing;
@@ -17,20 +18,30 @@ const SERVICE: &str = "dev.keysmith.vault";
 pub struct Keychain;
 
 impl Keychain {
-    /// Stores `key` as the remembered key of vault `id`, replacing any earlier one.
-    pub fn store(&self, id: &VaultId, key: &DataKey) -> Result<()> {
-        entry(id)?.set_secret(key.expose()).map_err(unavailable)
+    /// Stores `key` and the operator's key `slot` as what vault `id` opens with on this
+    /// device, replacing any earlier entry.
+    pub fn store(&self, id: &VaultId, key: &DataKey, slot: &str) -> Result<()> {
+        let mut payload = Zeroizing::new(Vec::with_capacity(32 + slot.len()));
+        payload.extend_from_slice(key.expose());
+        payload.extend_from_slice(slot.as_bytes());
+        entry(id)?.set_secret(&payload).map_err(unavailable)
     }
 
-    /// The remembered key of vault `id`, or `None` when this device does not remember it.
-    pub fn load(&self, id: &VaultId) -> Result<Option<DataKey>> {
+    /// The remembered key of vault `id` and the key slot of the operator it opens as, or
+    /// `None` when this device does not remember it.
+    pub fn load(&self, id: &VaultId) -> Result<Option<(DataKey, String)>> {
         match entry(id)?.get_secret() {
             Ok(bytes) => {
                 let mut bytes = Zeroizing::new(bytes);
-                let array: &mut [u8; 32] = bytes.as_mut_slice().try_into().map_err(|_| {
-                    Error::KeychainUnavailable("the stored entry is not a vault key".into())
-                })?;
-                Ok(Some(DataKey::from_bytes(array)))
+                let not_a_key =
+                    || Error::KeychainUnavailable("the stored entry is not a vault key".into());
+                let slot = bytes
+                    .get(32..)
+                    .and_then(|rest| std::str::from_utf8(rest).ok())
+                    .ok_or_else(not_a_key)?
+                    .to_owned();
+                let array: &mut [u8; 32] = (&mut bytes[..32]).try_into().map_err(|_| not_a_key())?;
+                Ok(Some((DataKey::from_bytes(array), slot)))
             }
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(unavailable(e)),

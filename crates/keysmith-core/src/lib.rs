@@ -1,5 +1,6 @@
 //! Keysmith's domain, with no Tauri in it: the encrypted vault file and its keys, the token
-//! format, credentials and their lifecycle, verification, settings and the audit log.
+//! format, people and their permissions, credentials and their lifecycle, verification,
+//! settings and the audit log.
 //!
 //! The desktop shell (`src-tauri/`) and, later, the command line and the local HTTP API are
 //! thin layers over this crate. It is not a UI and knows nothing of windows or IPC; every rule
@@ -11,20 +12,27 @@ pub mod credential;
 mod digest;
 pub mod error;
 pub mod keychain;
+pub mod people;
 pub mod secret;
 pub mod settings;
+pub mod text;
 pub mod token;
 pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId, CredentialName,
-    CredentialQuery, Description, EmailAddress, Expiry, InactiveReason, Issued, NewCredential,
-    Renewal, SortKey, Status, Verification,
+    AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId, CredentialQuery, Expiry,
+    InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights, SortKey, Status,
+    Verification, Verified,
 };
+pub use people::{
+    CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId,
+    UserSpec,
+};
+pub use text::{Description, EmailAddress, Name};
 pub use error::{Error, Result};
 pub use keychain::Keychain;
 pub use secret::{DataKey, Secret};
 pub use settings::Settings;
 pub use token::TokenKind;
-pub use vault::{KdfParams, Vault, VaultId};
+pub use vault::{AccountHolder, KdfParams, Vault, VaultId};

@@ -14,6 +14,9 @@ pub struct Settings {
     pub clipboard_clear_seconds: u32,
     /// Idle minutes until the app locks the vault.
     pub auto_lock_minutes: u32,
+    /// Whether organization tokens (deprecated) may be issued.
+    #[serde(default)]
+    pub organization_tokens: bool,
 }
 
 impl Default for Settings {
@@ -21,6 +24,7 @@ impl Default for Settings {
         Settings {
             clipboard_clear_seconds: 30,
             auto_lock_minutes: 10,
+            organization_tokens: false,
         }
     }
 }

@@ -22,18 +22,32 @@ const HINT_LEN: usize = 4;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
-    /// A personal access token, held by one user.
+    /// A personal access token, held by one user, carrying the scopes picked for it.
     PersonalAccessToken,
+    /// An API client: bound to a user, carrying exactly that user's permissions.
+    ApiClient,
+    /// The secret half of a client ID + client secret pair, bound to a user.
+    ClientCredentials,
+    /// A token of the organization rather than of a user (deprecated; behind a feature flag).
+    OrganizationToken,
 }
 
 impl TokenKind {
     /// Every kind, for parsing prefixes.
-    pub const ALL: [TokenKind; 1] = [TokenKind::PersonalAccessToken];
+    pub const ALL: [TokenKind; 4] = [
+        TokenKind::PersonalAccessToken,
+        TokenKind::ApiClient,
+        TokenKind::ClientCredentials,
+        TokenKind::OrganizationToken,
+    ];
 
     /// The prefix tag inside the token (`pat` in `ks_pat_…`).
     pub fn tag(self) -> &'static str {
         match self {
             TokenKind::PersonalAccessToken => "pat",
+            TokenKind::ApiClient => "cli",
+            TokenKind::ClientCredentials => "sec",
+            TokenKind::OrganizationToken => "org",
         }
     }
 
@@ -41,6 +55,9 @@ impl TokenKind {
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::PersonalAccessToken => "personal_access_token",
+            TokenKind::ApiClient => "api_client",
+            TokenKind::ClientCredentials => "client_credentials",
+            TokenKind::OrganizationToken => "organization_token",
         }
     }
 
@@ -69,6 +86,19 @@ pub fn generate(kind: TokenKind) -> Secret {
     text.push('_');
     push_base62(&mut text, &checksum, CHECKSUM_LEN);
     Secret::new(text)
+}
+
+/// Base62 digits of a client ID's 16 random bytes: 62^22 > 2^128.
+const CLIENT_ID_LEN: usize = 22;
+
+/// A fresh client ID, `ks_id_<22 base62 characters>`: an identifier, not a secret, so it is
+/// stored and shown in clear.
+pub fn generate_client_id() -> String {
+    let mut random = [0u8; 16];
+    OsRng.fill_bytes(&mut random);
+    let mut text = String::from("ks_id_");
+    push_base62(&mut text, &random, CLIENT_ID_LEN);
+    text
 }
 
 /// A token whose shape and checksum are right. It may still be unknown to the vault.
@@ -174,6 +204,24 @@ mod tests {
             })
         );
         assert_eq!(hint(text), format!("{}…", &text[..11]));
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_prefix_and_name() {
+        for kind in TokenKind::ALL {
+            let token = generate(kind);
+            assert!(token.expose().starts_with(&format!("ks_{}_", kind.tag())));
+            assert_eq!(parse(token.expose()), Some(WellFormed { kind }));
+            assert_eq!(TokenKind::from_name(kind.as_str()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn client_ids_are_distinct_and_never_parse_as_tokens() {
+        let (a, b) = (generate_client_id(), generate_client_id());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 6 + CLIENT_ID_LEN);
+        assert!(a.starts_with("ks_id_") && parse(&a).is_none());
     }
 
     #[test]

@@ -3,19 +3,18 @@
 //! the `secret_service_*` ones inside `dbus-run-session` with gnome-keyring's Secret Service,
 //! the `no_keychain_*` one with the D-Bus session address pointing nowhere.
 
+mod common;
+
 use std::path::Path;
 
-use keysmith_core::{
-    clock, CredentialName, Description, Expiry, KdfParams, Keychain, NewCredential, Secret, Vault,
-    Verification,
-};
-
-const PASSPHRASE: &str = "correct horse battery";
+use common::PASSPHRASE;
+use keysmith_core::{clock, KdfParams, Keychain, Secret, Vault, Verification};
 
 fn create(path: &Path) -> Vault {
     Vault::create(
         path,
         &Secret::from(PASSPHRASE),
+        &common::holder(),
         KdfParams::MINIMUM,
         clock::system(),
     )
@@ -31,11 +30,7 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
     let mut vault = create(&path);
     let now = vault.now();
     let issued = vault
-        .issue(&NewCredential {
-            name: CredentialName::new("remembered").unwrap(),
-            description: Description::default(),
-            expiry: Expiry::new(now + chrono::Duration::days(7), now).unwrap(),
-        })
+        .issue(&common::pat(now, "remembered", 7))
         .unwrap();
     vault.remember_on_device(&keychain).unwrap();
     let id = vault.id().clone();
@@ -49,7 +44,7 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
         .unwrap()
         .expect("the vault opens from the keychain");
     assert!(matches!(
-        reopened.verify(issued.token.expose()).unwrap(),
+        reopened.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     let actions: Vec<String> = reopened
@@ -86,7 +81,7 @@ fn secret_service_with_a_wrong_key_fails_cleanly_and_touches_nothing() {
     let before = std::fs::read(&path).unwrap();
     let keychain = Keychain;
     keychain
-        .store(&id, &keysmith_core::DataKey::generate())
+        .store(&id, &keysmith_core::DataKey::generate(), "holder")
         .unwrap();
     let err = Vault::unlock_from_keychain(&path, &keychain, clock::system()).unwrap_err();
     assert_eq!(err.code(), "wrong_key");

@@ -6,13 +6,13 @@ mod common;
 use chrono::Duration;
 use common::{snapshot, Fixture};
 use keysmith_core::{
-    CredentialEdit, CredentialName, Description, InactiveReason, Renewal, Status, Verification,
+    CredentialEdit, Name, Description, InactiveReason, Renewal, Status, Verification,
 };
 
 fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {
     Renewal {
         old_ends_at: fx.clock_now() + old_ends_in,
-        name: CredentialName::new(name).unwrap(),
+        name: Name::new(name).unwrap(),
         description: Description::new("rotated").unwrap(),
     }
 }
@@ -28,7 +28,7 @@ fn disabled_tokens_fail_verification_until_enabled_again() {
     assert_eq!(disabled.status(fx.clock_now()), Status::Disabled);
     assert_eq!(disabled.disabled_at, Some(fx.clock_now()));
     assert_eq!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Disabled)
     );
     // Disabling twice changes nothing and writes no second audit row.
@@ -39,7 +39,7 @@ fn disabled_tokens_fail_verification_until_enabled_again() {
     let enabled = vault.set_enabled(id, true).unwrap();
     assert_eq!(enabled.status(fx.clock_now()), Status::Active);
     assert!(matches!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     let actions: Vec<String> = vault
@@ -140,20 +140,20 @@ fn renewal_issues_a_linked_successor_and_ends_the_old_token_on_its_date() {
 
     // Both work until the old one's end date; then only the new one.
     assert!(matches!(
-        vault.verify(old.token.expose()).unwrap(),
+        vault.verify(old.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     assert!(matches!(
-        vault.verify(new.token.expose()).unwrap(),
+        vault.verify(new.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     fx.clock.advance(Duration::hours(24));
     assert_eq!(
-        vault.verify(old.token.expose()).unwrap(),
+        vault.verify(old.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Expired)
     );
     assert!(matches!(
-        vault.verify(new.token.expose()).unwrap(),
+        vault.verify(new.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     let renewed = vault.audit_log(Some(old.credential.id)).unwrap();
@@ -195,7 +195,7 @@ fn an_expired_credential_can_be_renewed_and_keeps_its_expiry() {
         old.credential.expires_at
     );
     assert!(matches!(
-        vault.verify(new.token.expose()).unwrap(),
+        vault.verify(new.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
 }
@@ -245,7 +245,7 @@ fn deleting_removes_the_row_and_keeps_its_history() {
     vault.delete(old.credential.id).unwrap();
 
     assert_eq!(
-        vault.verify(old.token.expose()).unwrap(),
+        vault.verify(old.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Unknown)
     );
     assert_eq!(
@@ -349,7 +349,7 @@ fn edits_to_anything_else_are_refused_and_write_nothing() {
         ),
         (
             serde_json::json!({ "auto_renewal": { "days_before_expiry": 7, "recipient": "nobody" } }),
-            "invalid_auto_renewal",
+            "invalid_email",
         ),
         (
             serde_json::json!({ "auto_renewal": {

@@ -30,9 +30,12 @@ fn create_issue_reopen_verify() {
     drop(vault);
 
     let vault = fx.unlock(PASSPHRASE).unwrap();
-    match vault.verify(&token).unwrap() {
-        Verification::Active(credential) => {
+    match vault.verify(&token, None, None).unwrap() {
+        Verification::Active(verified) => {
+            let credential = &verified.credential;
             assert_eq!(credential.id, issued.credential.id);
+            assert_eq!(credential.owner_name.as_deref(), Some("Ada Holder"));
+            assert_eq!(verified.scopes, ["payables:read"]);
             assert_eq!(credential.name, "ci deploy");
             assert_eq!(credential.description, "for the nightly export");
             assert_eq!(credential.token_hint, format!("{}…", &token[..11]));
@@ -115,7 +118,7 @@ fn revoked_tokens_no_longer_verify() {
     let revoked = vault.revoke(issued.credential.id).unwrap();
     assert_eq!(revoked.status(fx.clock_now()), Status::Revoked);
     assert_eq!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Revoked)
     );
     assert_eq!(
@@ -126,7 +129,7 @@ fn revoked_tokens_no_longer_verify() {
     drop(vault);
     let vault = fx.unlock(PASSPHRASE).unwrap();
     assert_eq!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Revoked)
     );
 }
@@ -138,12 +141,12 @@ fn tokens_expire_with_the_clock() {
     let issued = vault.issue(&fx.new_credential("short", 1)).unwrap();
     fx.clock.advance(Duration::hours(23));
     assert!(matches!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     fx.clock.advance(Duration::hours(1));
     assert_eq!(
-        vault.verify(issued.token.expose()).unwrap(),
+        vault.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Expired)
     );
 }
@@ -158,12 +161,12 @@ fn one_changed_character_is_malformed_and_an_unissued_token_unknown() {
     chars[20] = if chars[20] == 'a' { 'b' } else { 'a' };
     let typo: String = chars.into_iter().collect();
     assert_eq!(
-        vault.verify(&typo).unwrap(),
+        vault.verify(&typo, None, None).unwrap(),
         Verification::Inactive(InactiveReason::Malformed)
     );
     let stranger = keysmith_core::token::generate(keysmith_core::TokenKind::PersonalAccessToken);
     assert_eq!(
-        vault.verify(stranger.expose()).unwrap(),
+        vault.verify(stranger.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Unknown)
     );
 }
@@ -175,7 +178,7 @@ fn a_token_from_another_vault_is_unknown_here() {
     let vault_b = b.create();
     let issued = vault_a.issue(&a.new_credential("elsewhere", 30)).unwrap();
     assert_eq!(
-        vault_b.verify(issued.token.expose()).unwrap(),
+        vault_b.verify(issued.token.expose(), None, None).unwrap(),
         Verification::Inactive(InactiveReason::Unknown)
     );
 }
@@ -199,6 +202,7 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
     let err = Vault::create(
         &fx.path,
         &Secret::from("eleven char"),
+        &common::holder(),
         KdfParams::MINIMUM,
         clock.clone(),
     )
@@ -209,6 +213,7 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
     let err = Vault::create(
         &fx.path,
         &Secret::from(PASSPHRASE),
+        &common::holder(),
         KdfParams::MINIMUM,
         clock,
     )
@@ -232,11 +237,13 @@ fn settings_persist_and_are_validated() {
     let changed = Settings {
         clipboard_clear_seconds: 5,
         auto_lock_minutes: 2,
+        organization_tokens: false,
     };
     vault.update_settings(changed).unwrap();
     let bad = Settings {
         clipboard_clear_seconds: 0,
         auto_lock_minutes: 2,
+        organization_tokens: false,
     };
     assert_eq!(
         vault.update_settings(bad).unwrap_err().code(),
@@ -271,7 +278,9 @@ fn the_audit_log_records_each_step_and_its_chain_holds() {
     );
     let for_credential = vault.audit_log(Some(issued.credential.id)).unwrap();
     assert_eq!(for_credential.len(), 2);
-    assert!(for_credential.iter().all(|e| e.actor == "holder"));
+    assert!(for_credential
+        .iter()
+        .all(|e| e.actor == "Ada Holder <ada@example.com>"));
     assert_eq!(vault.verify_audit_chain().unwrap(), None);
     let log = format!("{:?}", vault.audit_log(None).unwrap());
     assert!(!log.contains(issued.token.expose()));

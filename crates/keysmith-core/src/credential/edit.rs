@@ -4,10 +4,11 @@
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::auto_renewal::{self, AutoRenewal, CallbackUrl, EmailAddress};
-use super::{store, Credential, CredentialId, Description};
+use super::auto_renewal::{self, AutoRenewal, CallbackUrl};
+use super::{store, Credential, CredentialId};
 use crate::audit;
 use crate::error::{Error, Result};
+use crate::text::{Description, EmailAddress};
 use crate::vault::Vault;
 
 /// A validated change: each `Some` field is replaced.
@@ -85,7 +86,9 @@ impl Vault {
     pub fn edit(&mut self, id: CredentialId, edit: &CredentialEdit) -> Result<Credential> {
         let now = self.now();
         let tx = self.conn.transaction()?;
-        if store::get(&tx, id)?.revoked_at.is_some() {
+        let credential = store::get(&tx, id)?;
+        super::lifecycle::authorize(&tx, &self.operator, &credential)?;
+        if credential.revoked_at.is_some() {
             return Err(Error::AlreadyRevoked);
         }
         if let Some(description) = &edit.description {
@@ -97,7 +100,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator,
+            &self.operator.audit_name(),
             "credential.edited",
             Some(id),
             &json!({ "fields": edit.changed_fields() }),

@@ -1,18 +1,21 @@
 //! The lifecycle of credentials: issue, disable and enable, renew, revoke, delete (editing is in
-//! `edit`). Each
-//! change and its audit row commit in one transaction: a refused or failed change leaves
-//! nothing behind.
+//! `edit`). Each change is first checked against the operator's role (see
+//! [`Operator`](crate::people::Operator)), then it and its audit row commit in one
+//! transaction: a refused or failed change leaves nothing behind.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Transaction;
+use rusqlite::{Connection, Transaction};
 use serde_json::json;
 
 use super::{
-    store, Credential, CredentialId, CredentialQuery, Description, Expiry, Issued, NewCredential,
+    store, Credential, CredentialId, CredentialQuery, Expiry, Issued, NewCredential, RateLimit,
     Status,
 };
 use crate::audit;
 use crate::error::{Error, Result};
+use crate::people::{self, store::Catalogue, Operator, Permission, UserId};
+use crate::settings::Settings;
+use crate::text::{Description, Name};
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
 
@@ -23,14 +26,16 @@ pub struct Renewal {
     /// When the old credential stops working: between now and its current expiry.
     pub old_ends_at: DateTime<Utc>,
     /// The new credential's name.
-    pub name: super::CredentialName,
+    pub name: Name,
     /// The new credential's description.
     pub description: Description,
 }
 
 impl Vault {
-    /// Issues a personal access token. The returned [`Issued::token`] is the only copy there
-    /// will ever be; the vault keeps its keyed digest.
+    /// Issues a credential. The returned [`Issued::token`] is the only copy there will ever
+    /// be; the vault keeps its keyed digest. Refused, with nothing written, when the operator
+    /// may not issue for the owner, the owner lacks API access or a scope, an application is
+    /// not in the catalogue, or (organization tokens) the feature is off.
     pub fn issue(&mut self, new: &NewCredential) -> Result<Issued> {
         let now = self.now();
         let tx = self.conn.transaction()?;
@@ -45,7 +50,9 @@ impl Vault {
     pub fn set_enabled(&mut self, id: CredentialId, enabled: bool) -> Result<Credential> {
         let now = self.now();
         let tx = self.conn.transaction()?;
-        if store::get(&tx, id)?.revoked_at.is_some() {
+        let credential = store::get(&tx, id)?;
+        authorize(&tx, &self.operator, &credential)?;
+        if credential.revoked_at.is_some() {
             return Err(Error::AlreadyRevoked);
         }
         if store::set_disabled(&tx, id, (!enabled).then_some(now))? {
@@ -54,7 +61,14 @@ impl Vault {
             } else {
                 "credential.disabled"
             };
-            audit::append(&tx, now, &self.operator, action, Some(id), &json!({}))?;
+            audit::append(
+                &tx,
+                now,
+                &self.operator.audit_name(),
+                action,
+                Some(id),
+                &json!({}),
+            )?;
         }
         let credential = store::get(&tx, id)?;
         tx.commit()?;
@@ -62,12 +76,14 @@ impl Vault {
     }
 
     /// Renews a credential: the old one ends at `renewal.old_ends_at`, and a new one of the
-    /// same kind is issued (revealed once) with the old one's lifetime, capped at 365 days
-    /// from now, and linked to it. A revoked credential cannot be renewed.
+    /// same kind, owner, scopes, rights, applications and rate limit is issued (revealed once)
+    /// with the old one's lifetime, capped at 365 days from now, and linked to it. A revoked
+    /// credential cannot be renewed; the new one must pass every check of [`Vault::issue`].
     pub fn renew(&mut self, id: CredentialId, renewal: &Renewal) -> Result<Issued> {
         let now = self.now();
         let tx = self.conn.transaction()?;
         let old = store::get(&tx, id)?;
+        authorize(&tx, &self.operator, &old)?;
         if old.status(now) == Status::Revoked {
             return Err(Error::AlreadyRevoked);
         }
@@ -77,9 +93,23 @@ impl Vault {
         }
         let lifetime = (old.expires_at - old.created_at).min(Duration::days(Expiry::MAX_DAYS));
         let new = NewCredential {
+            kind: old.kind,
+            owner: old.owner_id,
             name: renewal.name.clone(),
             description: renewal.description.clone(),
             expiry: Expiry::new(now + lifetime, now)?,
+            scopes: old
+                .scopes
+                .iter()
+                .map(|scope| Permission::new(scope))
+                .collect::<Result<_>>()?,
+            rights: old.rights,
+            applications: old
+                .applications
+                .iter()
+                .map(|application| Name::new(application))
+                .collect::<Result<_>>()?,
+            rate_limit: RateLimit::new(old.rate_limit)?,
         };
         if !expired {
             store::set_expiry(&tx, id, renewal.old_ends_at)?;
@@ -88,7 +118,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator,
+            &self.operator.audit_name(),
             "credential.renewed",
             Some(id),
             &json!({
@@ -115,11 +145,12 @@ impl Vault {
         let now = self.now();
         let tx = self.conn.transaction()?;
         let credential = store::get(&tx, id)?;
+        authorize(&tx, &self.operator, &credential)?;
         store::delete(&tx, id)?;
         audit::append(
             &tx,
             now,
-            &self.operator,
+            &self.operator.audit_name(),
             "credential.deleted",
             Some(id),
             &json!({ "name": credential.name }),
@@ -134,20 +165,30 @@ impl Vault {
         let now = self.now();
         let tx = self.conn.transaction()?;
         let credential = store::get(&tx, id)?;
-        if !store::mark_revoked(&tx, id, now)? {
+        authorize(&tx, &self.operator, &credential)?;
+        if !revoke_in(&tx, &self.operator, &credential, now, false)? {
             return Err(Error::AlreadyRevoked);
         }
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "credential.revoked",
-            Some(id),
-            &json!({ "name": credential.name }),
-        )?;
         let revoked = store::get(&tx, id)?;
         tx.commit()?;
         tracing::info!(credential = id.0, "credential revoked");
+        Ok(revoked)
+    }
+
+    /// Revokes every unrevoked credential of `user` in one transaction (offboarding); the ids
+    /// revoked, in id order.
+    pub fn revoke_all_of_user(&mut self, user: UserId) -> Result<Vec<CredentialId>> {
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let owner = people::store::user(&tx, user)?;
+        self.operator.require_manages(Some((owner.id, owner.role)))?;
+        let mut revoked = store::unrevoked_of(&tx, user)?;
+        revoked.sort();
+        for id in &revoked {
+            revoke_in(&tx, &self.operator, &store::get(&tx, *id)?, now, true)?;
+        }
+        tx.commit()?;
+        tracing::info!(user = user.0, count = revoked.len(), "credentials of a user revoked");
         Ok(revoked)
     }
 
@@ -167,33 +208,124 @@ impl Vault {
     }
 }
 
-/// Generates, stores and audits a new credential inside the caller's transaction.
+/// Refuses unless the operator may manage `credential` (see [`Operator`]).
+pub(super) fn authorize(
+    conn: &Connection,
+    operator: &Operator,
+    credential: &Credential,
+) -> Result<()> {
+    let owner = credential
+        .owner_id
+        .map(|id| people::store::user(conn, id).map(|user| (user.id, user.role)))
+        .transpose()?;
+    operator.require_manages(owner)
+}
+
+/// Marks `credential` revoked and audits it; false when it already was.
+fn revoke_in(
+    tx: &Transaction<'_>,
+    operator: &Operator,
+    credential: &Credential,
+    now: DateTime<Utc>,
+    offboarding: bool,
+) -> Result<bool> {
+    if !store::mark_revoked(tx, credential.id, now)? {
+        return Ok(false);
+    }
+    audit::append(
+        tx,
+        now,
+        &operator.audit_name(),
+        "credential.revoked",
+        Some(credential.id),
+        &json!({ "name": credential.name, "offboarding": offboarding }),
+    )?;
+    Ok(true)
+}
+
+/// Checks `new` against the vault: the rules of its kind, the operator's role, the owner's
+/// API access and permissions, and the catalogues.
+fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Result<()> {
+    if new.kind == TokenKind::OrganizationToken {
+        if !Settings::load(conn)?.organization_tokens {
+            return Err(Error::FeatureDisabled("Organization tokens"));
+        }
+        if new.owner.is_some() {
+            return Err(Error::InvalidOwner(
+                "an organization token belongs to the organization, not to a user".into(),
+            ));
+        }
+        operator.require_manages(None)?;
+        for scope in &new.scopes {
+            if !people::store::contains(conn, Catalogue::Permissions, scope.as_str())? {
+                return Err(Error::UnknownPermission(scope.as_str().to_owned()));
+            }
+        }
+    } else {
+        let owner_id = new.owner.ok_or_else(|| {
+            Error::InvalidOwner("choose the user this credential is bound to".into())
+        })?;
+        let owner = people::store::user(conn, owner_id)?;
+        operator.require_manages(Some((owner.id, owner.role)))?;
+        if !owner.api_access {
+            return Err(Error::OwnerLacksApiAccess(owner.name));
+        }
+        if new.kind == TokenKind::ApiClient && !new.scopes.is_empty() {
+            return Err(Error::ScopesInherited);
+        }
+        if let Some(scope) = new
+            .scopes
+            .iter()
+            .find(|scope| !owner.permissions.iter().any(|held| held == scope.as_str()))
+        {
+            return Err(Error::ScopeNotHeld(scope.as_str().to_owned()));
+        }
+    }
+    if new.applications.is_empty() {
+        return Err(Error::NoApplication);
+    }
+    for application in &new.applications {
+        if !people::store::contains(conn, Catalogue::Applications, application.as_str())? {
+            return Err(Error::UnknownApplication(application.as_str().to_owned()));
+        }
+    }
+    Ok(())
+}
+
+/// Checks, generates, stores and audits a new credential inside the caller's transaction.
 fn issue_in(
     tx: &Transaction<'_>,
     pepper: &crate::digest::Pepper,
-    operator: &str,
+    operator: &Operator,
     new: &NewCredential,
     renewed_from: Option<CredentialId>,
     now: DateTime<Utc>,
 ) -> Result<Issued> {
-    let kind = TokenKind::PersonalAccessToken;
-    let token = token::generate(kind);
+    check_new(tx, operator, new)?;
+    let token = token::generate(new.kind);
+    let client_id = (new.kind == TokenKind::ClientCredentials).then(token::generate_client_id);
     let stored = store::Stored {
-        kind,
+        kind: new.kind,
         token_hint: &token::hint(token.expose()),
         digest: &pepper.digest(token.expose()),
         renewed_from,
+        client_id: client_id.as_deref(),
     };
     let id = store::insert(tx, new, &stored, now)?;
     audit::append(
         tx,
         now,
-        operator,
+        &operator.audit_name(),
         "credential.issued",
         Some(id),
         &json!({
-            "kind": kind.as_str(),
+            "kind": new.kind.as_str(),
             "name": new.name.as_str(),
+            "owner": new.owner.map(|id| id.0),
+            "scopes": new.scopes,
+            "rights": new.rights.as_str(),
+            "applications": new.applications.iter().map(Name::as_str).collect::<Vec<_>>(),
+            "rate_limit": new.rate_limit.per_minute(),
             "expires_at": new.expiry.at().to_rfc3339(),
             "renewed_from": renewed_from.map(|id| id.0),
         }),

@@ -1,6 +1,6 @@
-//! Credentials: the validated values a new one is made of ([`CredentialName`],
-//! [`Description`], [`Expiry`]), what the vault keeps of one ([`Credential`]: never the
-//! token), its lifecycle ([`Vault::issue`], [`Vault::revoke`]) and [`Vault::verify`].
+//! Credentials: what a new one is made of ([`NewCredential`]: kind, owner, scopes, rights,
+//! applications, rate limit, [`Expiry`]), what the vault keeps of one ([`Credential`]: never
+//! the secret), its lifecycle ([`Vault::issue`], [`Vault::revoke`], …) and [`Vault::verify`].
 //!
 //! [`Vault::issue`]: crate::Vault::issue
 //! [`Vault::revoke`]: crate::Vault::revoke
@@ -16,73 +16,22 @@ mod verify;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use auto_renewal::{AutoRenewal, CallbackUrl, EmailAddress};
+pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
 pub use query::{CredentialQuery, SortKey};
-pub use verify::{InactiveReason, Verification};
+pub use verify::{InactiveReason, Verification, Verified};
 
 use crate::error::{Error, Result};
+use crate::people::{Permission, UserId};
 use crate::secret::Secret;
+use crate::text::{Description, Name};
 use crate::token::TokenKind;
 
 /// A credential's row id in the vault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CredentialId(pub i64);
-
-/// A credential's name: 1 to 100 characters, trimmed, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialName(String);
-
-impl CredentialName {
-    /// The longest name, in characters.
-    pub const MAX_CHARS: usize = 100;
-
-    /// Validates and trims a name.
-    pub fn new(name: &str) -> Result<Self> {
-        let name = name.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > Self::MAX_CHARS || name.chars().any(char::is_control) {
-            return Err(Error::InvalidName {
-                max: Self::MAX_CHARS,
-            });
-        }
-        Ok(CredentialName(name.to_owned()))
-    }
-
-    /// The name's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A credential's description: at most 1000 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Description(String);
-
-impl Description {
-    /// The longest description, in characters.
-    pub const MAX_CHARS: usize = 1000;
-
-    /// Validates and trims a description.
-    pub fn new(text: &str) -> Result<Self> {
-        let text = text.trim();
-        let got = text.chars().count();
-        if got > Self::MAX_CHARS {
-            return Err(Error::InvalidDescription {
-                max: Self::MAX_CHARS,
-                got,
-            });
-        }
-        Ok(Description(text.to_owned()))
-    }
-
-    /// The description's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// When a credential stops working: after now and at most [`Expiry::MAX_DAYS`] days ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,15 +70,89 @@ impl Expiry {
     }
 }
 
-/// What it takes to issue a credential; every field is already valid.
+/// What a credential may do with the scopes it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rights {
+    /// Read only: write scopes are never granted.
+    Read,
+    /// Read and write.
+    #[default]
+    ReadWrite,
+}
+
+impl Rights {
+    /// The stable name stored in the vault.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rights::Read => "read",
+            Rights::ReadWrite => "read_write",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Rights> {
+        [Rights::Read, Rights::ReadWrite]
+            .into_iter()
+            .find(|rights| rights.as_str() == name)
+    }
+}
+
+/// Requests per minute a credential may be verified with: 1 to 10,000, 30 unless chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct RateLimit(u32);
+
+impl RateLimit {
+    /// The limit when none is chosen.
+    pub const DEFAULT: RateLimit = RateLimit(30);
+    const RANGE: (u32, u32) = (1, 10_000);
+
+    /// Validates a limit.
+    pub fn new(per_minute: u32) -> Result<Self> {
+        let (min, max) = Self::RANGE;
+        if (min..=max).contains(&per_minute) {
+            Ok(RateLimit(per_minute))
+        } else {
+            Err(Error::InvalidRateLimit { min, max })
+        }
+    }
+
+    /// Requests per minute.
+    pub fn per_minute(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What it takes to issue a credential. Each value is valid in shape; how it fits the vault
+/// (the owner exists and has API access, holds every scope, the applications are in the
+/// catalogue, the operator may issue for the owner) is checked when it is issued.
 #[derive(Debug, Clone)]
 pub struct NewCredential {
+    /// Its kind.
+    pub kind: TokenKind,
+    /// The user it is bound to; `None` only for an organization token.
+    pub owner: Option<UserId>,
     /// Its name.
-    pub name: CredentialName,
+    pub name: Name,
     /// Its description.
     pub description: Description,
     /// When it expires.
     pub expiry: Expiry,
+    /// The permissions it grants, from the owner's (none for an API client, which carries
+    /// the owner's permissions themselves).
+    pub scopes: Vec<Permission>,
+    /// Read only, or read and write.
+    pub rights: Rights,
+    /// The applications it may be used for (at least one, from the catalogue).
+    pub applications: Vec<Name>,
+    /// Its rate limit.
+    pub rate_limit: RateLimit,
 }
 
 /// A credential as the vault keeps it: everything but the token.
@@ -145,6 +168,21 @@ pub struct Credential {
     pub description: String,
     /// The token's prefix and first characters (`ks_pat_a1B2…`), to recognise it by.
     pub token_hint: String,
+    /// The user it is bound to; `None` for an organization token.
+    pub owner_id: Option<UserId>,
+    /// That user's name, as of now.
+    pub owner_name: Option<String>,
+    /// The scopes chosen at issue (empty for an API client, which carries its owner's
+    /// permissions); what verifies is their intersection with the owner's permissions now.
+    pub scopes: Vec<String>,
+    /// Read only, or read and write.
+    pub rights: Rights,
+    /// The applications it may be used for.
+    pub applications: Vec<String>,
+    /// Requests per minute.
+    pub rate_limit: u32,
+    /// The client ID of client credentials (shown always; the secret is shown once).
+    pub client_id: Option<String>,
     /// When it was issued.
     pub created_at: DateTime<Utc>,
     /// When it stops working.
@@ -217,26 +255,6 @@ mod tests {
     }
 
     #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            CredentialName::new("  ci deploy ").unwrap().as_str(),
-            "ci deploy"
-        );
-        assert!(CredentialName::new("   ").is_err());
-        assert!(CredentialName::new(&"x".repeat(100)).is_ok());
-        assert_eq!(
-            CredentialName::new(&"x".repeat(101)).unwrap_err().code(),
-            "invalid_name"
-        );
-        assert!(CredentialName::new("tab\there").is_err());
-        assert!(Description::new(&"é".repeat(1000)).is_ok());
-        assert_eq!(
-            Description::new(&"é".repeat(1001)).unwrap_err().code(),
-            "invalid_description"
-        );
-    }
-
-    #[test]
     fn expiry_dates_run_from_tomorrow_to_a_year_ahead() {
         let today = now().date_naive();
         assert_eq!(
@@ -257,6 +275,15 @@ mod tests {
         let err = Expiry::new(now() + Duration::days(365) + Duration::seconds(1), now());
         assert!(matches!(err, Err(Error::ExpiryTooFar { days: 366, .. })));
         assert!(Expiry::new(now(), now()).is_err());
+    }
+
+    #[test]
+    fn rate_limits_run_from_1_to_10000() {
+        assert_eq!(RateLimit::default().per_minute(), 30);
+        assert!(RateLimit::new(1).is_ok() && RateLimit::new(10_000).is_ok());
+        for bad in [0, 10_001] {
+            assert_eq!(RateLimit::new(bad).unwrap_err().code(), "invalid_rate_limit");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Finding credentials: filters by kind, status and coming expiry, a search over name,
-//! description and token prefix, a sort on any column, and paging. Status is derived from
+//! Finding credentials: filters by kind, owner, status and coming expiry, a search over name,
+//! description, token prefix and client ID, a sort on any column, and paging. Status is derived from
 //! timestamps, so each status filter is the SQL form of [`Credential::status`].
 
 use chrono::{DateTime, Duration, Utc};
@@ -7,6 +7,7 @@ use rusqlite::types::Value;
 use serde::Deserialize;
 
 use super::Status;
+use crate::people::UserId;
 use crate::token::TokenKind;
 
 /// What to list, in which order.
@@ -15,6 +16,8 @@ use crate::token::TokenKind;
 pub struct CredentialQuery {
     /// Only this kind.
     pub kind: Option<TokenKind>,
+    /// Only credentials of this user.
+    pub owner: Option<UserId>,
     /// Only this status (as of now).
     pub status: Option<Status>,
     /// Only credentials still valid now that expire within this many days.
@@ -36,6 +39,7 @@ impl Default for CredentialQuery {
     fn default() -> Self {
         CredentialQuery {
             kind: None,
+            owner: None,
             status: None,
             expires_within_days: None,
             search: None,
@@ -55,6 +59,8 @@ pub enum SortKey {
     Name,
     /// Kind.
     Kind,
+    /// Owner's name (organization tokens first).
+    Owner,
     /// Issue time (age).
     #[default]
     Created,
@@ -67,8 +73,8 @@ pub enum SortKey {
 }
 
 /// The SQL that ranks statuses in the order of [`SortKey::Status`], with `?1` as now.
-const STATUS_RANK: &str = "CASE WHEN revoked_at IS NOT NULL THEN 3 \
-     WHEN expires_at <= ?1 THEN 2 WHEN disabled_at IS NOT NULL THEN 1 ELSE 0 END";
+const STATUS_RANK: &str = "CASE WHEN c.revoked_at IS NOT NULL THEN 3 \
+     WHEN c.expires_at <= ?1 THEN 2 WHEN c.disabled_at IS NOT NULL THEN 1 ELSE 0 END";
 
 impl CredentialQuery {
     /// The WHERE and ORDER BY clauses and their parameters; `?1` is always now.
@@ -77,7 +83,11 @@ impl CredentialQuery {
         let mut params = vec![Value::Integer(now.timestamp())];
         if let Some(kind) = self.kind {
             params.push(Value::Text(kind.as_str().into()));
-            clauses.push(format!("kind = ?{}", params.len()));
+            clauses.push(format!("c.kind = ?{}", params.len()));
+        }
+        if let Some(owner) = self.owner {
+            params.push(Value::Integer(owner.0));
+            clauses.push(format!("c.owner_id = ?{}", params.len()));
         }
         if let Some(status) = self.status {
             let rank = match status {
@@ -92,7 +102,7 @@ impl CredentialQuery {
             let until = now + Duration::days(i64::from(days));
             params.push(Value::Integer(until.timestamp()));
             clauses.push(format!(
-                "expires_at > ?1 AND expires_at <= ?{}",
+                "c.expires_at > ?1 AND c.expires_at <= ?{}",
                 params.len()
             ));
         }
@@ -109,17 +119,18 @@ impl CredentialQuery {
             params.push(Value::Text(format!("{}%", like_escape(&hint))));
             let prefix = params.len();
             clauses.push(format!(
-                "(name LIKE ?{contains} ESCAPE '\\' OR description LIKE ?{contains} ESCAPE '\\' \
-                 OR token_hint LIKE ?{prefix} ESCAPE '\\')"
+                "(c.name LIKE ?{contains} ESCAPE '\\' OR c.description LIKE ?{contains} ESCAPE '\\' \
+                 OR c.token_hint LIKE ?{prefix} ESCAPE '\\' OR c.client_id LIKE ?{contains} ESCAPE '\\')"
             ));
         }
         let column = match self.sort {
-            SortKey::Name => "name COLLATE NOCASE",
-            SortKey::Kind => "kind",
-            SortKey::Created => "created_at",
-            SortKey::Expires => "expires_at",
+            SortKey::Name => "c.name COLLATE NOCASE",
+            SortKey::Kind => "c.kind",
+            SortKey::Owner => "u.name COLLATE NOCASE",
+            SortKey::Created => "c.created_at",
+            SortKey::Expires => "c.expires_at",
             SortKey::Status => STATUS_RANK,
-            SortKey::LastUsed => "last_used_at",
+            SortKey::LastUsed => "c.last_used_at",
         };
         let direction = if self.descending { "DESC" } else { "ASC" };
         let mut sql = String::new();
@@ -127,7 +138,7 @@ impl CredentialQuery {
             sql.push_str(" WHERE ");
             sql.push_str(&clauses.join(" AND "));
         }
-        sql.push_str(&format!(" ORDER BY {column} {direction}, id {direction}"));
+        sql.push_str(&format!(" ORDER BY {column} {direction}, c.id {direction}"));
         params.push(Value::Integer(self.limit.map_or(-1, i64::from)));
         params.push(Value::Integer(i64::from(self.offset)));
         sql.push_str(&format!(

@@ -3,45 +3,78 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Credential, CredentialId, CredentialQuery, NewCredential};
+use super::{Credential, CredentialId, CredentialQuery, NewCredential, Rights};
+use crate::clock::from_seconds;
 use crate::digest::TokenDigest;
 use crate::error::{Error, Result};
+use crate::people::UserId;
 use crate::token::TokenKind;
 
-/// The columns [`from_row`] reads, as a macro so statements are `concat!`ed at compile time:
-/// verify runs one per request and should not build its SQL text each time.
+/// The columns [`from_row`] reads and the join they come from (`c` the credential, `u` its
+/// owner), as macros so statements are `concat!`ed at compile time: verify runs one per
+/// request and should not build its SQL text each time.
 macro_rules! columns {
     () => {
-        "id, kind, name, description, token_hint, created_at, expires_at, revoked_at, last_used_at, \
-         disabled_at, renewed_from"
+        "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
+         c.revoked_at, c.last_used_at, c.disabled_at, c.renewed_from, c.owner_id, u.name, \
+         c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
+    };
+}
+macro_rules! from_joined {
+    () => {
+        " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id"
     };
 }
 
+/// The separator of the scopes and applications kept in one column: names never contain it.
+const LIST_SEPARATOR: char = '\n';
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
+    let unreadable = |index: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, what.into())
+    };
     let kind = row.get_ref(1)?.as_str()?;
+    let rights = row.get_ref(14)?.as_str()?;
     Ok(Credential {
         id: CredentialId(row.get(0)?),
-        kind: TokenKind::from_name(kind).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                1,
-                rusqlite::types::Type::Text,
-                format!("unknown credential kind {kind:?}").into(),
-            )
-        })?,
+        kind: TokenKind::from_name(kind)
+            .ok_or_else(|| unreadable(1, format!("unknown credential kind {kind:?}")))?,
         name: row.get(2)?,
         description: row.get(3)?,
         token_hint: row.get(4)?,
-        created_at: time(row.get(5)?),
-        expires_at: time(row.get(6)?),
-        revoked_at: row.get::<_, Option<i64>>(7)?.map(time),
-        last_used_at: row.get::<_, Option<i64>>(8)?.map(time),
-        disabled_at: row.get::<_, Option<i64>>(9)?.map(time),
+        created_at: from_seconds(row.get(5)?),
+        expires_at: from_seconds(row.get(6)?),
+        revoked_at: row.get::<_, Option<i64>>(7)?.map(from_seconds),
+        last_used_at: row.get::<_, Option<i64>>(8)?.map(from_seconds),
+        disabled_at: row.get::<_, Option<i64>>(9)?.map(from_seconds),
         renewed_from: row.get::<_, Option<i64>>(10)?.map(CredentialId),
+        owner_id: row.get::<_, Option<i64>>(11)?.map(UserId),
+        owner_name: row.get(12)?,
+        scopes: split_list(row.get_ref(13)?.as_str()?),
+        rights: Rights::from_name(rights)
+            .ok_or_else(|| unreadable(14, format!("unknown rights {rights:?}")))?,
+        applications: split_list(row.get_ref(15)?.as_str()?),
+        rate_limit: row.get(16)?,
+        client_id: row.get(17)?,
     })
 }
 
-fn time(seconds: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp(seconds, 0).unwrap_or_default()
+fn split_list(text: &str) -> Vec<String> {
+    text.split(LIST_SEPARATOR)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut joined = String::new();
+    for item in items {
+        if !joined.is_empty() {
+            joined.push(LIST_SEPARATOR);
+        }
+        joined.push_str(item);
+    }
+    joined
 }
 
 /// What [`insert`] stores beside the validated fields.
@@ -50,22 +83,31 @@ pub(super) struct Stored<'a> {
     pub(super) token_hint: &'a str,
     pub(super) digest: &'a TokenDigest,
     pub(super) renewed_from: Option<CredentialId>,
+    pub(super) client_id: Option<&'a str>,
 }
 
-/// Inserts a new credential; a clash on the unrevoked-name index is [`Error::DuplicateName`].
+/// Inserts a new credential; a clash on the owner's unrevoked names is
+/// [`Error::DuplicateName`]. Scopes and applications are stored sorted.
 pub(super) fn insert(
     conn: &Connection,
     new: &NewCredential,
     stored: &Stored<'_>,
     now: DateTime<Utc>,
 ) -> Result<CredentialId> {
+    let mut scopes: Vec<&str> = new.scopes.iter().map(|s| s.as_str()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    let mut applications: Vec<&str> = new.applications.iter().map(|a| a.as_str()).collect();
+    applications.sort_unstable();
+    applications.dedup();
     let inserted = conn
         .prepare_cached(
             "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
-                                      expires_at, renewed_from)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                      expires_at, renewed_from, owner_id, scopes, rights,
+                                      applications, rate_limit, client_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
-        .execute((
+        .execute(rusqlite::params![
             stored.kind.as_str(),
             new.name.as_str(),
             new.description.as_str(),
@@ -74,12 +116,18 @@ pub(super) fn insert(
             now.timestamp(),
             new.expiry.at().timestamp(),
             stored.renewed_from.map(|id| id.0),
-        ));
+            new.owner.map(|id| id.0),
+            join_list(scopes),
+            new.rights.as_str(),
+            join_list(applications),
+            new.rate_limit.per_minute(),
+            stored.client_id,
+        ]);
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
         Err(rusqlite::Error::SqliteFailure(e, Some(message)))
             if e.code == rusqlite::ErrorCode::ConstraintViolation
-                && message.contains("credentials.name") =>
+                && message.contains("credentials_unrevoked_name") =>
         {
             Err(Error::DuplicateName(new.name.as_str().to_owned()))
         }
@@ -92,7 +140,8 @@ pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
     conn.prepare_cached(concat!(
         "SELECT ",
         columns!(),
-        " FROM credentials WHERE id = ?1"
+        from_joined!(),
+        " WHERE c.id = ?1"
     ))?
     .query_row([id.0], from_row)
     .optional()?
@@ -109,10 +158,12 @@ pub(super) fn find_by_digest(
         .prepare_cached(concat!(
             "SELECT ",
             columns!(),
-            ", digest FROM credentials INDEXED BY credentials_verify WHERE digest = ?1"
+            ", c.digest",
+            from_joined!(),
+            " WHERE c.digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            let stored = row.get_ref(11)?.as_blob()?;
+            let stored = row.get_ref(18)?.as_blob()?;
             digest.matches(stored).then(|| from_row(row)).transpose()
         })
         .optional()?;
@@ -126,10 +177,7 @@ pub(super) fn query(
     now: DateTime<Utc>,
 ) -> Result<Vec<Credential>> {
     let (clauses, params) = query.to_sql(now);
-    let sql = format!(
-        concat!("SELECT ", columns!(), " FROM credentials{}"),
-        clauses
-    );
+    let sql = format!(concat!("SELECT ", columns!(), from_joined!(), "{}"), clauses);
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(rusqlite::params_from_iter(params), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -199,4 +247,12 @@ pub(super) fn successor(conn: &Connection, id: CredentialId) -> Result<Option<Cr
         .prepare_cached("SELECT id FROM credentials WHERE renewed_from = ?1")?
         .query_row([id.0], |row| row.get(0).map(CredentialId))
         .optional()?)
+}
+
+/// The unrevoked credentials of `owner`.
+pub(super) fn unrevoked_of(conn: &Connection, owner: UserId) -> Result<Vec<CredentialId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM credentials WHERE owner_id = ?1 AND revoked_at IS NULL")?
+        .query_map([owner.0], |row| row.get(0).map(CredentialId))?
+        .collect::<rusqlite::Result<_>>()?)
 }

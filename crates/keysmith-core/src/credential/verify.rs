@@ -1,12 +1,15 @@
-//! Answering "is this token good?". The checksum is checked first, so a malformed token is
-//! refused without touching the database; a well-formed one is looked up by its keyed digest
-//! and compared in constant time.
+//! Answering "is this token good — for this application, with this scope?". The checksum is
+//! checked first, so a malformed token is refused without touching the database; a
+//! well-formed one is looked up by its keyed digest and compared in constant time. Then its
+//! status, its owner's API access, the application and the scope are checked, with the
+//! owner's permissions read as they are now.
 
 use serde::Serialize;
 
-use super::{store, Credential, Status};
+use super::{store, Credential, Rights, Status};
 use crate::error::Result;
-use crate::token;
+use crate::people::{self, store::Catalogue};
+use crate::token::{self, TokenKind};
 use crate::vault::Vault;
 
 /// Why a token does not verify.
@@ -23,33 +26,95 @@ pub enum InactiveReason {
     Revoked,
     /// Past its expiry.
     Expired,
+    /// Its owner no longer has the "API access" permission.
+    OwnerLacksApiAccess,
+    /// The application asked about is not one it may be used for.
+    ApplicationNotAllowed,
+    /// The scope asked about is not granted: not among its scopes, no longer held by its
+    /// owner, or a write scope on a read-only credential.
+    ScopeNotGranted,
+}
+
+/// What an active token grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The credential (owner, rights, applications, expiry …).
+    pub credential: Credential,
+    /// The scopes it grants now: its scopes (an API client: its owner's permissions) that the
+    /// owner still holds, without write scopes when it is read-only. Sorted.
+    pub scopes: Vec<String>,
 }
 
 /// The answer to a verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
     /// The token is good; here is what it grants.
-    Active(Credential),
+    Active(Box<Verified>),
     /// The token is refused, and why.
     Inactive(InactiveReason),
 }
 
 impl Vault {
-    /// Verifies a token. A refusal is `Ok(Verification::Inactive(reason))`; `Err` is kept
-    /// for storage failures.
-    pub fn verify(&self, token: &str) -> Result<Verification> {
+    /// Verifies a token, optionally for an `application` and a `scope` it must grant. A
+    /// refusal is `Ok(Verification::Inactive(reason))`; `Err` is kept for storage failures.
+    pub fn verify(
+        &self,
+        token: &str,
+        scope: Option<&str>,
+        application: Option<&str>,
+    ) -> Result<Verification> {
+        use InactiveReason::*;
+        let refuse = |reason| Ok(Verification::Inactive(reason));
         if token::parse(token).is_none() {
-            return Ok(Verification::Inactive(InactiveReason::Malformed));
+            return refuse(Malformed);
         }
         let digest = self.pepper.digest(token);
         let Some(credential) = store::find_by_digest(&self.conn, &digest)? else {
-            return Ok(Verification::Inactive(InactiveReason::Unknown));
+            return refuse(Unknown);
         };
-        Ok(match credential.status(self.now()) {
-            Status::Active => Verification::Active(credential),
-            Status::Disabled => Verification::Inactive(InactiveReason::Disabled),
-            Status::Revoked => Verification::Inactive(InactiveReason::Revoked),
-            Status::Expired => Verification::Inactive(InactiveReason::Expired),
-        })
+        match credential.status(self.now()) {
+            Status::Active => {}
+            Status::Disabled => return refuse(Disabled),
+            Status::Revoked => return refuse(Revoked),
+            Status::Expired => return refuse(Expired),
+        }
+        let held = match credential.owner_id {
+            Some(owner) => {
+                let (api_access, permissions) = people::store::access_of(&self.conn, owner)?;
+                if !api_access {
+                    return refuse(OwnerLacksApiAccess);
+                }
+                permissions
+            }
+            None => people::store::catalogue_names(&self.conn, Catalogue::Permissions)?,
+        };
+        if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted))
+        {
+            return refuse(ApplicationNotAllowed);
+        }
+        let scopes = granted_scopes(&credential, held);
+        if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
+            return refuse(ScopeNotGranted);
+        }
+        Ok(Verification::Active(Box::new(Verified { credential, scopes })))
     }
+}
+
+/// The scopes `credential` grants given that its owner holds `held` (sorted): an API client
+/// all of them, any other kind its own scopes among them; read-only credentials no write scope.
+fn granted_scopes(credential: &Credential, held: Vec<String>) -> Vec<String> {
+    let mut scopes: Vec<String> = if credential.kind == TokenKind::ApiClient {
+        held
+    } else {
+        credential
+            .scopes
+            .iter()
+            .filter(|scope| held.binary_search(scope).is_ok())
+            .cloned()
+            .collect()
+    };
+    if credential.rights == Rights::Read {
+        scopes.retain(|scope| !people::is_write(scope));
+    }
+    scopes
 }

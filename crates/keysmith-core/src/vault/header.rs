@@ -150,6 +150,32 @@ impl Header {
         Ok(())
     }
 
+    /// The ids of every key slot.
+    pub(crate) fn slot_ids(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|slot| slot.id.as_str())
+    }
+
+    /// Adds a slot `slot_id` wrapping `key` under `passphrase`, replacing one of that id.
+    pub(crate) fn add_slot(
+        &mut self,
+        key: &DataKey,
+        slot_id: &str,
+        passphrase: &Secret,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        let slot = KeySlot::seal(&self.vault_id, slot_id, key, passphrase, kdf)?;
+        self.slots.retain(|existing| existing.id != slot_id);
+        self.slots.push(slot);
+        Ok(())
+    }
+
+    /// Removes the slot `slot_id`; false when there was none.
+    pub(crate) fn remove_slot(&mut self, slot_id: &str) -> bool {
+        let before = self.slots.len();
+        self.slots.retain(|slot| slot.id != slot_id);
+        self.slots.len() != before
+    }
+
     /// The data key and the id of the first slot that `passphrase` opens.
     pub(crate) fn unwrap_key(&self, passphrase: &Secret) -> Result<(DataKey, String)> {
         for slot in &self.slots {

@@ -6,6 +6,7 @@
 //! so the file is never touched. Locking is dropping the [`Vault`].
 
 mod header;
+pub(crate) mod operators;
 mod schema;
 
 use std::fmt;
@@ -25,15 +26,25 @@ use crate::clock::Clock;
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
 use crate::keychain::Keychain;
+use crate::people::{self, Operator};
 use crate::secret::{DataKey, Secret};
 use crate::settings::Settings;
+use crate::text::{EmailAddress, Name};
 use header::Header;
+use operators::SlotId;
 
 /// The fewest characters a vault passphrase may have.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
-/// The key slot of the person who created the vault.
-const HOLDER_SLOT: &str = "holder";
 const PEPPER_KEY: &str = "pepper";
+
+/// The person who creates a vault: its account holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountHolder {
+    /// Their name.
+    pub name: Name,
+    /// Their e-mail address.
+    pub email: EmailAddress,
+}
 
 /// A vault's random identity, stable across renames; names its keychain entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,11 +77,11 @@ pub struct Vault {
     pub(crate) conn: Connection,
     pub(crate) pepper: Pepper,
     pub(crate) clock: Arc<dyn Clock>,
-    /// Who acts on this vault; named in every audit row.
-    pub(crate) operator: String,
+    /// Who acts on this vault: the user whose key slot opened it; named in every audit row.
+    pub(crate) operator: Operator,
     id: VaultId,
     key: DataKey,
-    path: PathBuf,
+    pub(crate) path: PathBuf,
 }
 
 impl fmt::Debug for Vault {
@@ -93,10 +104,12 @@ impl Vault {
         Ok(Header::read(path)?.vault_id)
     }
 
-    /// Creates a new vault at `path` protected by `passphrase`, and returns it unlocked.
+    /// Creates a new vault at `path` protected by `passphrase`, with `holder` as its account
+    /// holder, and returns it unlocked by them.
     pub fn create(
         path: &Path,
         passphrase: &Secret,
+        holder: &AccountHolder,
         kdf: KdfParams,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
@@ -114,9 +127,9 @@ impl Vault {
             std::fs::create_dir_all(parent)?;
         }
         let key = DataKey::generate();
-        let header = Header::new(&key, HOLDER_SLOT, passphrase, kdf)?;
+        let header = Header::new(&key, SlotId::HOLDER, passphrase, kdf)?;
         header.write(path)?;
-        Self::initialise(path, key, header.vault_id, clock).inspect_err(|_| {
+        Self::initialise(path, key, header.vault_id, holder, clock).inspect_err(|_| {
             // A vault that failed half-way is no vault: leave nothing that looks like one.
             for leftover in [path.to_owned(), Header::path_for(path)] {
                 let _ = std::fs::remove_file(leftover);
@@ -124,15 +137,32 @@ impl Vault {
         })
     }
 
-    fn initialise(path: &Path, key: DataKey, id: VaultId, clock: Arc<dyn Clock>) -> Result<Vault> {
+    fn initialise(
+        path: &Path,
+        key: DataKey,
+        id: VaultId,
+        holder: &AccountHolder,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
         let mut conn = open_database(path, &key, true)?;
         schema::migrate(&mut conn)?;
+        // The schema seeds a placeholder account holder; this one is they.
+        let holder_id = people::store::account_holder(&conn)?;
+        let spec = people::UserSpec {
+            name: holder.name.clone(),
+            email: holder.email.clone(),
+            role: people::Role::AccountHolder,
+            api_access: true,
+        };
+        people::store::update_user(&conn, holder_id, &spec)?;
+        people::store::set_created_at(&conn, holder_id, clock.now())?;
+        let operator = operators::operator_for(&conn, holder_id)?;
         let pepper = Pepper::generate();
         let mut vault = Vault {
             conn,
             pepper,
             clock,
-            operator: HOLDER_SLOT.into(),
+            operator,
             id,
             key,
             path: path.to_owned(),
@@ -147,7 +177,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &vault.operator,
+            &vault.operator.audit_name(),
             "vault.created",
             None,
             &serde_json::json!({}),
@@ -178,14 +208,18 @@ impl Vault {
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
         let header = Header::read(path)?;
-        let Some(key) = keychain.load(&header.vault_id)? else {
+        let Some((key, slot)) = keychain.load(&header.vault_id)? else {
             return Ok(None);
         };
+        if !header.slot_ids().any(|id| id == slot) {
+            // The operator it was remembered for can no longer unlock this vault.
+            return Ok(None);
+        }
         Self::open(
             path,
             key,
             header.vault_id,
-            HOLDER_SLOT.into(),
+            slot,
             UnlockMethod::Keychain,
             clock,
         )
@@ -196,7 +230,7 @@ impl Vault {
         path: &Path,
         key: DataKey,
         id: VaultId,
-        operator: String,
+        slot: String,
         method: UnlockMethod,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
@@ -216,6 +250,7 @@ impl Vault {
         )?);
         let pepper = Pepper::from_stored(&stored)
             .ok_or_else(|| Error::VaultCorrupt("the stored pepper has the wrong length".into()))?;
+        let operator = operators::operator_for_slot(&conn, &slot)?;
         let vault = Vault {
             conn,
             pepper,
@@ -232,7 +267,7 @@ impl Vault {
         audit::append(
             &vault.conn,
             vault.now(),
-            &vault.operator,
+            &vault.operator.audit_name(),
             "vault.unlocked",
             None,
             &serde_json::json!({ "method": method }),
@@ -255,9 +290,15 @@ impl Vault {
         self.clock.now()
     }
 
-    /// Remembers this vault's key in the OS keychain, so it opens without the passphrase.
+    /// Who is acting on this vault.
+    pub fn operator(&self) -> &Operator {
+        &self.operator
+    }
+
+    /// Remembers this vault's key in the OS keychain, so it opens without the passphrase, as
+    /// the current operator.
     pub fn remember_on_device(&self, keychain: &Keychain) -> Result<()> {
-        keychain.store(&self.id, &self.key)
+        keychain.store(&self.id, &self.key, &SlotId::of(&self.operator).0)
     }
 
     /// Forgets this vault's key from the OS keychain.
@@ -270,8 +311,9 @@ impl Vault {
         Settings::load(&self.conn)
     }
 
-    /// Replaces the vault's settings after checking every value.
+    /// Replaces the vault's settings after checking every value. Account holder and admins.
     pub fn update_settings(&mut self, settings: Settings) -> Result<()> {
+        self.operator.require_admin("change settings")?;
         settings.validate()?;
         let now = self.now();
         let tx = self.conn.transaction()?;
@@ -279,7 +321,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator,
+            &self.operator.audit_name(),
             "settings.changed",
             None,
             &serde_json::to_value(settings).unwrap_or_default(),

@@ -7,11 +7,22 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use keysmith_core::{
-    Clock, CredentialName, Description, Error, Expiry, KdfParams, ManualClock, NewCredential,
-    Secret, Vault,
+    AccountHolder, Clock, Description, EmailAddress, Error, Expiry, KdfParams, ManualClock, Name,
+    NewCredential, Permission, RateLimit, Rights, Secret, TokenKind, UserId, Vault,
 };
 
 pub const PASSPHRASE: &str = "correct horse battery";
+/// The account holder is the first user of every vault.
+pub const HOLDER: UserId = UserId(1);
+/// The application every new vault's catalogue starts with.
+pub const APPLICATION: &str = "Internal tools";
+
+pub fn holder() -> AccountHolder {
+    AccountHolder {
+        name: Name::new("Ada Holder").unwrap(),
+        email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+    }
+}
 
 pub struct Fixture {
     _dir: tempfile::TempDir,
@@ -35,6 +46,7 @@ impl Fixture {
         Vault::create(
             &self.path,
             &Secret::from(PASSPHRASE),
+            &holder(),
             KdfParams::MINIMUM,
             Arc::new(self.clock.clone()),
         )
@@ -49,12 +61,9 @@ impl Fixture {
         )
     }
 
+    /// [`pat`] as of the fixture's clock.
     pub fn new_credential(&self, name: &str, days: i64) -> NewCredential {
-        NewCredential {
-            name: CredentialName::new(name).unwrap(),
-            description: Description::new("for the nightly export").unwrap(),
-            expiry: Expiry::new(self.clock_now() + Duration::days(days), self.clock_now()).unwrap(),
-        }
+        pat(self.clock_now(), name, days)
     }
 
     pub fn clock_now(&self) -> DateTime<Utc> {
@@ -82,4 +91,20 @@ pub fn snapshot(vault: &Vault) -> (Vec<keysmith_core::Credential>, usize) {
         vault.list_credentials().unwrap(),
         vault.audit_log(None).unwrap().len(),
     )
+}
+
+/// A personal access token of the account holder, scoped to `payables:read`, for the seeded
+/// application, expiring `days` after `now`.
+pub fn pat(now: DateTime<Utc>, name: &str, days: i64) -> NewCredential {
+    NewCredential {
+        kind: TokenKind::PersonalAccessToken,
+        owner: Some(HOLDER),
+        name: Name::new(name).unwrap(),
+        description: Description::new("for the nightly export").unwrap(),
+        expiry: Expiry::new(now + Duration::days(days), now).unwrap(),
+        scopes: vec![Permission::new("payables:read").unwrap()],
+        rights: Rights::ReadWrite,
+        applications: vec![Name::new(APPLICATION).unwrap()],
+        rate_limit: RateLimit::default(),
+    }
 }

@@ -1,0 +1,345 @@
+//! Managing people and catalogues: users, groups, permissions and applications. Only the
+//! account holder and admins may change them (members are refused with `forbidden`); every
+//! change commits with its audit row or not at all.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::store::{self, Catalogue};
+use super::{GroupId, Permission, Role, UserId};
+use crate::audit;
+use crate::error::{Error, Result};
+use crate::text::{Description, EmailAddress, Name};
+use crate::vault::{operators, Vault};
+
+/// A user as the vault keeps them, with what follows from their groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Row id.
+    pub id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Their e-mail address (unique, case-insensitively).
+    pub email: String,
+    /// Their role.
+    pub role: Role,
+    /// Whether they may hold credentials.
+    pub api_access: bool,
+    /// When they were added.
+    pub created_at: DateTime<Utc>,
+    /// The groups they belong to.
+    pub groups: Vec<GroupId>,
+    /// Their permissions: the union of their groups' permissions, sorted.
+    pub permissions: Vec<String>,
+    /// Whether they have a passphrase of their own (a key slot) to unlock the vault with.
+    pub can_unlock: bool,
+}
+
+/// A user's editable fields, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    /// Their name.
+    pub name: Name,
+    /// Their e-mail address.
+    pub email: EmailAddress,
+    /// Their role; [`Role::AccountHolder`] only for the one who already is.
+    pub role: Role,
+    /// Whether they may hold credentials.
+    pub api_access: bool,
+}
+
+/// A group: a named set of permissions and its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Row id.
+    pub id: GroupId,
+    /// Its name (unique, case-insensitively).
+    pub name: String,
+    /// The permissions it grants, sorted.
+    pub permissions: Vec<String>,
+    /// Its members.
+    pub members: Vec<UserId>,
+}
+
+/// A group's fields, validated in shape; that each permission and member exists is checked
+/// when it is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupSpec {
+    /// Its name.
+    pub name: Name,
+    /// The permissions it grants.
+    pub permissions: Vec<Permission>,
+    /// Its members.
+    pub members: Vec<UserId>,
+}
+
+/// An entry of the permission or the application catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CatalogueEntry {
+    /// Its name.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+}
+
+impl Vault {
+    /// Every user, by name.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let slots = operators::slot_users(&self.conn, self.path())?;
+        let mut users = store::users(&self.conn)?;
+        for user in &mut users {
+            user.can_unlock = slots.contains(&user.id);
+        }
+        Ok(users)
+    }
+
+    /// The user with `id`.
+    pub fn user(&self, id: UserId) -> Result<User> {
+        let mut user = store::user(&self.conn, id)?;
+        user.can_unlock = operators::slot_users(&self.conn, self.path())?.contains(&id);
+        Ok(user)
+    }
+
+    /// Adds a user (an admin or a member: there is one account holder).
+    pub fn create_user(&mut self, spec: &UserSpec) -> Result<User> {
+        self.operator.require_admin("add users")?;
+        if spec.role == Role::AccountHolder {
+            return Err(Error::InvalidRole(
+                "there is exactly one account holder; add an admin or a member".into(),
+            ));
+        }
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let id = store::insert_user(&tx, spec, now)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            "user.created",
+            None,
+            &json!({ "user": id.0, "email": spec.email.as_str(), "role": spec.role.as_str() }),
+        )?;
+        tx.commit()?;
+        self.user(id)
+    }
+
+    /// Replaces a user's name, e-mail, role and API access. The account holder's role is
+    /// fixed, no one else can become account holder, and only the account holder edits
+    /// themselves.
+    pub fn update_user(&mut self, id: UserId, spec: &UserSpec) -> Result<User> {
+        self.operator.require_admin("change users")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let current = store::user(&tx, id)?;
+        if current.role == Role::AccountHolder {
+            self.operator
+                .require_account_holder("change the account holder")?;
+        }
+        if (current.role == Role::AccountHolder) != (spec.role == Role::AccountHolder) {
+            return Err(Error::InvalidRole(
+                "the account holder's role is fixed, and no one else can take it".into(),
+            ));
+        }
+        store::update_user(&tx, id, spec)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            "user.updated",
+            None,
+            &json!({
+                "user": id.0,
+                "email": spec.email.as_str(),
+                "role": spec.role.as_str(),
+                "api_access": spec.api_access,
+            }),
+        )?;
+        tx.commit()?;
+        if id == self.operator.user_id {
+            self.operator = self.operator_for(id)?;
+        }
+        self.user(id)
+    }
+
+    /// Removes a user who owns no credentials (revoke and delete them first), with their key
+    /// slot if they have one. Neither the account holder nor the operator can be removed.
+    pub fn delete_user(&mut self, id: UserId) -> Result<()> {
+        self.operator.require_admin("remove users")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let user = store::user(&tx, id)?;
+        if user.role == Role::AccountHolder || id == self.operator.user_id {
+            return Err(Error::Forbidden(
+                "the account holder and the operator cannot be removed".into(),
+            ));
+        }
+        let owned = store::credentials_owned(&tx, id)?;
+        if owned > 0 {
+            return Err(Error::InUse(format!(
+                "{} still owns {owned} credential(s); revoke and delete them first",
+                user.name
+            )));
+        }
+        store::delete_user(&tx, id)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            "user.deleted",
+            None,
+            &json!({ "user": id.0, "email": user.email }),
+        )?;
+        // The key slot goes before the commit: if it cannot be removed, the user stays.
+        operators::remove_slot(&self.path, id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every group, by name.
+    pub fn groups(&self) -> Result<Vec<Group>> {
+        store::groups(&self.conn)
+    }
+
+    /// Adds a group.
+    pub fn create_group(&mut self, spec: &GroupSpec) -> Result<Group> {
+        self.save_group(None, spec)
+    }
+
+    /// Replaces a group's name, permissions and members; its members' credentials verify
+    /// with the new permissions at once.
+    pub fn update_group(&mut self, id: GroupId, spec: &GroupSpec) -> Result<Group> {
+        self.save_group(Some(id), spec)
+    }
+
+    fn save_group(&mut self, id: Option<GroupId>, spec: &GroupSpec) -> Result<Group> {
+        self.operator.require_admin("manage groups")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        if let Some(id) = id {
+            store::group(&tx, id)?;
+        }
+        for permission in &spec.permissions {
+            if !store::contains(&tx, Catalogue::Permissions, permission.as_str())? {
+                return Err(Error::UnknownPermission(permission.as_str().to_owned()));
+            }
+        }
+        for member in &spec.members {
+            store::user(&tx, *member)?;
+        }
+        let saved = store::save_group(&tx, id, spec)?;
+        let group = store::group(&tx, saved)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            if id.is_some() { "group.updated" } else { "group.created" },
+            None,
+            &json!({
+                "group": saved.0,
+                "name": group.name,
+                "permissions": group.permissions,
+                "members": group.members,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(group)
+    }
+
+    /// Removes a group; its members lose what it granted.
+    pub fn delete_group(&mut self, id: GroupId) -> Result<()> {
+        self.operator.require_admin("manage groups")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        let group = store::group(&tx, id)?;
+        store::delete_group(&tx, id)?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            "group.deleted",
+            None,
+            &json!({ "group": id.0, "name": group.name }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The permission catalogue, by name.
+    pub fn permissions(&self) -> Result<Vec<CatalogueEntry>> {
+        store::catalogue(&self.conn, Catalogue::Permissions)
+    }
+
+    /// The application catalogue, by name.
+    pub fn applications(&self) -> Result<Vec<CatalogueEntry>> {
+        store::catalogue(&self.conn, Catalogue::Applications)
+    }
+
+    /// Adds a permission to the catalogue.
+    pub fn add_permission(&mut self, name: &Permission, description: &Description) -> Result<()> {
+        self.add_entry(Catalogue::Permissions, name.as_str(), description)
+    }
+
+    /// Adds an application to the catalogue.
+    pub fn add_application(&mut self, name: &Name, description: &Description) -> Result<()> {
+        self.add_entry(Catalogue::Applications, name.as_str(), description)
+    }
+
+    /// Removes a permission: every group loses it, and with it every credential scoped to it
+    /// no longer verifies for that scope.
+    pub fn remove_permission(&mut self, name: &str) -> Result<()> {
+        self.remove_entry(Catalogue::Permissions, name)
+    }
+
+    /// Removes an application no live credential may be used for.
+    pub fn remove_application(&mut self, name: &str) -> Result<()> {
+        self.remove_entry(Catalogue::Applications, name)
+    }
+
+    fn add_entry(&mut self, catalogue: Catalogue, name: &str, description: &Description) -> Result<()> {
+        self.operator.require_admin("change the catalogues")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        store::add_entry(&tx, catalogue, name, description.as_str())?;
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            &format!("{}.added", catalogue.noun()),
+            None,
+            &json!({ "name": name }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn remove_entry(&mut self, catalogue: Catalogue, name: &str) -> Result<()> {
+        self.operator.require_admin("change the catalogues")?;
+        let now = self.now();
+        let tx = self.conn.transaction()?;
+        if catalogue == Catalogue::Applications {
+            let in_use = store::live_credentials_for_application(&tx, name, now)?;
+            if in_use > 0 {
+                return Err(Error::InUse(format!(
+                    "{in_use} live credential(s) may be used for {name:?}; revoke them first"
+                )));
+            }
+        }
+        if !store::remove_entry(&tx, catalogue, name)? {
+            return Err(match catalogue {
+                Catalogue::Permissions => Error::UnknownPermission(name.to_owned()),
+                Catalogue::Applications => Error::UnknownApplication(name.to_owned()),
+            });
+        }
+        audit::append(
+            &tx,
+            now,
+            &self.operator.audit_name(),
+            &format!("{}.removed", catalogue.noun()),
+            None,
+            &json!({ "name": name }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
