@@ -18,7 +18,11 @@ fn benches(c: &mut Criterion) {
             .issue(&support::token(
                 now,
                 &format!("integration {i:06}"),
-                if i % 10 == 0 { "billing export" } else { "sync" },
+                if i % 10 == 0 {
+                    "billing export"
+                } else {
+                    "sync"
+                },
                 1 + (i % 365) as i64,
             ))
             .unwrap();

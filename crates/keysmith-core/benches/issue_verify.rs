@@ -37,7 +37,12 @@ fn benches(c: &mut Criterion) {
     let mut tokens = Vec::with_capacity(SEEDED);
     for i in 0..SEEDED {
         let issued = vault
-            .issue(&support::token(vault.now(), &format!("seed {i}"), "benchmark", 90))
+            .issue(&support::token(
+                vault.now(),
+                &format!("seed {i}"),
+                "benchmark",
+                90,
+            ))
             .unwrap();
         base.execute(
             "INSERT INTO t (digest) VALUES (?1)",

@@ -81,7 +81,9 @@ pub enum Error {
     #[error("{0:?} is not an e-mail address")]
     InvalidEmail(String),
     /// A permission name outside the `area:action` shape.
-    #[error("{0:?} is not a permission name; use lower-case words joined by ':', e.g. payables:read")]
+    #[error(
+        "{0:?} is not a permission name; use lower-case words joined by ':', e.g. payables:read"
+    )]
     InvalidPermission(String),
     /// A role that cannot be given this way (there is exactly one account holder).
     #[error("{0}")]

@@ -40,7 +40,8 @@ impl Keychain {
                     .and_then(|rest| std::str::from_utf8(rest).ok())
                     .ok_or_else(not_a_key)?
                     .to_owned();
-                let array: &mut [u8; 32] = (&mut bytes[..32]).try_into().map_err(|_| not_a_key())?;
+                let array: &mut [u8; 32] =
+                    (&mut bytes[..32]).try_into().map_err(|_| not_a_key())?;
                 Ok(Some((DataKey::from_bytes(array), slot)))
             }
             Err(keyring::Error::NoEntry) => Ok(None),

@@ -25,14 +25,13 @@ pub use credential::{
     InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights, SortKey, Status,
     Verification, Verified,
 };
-pub use people::{
-    CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId,
-    UserSpec,
-};
-pub use text::{Description, EmailAddress, Name};
 pub use error::{Error, Result};
 pub use keychain::Keychain;
+pub use people::{
+    CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
+};
 pub use secret::{DataKey, Secret};
 pub use settings::Settings;
+pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{AccountHolder, KdfParams, Vault, VaultId};

@@ -115,10 +115,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            Name::new("  ci deploy ").unwrap().as_str(),
-            "ci deploy"
-        );
+        assert_eq!(Name::new("  ci deploy ").unwrap().as_str(), "ci deploy");
         assert!(Name::new("   ").is_err());
         assert!(Name::new(&"x".repeat(100)).is_ok());
         assert_eq!(

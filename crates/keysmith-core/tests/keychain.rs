@@ -29,9 +29,7 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
     let keychain = Keychain;
     let mut vault = create(&path);
     let now = vault.now();
-    let issued = vault
-        .issue(&common::pat(now, "remembered", 7))
-        .unwrap();
+    let issued = vault.issue(&common::pat(now, "remembered", 7)).unwrap();
     vault.remember_on_device(&keychain).unwrap();
     let id = vault.id().clone();
     drop(vault);

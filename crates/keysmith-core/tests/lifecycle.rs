@@ -6,7 +6,7 @@ mod common;
 use chrono::Duration;
 use common::{snapshot, Fixture};
 use keysmith_core::{
-    CredentialEdit, Name, Description, InactiveReason, Renewal, Status, Verification,
+    CredentialEdit, Description, InactiveReason, Name, Renewal, Status, Verification,
 };
 
 fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {

@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::CredentialId;
-use crate::text::EmailAddress;
 use crate::error::{Error, Result};
+use crate::text::EmailAddress;
 
 /// When and whom to renew for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -181,14 +181,19 @@ impl Vault {
         let now = self.now();
         let tx = self.conn.transaction()?;
         let owner = people::store::user(&tx, user)?;
-        self.operator.require_manages(Some((owner.id, owner.role)))?;
+        self.operator
+            .require_manages(Some((owner.id, owner.role)))?;
         let mut revoked = store::unrevoked_of(&tx, user)?;
         revoked.sort();
         for id in &revoked {
             revoke_in(&tx, &self.operator, &store::get(&tx, *id)?, now, true)?;
         }
         tx.commit()?;
-        tracing::info!(user = user.0, count = revoked.len(), "credentials of a user revoked");
+        tracing::info!(
+            user = user.0,
+            count = revoked.len(),
+            "credentials of a user revoked"
+        );
         Ok(revoked)
     }
 

@@ -282,7 +282,10 @@ mod tests {
         assert_eq!(RateLimit::default().per_minute(), 30);
         assert!(RateLimit::new(1).is_ok() && RateLimit::new(10_000).is_ok());
         for bad in [0, 10_001] {
-            assert_eq!(RateLimit::new(bad).unwrap_err().code(), "invalid_rate_limit");
+            assert_eq!(
+                RateLimit::new(bad).unwrap_err().code(),
+                "invalid_rate_limit"
+            );
         }
     }
 

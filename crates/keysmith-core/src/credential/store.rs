@@ -177,7 +177,10 @@ pub(super) fn query(
     now: DateTime<Utc>,
 ) -> Result<Vec<Credential>> {
     let (clauses, params) = query.to_sql(now);
-    let sql = format!(concat!("SELECT ", columns!(), from_joined!(), "{}"), clauses);
+    let sql = format!(
+        concat!("SELECT ", columns!(), from_joined!(), "{}"),
+        clauses
+    );
     let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(rusqlite::params_from_iter(params), from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

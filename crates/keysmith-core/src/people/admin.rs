@@ -233,7 +233,11 @@ impl Vault {
             &tx,
             now,
             &self.operator.audit_name(),
-            if id.is_some() { "group.updated" } else { "group.created" },
+            if id.is_some() {
+                "group.updated"
+            } else {
+                "group.created"
+            },
             None,
             &json!({
                 "group": saved.0,
@@ -296,7 +300,12 @@ impl Vault {
         self.remove_entry(Catalogue::Applications, name)
     }
 
-    fn add_entry(&mut self, catalogue: Catalogue, name: &str, description: &Description) -> Result<()> {
+    fn add_entry(
+        &mut self,
+        catalogue: Catalogue,
+        name: &str,
+        description: &Description,
+    ) -> Result<()> {
         self.operator.require_admin("change the catalogues")?;
         let now = self.now();
         let tx = self.conn.transaction()?;

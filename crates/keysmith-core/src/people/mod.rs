@@ -113,7 +113,14 @@ mod tests {
         for good in ["payables:read", "users:write", "audit", "a1:b_c-d:e"] {
             assert_eq!(Permission::new(good).unwrap().as_str(), good);
         }
-        for bad in ["", "Payables:read", "payables:", ":read", "pay ables", "1st:read"] {
+        for bad in [
+            "",
+            "Payables:read",
+            "payables:",
+            ":read",
+            "pay ables",
+            "1st:read",
+        ] {
             assert_eq!(
                 Permission::new(bad).unwrap_err().code(),
                 "invalid_permission",

@@ -96,9 +96,13 @@ mod tests {
             let got = [holder, admin, member, None].map(|owner| op.require_manages(owner).is_ok());
             assert_eq!(got, expected, "{:?} #{}", op.role, op.user_id.0);
         }
-        let refused = operator(2, Role::Admin).require_manages(holder).unwrap_err();
+        let refused = operator(2, Role::Admin)
+            .require_manages(holder)
+            .unwrap_err();
         assert_eq!(refused.code(), "forbidden");
         assert!(operator(3, Role::Member).require_admin("x").is_err());
-        assert!(operator(2, Role::Admin).require_account_holder("x").is_err());
+        assert!(operator(2, Role::Admin)
+            .require_account_holder("x")
+            .is_err());
     }
 }

@@ -125,7 +125,11 @@ fn unique(result: rusqlite::Result<usize>, what: &'static str, name: &str) -> Re
 }
 
 /// Inserts a user.
-pub(crate) fn insert_user(conn: &Connection, spec: &UserSpec, now: DateTime<Utc>) -> Result<UserId> {
+pub(crate) fn insert_user(
+    conn: &Connection,
+    spec: &UserSpec,
+    now: DateTime<Utc>,
+) -> Result<UserId> {
     unique(
         conn.prepare_cached(
             "INSERT INTO users (name, email, role, api_access, created_at)
@@ -228,7 +232,11 @@ pub(crate) fn groups(conn: &Connection) -> Result<Vec<Group>> {
 
 /// Writes a group: a new one when `id` is `None`, else replaces that group's name,
 /// permissions and members. The caller has checked that every permission and member exists.
-pub(crate) fn save_group(conn: &Connection, id: Option<GroupId>, spec: &GroupSpec) -> Result<GroupId> {
+pub(crate) fn save_group(
+    conn: &Connection,
+    id: Option<GroupId>,
+    spec: &GroupSpec,
+) -> Result<GroupId> {
     let name = spec.name.as_str();
     let id = match id {
         None => {

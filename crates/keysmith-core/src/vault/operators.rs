@@ -75,7 +75,12 @@ impl Vault {
     /// Gives `user` a passphrase of their own to unlock this vault with: a new key slot
     /// wrapping the same data key. The account holder's alone; the passphrase is replaced if
     /// they already have one.
-    pub fn add_operator(&mut self, user: UserId, passphrase: &Secret, kdf: KdfParams) -> Result<()> {
+    pub fn add_operator(
+        &mut self,
+        user: UserId,
+        passphrase: &Secret,
+        kdf: KdfParams,
+    ) -> Result<()> {
         self.operator
             .require_account_holder("give others a passphrase")?;
         let got = passphrase.char_count();
