@@ -11,7 +11,7 @@ fn main() {
             "lock_vault",
             "list_credentials",
             "credential_detail",
-            "issue_token",
+            "issue_credential",
             "revoke_credential",
             "set_credential_enabled",
             "edit_credential",
@@ -21,6 +21,16 @@ fn main() {
             "update_settings",
             "copy_secret",
             "touch",
+            "people_overview",
+            "save_user",
+            "delete_user",
+            "save_group",
+            "delete_group",
+            "add_catalogue_entry",
+            "remove_catalogue_entry",
+            "add_operator",
+            "remove_operator",
+            "revoke_all_of_user",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri build step failed: {error:#}");

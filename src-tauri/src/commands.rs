@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use chrono::{Duration as Span, NaiveDate};
 use keysmith_core::{
-    clock, CredentialEdit, CredentialId, CredentialName, CredentialQuery, Description, Expiry,
-    KdfParams, Keychain, NewCredential, Renewal, Secret, Settings, Vault,
+    clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
+    Expiry, KdfParams, Keychain, Name, NewCredential, Permission, RateLimit, Renewal, Rights,
+    Secret, Settings, TokenKind, UserId, Vault,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use tauri::{AppHandle, State};
 
@@ -27,17 +29,25 @@ pub fn vault_status(state: State<'_, AppState>) -> VaultStatus {
     }
 }
 
-/// Creates the vault; with `remember`, keeps its key in the OS keychain. A keychain that is
-/// not available is reported as a notice, not an error: the vault exists and is unlocked.
+/// Creates the vault with its account holder; with `remember`, keeps its key in the OS
+/// keychain. A keychain that is not available is reported as a notice, not an error: the
+/// vault exists and is unlocked.
 #[tauri::command(async)]
 pub fn create_vault(
     state: State<'_, AppState>,
     passphrase: Secret,
     remember: bool,
+    holder_name: String,
+    holder_email: String,
 ) -> AppResult<KeychainOutcome> {
+    let holder = AccountHolder {
+        name: Name::new(&holder_name)?,
+        email: EmailAddress::try_from(holder_email)?,
+    };
     let vault = Vault::create(
         &state.vault_path,
         &passphrase,
+        &holder,
         KdfParams::DEFAULT,
         clock::system(),
     )?;
@@ -121,23 +131,51 @@ pub fn credential_detail(state: State<'_, AppState>, id: i64) -> AppResult<Crede
     })
 }
 
-/// Issues a personal access token expiring at the start of `expires_on` (UTC).
-#[tauri::command]
-pub fn issue_token(
-    state: State<'_, AppState>,
+/// A new credential as the form sends it.
+#[derive(Debug, Deserialize)]
+pub struct IssueRequest {
+    kind: TokenKind,
+    /// The owner's user id; absent for an organization token.
+    owner_id: Option<i64>,
     name: String,
     description: String,
+    /// The first day it no longer works, `YYYY-MM-DD` (UTC).
     expires_on: String,
-) -> AppResult<Revealed> {
-    let date =
-        NaiveDate::parse_from_str(&expires_on, "%Y-%m-%d").map_err(|_| AppError::InvalidDate)?;
+    scopes: Vec<String>,
+    rights: Rights,
+    applications: Vec<String>,
+    /// Requests per minute; the default when absent.
+    rate_limit: Option<u32>,
+}
+
+/// Issues a credential; its secret is revealed once in the response.
+#[tauri::command]
+pub fn issue_credential(state: State<'_, AppState>, request: IssueRequest) -> AppResult<Revealed> {
+    let date = NaiveDate::parse_from_str(&request.expires_on, "%Y-%m-%d")
+        .map_err(|_| AppError::InvalidDate)?;
     let mut session = state.session();
     let vault = session.vault()?;
     let now = vault.now();
     let new = NewCredential {
-        name: CredentialName::new(&name)?,
-        description: Description::new(&description)?,
+        kind: request.kind,
+        owner: request.owner_id.map(UserId),
+        name: Name::new(&request.name)?,
+        description: Description::new(&request.description)?,
         expiry: Expiry::on_date(date, now)?,
+        scopes: request
+            .scopes
+            .iter()
+            .map(|scope| Permission::new(scope))
+            .collect::<Result<_, _>>()?,
+        rights: request.rights,
+        applications: request
+            .applications
+            .iter()
+            .map(|application| Name::new(application))
+            .collect::<Result<_, _>>()?,
+        rate_limit: request
+            .rate_limit
+            .map_or(Ok(RateLimit::default()), RateLimit::new)?,
     };
     let issued = vault.issue(&new)?;
     Ok(Revealed {
@@ -209,7 +247,7 @@ pub fn renew_credential(
     };
     let renewal = Renewal {
         old_ends_at,
-        name: CredentialName::new(&name)?,
+        name: Name::new(&name)?,
         description: Description::new(&description)?,
     };
     let issued = vault.renew(id, &renewal)?;

@@ -6,6 +6,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod models;
+mod people;
 mod state;
 
 use std::path::PathBuf;
@@ -44,7 +45,7 @@ pub fn run() {
             commands::lock_vault,
             commands::list_credentials,
             commands::credential_detail,
-            commands::issue_token,
+            commands::issue_credential,
             commands::revoke_credential,
             commands::set_credential_enabled,
             commands::edit_credential,
@@ -54,6 +55,16 @@ pub fn run() {
             commands::update_settings,
             commands::copy_secret,
             commands::touch,
+            people::people_overview,
+            people::save_user,
+            people::delete_user,
+            people::save_group,
+            people::delete_group,
+            people::add_catalogue_entry,
+            people::remove_catalogue_entry,
+            people::add_operator,
+            people::remove_operator,
+            people::revoke_all_of_user,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = app {

@@ -108,6 +108,10 @@ mod tests {
         let vault = Vault::create(
             &dir.path().join("v.vault"),
             &"auto lock passphrase".into(),
+            &keysmith_core::AccountHolder {
+                name: keysmith_core::Name::new("Ada").unwrap(),
+                email: "ada@example.com".to_owned().try_into().unwrap(),
+            },
             keysmith_core::KdfParams::MINIMUM,
             keysmith_core::clock::system(),
         )

@@ -5,13 +5,28 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 /** A credential's status, as the core derives it. */
 export type Status = 'active' | 'disabled' | 'revoked' | 'expired';
 
-/** A credential row; the token itself is never part of it. */
+/** The credential kinds; organization tokens are deprecated and off unless enabled. */
+export type Kind = 'personal_access_token' | 'api_client' | 'client_credentials' | 'organization_token';
+
+/** Read only, or read and write. */
+export type Rights = 'read' | 'read_write';
+
+/** A credential row; the secret itself is never part of it. */
 export interface CredentialRow {
   id: number;
-  kind: 'personal_access_token';
+  kind: Kind;
   name: string;
   description: string;
   token_hint: string;
+  owner_id: number | null;
+  owner_name: string | null;
+  /** Chosen at issue; empty for an API client, which carries its owner's permissions. */
+  scopes: string[];
+  rights: Rights;
+  applications: string[];
+  rate_limit: number;
+  /** Client credentials only: shown always (the secret is shown once). */
+  client_id: string | null;
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
@@ -43,6 +58,66 @@ export interface KeychainOutcome {
 export interface Settings {
   clipboard_clear_seconds: number;
   auto_lock_minutes: number;
+  organization_tokens: boolean;
+}
+
+export type Role = 'account_holder' | 'admin' | 'member';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string;
+  role: Role;
+  api_access: boolean;
+  created_at: string;
+  groups: number[];
+  /** The union of their groups' permissions. */
+  permissions: string[];
+  /** Whether they have a passphrase of their own. */
+  can_unlock: boolean;
+}
+
+export interface Group {
+  id: number;
+  name: string;
+  permissions: string[];
+  members: number[];
+}
+
+export interface CatalogueEntry {
+  name: string;
+  description: string;
+}
+
+export interface Operator {
+  user_id: number;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+export interface PeopleOverview {
+  operator: Operator;
+  users: User[];
+  groups: Group[];
+  permissions: CatalogueEntry[];
+  applications: CatalogueEntry[];
+}
+
+export type Catalogue = 'permissions' | 'applications';
+
+/** A new credential as the form sends it. */
+export interface IssueRequest {
+  kind: Kind;
+  owner_id: number | null;
+  name: string;
+  description: string;
+  /** YYYY-MM-DD: the first day it no longer works. */
+  expires_on: string;
+  scopes: string[];
+  rights: Rights;
+  applications: string[];
+  rate_limit: number | null;
 }
 
 /** Every command fails with this shape; `code` is stable, `message` is for people. */
@@ -61,15 +136,21 @@ export function isIpcError(value: unknown): value is IpcError {
 }
 
 export const vaultStatus = () => invoke<VaultStatus>('vault_status');
-export const createVault = (passphrase: string, remember: boolean) =>
-  invoke<KeychainOutcome>('create_vault', { passphrase, remember });
+export const createVault = (
+  passphrase: string,
+  remember: boolean,
+  holderName: string,
+  holderEmail: string,
+) => invoke<KeychainOutcome>('create_vault', { passphrase, remember, holderName, holderEmail });
 export const unlockVault = (passphrase: string) => invoke<void>('unlock_vault', { passphrase });
 export const unlockWithKeychain = () => invoke<KeychainOutcome>('unlock_with_keychain');
 export const lockVault = () => invoke<void>('lock_vault');
-export type SortKey = 'name' | 'kind' | 'created' | 'expires' | 'status' | 'last_used';
+export type SortKey = 'name' | 'kind' | 'owner' | 'created' | 'expires' | 'status' | 'last_used';
 
 /** Filters, search and order for the inventory; absent fields mean "any". */
 export interface CredentialQuery {
+  kind?: Kind;
+  owner?: number;
   status?: Status;
   expires_within_days?: number;
   search?: string;
@@ -99,8 +180,8 @@ export const credentialDetail = (id: number) =>
   invoke<CredentialDetail>('credential_detail', { id });
 export const listCredentials = (query: CredentialQuery) =>
   invoke<CredentialRow[]>('list_credentials', { query });
-export const issueToken = (name: string, description: string, expiresOn: string) =>
-  invoke<Revealed>('issue_token', { name, description, expiresOn });
+export const issueCredential = (request: IssueRequest) =>
+  invoke<Revealed>('issue_credential', { request });
 export const revokeCredential = (id: number, confirmName: string) =>
   invoke<CredentialRow>('revoke_credential', { id, confirmName });
 export const getSettings = () => invoke<Settings>('get_settings');
@@ -138,3 +219,27 @@ export const deleteCredential = (id: number, confirmName: string) =>
 /** Called when the app locks the vault by itself after idle time. */
 export const onVaultLocked = (handler: () => void): Promise<UnlistenFn> =>
   listen('vault-locked', handler);
+
+export const peopleOverview = () => invoke<PeopleOverview>('people_overview');
+/** Adds a user (id null) or replaces one's fields. */
+export const saveUser = (
+  id: number | null,
+  name: string,
+  email: string,
+  role: Role,
+  apiAccess: boolean,
+) => invoke<User>('save_user', { id, name, email, role, apiAccess });
+export const deleteUser = (id: number) => invoke<void>('delete_user', { id });
+/** Adds a group (id null) or replaces one's name, permissions and members. */
+export const saveGroup = (id: number | null, name: string, permissions: string[], members: number[]) =>
+  invoke<Group>('save_group', { id, name, permissions, members });
+export const deleteGroup = (id: number) => invoke<void>('delete_group', { id });
+export const addCatalogueEntry = (catalogue: Catalogue, name: string, description: string) =>
+  invoke<void>('add_catalogue_entry', { catalogue, name, description });
+export const removeCatalogueEntry = (catalogue: Catalogue, name: string) =>
+  invoke<void>('remove_catalogue_entry', { catalogue, name });
+export const addOperator = (userId: number, passphrase: string) =>
+  invoke<void>('add_operator', { userId, passphrase });
+export const removeOperator = (userId: number) => invoke<void>('remove_operator', { userId });
+/** Revokes every credential of a user; how many were revoked. */
+export const revokeAllOfUser = (userId: number) => invoke<number>('revoke_all_of_user', { userId });

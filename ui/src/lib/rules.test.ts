@@ -6,6 +6,10 @@ import {
   ageText,
   canCreateToken,
   createVaultProblem,
+  emailProblem,
+  kindLabel,
+  kindsOffered,
+  scopesOffered,
   daysLeftText,
   errorMessage,
   nameProblem,
@@ -18,24 +22,32 @@ import {
 // 2026-11-22 at 23:30 UTC: late in the day, where local-time arithmetic would slip a day.
 const today = new Date(Date.UTC(2026, 10, 22, 23, 30));
 const valid: TokenForm = {
+  kind: 'personal_access_token',
+  ownerId: 1,
   name: 'ci deploy',
   description: '',
   expiresOn: '2026-12-22',
+  scopes: ['payables:read'],
+  rights: 'read_write',
+  applications: ['Internal tools'],
+  rateLimit: 30,
   acknowledged: true,
 };
 
+const ada = { name: 'Ada', email: 'ada@example.com' };
+
 describe('passphrase rules', () => {
   it('refuses fewer than 12 characters', () => {
-    expect(createVaultProblem('elevenchars', 'elevenchars')).toMatch(/at least 12/);
+    expect(createVaultProblem('elevenchars', 'elevenchars', ada)).toMatch(/at least 12/);
     expect(passphraseStrength('elevenchars').score).toBe(0);
   });
   it('counts characters, not UTF-16 units', () => {
-    expect(createVaultProblem('ééééééééééé', 'ééééééééééé')).not.toBeNull();
-    expect(createVaultProblem('éééééééééééé', 'éééééééééééé')).toBeNull();
+    expect(createVaultProblem('ééééééééééé', 'ééééééééééé', ada)).not.toBeNull();
+    expect(createVaultProblem('éééééééééééé', 'éééééééééééé', ada)).toBeNull();
   });
   it('requires both entries to match', () => {
-    expect(createVaultProblem('long enough pass', 'long enough pasS')).toMatch(/differ/);
-    expect(createVaultProblem('long enough pass', 'long enough pass')).toBeNull();
+    expect(createVaultProblem('long enough pass', 'long enough pasS', ada)).toMatch(/differ/);
+    expect(createVaultProblem('long enough pass', 'long enough pass', ada)).toBeNull();
   });
   it('rates longer and more varied passphrases higher', () => {
     expect(passphraseStrength('aaaaaaaaaaaa').label).toBe('Weak');
@@ -109,5 +121,43 @@ describe('inventory display', () => {
       'Wrong passphrase',
     );
     expect(errorMessage(new Error('boom'))).toBe('boom');
+  });
+});
+
+describe('the credential model in the form', () => {
+  it('needs an owner except for organization tokens', () => {
+    expect(tokenFormProblems({ ...valid, ownerId: null }, today).owner).toBeDefined();
+    const org = { ...valid, kind: 'organization_token' as const, ownerId: null };
+    expect(tokenFormProblems(org, today).owner).toBeUndefined();
+  });
+  it('needs an application and a rate limit of 1 to 10,000', () => {
+    expect(tokenFormProblems({ ...valid, applications: [] }, today).applications).toBeDefined();
+    for (const bad of [0, 10_001, 2.5]) {
+      expect(tokenFormProblems({ ...valid, rateLimit: bad }, today).rateLimit).toBeDefined();
+    }
+    expect(tokenFormProblems({ ...valid, rateLimit: 10_000 }, today)).toEqual({});
+  });
+  it('offers the owner\'s permissions, none for an API client, the catalogue for the organization', () => {
+    const owner = ['payables:read'];
+    const catalogue = ['payables:read', 'users:write'];
+    expect(scopesOffered('personal_access_token', owner, catalogue)).toEqual(owner);
+    expect(scopesOffered('client_credentials', owner, catalogue)).toEqual(owner);
+    expect(scopesOffered('api_client', owner, catalogue)).toEqual([]);
+    expect(scopesOffered('organization_token', owner, catalogue)).toEqual(catalogue);
+  });
+  it('offers organization tokens only behind the flag, labelled deprecated', () => {
+    expect(kindsOffered(false).map((k) => k.kind)).not.toContain('organization_token');
+    expect(kindsOffered(true).map((k) => k.kind)).toContain('organization_token');
+    expect(kindLabel('organization_token')).toMatch(/deprecated/);
+  });
+  it('checks the account holder\'s name and e-mail when creating the vault', () => {
+    expect(emailProblem('ada@example.com')).toBeUndefined();
+    for (const bad of ['ada', 'ada@example', '@example.com', 'a da@example.com']) {
+      expect(emailProblem(bad)).toBeDefined();
+    }
+    const pass = 'long enough pass';
+    expect(createVaultProblem(pass, pass, { name: ' ', email: 'ada@example.com' })).toMatch(/name/);
+    expect(createVaultProblem(pass, pass, { name: 'Ada', email: 'ada' })).toMatch(/e-mail/);
+    expect(createVaultProblem(pass, pass, { name: 'Ada', email: 'ada@example.com' })).toBeNull();
   });
 });

@@ -1,12 +1,44 @@
 // Form rules the UI shows before asking the core. The core enforces every one of them again;
 // these only give early, friendly feedback.
-import { isIpcError, type Status } from './ipc';
+import { isIpcError, type Kind, type Rights, type Status } from './ipc';
 
 export const MIN_PASSPHRASE_CHARS = 12;
 export const MAX_EXPIRY_DAYS = 365;
 export const NAME_MAX_CHARS = 100;
 export const DESCRIPTION_MAX_CHARS = 1000;
 export const EXPIRY_PRESETS = [7, 30, 90, 365] as const;
+export const RATE_LIMIT = { min: 1, max: 10_000, default: 30 } as const;
+
+/** How each kind is named, and whether it is deprecated. */
+export const KINDS: { kind: Kind; label: string; deprecated: boolean }[] = [
+  { kind: 'personal_access_token', label: 'Personal access token', deprecated: false },
+  { kind: 'api_client', label: 'API client', deprecated: false },
+  { kind: 'client_credentials', label: 'Client credentials', deprecated: false },
+  { kind: 'organization_token', label: 'Organization token', deprecated: true },
+];
+
+/** The label of a kind, marked when deprecated. */
+export function kindLabel(kind: Kind): string {
+  const found = KINDS.find((k) => k.kind === kind);
+  if (!found) return kind;
+  return found.deprecated ? `${found.label} (deprecated)` : found.label;
+}
+
+/** The kinds the form offers: organization tokens only while the feature flag is on. */
+export function kindsOffered(organizationTokens: boolean): typeof KINDS {
+  return KINDS.filter((k) => organizationTokens || k.kind !== 'organization_token');
+}
+
+/**
+ * The scopes the form offers for a kind: an owner's permissions (personal access token,
+ * client credentials), none for an API client (it carries the owner's permissions
+ * themselves), the whole catalogue for an organization token.
+ */
+export function scopesOffered(kind: Kind, ownerPermissions: string[], catalogue: string[]): string[] {
+  if (kind === 'api_client') return [];
+  if (kind === 'organization_token') return catalogue;
+  return ownerPermissions;
+}
 
 /** When the old token of a renewal stops: quick picks, or at its current expiry (null). */
 export const OLD_TOKEN_ENDS = [
@@ -44,12 +76,30 @@ export function passphraseStrength(passphrase: string): Strength {
   return { score, label: ['Too short', 'Weak', 'Fair', 'Good', 'Strong'][score] };
 }
 
-/** Why the create-vault form cannot be submitted, or null when it can. */
-export function createVaultProblem(passphrase: string, confirmation: string): string | null {
+/** A rough e-mail check, the same shape the core insists on: one @, a dotted domain. */
+export function emailProblem(email: string): string | undefined {
+  return /^[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]$/.test(email.trim())
+    ? undefined
+    : 'Enter an e-mail address.';
+}
+
+/** Why a new passphrase (entered twice) cannot be used, or null when it can. */
+export function passphraseProblem(passphrase: string, confirmation: string): string | null {
   if ([...passphrase].length < MIN_PASSPHRASE_CHARS)
     return `Use at least ${MIN_PASSPHRASE_CHARS} characters.`;
   if (passphrase !== confirmation) return 'The two passphrases differ.';
   return null;
+}
+
+/** Why the create-vault form (the account holder and their passphrase) cannot be submitted. */
+export function createVaultProblem(
+  passphrase: string,
+  confirmation: string,
+  holder: { name: string; email: string },
+): string | null {
+  const name = nameProblem(holder.name);
+  if (name) return `Your name: ${name}`;
+  return emailProblem(holder.email) ?? passphraseProblem(passphrase, confirmation);
 }
 
 /** `date` as YYYY-MM-DD in UTC: the core counts expiry days in UTC. */
@@ -71,13 +121,22 @@ export function expiryBounds(today: Date): { min: string; max: string } {
 }
 
 export interface TokenForm {
+  kind: Kind;
+  /** Null for an organization token, or before an owner is picked. */
+  ownerId: number | null;
   name: string;
   description: string;
   expiresOn: string;
+  scopes: string[];
+  rights: Rights;
+  applications: string[];
+  rateLimit: number;
   acknowledged: boolean;
 }
 
-export type TokenFormProblems = Partial<Record<'name' | 'description' | 'expiresOn', string>>;
+export type TokenFormProblems = Partial<
+  Record<'owner' | 'name' | 'description' | 'expiresOn' | 'applications' | 'rateLimit', string>
+>;
 
 /** What is wrong with a credential name, if anything. */
 export function nameProblem(name: string): string | undefined {
@@ -90,6 +149,15 @@ export function nameProblem(name: string): string | undefined {
 /** Per-field problems of the new-token form. */
 export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProblems {
   const problems: TokenFormProblems = {};
+  if (form.kind !== 'organization_token' && form.ownerId === null)
+    problems.owner = 'Choose who holds it.';
+  if (form.applications.length === 0) problems.applications = 'Choose at least one application.';
+  if (
+    !Number.isInteger(form.rateLimit) ||
+    form.rateLimit < RATE_LIMIT.min ||
+    form.rateLimit > RATE_LIMIT.max
+  )
+    problems.rateLimit = `Between ${RATE_LIMIT.min} and ${RATE_LIMIT.max} requests per minute.`;
   const name = nameProblem(form.name);
   if (name) problems.name = name;
   if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)

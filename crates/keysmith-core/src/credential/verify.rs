@@ -88,15 +88,17 @@ impl Vault {
             }
             None => people::store::catalogue_names(&self.conn, Catalogue::Permissions)?,
         };
-        if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted))
-        {
+        if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted)) {
             return refuse(ApplicationNotAllowed);
         }
         let scopes = granted_scopes(&credential, held);
         if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
-        Ok(Verification::Active(Box::new(Verified { credential, scopes })))
+        Ok(Verification::Active(Box::new(Verified {
+            credential,
+            scopes,
+        })))
     }
 }
 
