@@ -12,6 +12,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use tokio::process::{Child, Command};
 
+pub mod flows;
+
 /// How long any one wait for the UI may take before the test fails.
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -138,10 +140,19 @@ impl Session {
         .await
     }
 
-    /// Clicks the element matching the selector.
+    /// Clicks the element matching the selector, first scrolling it into the middle of its
+    /// scroll container (WebKitWebDriver does not scroll inside a scrolled dialog by itself).
     pub async fn click(&self, css: &str) {
-        self.find(css)
+        let element = self.find(css).await;
+        let reference = serde_json::to_value(&element).expect("an element reference");
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![reference],
+            )
             .await
+            .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));

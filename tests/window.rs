@@ -6,18 +6,14 @@
 use std::path::Path;
 use std::time::Duration;
 
-use keysmith_core::{clock, InactiveReason, Secret, Vault, Verification};
+use keysmith_core::{InactiveReason, Vault, Verification};
+use keysmith_e2e::flows::{
+    close_reveal, create_vault, fill_holder, issue_token, row, row_action, verify_from_outside,
+    PASSPHRASE,
+};
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
-const PASSPHRASE: &str = "window test passphrase 42";
 const CLEAR_SECONDS: &str = "3";
-
-/// Opens the vault file from this process, as a company service would, and verifies `token`.
-fn verify_from_outside(vault: &Path, token: &str) -> Verification {
-    let vault = Vault::unlock(vault, &Secret::from(PASSPHRASE), clock::system())
-        .expect("the test opens the app's vault with the passphrase");
-    vault.verify(token).expect("verify runs")
-}
 
 fn files_contain(dir: &Path, needle: &[u8]) -> bool {
     std::fs::read_dir(dir).unwrap().any(|entry| {
@@ -44,6 +40,7 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
 
     // First start: create the vault.
     app.find("[data-testid=create-vault]").await;
+    fill_holder(&app).await;
     app.type_into("#new-passphrase", "short").await;
     assert!(app
         .text("[data-testid=strength]")
@@ -86,6 +83,11 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
         !create.is_enabled().await.unwrap(),
         "enabled without the acknowledgment"
     );
+    assert!(
+        !create.is_enabled().await.unwrap(),
+        "enabled without an application"
+    );
+    keysmith_e2e::flows::pick_application(&app).await;
     app.click("[data-testid=acknowledge]").await;
     assert!(create.is_enabled().await.unwrap());
     app.screenshot("04-new-token-form").await;
@@ -161,7 +163,7 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     // The token the window showed verifies against the vault file.
     assert!(matches!(
         verify_from_outside(&vault, &token),
-        Verification::Active(ref c) if c.name == "nightly export"
+        Verification::Active(ref v) if v.credential.name == "nightly export"
     ));
 
     // Revoke from the row menu; the button waits for the exact name.
@@ -209,6 +211,7 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     let vault = dir.path().join("remembered.vault");
 
     let app = Session::start(&vault, &[]).await;
+    fill_holder(&app).await;
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
     app.click("[data-testid=create-vault] label.inline input")
@@ -229,43 +232,6 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     assert!(!app.present("[data-testid=unlock-vault]").await);
     app.screenshot("11-remembered-start").await;
     app.end().await;
-}
-
-/// Issues a token through the form (30-day preset) and returns the revealed token after
-/// closing the reveal dialog.
-async fn issue_token(app: &Session, name: &str) -> String {
-    app.click("[data-testid=new-token-button]").await;
-    app.type_into("#token-name", name).await;
-    app.click("[data-testid=preset-30]").await;
-    app.click("[data-testid=acknowledge]").await;
-    app.click("[data-testid=create-token]").await;
-    let token = app
-        .text("[data-testid=revealed-token]")
-        .await
-        .trim()
-        .to_owned();
-    close_reveal(app).await;
-    token
-}
-
-/// Closes the reveal dialog through its "Done → Close" confirmation.
-async fn close_reveal(app: &Session) {
-    app.click("[data-testid=done]").await;
-    app.click("[data-testid=confirm-close-yes]").await;
-    app.wait_gone("[data-testid=reveal]").await;
-}
-
-/// The row of the credential named `name`, as CSS.
-fn row(name: &str) -> String {
-    format!("[data-testid=credential-row][data-name='{name}']")
-}
-
-/// Opens `name`'s row menu and picks `action`.
-async fn row_action(app: &Session, name: &str, action: &str) {
-    app.click(&format!("{} [data-testid=row-menu]", row(name)))
-        .await;
-    app.click(&format!("{} [data-testid=menu-{action}]", row(name)))
-        .await;
 }
 
 #[tokio::test]
@@ -326,12 +292,12 @@ async fn disable_enable_edit_renew_and_delete() {
     close_reveal(&app).await;
     app.find(&row("reports 2")).await;
     match verify_from_outside(&vault, &new) {
-        Verification::Active(c) => assert!(c.renewed_from.is_some()),
+        Verification::Active(v) => assert!(v.credential.renewed_from.is_some()),
         other => panic!("the renewed token does not verify: {other:?}"),
     }
     match verify_from_outside(&vault, &old) {
-        Verification::Active(c) => {
-            let left = c.expires_at - chrono::Utc::now();
+        Verification::Active(v) => {
+            let left = v.credential.expires_at - chrono::Utc::now();
             assert!(
                 left <= chrono::Duration::hours(1),
                 "old token ends in {left}"
@@ -381,19 +347,6 @@ async fn disable_enable_edit_renew_and_delete() {
         "a token is in the app's log"
     );
     app.end().await;
-}
-
-/// Creates a vault through the first-start screen; `remember` ticks "Remember on this device".
-async fn create_vault(app: &Session, remember: bool) {
-    app.type_into("#new-passphrase", PASSPHRASE).await;
-    app.type_into("#confirm-passphrase", PASSPHRASE).await;
-    if remember {
-        app.click("[data-testid=create-vault] label.inline input")
-            .await;
-    }
-    app.click("[data-testid=create-vault] button[type=submit]")
-        .await;
-    app.find("[data-testid=empty-state]").await;
 }
 
 #[tokio::test]

@@ -1,0 +1,85 @@
+//! Steps the real-window scenarios share: creating the vault, issuing through the form,
+//! closing the reveal dialog, finding rows, and verifying a token against the vault file from
+//! outside the app, as a company service would.
+
+use std::path::Path;
+
+use keysmith_core::{clock, Secret, Vault, Verification};
+
+use crate::Session;
+
+/// The account holder's passphrase in every scenario.
+pub const PASSPHRASE: &str = "window test passphrase 42";
+/// The application every new vault's catalogue starts with.
+pub const APPLICATION: &str = "Internal tools";
+
+/// Opens the vault file from this process, as a company service would, and verifies `token`.
+pub fn verify_from_outside(vault: &Path, token: &str) -> Verification {
+    let vault = Vault::unlock(vault, &Secret::from(PASSPHRASE), clock::system())
+        .expect("the test opens the app's vault with the passphrase");
+    vault.verify(token, None, None).expect("verify runs")
+}
+
+/// Fills in the account holder's name and e-mail on the first-start screen.
+pub async fn fill_holder(app: &Session) {
+    app.type_into("#holder-name", "Ada Holder").await;
+    app.type_into("#holder-email", "ada@example.com").await;
+}
+
+/// Creates a vault through the first-start screen; `remember` ticks "Remember on this device".
+pub async fn create_vault(app: &Session, remember: bool) {
+    fill_holder(app).await;
+    app.type_into("#new-passphrase", PASSPHRASE).await;
+    app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    if remember {
+        app.click("[data-testid=create-vault] label.inline input")
+            .await;
+    }
+    app.click("[data-testid=create-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=empty-state]").await;
+}
+
+/// Issues a token through the form (30-day preset) and returns the revealed token after
+/// closing the reveal dialog.
+pub async fn issue_token(app: &Session, name: &str) -> String {
+    app.click("[data-testid=new-token-button]").await;
+    app.type_into("#token-name", name).await;
+    app.click("[data-testid=preset-30]").await;
+    pick_application(app).await;
+    app.click("[data-testid=acknowledge]").await;
+    app.click("[data-testid=create-token]").await;
+    let token = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    close_reveal(app).await;
+    token
+}
+
+/// Closes the reveal dialog through its "Done → Close" confirmation.
+pub async fn close_reveal(app: &Session) {
+    app.click("[data-testid=done]").await;
+    app.click("[data-testid=confirm-close-yes]").await;
+    app.wait_gone("[data-testid=reveal]").await;
+}
+
+/// The row of the credential named `name`, as CSS.
+pub fn row(name: &str) -> String {
+    format!("[data-testid=credential-row][data-name='{name}']")
+}
+
+/// Opens `name`'s row menu and picks `action`.
+pub async fn row_action(app: &Session, name: &str, action: &str) {
+    app.click(&format!("{} [data-testid=row-menu]", row(name)))
+        .await;
+    app.click(&format!("{} [data-testid=menu-{action}]", row(name)))
+        .await;
+}
+
+/// Ticks the seeded application in the new-credential form.
+pub async fn pick_application(app: &Session) {
+    app.click(&format!("[data-testid='application-{APPLICATION}']"))
+        .await;
+}

@@ -1,0 +1,243 @@
+//! The whole credential model in the real window: the account holder adds an admin and a
+//! member and a group, gives the admin a passphrase, issues one credential of each kind (the
+//! organization token after switching the flag on), each verifying from outside with its own
+//! scopes; filters by owner; offboards the member; then the admin unlocks with their own
+//! passphrase and is refused on the account holder's token.
+
+use keysmith_core::{InactiveReason, Verification};
+use keysmith_e2e::flows::{
+    close_reveal, create_vault, issue_token, pick_application, row, row_action, verify_from_outside,
+};
+use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
+
+const ADMIN_PASSPHRASE: &str = "bob's very own passphrase";
+/// Cleo's user id: the account holder is 1, then users in the order added (Bob 2, Cleo 3).
+const CLEO: u32 = 3;
+
+async fn add_user(app: &Session, name: &str, email: &str, role: &str) {
+    app.click("[data-testid=add-user]").await;
+    app.type_into("#user-name", name).await;
+    app.type_into("#user-email", email).await;
+    app.click(&format!("#user-role option[value={role}]")).await;
+    app.click("[data-testid=save-user]").await;
+    app.find(&format!("[data-testid=user-row][data-email='{email}']"))
+        .await;
+}
+
+/// Issues through the form: `kind`, `owner` (a user id, or none for the organization),
+/// `scopes` ticked, the seeded application; returns the revealed text of `secret_testids`.
+async fn issue(
+    app: &Session,
+    kind: &str,
+    owner: Option<u32>,
+    name: &str,
+    scopes: &[&str],
+    secret_testids: &[&str],
+) -> Vec<String> {
+    app.click("[data-testid=new-token-button]").await;
+    app.click(&format!("#credential-kind option[value={kind}]"))
+        .await;
+    if let Some(owner) = owner {
+        app.click(&format!("#credential-owner option[value='{owner}']"))
+            .await;
+    }
+    app.type_into("#token-name", name).await;
+    for scope in scopes {
+        app.click(&format!("[data-testid='scope-{scope}']")).await;
+    }
+    pick_application(app).await;
+    app.click("[data-testid=acknowledge]").await;
+    app.click("[data-testid=create-token]").await;
+    let mut revealed = Vec::new();
+    for testid in secret_testids {
+        let text = app.text(&format!("[data-testid={testid}]")).await;
+        revealed.push(text.trim().to_owned());
+    }
+    app.screenshot(&format!("p-reveal-{kind}")).await;
+    close_reveal(app).await;
+    revealed
+}
+
+fn scopes_of(verification: Verification) -> Vec<String> {
+    match verification {
+        Verification::Active(verified) => verified.scopes,
+        other => panic!("expected active, got {other:?}"),
+    }
+}
+
+async fn rows_listed(app: &Session, expected: usize) {
+    eventually(UI_TIMEOUT, async || {
+        let rows = app
+            .client
+            .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
+            .await
+            .map_err(|e| e.to_string())?;
+        match rows.len() == expected {
+            true => Ok(()),
+            false => Err(format!("{} rows listed, not {expected}", rows.len())),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn people_every_kind_and_an_admin_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("people.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+
+    // People: an admin, a member, and a group granting both payables permissions.
+    app.click("[data-testid=people-button]").await;
+    add_user(&app, "Bob Admin", "bob@example.com", "admin").await;
+    add_user(&app, "Cleo Member", "cleo@example.com", "member").await;
+    app.click("[data-testid=add-group]").await;
+    app.type_into("#group-name", "Payables").await;
+    for checkbox in [
+        "group-permission-payables:read",
+        "group-permission-payables:write",
+        "group-member-bob@example.com",
+        "group-member-cleo@example.com",
+    ] {
+        app.click(&format!("[data-testid='{checkbox}']")).await;
+    }
+    app.click("[data-testid=save-group]").await;
+    app.wait_text(
+        "[data-testid=user-row][data-email='cleo@example.com']",
+        "payables:read, payables:write",
+    )
+    .await;
+
+    // Bob gets a passphrase of his own.
+    app.click("[data-testid=user-row][data-email='bob@example.com'] [data-testid=give-passphrase]")
+        .await;
+    app.type_into("#operator-passphrase", ADMIN_PASSPHRASE)
+        .await;
+    app.type_into("#operator-passphrase-again", ADMIN_PASSPHRASE)
+        .await;
+    app.click("[data-testid=save-passphrase]").await;
+    app.wait_text("[data-testid=people-outcome]", "can now unlock")
+        .await;
+    app.screenshot("p-01-people").await;
+    app.click("[data-testid=close-people]").await;
+    app.wait_gone("[data-testid=people]").await;
+
+    // One credential of each user kind for Cleo.
+    let pat = issue(
+        &app,
+        "personal_access_token",
+        Some(CLEO),
+        "cleo pat",
+        &["payables:read"],
+        &["revealed-token"],
+    )
+    .await;
+    let client = issue(
+        &app,
+        "api_client",
+        Some(CLEO),
+        "cleo client",
+        &[],
+        &["revealed-token"],
+    )
+    .await;
+    let pair = issue(
+        &app,
+        "client_credentials",
+        Some(CLEO),
+        "cleo pair",
+        &["payables:write"],
+        &["revealed-client-id", "revealed-token"],
+    )
+    .await;
+    assert!(pat[0].starts_with("ks_pat_") && client[0].starts_with("ks_cli_"));
+    assert!(pair[0].starts_with("ks_id_") && pair[1].starts_with("ks_sec_"));
+    assert_eq!(
+        scopes_of(verify_from_outside(&vault, &pat[0])),
+        ["payables:read"]
+    );
+    assert_eq!(
+        scopes_of(verify_from_outside(&vault, &client[0])),
+        ["payables:read", "payables:write"]
+    );
+    assert_eq!(
+        scopes_of(verify_from_outside(&vault, &pair[1])),
+        ["payables:write"]
+    );
+    // The client ID stays visible in the row.
+    app.wait_text(&row("cleo pair"), &pair[0]).await;
+
+    // Organization tokens: offered only once the (deprecated) switch is on.
+    app.click("[data-testid=new-token-button]").await;
+    assert!(
+        !app.present("#credential-kind option[value=organization_token]")
+            .await
+    );
+    app.click("[data-testid=cancel-new]").await;
+    app.wait_gone("[data-testid=new-token]").await;
+    app.click("[data-testid=settings-button]").await;
+    app.click("[data-testid=organization-tokens]").await;
+    app.click("[data-testid=save-settings]").await;
+    app.wait_gone("[data-testid=settings]").await;
+    let org = issue(
+        &app,
+        "organization_token",
+        None,
+        "legacy sync",
+        &["users:read"],
+        &["revealed-token"],
+    )
+    .await;
+    assert!(org[0].starts_with("ks_org_"));
+    assert_eq!(
+        scopes_of(verify_from_outside(&vault, &org[0])),
+        ["users:read"]
+    );
+    app.wait_text(&row("legacy sync"), "deprecated").await;
+
+    // The account holder's own token, then the owner filter.
+    let holders = issue_token(&app, "holder token").await;
+    rows_listed(&app, 5).await;
+    app.click(&format!(
+        "[data-testid=owner-filter] option[value='{CLEO}']"
+    ))
+    .await;
+    rows_listed(&app, 3).await;
+    app.screenshot("p-02-filtered-by-owner").await;
+    app.click("[data-testid=owner-filter] option[value='']")
+        .await;
+    rows_listed(&app, 5).await;
+
+    // Offboarding Cleo revokes her three credentials in one action.
+    app.click("[data-testid=people-button]").await;
+    app.click("[data-testid=user-row][data-email='cleo@example.com'] [data-testid=offboard]")
+        .await;
+    app.click("[data-testid=confirm-offboard-yes]").await;
+    app.wait_text("[data-testid=people-outcome]", "Revoked 3 credentials")
+        .await;
+    app.click("[data-testid=close-people]").await;
+    for token in [&pat[0], &client[0], &pair[1]] {
+        assert_eq!(
+            verify_from_outside(&vault, token),
+            Verification::Inactive(InactiveReason::Revoked)
+        );
+    }
+
+    // Bob unlocks with his own passphrase and is refused on the account holder's token.
+    app.click("[data-testid=lock-button]").await;
+    app.type_into("#passphrase", ADMIN_PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.wait_text("[data-testid=operator]", "Bob Admin").await;
+    row_action(&app, "holder token", "revoke").await;
+    app.type_into("#confirm-name", "holder token").await;
+    app.click("[data-testid=confirm-by-name]").await;
+    app.wait_text("[data-testid=revoke] [role=alert]", "Not allowed")
+        .await;
+    app.screenshot("p-03-admin-refused").await;
+    assert!(matches!(
+        verify_from_outside(&vault, &holders),
+        Verification::Active(_)
+    ));
+    app.end().await;
+}
