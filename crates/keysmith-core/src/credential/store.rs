@@ -149,7 +149,7 @@ pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
 }
 
 /// The credential stored under `digest`, if any. The stored digest is compared with `digest`
-/// in constant time, in place.
+/// in constant time, in place; a covering index answers it in one descent.
 pub(super) fn find_by_digest(
     conn: &Connection,
     digest: &TokenDigest,
@@ -158,9 +158,8 @@ pub(super) fn find_by_digest(
         .prepare_cached(concat!(
             "SELECT ",
             columns!(),
-            ", c.digest",
-            from_joined!(),
-            " WHERE c.digest = ?1"
+            ", c.digest FROM credentials c INDEXED BY credentials_verify",
+            " LEFT JOIN users u ON u.id = c.owner_id WHERE c.digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
             let stored = row.get_ref(18)?.as_blob()?;

@@ -2,13 +2,14 @@
 //! checked first, so a malformed token is refused without touching the database; a
 //! well-formed one is looked up by its keyed digest and compared in constant time. Then its
 //! status, its owner's API access, the application and the scope are checked, with the
-//! owner's permissions read as they are now.
+//! owner's permissions as they are now (cached until the database changes; see
+//! [`access`](crate::people::access)).
 
 use serde::Serialize;
 
 use super::{store, Credential, Rights, Status};
 use crate::error::Result;
-use crate::people::{self, store::Catalogue};
+use crate::people;
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
 
@@ -78,20 +79,17 @@ impl Vault {
             Status::Revoked => return refuse(Revoked),
             Status::Expired => return refuse(Expired),
         }
-        let held = match credential.owner_id {
-            Some(owner) => {
-                let (api_access, permissions) = people::store::access_of(&self.conn, owner)?;
-                if !api_access {
-                    return refuse(OwnerLacksApiAccess);
-                }
-                permissions
-            }
-            None => people::store::catalogue_names(&self.conn, Catalogue::Permissions)?,
-        };
+        let owner = self
+            .owner_access
+            .borrow_mut()
+            .get(&self.conn, credential.owner_id)?;
+        if !owner.api_access {
+            return refuse(OwnerLacksApiAccess);
+        }
         if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted)) {
             return refuse(ApplicationNotAllowed);
         }
-        let scopes = granted_scopes(&credential, held);
+        let scopes = granted_scopes(&credential, &owner.permissions);
         if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
@@ -104,9 +102,9 @@ impl Vault {
 
 /// The scopes `credential` grants given that its owner holds `held` (sorted): an API client
 /// all of them, any other kind its own scopes among them; read-only credentials no write scope.
-fn granted_scopes(credential: &Credential, held: Vec<String>) -> Vec<String> {
+fn granted_scopes(credential: &Credential, held: &[String]) -> Vec<String> {
     let mut scopes: Vec<String> = if credential.kind == TokenKind::ApiClient {
-        held
+        held.to_vec()
     } else {
         credential
             .scopes

@@ -6,6 +6,7 @@
 //! A user's permissions are the union of their groups' permissions, read when needed: change
 //! a group and every credential of its members verifies with the new set at once.
 
+pub(crate) mod access;
 mod admin;
 mod rules;
 pub(crate) mod store;

@@ -351,25 +351,3 @@ pub(crate) fn live_credentials_for_application(
         |row| row.get(0),
     )?)
 }
-
-/// Whether a user has API access, and their permissions (sorted): what verification needs of
-/// a credential's owner.
-pub(crate) fn access_of(conn: &Connection, id: UserId) -> Result<(bool, Vec<String>)> {
-    let api_access = conn
-        .prepare_cached("SELECT api_access FROM users WHERE id = ?1")?
-        .query_row([id.0], |row| row.get(0))
-        .optional()?
-        .unwrap_or(false);
-    Ok((api_access, permissions_of(conn, id)?))
-}
-
-/// The names in a catalogue, sorted bytewise.
-pub(crate) fn catalogue_names(conn: &Connection, catalogue: Catalogue) -> Result<Vec<String>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT name FROM {} ORDER BY name",
-            catalogue.table()
-        ))?
-        .query_map([], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?)
-}

@@ -9,6 +9,7 @@ mod header;
 pub(crate) mod operators;
 mod schema;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use crate::clock::Clock;
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
 use crate::keychain::Keychain;
-use crate::people::{self, Operator};
+use crate::people::{self, access::AccessCache, Operator};
 use crate::secret::{DataKey, Secret};
 use crate::settings::Settings;
 use crate::text::{EmailAddress, Name};
@@ -79,6 +80,8 @@ pub struct Vault {
     pub(crate) clock: Arc<dyn Clock>,
     /// Who acts on this vault: the user whose key slot opened it; named in every audit row.
     pub(crate) operator: Operator,
+    /// Credential owners' access, for verification.
+    pub(crate) owner_access: RefCell<AccessCache>,
     id: VaultId,
     key: DataKey,
     pub(crate) path: PathBuf,
@@ -163,6 +166,7 @@ impl Vault {
             pepper,
             clock,
             operator,
+            owner_access: RefCell::default(),
             id,
             key,
             path: path.to_owned(),
@@ -256,6 +260,7 @@ impl Vault {
             pepper,
             clock,
             operator,
+            owner_access: RefCell::default(),
             id,
             key,
             path: path.to_owned(),

@@ -143,9 +143,12 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX credentials_unrevoked_name;
     CREATE UNIQUE INDEX credentials_unrevoked_name ON credentials (ifnull(owner_id, 0), name)
         WHERE revoked_at IS NULL;
-    -- Verification now reads more of the row than the covering index held; the digest's
-    -- UNIQUE index finds the row.
+    -- Verify's hot path reads the whole row: the covering index grows with it, so one descent
+    -- still answers it.
     DROP INDEX credentials_verify;
+    CREATE INDEX credentials_verify ON credentials (digest, kind, name, description, token_hint,
+        created_at, expires_at, revoked_at, last_used_at, disabled_at, renewed_from, owner_id,
+        scopes, rights, applications, rate_limit, client_id);
     "#,
 ];
 
