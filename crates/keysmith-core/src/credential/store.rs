@@ -15,9 +15,15 @@ use crate::token::TokenKind;
 /// request and should not build its SQL text each time.
 macro_rules! columns {
     () => {
-        "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
-         c.revoked_at, c.last_used_at, c.disabled_at, c.renewed_from, c.owner_id, u.name, \
-         c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
+        columns!("u.name")
+    };
+    ($owner_name:literal) => {
+        concat!(
+            "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
+             c.revoked_at, c.last_used_at, c.disabled_at, c.renewed_from, c.owner_id, ",
+            $owner_name,
+            ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
+        )
     };
 }
 macro_rules! from_joined {
@@ -148,8 +154,9 @@ pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
     .ok_or(Error::CredentialNotFound(id.0))
 }
 
-/// The credential stored under `digest`, if any. The stored digest is compared with `digest`
-/// in constant time, in place; a covering index answers it in one descent.
+/// The credential stored under `digest`, if any, without its owner's name (the caller has it
+/// cached). The stored digest is compared with `digest` in constant time, in place; a covering
+/// index answers it in one descent.
 pub(super) fn find_by_digest(
     conn: &Connection,
     digest: &TokenDigest,
@@ -157,9 +164,8 @@ pub(super) fn find_by_digest(
     let found = conn
         .prepare_cached(concat!(
             "SELECT ",
-            columns!(),
-            ", c.digest FROM credentials c INDEXED BY credentials_verify",
-            " LEFT JOIN users u ON u.id = c.owner_id WHERE c.digest = ?1"
+            columns!("NULL"),
+            ", c.digest FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {
             let stored = row.get_ref(18)?.as_blob()?;

@@ -70,7 +70,7 @@ impl Vault {
             return refuse(Malformed);
         }
         let digest = self.pepper.digest(token);
-        let Some(credential) = store::find_by_digest(&self.conn, &digest)? else {
+        let Some(mut credential) = store::find_by_digest(&self.conn, &digest)? else {
             return refuse(Unknown);
         };
         match credential.status(self.now()) {
@@ -83,6 +83,7 @@ impl Vault {
             .owner_access
             .borrow_mut()
             .get(&self.conn, credential.owner_id)?;
+        credential.owner_name.clone_from(&owner.name);
         if !owner.api_access {
             return refuse(OwnerLacksApiAccess);
         }

@@ -16,6 +16,8 @@ use crate::error::Result;
 /// permission catalogue.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct OwnerAccess {
+    /// Their name; `None` for the organization.
+    pub(crate) name: Option<String>,
     /// Whether the owner has the "API access" permission.
     pub(crate) api_access: bool,
     /// Their permissions, sorted bytewise.
@@ -56,6 +58,7 @@ impl AccessCache {
 fn load(conn: &Connection, owner: Option<UserId>) -> Result<OwnerAccess> {
     let Some(id) = owner else {
         return Ok(OwnerAccess {
+            name: None,
             api_access: true,
             permissions: conn
                 .prepare_cached("SELECT name FROM permissions ORDER BY name")?
@@ -63,12 +66,13 @@ fn load(conn: &Connection, owner: Option<UserId>) -> Result<OwnerAccess> {
                 .collect::<rusqlite::Result<_>>()?,
         });
     };
-    let api_access = conn
-        .prepare_cached("SELECT api_access FROM users WHERE id = ?1")?
-        .query_row([id.0], |row| row.get(0))
+    let (name, api_access) = conn
+        .prepare_cached("SELECT name, api_access FROM users WHERE id = ?1")?
+        .query_row([id.0], |row| Ok((Some(row.get(0)?), row.get(1)?)))
         .optional()?
-        .unwrap_or(false);
+        .unwrap_or((None, false));
     Ok(OwnerAccess {
+        name,
         api_access,
         permissions: store::permissions_of(conn, id)?,
     })
