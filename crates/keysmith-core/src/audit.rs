@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::credential::CredentialId;
 use crate::error::Result;
+use crate::people::Operator;
 use crate::vault::Vault;
 
 /// One audit row.
@@ -28,11 +29,11 @@ pub struct AuditEntry {
     pub details: String,
 }
 
-/// Appends a row to the log inside the caller's transaction.
+/// Appends a row to the log inside the caller's transaction, naming `operator` as the actor.
 pub(crate) fn append(
     conn: &Connection,
     at: DateTime<Utc>,
-    actor: &str,
+    operator: &Operator,
     action: &str,
     credential_id: Option<CredentialId>,
     details: &serde_json::Value,
@@ -45,7 +46,7 @@ pub(crate) fn append(
     let entry = AuditEntry {
         seq: last_seq + 1,
         at,
-        actor: actor.to_owned(),
+        actor: operator.audit_name(),
         action: action.to_owned(),
         credential_id,
         details: details.to_string(),
@@ -144,12 +145,18 @@ mod tests {
     fn log_with_rows(count: i64) -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::vault::migrate_for_tests(&mut conn);
+        let operator = Operator {
+            user_id: crate::people::UserId(1),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            role: crate::people::Role::AccountHolder,
+        };
         for i in 0..count {
             let at = DateTime::from_timestamp(1_800_000_000 + i, 0).unwrap();
             append(
                 &conn,
                 at,
-                "holder",
+                &operator,
                 "test.step",
                 None,
                 &serde_json::json!({ "i": i }),

@@ -161,3 +161,61 @@ fn kind_filter_selects_by_kind() {
     };
     assert_eq!(vault.query_credentials(&pats).unwrap().len(), 5);
 }
+
+#[test]
+fn owner_and_kind_filters_and_the_owner_sort() {
+    let (fx, mut vault, _) = seeded();
+    let zoe = vault
+        .create_user(&keysmith_core::UserSpec {
+            name: keysmith_core::Name::new("Zoe Zed").unwrap(),
+            email: keysmith_core::EmailAddress::try_from("zoe@example.com".to_owned()).unwrap(),
+            role: keysmith_core::Role::Member,
+            api_access: true,
+        })
+        .unwrap();
+    let client = keysmith_core::NewCredential {
+        kind: TokenKind::ClientCredentials,
+        owner: Some(zoe.id),
+        scopes: vec![],
+        ..fx.new_credential("zoe's pair", 30)
+    };
+    let issued = vault.issue(&client).unwrap().credential;
+
+    let of_zoe = CredentialQuery {
+        owner: Some(zoe.id),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(
+        names(vault.query_credentials(&of_zoe).unwrap()),
+        ["zoe's pair"]
+    );
+    let pairs = CredentialQuery {
+        kind: Some(TokenKind::ClientCredentials),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(
+        names(vault.query_credentials(&pairs).unwrap()),
+        ["zoe's pair"]
+    );
+    // The client ID is searchable.
+    let client_id = issued.client_id.unwrap();
+    let search = CredentialQuery {
+        search: Some(client_id[..12].to_owned()),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(
+        names(vault.query_credentials(&search).unwrap()),
+        ["zoe's pair"]
+    );
+    // By owner, descending: Zoe Zed before the account holder, Ada Holder.
+    let by_owner = CredentialQuery {
+        sort: SortKey::Owner,
+        descending: true,
+        limit: Some(1),
+        ..CredentialQuery::default()
+    };
+    assert_eq!(
+        names(vault.query_credentials(&by_owner).unwrap()),
+        ["zoe's pair"]
+    );
+}

@@ -100,7 +100,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "credential.edited",
             Some(id),
             &json!({ "fields": edit.changed_fields() }),

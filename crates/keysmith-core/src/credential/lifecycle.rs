@@ -61,14 +61,7 @@ impl Vault {
             } else {
                 "credential.disabled"
             };
-            audit::append(
-                &tx,
-                now,
-                &self.operator.audit_name(),
-                action,
-                Some(id),
-                &json!({}),
-            )?;
+            audit::append(&tx, now, &self.operator, action, Some(id), &json!({}))?;
         }
         let credential = store::get(&tx, id)?;
         tx.commit()?;
@@ -118,7 +111,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "credential.renewed",
             Some(id),
             &json!({
@@ -150,7 +143,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "credential.deleted",
             Some(id),
             &json!({ "name": credential.name }),
@@ -240,7 +233,7 @@ fn revoke_in(
     audit::append(
         tx,
         now,
-        &operator.audit_name(),
+        operator,
         "credential.revoked",
         Some(credential.id),
         &json!({ "name": credential.name, "offboarding": offboarding }),
@@ -320,7 +313,7 @@ fn issue_in(
     audit::append(
         tx,
         now,
-        &operator.audit_name(),
+        operator,
         "credential.issued",
         Some(id),
         &json!({

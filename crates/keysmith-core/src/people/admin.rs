@@ -115,7 +115,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "user.created",
             None,
             &json!({ "user": id.0, "email": spec.email.as_str(), "role": spec.role.as_str() }),
@@ -145,7 +145,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "user.updated",
             None,
             &json!({
@@ -185,7 +185,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "user.deleted",
             None,
             &json!({ "user": id.0, "email": user.email }),
@@ -232,7 +232,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             if id.is_some() {
                 "group.updated"
             } else {
@@ -260,7 +260,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "group.deleted",
             None,
             &json!({ "group": id.0, "name": group.name }),
@@ -313,7 +313,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             &format!("{}.added", catalogue.noun()),
             None,
             &json!({ "name": name }),
@@ -343,7 +343,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             &format!("{}.removed", catalogue.noun()),
             None,
             &json!({ "name": name }),

@@ -181,7 +181,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &vault.operator.audit_name(),
+            &vault.operator,
             "vault.created",
             None,
             &serde_json::json!({}),
@@ -272,7 +272,7 @@ impl Vault {
         audit::append(
             &vault.conn,
             vault.now(),
-            &vault.operator.audit_name(),
+            &vault.operator,
             "vault.unlocked",
             None,
             &serde_json::json!({ "method": method }),
@@ -326,7 +326,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "settings.changed",
             None,
             &serde_json::to_value(settings).unwrap_or_default(),

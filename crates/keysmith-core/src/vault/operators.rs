@@ -101,7 +101,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "operator.added",
             None,
             &json!({ "user": user.0, "email": target.email }),
@@ -130,7 +130,7 @@ impl Vault {
         audit::append(
             &tx,
             now,
-            &self.operator.audit_name(),
+            &self.operator,
             "operator.removed",
             None,
             &json!({ "user": user.0, "email": target.email }),
