@@ -164,8 +164,35 @@ async fn people_every_kind_and_an_admin_operator() {
         scopes_of(verify_from_outside(&vault, &pair[1])),
         ["payables:write"]
     );
-    // The client ID stays visible in the row.
+    // The client ID stays visible in the row and the detail view, whose switch disables and
+    // enables the pair.
     app.wait_text(&row("cleo pair"), &pair[0]).await;
+    app.click(&format!("{} [data-testid=open-detail]", row("cleo pair")))
+        .await;
+    app.wait_text("[data-testid=detail-client-id]", &pair[0])
+        .await;
+    app.wait_text("[data-testid=detail-scopes]", "payables:write")
+        .await;
+    app.click("[data-testid=detail-enabled-switch]").await;
+    app.wait_text("[data-testid=detail-status]", "disabled")
+        .await;
+    assert_eq!(
+        verify_from_outside(&vault, &pair[1]),
+        Verification::Inactive(InactiveReason::Disabled)
+    );
+    app.screenshot("p-detail-client-credentials").await;
+    app.click("[data-testid=detail-enabled-switch]").await;
+    app.wait_text("[data-testid=detail-status]", "active").await;
+    app.find("[data-testid=detail]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=detail]").await;
+    assert!(matches!(
+        verify_from_outside(&vault, &pair[1]),
+        Verification::Active(_)
+    ));
 
     // Organization tokens: offered only once the (deprecated) switch is on.
     app.click("[data-testid=new-token-button]").await;
