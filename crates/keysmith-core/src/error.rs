@@ -127,6 +127,13 @@ pub enum Error {
     /// A feature that is switched off in this vault's settings.
     #[error("{0} are switched off in settings")]
     FeatureDisabled(&'static str),
+    /// A kind that cannot be issued this way (access tokens come from the exchange).
+    #[error("{0}")]
+    InvalidKind(String),
+    /// Client credentials that do not authenticate: unknown client ID, wrong secret, or a
+    /// credential that is not active. Deliberately says no more than that.
+    #[error("The client ID and secret are not valid")]
+    InvalidClient,
     /// The database refused or failed an operation.
     #[error("Vault storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -176,6 +183,8 @@ impl Error {
             Error::ScopesInherited => "scopes_inherited",
             Error::OwnerLacksApiAccess(_) => "owner_lacks_api_access",
             Error::FeatureDisabled(_) => "feature_disabled",
+            Error::InvalidKind(_) => "invalid_kind",
+            Error::InvalidClient => "invalid_client",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",
         }

@@ -21,9 +21,9 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId, CredentialQuery, Expiry,
-    InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights, SortKey, Status,
-    Verification, Verified,
+    AccessGrant, AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId,
+    CredentialQuery, Expiry, InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights,
+    SortKey, Status, Verification, Verified,
 };
 pub use error::{Error, Result};
 pub use keychain::Keychain;

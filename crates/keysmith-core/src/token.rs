@@ -30,15 +30,18 @@ pub enum TokenKind {
     ClientCredentials,
     /// A token of the organization rather than of a user (deprecated; behind a feature flag).
     OrganizationToken,
+    /// A short-lived access token from the client-credentials exchange; never issued directly.
+    AccessToken,
 }
 
 impl TokenKind {
     /// Every kind, for parsing prefixes.
-    pub const ALL: [TokenKind; 4] = [
+    pub const ALL: [TokenKind; 5] = [
         TokenKind::PersonalAccessToken,
         TokenKind::ApiClient,
         TokenKind::ClientCredentials,
         TokenKind::OrganizationToken,
+        TokenKind::AccessToken,
     ];
 
     /// The prefix tag inside the token (`pat` in `ks_pat_…`).
@@ -48,6 +51,7 @@ impl TokenKind {
             TokenKind::ApiClient => "cli",
             TokenKind::ClientCredentials => "sec",
             TokenKind::OrganizationToken => "org",
+            TokenKind::AccessToken => "acc",
         }
     }
 
@@ -58,6 +62,7 @@ impl TokenKind {
             TokenKind::ApiClient => "api_client",
             TokenKind::ClientCredentials => "client_credentials",
             TokenKind::OrganizationToken => "organization_token",
+            TokenKind::AccessToken => "access_token",
         }
     }
 

@@ -244,6 +244,11 @@ fn revoke_in(
 /// Checks `new` against the vault: the rules of its kind, the operator's role, the owner's
 /// API access and permissions, and the catalogues.
 fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Result<()> {
+    if new.kind == TokenKind::AccessToken {
+        return Err(Error::InvalidKind(
+            "access tokens come from the client-credentials exchange, not from issuing".into(),
+        ));
+    }
     if new.kind == TokenKind::OrganizationToken {
         if !Settings::load(conn)?.organization_tokens {
             return Err(Error::FeatureDisabled("Organization tokens"));

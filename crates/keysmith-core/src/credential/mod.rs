@@ -6,16 +6,19 @@
 //! [`Vault::revoke`]: crate::Vault::revoke
 //! [`Vault::verify`]: crate::Vault::verify
 
+mod access;
 mod auto_renewal;
 mod edit;
 mod lifecycle;
 mod query;
 mod store;
+mod usage;
 mod verify;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use access::AccessGrant;
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;

@@ -5,9 +5,10 @@
 //! owner's permissions as they are now (cached until the database changes; see
 //! [`access`](crate::people::access)).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{store, Credential, Rights, Status};
+use super::{access, store, Credential, Rights, Status};
 use crate::error::Result;
 use crate::people;
 use crate::token::{self, TokenKind};
@@ -44,6 +45,9 @@ pub struct Verified {
     /// The scopes it grants now: its scopes (an API client: its owner's permissions) that the
     /// owner still holds, without write scopes when it is read-only. Sorted.
     pub scopes: Vec<String>,
+    /// When the verified token stops working: the credential's expiry, or an access token's
+    /// own (earlier) one.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// The answer to a verification.
@@ -66,14 +70,27 @@ impl Vault {
     ) -> Result<Verification> {
         use InactiveReason::*;
         let refuse = |reason| Ok(Verification::Inactive(reason));
-        if token::parse(token).is_none() {
+        let Some(well_formed) = token::parse(token) else {
             return refuse(Malformed);
-        }
-        let digest = self.pepper.digest(token);
-        let Some(mut credential) = store::find_by_digest(&self.conn, &digest)? else {
-            return refuse(Unknown);
         };
-        match credential.status(self.now()) {
+        let digest = self.pepper.digest(token);
+        let now = self.now();
+        let (mut credential, expires_at) = if well_formed.kind == TokenKind::AccessToken {
+            // An access token stands for its client credentials until its own expiry.
+            let Some((id, expires_at)) = access::find(&self.conn, &digest)? else {
+                return refuse(Unknown);
+            };
+            if expires_at <= now {
+                return refuse(Expired);
+            }
+            (store::get(&self.conn, id)?, Some(expires_at))
+        } else {
+            let Some(credential) = store::find_by_digest(&self.conn, &digest)? else {
+                return refuse(Unknown);
+            };
+            (credential, None)
+        };
+        match credential.status(now) {
             Status::Active => {}
             Status::Disabled => return refuse(Disabled),
             Status::Revoked => return refuse(Revoked),
@@ -95,6 +112,8 @@ impl Vault {
             return refuse(ScopeNotGranted);
         }
         Ok(Verification::Active(Box::new(Verified {
+            expires_at: expires_at
+                .map_or(credential.expires_at, |at| at.min(credential.expires_at)),
             credential,
             scopes,
         })))

@@ -150,6 +150,18 @@ const MIGRATIONS: &[&str] = &[
         created_at, expires_at, revoked_at, last_used_at, disabled_at, renewed_from, owner_id,
         scopes, rights, applications, rate_limit, client_id);
     "#,
+    // 6: short-lived access tokens from the client-credentials exchange, apart from the
+    // inventory: each points at the client credentials it was exchanged for and dies with them.
+    r#"
+    CREATE TABLE access_tokens (
+        digest        BLOB    PRIMARY KEY,
+        credential_id INTEGER NOT NULL REFERENCES credentials (id) ON DELETE CASCADE,
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX access_tokens_by_credential ON access_tokens (credential_id);
+    CREATE INDEX access_tokens_by_expiry ON access_tokens (expires_at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,98 @@
+//! The client-credentials exchange: a client ID and its secret buy a short-lived access token
+//! (`ks_acc_…`, 15 minutes, never beyond the credentials' own expiry). Access tokens live in
+//! their own table, not in the inventory; each verifies like the client credentials it came
+//! from — same owner, scopes, rights and applications, every check — until it expires, and dies
+//! with them when they are deleted.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{CredentialId, Verification};
+use crate::clock::from_seconds;
+use crate::digest::TokenDigest;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::token::{self, TokenKind};
+use crate::vault::Vault;
+
+/// What a successful exchange hands out.
+#[derive(Debug)]
+pub struct AccessGrant {
+    /// The access token: this is its only copy; the vault keeps its keyed digest.
+    pub token: Secret,
+    /// Seconds until it expires.
+    pub expires_in: i64,
+    /// The scopes it grants now.
+    pub scopes: Vec<String>,
+    /// The client credentials it was exchanged for.
+    pub credential: CredentialId,
+}
+
+impl Vault {
+    /// How long an access token lives.
+    pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(15);
+
+    /// Exchanges client credentials for an access token. Any failure — an unknown client ID,
+    /// a wrong secret, a secret of another client, credentials that are not active — is
+    /// [`Error::InvalidClient`], and nothing is written.
+    pub fn exchange_client_credentials(
+        &mut self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<AccessGrant> {
+        if token::parse(client_secret).map(|t| t.kind) != Some(TokenKind::ClientCredentials) {
+            return Err(Error::InvalidClient);
+        }
+        let Verification::Active(verified) = self.verify(client_secret, None, None)? else {
+            return Err(Error::InvalidClient);
+        };
+        if verified.credential.client_id.as_deref() != Some(client_id) {
+            return Err(Error::InvalidClient);
+        }
+        let now = self.now();
+        let expires_at = (now + Self::ACCESS_TOKEN_LIFETIME).min(verified.credential.expires_at);
+        let token = token::generate(TokenKind::AccessToken);
+        let tx = self.conn.transaction()?;
+        // Expired access tokens are of no use to anyone: each exchange sweeps them.
+        tx.prepare_cached("DELETE FROM access_tokens WHERE expires_at <= ?1")?
+            .execute([now.timestamp()])?;
+        tx.prepare_cached(
+            "INSERT INTO access_tokens (digest, credential_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute((
+            self.pepper.digest(token.expose()).as_bytes().as_slice(),
+            verified.credential.id.0,
+            now.timestamp(),
+            expires_at.timestamp(),
+        ))?;
+        tx.commit()?;
+        Ok(AccessGrant {
+            token,
+            expires_in: (expires_at - now).num_seconds(),
+            scopes: verified.scopes,
+            credential: verified.credential.id,
+        })
+    }
+}
+
+/// The credential an access token stands for and when the token expires, if the vault
+/// issued it. The stored digest is compared with `digest` in constant time.
+pub(super) fn find(
+    conn: &Connection,
+    digest: &TokenDigest,
+) -> Result<Option<(CredentialId, DateTime<Utc>)>> {
+    let found = conn
+        .prepare_cached(
+            "SELECT credential_id, expires_at, digest FROM access_tokens WHERE digest = ?1",
+        )?
+        .query_row([digest.as_bytes().as_slice()], |row| {
+            let stored = row.get_ref(2)?.as_blob()?;
+            if !digest.matches(stored) {
+                return Ok(None);
+            }
+            Ok(Some((CredentialId(row.get(0)?), from_seconds(row.get(1)?))))
+        })
+        .optional()?;
+    Ok(found.flatten())
+}
