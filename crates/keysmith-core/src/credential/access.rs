@@ -76,22 +76,34 @@ impl Vault {
     }
 }
 
-/// The credential an access token stands for and when the token expires, if the vault
-/// issued it. The stored digest is compared with `digest` in constant time.
-pub(super) fn find(
-    conn: &Connection,
-    digest: &TokenDigest,
-) -> Result<Option<(CredentialId, DateTime<Utc>)>> {
+/// An access token as the vault keeps it.
+pub(super) struct StoredAccessToken {
+    /// The client credentials it stands for.
+    pub(super) credential: CredentialId,
+    /// When it was handed out.
+    pub(super) created_at: DateTime<Utc>,
+    /// When it stops working.
+    pub(super) expires_at: DateTime<Utc>,
+}
+
+/// The access token stored under `digest`, if the vault issued it. The stored digest is
+/// compared with `digest` in constant time.
+pub(super) fn find(conn: &Connection, digest: &TokenDigest) -> Result<Option<StoredAccessToken>> {
     let found = conn
         .prepare_cached(
-            "SELECT credential_id, expires_at, digest FROM access_tokens WHERE digest = ?1",
+            "SELECT credential_id, created_at, expires_at, digest FROM access_tokens
+             WHERE digest = ?1",
         )?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            let stored = row.get_ref(2)?.as_blob()?;
+            let stored = row.get_ref(3)?.as_blob()?;
             if !digest.matches(stored) {
                 return Ok(None);
             }
-            Ok(Some((CredentialId(row.get(0)?), from_seconds(row.get(1)?))))
+            Ok(Some(StoredAccessToken {
+                credential: CredentialId(row.get(0)?),
+                created_at: from_seconds(row.get(1)?),
+                expires_at: from_seconds(row.get(2)?),
+            }))
         })
         .optional()?;
     Ok(found.flatten())

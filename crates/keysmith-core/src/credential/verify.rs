@@ -45,6 +45,8 @@ pub struct Verified {
     /// The scopes it grants now: its scopes (an API client: its owner's permissions) that the
     /// owner still holds, without write scopes when it is read-only. Sorted.
     pub scopes: Vec<String>,
+    /// When the verified token was issued: the credential's creation, or an access token's.
+    pub issued_at: DateTime<Utc>,
     /// When the verified token stops working: the credential's expiry, or an access token's
     /// own (earlier) one.
     pub expires_at: DateTime<Utc>,
@@ -75,15 +77,18 @@ impl Vault {
         };
         let digest = self.pepper.digest(token);
         let now = self.now();
-        let (mut credential, expires_at) = if well_formed.kind == TokenKind::AccessToken {
+        let (mut credential, access_token) = if well_formed.kind == TokenKind::AccessToken {
             // An access token stands for its client credentials until its own expiry.
-            let Some((id, expires_at)) = access::find(&self.conn, &digest)? else {
+            let Some(access_token) = access::find(&self.conn, &digest)? else {
                 return refuse(Unknown);
             };
-            if expires_at <= now {
+            if access_token.expires_at <= now {
                 return refuse(Expired);
             }
-            (store::get(&self.conn, id)?, Some(expires_at))
+            (
+                store::get(&self.conn, access_token.credential)?,
+                Some(access_token),
+            )
         } else {
             let Some(credential) = store::find_by_digest(&self.conn, &digest)? else {
                 return refuse(Unknown);
@@ -111,11 +116,18 @@ impl Vault {
         if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
+        let (issued_at, expires_at) = match access_token {
+            Some(token) => (
+                token.created_at,
+                token.expires_at.min(credential.expires_at),
+            ),
+            None => (credential.created_at, credential.expires_at),
+        };
         Ok(Verification::Active(Box::new(Verified {
-            expires_at: expires_at
-                .map_or(credential.expires_at, |at| at.min(credential.expires_at)),
             credential,
             scopes,
+            issued_at,
+            expires_at,
         })))
     }
 }

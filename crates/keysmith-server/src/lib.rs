@@ -1,0 +1,114 @@
+//! Keysmith's local HTTP API over one vault: `POST /v1/verify` (RFC 7662 introspection),
+//! `POST /v1/oauth/token` (the client-credentials exchange), `GET /v1/health` and
+//! `GET /v1/openapi.json`, generated from the handlers. Every response is JSON; bodies are
+//! capped at 16 KiB; a credential verified more often than its rate limit gets 429 with
+//! `Retry-After`; successful verifications are recorded as "last used" in batches.
+//!
+//! The rules live in the core; this crate maps HTTP to core calls and back.
+
+mod error;
+mod limits;
+mod routes;
+mod usage;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use keysmith_core::Vault;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+pub use routes::openapi_json;
+
+use limits::RateLimits;
+use usage::Usage;
+
+/// The largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
+/// How often recorded uses are written to the vault.
+pub const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What every request shares: the vault, the per-credential rate limiters and the uses not
+/// yet written.
+pub struct ApiState {
+    vault: Mutex<Vault>,
+    limits: RateLimits,
+    usage: Usage,
+}
+
+impl ApiState {
+    /// State over an unlocked vault.
+    pub fn new(vault: Vault) -> Arc<ApiState> {
+        Arc::new(ApiState {
+            vault: Mutex::new(vault),
+            limits: RateLimits::default(),
+            usage: Usage::default(),
+        })
+    }
+
+    /// The vault, for one short, non-async step.
+    fn vault(&self) -> MutexGuard<'_, Vault> {
+        self.vault.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Writes the uses recorded since the last flush.
+    pub fn flush_usage(&self) {
+        let batch = self.usage.take();
+        if let Err(error) = self.vault().record_uses(&batch) {
+            tracing::warn!(code = error.code(), "could not record credential uses");
+        }
+    }
+}
+
+/// The API's routes over `state`.
+pub fn router(state: Arc<ApiState>) -> Router {
+    Router::new()
+        .route("/v1/verify", post(routes::verify))
+        .route("/v1/oauth/token", post(routes::token))
+        .route("/v1/health", get(routes::health))
+        .route("/v1/openapi.json", get(routes::openapi))
+        .fallback(routes::not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, writing recorded uses every
+/// [`USAGE_FLUSH_INTERVAL`] and once more on the way out.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let flusher = {
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(USAGE_FLUSH_INTERVAL);
+            loop {
+                tick.tick().await;
+                state.flush_usage();
+            }
+        })
+    };
+    let served = axum::serve(listener, router(Arc::clone(&state)))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    flusher.abort();
+    state.flush_usage();
+    served
+}
+
+/// Binds `address`, refusing anything but a loopback address: the API answers about secrets
+/// and has no authentication of its own yet.
+pub async fn bind_loopback(address: SocketAddr) -> std::io::Result<TcpListener> {
+    if !address.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the local API listens on loopback addresses only",
+        ));
+    }
+    TcpListener::bind(address).await
+}

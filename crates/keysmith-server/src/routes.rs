@@ -1,0 +1,282 @@
+//! The handlers, their request and response shapes, and the OpenAPI document generated from
+//! them. Bodies are read as bytes and parsed here, so that every malformed or oversized body
+//! gets the API's own `{code, message}` answer.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use keysmith_core::{InactiveReason, Secret, Verification};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::error::{ApiError, ErrorBody};
+use crate::ApiState;
+
+/// A verification request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The token to check.
+    #[schema(value_type = String, example = "ks_pat_…")]
+    token: Secret,
+    /// The application the caller is, if the token must be allowed for it.
+    application: Option<String>,
+    /// A scope the token must grant.
+    scope: Option<String>,
+}
+
+/// An RFC 7662 introspection answer: either what an active token grants, or why it is not
+/// active.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Introspection {
+    /// The token is active.
+    Active(ActiveToken),
+    /// The token is not active.
+    Inactive(InactiveToken),
+}
+
+/// What an active token grants.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActiveToken {
+    /// Always true.
+    active: bool,
+    /// The credential's id.
+    credential_id: i64,
+    /// The token's kind, e.g. `personal_access_token`.
+    kind: String,
+    /// The owner's name; absent for an organization token.
+    owner: Option<String>,
+    /// The scopes it grants now.
+    scopes: Vec<String>,
+    /// `read` or `read_write`.
+    rights: String,
+    /// The applications it may be used for.
+    applications: Vec<String>,
+    /// Expiry, seconds since the epoch.
+    exp: i64,
+    /// Issue time, seconds since the epoch.
+    iat: i64,
+}
+
+/// Why a token is not active.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InactiveToken {
+    /// Always false.
+    active: bool,
+    /// malformed, unknown, disabled, revoked, expired, owner_lacks_api_access,
+    /// application_not_allowed or scope_not_granted.
+    #[schema(value_type = String)]
+    reason: InactiveReason,
+}
+
+/// `POST /v1/verify`
+#[utoipa::path(
+    post,
+    path = "/v1/verify",
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Active, or not active and why", body = Introspection),
+        (status = 400, description = "Not a verification request", body = ErrorBody),
+        (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 429, description = "The credential's rate limit is spent; see Retry-After", body = ErrorBody),
+    )
+)]
+pub(crate) async fn verify(
+    State(state): State<Arc<ApiState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Introspection>, ApiError> {
+    let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
+    let verification = state.vault().verify(
+        request.token.expose(),
+        request.scope.as_deref(),
+        request.application.as_deref(),
+    )?;
+    let verified = match verification {
+        Verification::Active(verified) => verified,
+        Verification::Inactive(reason) => {
+            return Ok(Json(Introspection::Inactive(InactiveToken {
+                active: false,
+                reason,
+            })))
+        }
+    };
+    let credential = &verified.credential;
+    state
+        .limits
+        .check(credential.id, credential.rate_limit)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    state.usage.record(credential.id, chrono::Utc::now());
+    Ok(Json(Introspection::Active(ActiveToken {
+        active: true,
+        credential_id: credential.id.0,
+        kind: credential.kind.as_str().to_owned(),
+        owner: credential.owner_name.clone(),
+        scopes: verified.scopes.clone(),
+        rights: credential.rights.as_str().to_owned(),
+        applications: credential.applications.clone(),
+        exp: verified.expires_at.timestamp(),
+        iat: verified.issued_at.timestamp(),
+    })))
+}
+
+/// A token request (RFC 6749 §4.4), as a form or JSON; the client may authenticate with HTTP
+/// Basic instead of the two client fields.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// Must be `client_credentials`.
+    grant_type: String,
+    /// The client ID (`ks_id_…`).
+    client_id: Option<String>,
+    /// The client secret (`ks_sec_…`).
+    #[schema(value_type = Option<String>)]
+    client_secret: Option<Secret>,
+}
+
+/// A new access token.
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The access token (`ks_acc_…`).
+    #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    #[schema(value_type = String)]
+    access_token: Secret,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until it expires.
+    expires_in: i64,
+    /// The scopes it grants, space-separated.
+    scope: String,
+}
+
+/// `POST /v1/oauth/token`
+#[utoipa::path(
+    post,
+    path = "/v1/oauth/token",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "A short-lived access token", body = TokenResponse),
+        (status = 400, description = "Not a client-credentials request", body = ErrorBody),
+        (status = 401, description = "The client ID and secret are not valid", body = ErrorBody),
+    )
+)]
+pub(crate) async fn token(
+    State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let body = body_bytes(body)?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let request: TokenRequest = if json {
+        parse_json(&body)?
+    } else {
+        serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::BadRequest(format!("Unreadable form: {e}")))?
+    };
+    if request.grant_type != "client_credentials" {
+        return Err(ApiError::BadRequest(
+            "Only grant_type=client_credentials is supported".into(),
+        ));
+    }
+    let (client_id, client_secret) = match basic_credentials(&headers) {
+        Some(pair) => pair,
+        None => match (request.client_id, request.client_secret) {
+            (Some(id), Some(secret)) => (id, secret),
+            _ => return Err(keysmith_core::Error::InvalidClient.into()),
+        },
+    };
+    let grant = state
+        .vault()
+        .exchange_client_credentials(&client_id, client_secret.expose())?;
+    Ok(Json(TokenResponse {
+        access_token: grant.token,
+        token_type: "Bearer",
+        expires_in: grant.expires_in,
+        scope: grant.scopes.join(" "),
+    }))
+}
+
+/// The client ID and secret of an `Authorization: Basic` header, if there is one.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, Secret)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = Secret::new(String::from_utf8(decoded).ok()?);
+    let (id, secret) = text.expose().split_once(':')?;
+    Some((id.to_owned(), Secret::new(secret.to_owned())))
+}
+
+/// Whether the API is up.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    status: &'static str,
+}
+
+/// `GET /v1/health`
+#[utoipa::path(get, path = "/v1/health", responses((status = 200, body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// `GET /v1/openapi.json`
+#[utoipa::path(
+    get,
+    path = "/v1/openapi.json",
+    responses((status = 200, description = "This document", content_type = "application/json"))
+)]
+pub(crate) async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_json()).into_response()
+}
+
+/// Unknown routes.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Keysmith local API",
+        description = "Verify Keysmith credentials and exchange client credentials for access tokens."
+    ),
+    paths(verify, token, health, openapi)
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3.1 document of every route, generated from the handlers.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The body, or the API's answer to one that could not be read (413 when too large).
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
+        _ => ApiError::BadRequest("Unreadable body".into()),
+    })
+}
+
+/// Parses a JSON body; the error names what is wrong but never echoes the body.
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "Bad JSON at line {}, column {} ({:?})",
+            e.line(),
+            e.column(),
+            e.classify()
+        ))
+    })
+}

@@ -1,0 +1,449 @@
+//! The real server on an ephemeral 127.0.0.1 port over a real vault, driven with reqwest:
+//! every route, each refusal, the exchange and its expiry, rate limiting, concurrency and the
+//! batched "last used".
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use keysmith_core::{
+    AccountHolder, CredentialId, Description, EmailAddress, Expiry, Issued, KdfParams, ManualClock,
+    Name, NewCredential, Permission, RateLimit, Rights, Secret, TokenKind, UserId, Vault,
+};
+use keysmith_server::{bind_loopback, serve, ApiState};
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+const PASSPHRASE: &str = "server test passphrase";
+const APPLICATION: &str = "Internal tools";
+
+struct Running {
+    base: String,
+    client: reqwest::Client,
+    clock: ManualClock,
+    path: std::path::PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    served: tokio::task::JoinHandle<std::io::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// A vault with a personal access token ("pat", read-only on payables:read and
+/// payables:write) and client credentials ("pair", payables:read), served on a free port.
+async fn start() -> (Running, Issued, Issued) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("api.vault");
+    let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
+    let mut vault = Vault::create(
+        &path,
+        &Secret::from(PASSPHRASE),
+        &AccountHolder {
+            name: Name::new("Ada Holder").unwrap(),
+            email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+        },
+        KdfParams::MINIMUM,
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    let new = |kind, name: &str, scopes: &[&str], rights| NewCredential {
+        kind,
+        owner: Some(UserId(1)),
+        name: Name::new(name).unwrap(),
+        description: Description::default(),
+        expiry: Expiry::new(
+            clock_now(&clock) + chrono::Duration::days(30),
+            clock_now(&clock),
+        )
+        .unwrap(),
+        scopes: scopes.iter().map(|s| Permission::new(s).unwrap()).collect(),
+        rights,
+        applications: vec![Name::new(APPLICATION).unwrap()],
+        rate_limit: RateLimit::default(),
+    };
+    let pat = vault
+        .issue(&new(
+            TokenKind::PersonalAccessToken,
+            "pat",
+            &["payables:read", "payables:write"],
+            Rights::Read,
+        ))
+        .unwrap();
+    let pair = vault
+        .issue(&new(
+            TokenKind::ClientCredentials,
+            "pair",
+            &["payables:read"],
+            Rights::ReadWrite,
+        ))
+        .unwrap();
+    let listener = bind_loopback("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = tokio::spawn(serve(listener, ApiState::new(vault), async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .no_proxy()
+        .build()
+        .unwrap();
+    let running = Running {
+        base,
+        client,
+        clock,
+        path,
+        stop: Some(stop),
+        served,
+        _dir: dir,
+    };
+    (running, pat, pair)
+}
+
+fn clock_now(clock: &ManualClock) -> chrono::DateTime<Utc> {
+    use keysmith_core::Clock;
+    clock.now()
+}
+
+impl Running {
+    async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn verify(&self, body: Value) -> Value {
+        let (status, json) = self.post_json("/v1/verify", body).await;
+        assert_eq!(status, 200, "{json}");
+        json
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        self.served.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_answers_in_the_introspection_shape_with_every_reason() {
+    let (api, pat, _) = start().await;
+    let token = pat.token.expose();
+    let active = api.verify(json!({ "token": token })).await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["credential_id"], pat.credential.id.0);
+    assert_eq!(active["kind"], "personal_access_token");
+    assert_eq!(active["owner"], "Ada Holder");
+    assert_eq!(
+        active["scopes"],
+        json!(["payables:read"]),
+        "read-only: no write scope"
+    );
+    assert_eq!(active["rights"], "read");
+    assert_eq!(active["applications"], json!([APPLICATION]));
+    assert_eq!(active["exp"], pat.credential.expires_at.timestamp());
+    assert_eq!(active["iat"], pat.credential.created_at.timestamp());
+
+    let reason = |body: Value| {
+        let api = &api;
+        async move {
+            api.verify(body).await["reason"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let mut typo = token.to_owned();
+    typo.replace_range(12..13, if &typo[12..13] == "A" { "B" } else { "A" });
+    assert_eq!(reason(json!({ "token": typo })).await, "malformed");
+    let unknown = keysmith_core::token::generate(TokenKind::PersonalAccessToken);
+    assert_eq!(
+        reason(json!({ "token": unknown.expose() })).await,
+        "unknown"
+    );
+    assert_eq!(
+        reason(json!({ "token": token, "scope": "payables:write" })).await,
+        "scope_not_granted"
+    );
+    assert_eq!(
+        reason(json!({ "token": token, "application": "Ledger" })).await,
+        "application_not_allowed"
+    );
+    let scoped = api
+        .verify(json!({ "token": token, "scope": "payables:read", "application": APPLICATION }))
+        .await;
+    assert_eq!(scoped["active"], true);
+
+    // Disabled, revoked and expired, changed through a second handle on the same vault file.
+    let mut admin = Vault::unlock(
+        &api.path,
+        &Secret::from(PASSPHRASE),
+        Arc::new(api.clock.clone()),
+    )
+    .unwrap();
+    admin.set_enabled(pat.credential.id, false).unwrap();
+    assert_eq!(reason(json!({ "token": token })).await, "disabled");
+    admin.set_enabled(pat.credential.id, true).unwrap();
+    api.clock.advance(chrono::Duration::days(31));
+    assert_eq!(reason(json!({ "token": token })).await, "expired");
+    admin.revoke(pat.credential.id).unwrap();
+    assert_eq!(reason(json!({ "token": token })).await, "revoked");
+    drop(admin);
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_requests_get_typed_json_errors() {
+    let (api, _, _) = start().await;
+    let post_raw = |path: &str, body: Vec<u8>| {
+        api.client
+            .post(format!("{}{path}", api.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, code) in [
+        (b"{not json".to_vec(), "bad_request"),
+        (br#"{"tokn": "x"}"#.to_vec(), "bad_request"),
+        (vec![b' '; 16 * 1024 + 1], "body_too_large"),
+    ] {
+        let response = post_raw("/v1/verify", body).await.unwrap();
+        let status = response.status().as_u16();
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(json["code"], code, "{json}");
+        assert_eq!(status, if code == "body_too_large" { 413 } else { 400 });
+    }
+    let response = api
+        .client
+        .get(format!("{}/v2/nothing", api.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(json["code"], "not_found");
+
+    let health: Value = api
+        .client
+        .get(format!("{}/v1/health", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn client_credentials_buy_an_access_token_that_expires() {
+    let (api, pat, pair) = start().await;
+    let client_id = pair.credential.client_id.clone().unwrap();
+    let secret = pair.token.expose();
+    let url = format!("{}/v1/oauth/token", api.base);
+
+    // As a form, as JSON, and with HTTP Basic.
+    let form = api
+        .client
+        .post(&url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 200);
+    let granted: Value = form.json().await.unwrap();
+    assert_eq!(granted["token_type"], "Bearer");
+    assert_eq!(granted["expires_in"], 900);
+    assert_eq!(granted["scope"], "payables:read");
+    let access = granted["access_token"].as_str().unwrap().to_owned();
+    assert!(access.starts_with("ks_acc_"));
+
+    let (status, by_json) = api
+        .post_json(
+            "/v1/oauth/token",
+            json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret }),
+        )
+        .await;
+    assert_eq!(status, 200, "{by_json}");
+    let basic = api
+        .client
+        .post(&url)
+        .basic_auth(&client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status().as_u16(), 200);
+
+    // Refusals.
+    for (body, status, code) in [
+        (
+            json!({ "grant_type": "password", "client_id": client_id, "client_secret": secret }),
+            400,
+            "bad_request",
+        ),
+        (
+            json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": pat.token.expose() }),
+            401,
+            "invalid_client",
+        ),
+        (
+            json!({ "grant_type": "client_credentials", "client_id": "ks_id_nobody", "client_secret": secret }),
+            401,
+            "invalid_client",
+        ),
+        (
+            json!({ "grant_type": "client_credentials" }),
+            401,
+            "invalid_client",
+        ),
+    ] {
+        let (got, json) = api.post_json("/v1/oauth/token", body).await;
+        assert_eq!(
+            (got, json["code"].as_str().unwrap()),
+            (status, code),
+            "{json}"
+        );
+    }
+
+    // The access token verifies like the pair until it expires.
+    let active = api
+        .verify(json!({ "token": access, "scope": "payables:read" }))
+        .await;
+    assert_eq!(active["active"], true);
+    assert_eq!(active["credential_id"], pair.credential.id.0);
+    assert_eq!(active["kind"], "client_credentials");
+    api.clock.advance(chrono::Duration::minutes(15));
+    let expired = api.verify(json!({ "token": access })).await;
+    assert_eq!(
+        (expired["active"].clone(), expired["reason"].clone()),
+        (json!(false), json!("expired"))
+    );
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_31st_verification_in_a_minute_is_refused_until_retry_after() {
+    let (api, pat, pair) = start().await;
+    for call in 1..=30 {
+        let answer = api.verify(json!({ "token": pat.token.expose() })).await;
+        assert_eq!(answer["active"], true, "call {call}");
+    }
+    let response = api
+        .client
+        .post(format!("{}/v1/verify", api.base))
+        .json(&json!({ "token": pat.token.expose() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "Retry-After: {retry_after}");
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(json["code"], "rate_limited");
+    // Another credential has its own budget.
+    assert_eq!(
+        api.verify(json!({ "token": pair.token.expose() })).await["active"],
+        true
+    );
+    tokio::time::sleep(Duration::from_secs(retry_after)).await;
+    assert_eq!(
+        api.verify(json!({ "token": pat.token.expose() })).await["active"],
+        true
+    );
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
+    let (api, pat, pair) = start().await;
+    let api = Arc::new(api);
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let api = Arc::clone(&api);
+        // Half verify a known token (within its 30/minute budget), half a made-up one.
+        let (token, active) = match i % 2 {
+            0 if i < 56 => (pair.token.expose().to_owned(), true),
+            _ => (
+                keysmith_core::token::generate(TokenKind::ApiClient)
+                    .expose()
+                    .to_owned(),
+                false,
+            ),
+        };
+        tasks.push(tokio::spawn(async move {
+            let answer = api.verify(json!({ "token": token })).await;
+            assert_eq!(answer["active"], active, "{answer}");
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    // Recorded within a flush interval, without a write per request.
+    let used = |id: CredentialId| {
+        Vault::unlock(
+            &api.path,
+            &Secret::from(PASSPHRASE),
+            Arc::new(api.clock.clone()),
+        )
+        .unwrap()
+        .credential(id)
+        .unwrap()
+        .last_used_at
+    };
+    let mut waited = 0;
+    while used(pair.credential.id).is_none() && waited < 30 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        waited += 1;
+    }
+    assert!(
+        used(pair.credential.id).is_some(),
+        "last_used_at never written"
+    );
+    assert_eq!(used(pat.credential.id), None);
+    Arc::into_inner(api).unwrap().stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_lists_every_route() {
+    let (api, _, _) = start().await;
+    let doc: Value = api
+        .client
+        .get(format!("{}/v1/openapi.json", api.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/v1/verify",
+        "/v1/oauth/token",
+        "/v1/health",
+        "/v1/openapi.json",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["VerifyRequest"].is_object());
+    api.stop().await;
+}
+
+#[tokio::test]
+async fn only_loopback_addresses_are_bound() {
+    let refused = bind_loopback("0.0.0.0:0".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+}
