@@ -1,0 +1,195 @@
+//! The command line's shape (clap). Every rule is the core's; this only names the inputs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes, as `--help` documents them.
+pub const EXIT_HELP: &str = "\
+Exit codes: 0 success (verify: the token is active); 1 verify: the token is not active (the \
+reason is printed); 2 usage, vault or refused-operation errors (one line on stderr with the \
+error's code).
+Secrets are printed to stdout only by `issue` and `renew`.";
+
+/// Keysmith's command line over one vault.
+#[derive(Debug, Parser)]
+#[command(name = "keysmith", version, about, after_help = EXIT_HELP)]
+pub struct Cli {
+    /// The vault file (default: the app's vault in the OS app-data folder).
+    #[arg(long, global = true, env = "KEYSMITH_VAULT")]
+    pub vault: Option<PathBuf>,
+    /// Read the passphrase from the first line of stdin (otherwise $KEYSMITH_PASSPHRASE, then
+    /// the OS keychain).
+    #[arg(long, global = true)]
+    pub passphrase_stdin: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new vault, with you as its account holder.
+    Init {
+        /// Your name.
+        #[arg(long)]
+        name: String,
+        /// Your e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a credential; prints its secret(s) once.
+    Issue(IssueArgs),
+    /// List credentials.
+    List {
+        /// Only this status.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// Only this kind.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one credential.
+    Show {
+        /// Its id.
+        id: i64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a credential (reversible).
+    Disable {
+        /// Its id.
+        id: i64,
+    },
+    /// Enable a disabled credential.
+    Enable {
+        /// Its id.
+        id: i64,
+    },
+    /// Revoke a credential at once and for good.
+    Revoke {
+        /// Its id.
+        id: i64,
+    },
+    /// Delete a credential's row (its audit history stays).
+    Delete {
+        /// Its id.
+        id: i64,
+    },
+    /// Renew a credential: the old one ends at --end-old, the new one is printed once.
+    Renew {
+        /// The credential to renew.
+        id: i64,
+        /// When the old one stops: YYYY-MM-DD (00:00 UTC) or `now`.
+        #[arg(long)]
+        end_old: String,
+        /// The new credential's name.
+        #[arg(long)]
+        name: String,
+        /// The new credential's description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a token (`-` reads it from stdin): exit 0 when active, 1 when not.
+    Verify {
+        /// The token, or `-`.
+        token: String,
+        /// The application asking.
+        #[arg(long)]
+        application: Option<String>,
+        /// A scope the token must grant.
+        #[arg(long)]
+        scope: Option<String>,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the local HTTP API until interrupted.
+    Serve {
+        /// Where to listen (loopback only).
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: SocketAddr,
+    },
+}
+
+/// `keysmith issue`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct IssueArgs {
+    /// Its name.
+    #[arg(long)]
+    pub name: String,
+    /// The first day it no longer works, YYYY-MM-DD (UTC); at most 365 days ahead.
+    #[arg(long)]
+    pub expires: String,
+    /// Its kind.
+    #[arg(long, value_enum, default_value = "pat")]
+    pub kind: KindArg,
+    /// Its description.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// The owner's e-mail address or user id (default: you; none for `org`).
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// A scope from the owner's permissions; repeat for more.
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// What it may do with its scopes.
+    #[arg(long, value_enum, default_value = "read_write")]
+    pub rights: RightsArg,
+    /// An application it may be used for; repeat for more (default: the catalogue's only
+    /// application, when it has exactly one).
+    #[arg(long = "application")]
+    pub applications: Vec<String>,
+    /// Requests per minute (1 to 10,000).
+    #[arg(long, default_value_t = 30)]
+    pub rate_limit: u32,
+    /// One JSON object: {"id", "token"} (client credentials: {"id", "client_id", "client_secret"}).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Credential kinds as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Personal access token.
+    Pat,
+    /// API client (carries its owner's permissions).
+    ApiClient,
+    /// Client ID + client secret.
+    ClientCredentials,
+    /// Organization token (deprecated; needs the setting).
+    Org,
+}
+
+/// Rights as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RightsArg {
+    /// Read only.
+    #[value(name = "read")]
+    Read,
+    /// Read and write.
+    #[value(name = "read_write")]
+    ReadWrite,
+}
+
+/// Statuses as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// Verifies.
+    Active,
+    /// Switched off.
+    Disabled,
+    /// Revoked.
+    Revoked,
+    /// Past its expiry.
+    Expired,
+}

@@ -1,0 +1,255 @@
+//! The `keysmith` binary as a subprocess, end to end: init → issue → verify → serve → verify
+//! and exchange over HTTP → revoke → refused, plus exit codes and error lines.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const PASSPHRASE: &str = "cli test passphrase";
+
+fn keysmith(vault: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+        .output()
+        .expect("keysmith runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn ok_json(output: Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON value")
+}
+
+fn in_days(days: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
+}
+
+/// `keysmith serve` on a free loopback port; stops (SIGTERM) on drop.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(vault: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+            .arg("--vault")
+            .arg(vault)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Server { child, base }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
+    let response = client.post(url).json(&body).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn init_issue_serve_verify_revoke_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    let init = keysmith(
+        &vault,
+        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+
+    let expires = in_days(30);
+    let pat = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "ci",
+            "--expires",
+            &expires,
+            "--scope",
+            "payables:read",
+            "--json",
+        ],
+    ));
+    let token = pat["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ks_pat_"));
+    let pair = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "ledger",
+            "--expires",
+            &expires,
+            "--kind",
+            "client-credentials",
+            "--scope",
+            "payables:read",
+            "--json",
+        ],
+    ));
+    let client_id = pair["client_id"].as_str().unwrap().to_owned();
+    let client_secret = pair["client_secret"].as_str().unwrap().to_owned();
+
+    // verify: exit 0 when active, 1 when not, with the reason.
+    let active = keysmith(&vault, &["verify", &token, "--scope", "payables:read"]);
+    assert_eq!(active.status.code(), Some(0));
+    let refused = keysmith(&vault, &["verify", &token, "--scope", "users:write"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(stdout(&refused).trim(), "not active: scope_not_granted");
+    let malformed = keysmith(&vault, &["verify", "ks_pat_nope", "--json"]);
+    assert_eq!(malformed.status.code(), Some(1));
+    assert_eq!(ok_json_lenient(&malformed)["reason"], "malformed");
+
+    // list and show never print a secret.
+    let listed = ok_json(keysmith(&vault, &["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    let shown = keysmith(&vault, &["show", &pat["id"].to_string(), "--json"]);
+    for output in [&shown, &keysmith(&vault, &["list"])] {
+        assert!(!stdout(output).contains(&token) && !stdout(output).contains(&client_secret));
+    }
+
+    // Over HTTP, while the CLI changes the vault from another process.
+    let server = Server::start(&vault);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let verify = |token: String| {
+        let (client, url) = (client.clone(), format!("{}/v1/verify", server.base));
+        async move { post(&client, url, json!({ "token": token })).await }
+    };
+    let (status, answer) = verify(token.clone()).await;
+    assert_eq!(
+        (status, answer["active"].clone()),
+        (200, json!(true)),
+        "{answer}"
+    );
+    let (status, granted) = post(
+        &client,
+        format!("{}/v1/oauth/token", server.base),
+        json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret }),
+    )
+    .await;
+    assert_eq!(status, 200, "{granted}");
+    let access = granted["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(verify(access.clone()).await.1["active"], true);
+
+    let revoked = keysmith(&vault, &["revoke", &pat["id"].to_string()]);
+    assert!(revoked.status.success());
+    let (_, answer) = verify(token.clone()).await;
+    assert_eq!(
+        (answer["active"].clone(), answer["reason"].clone()),
+        (json!(false), json!("revoked"))
+    );
+    let (_, answer) = verify(access).await;
+    assert_eq!(
+        answer["active"], true,
+        "the pair's access token is unaffected"
+    );
+    assert!(server.stop().success());
+
+    // The server wrote "last used" before it stopped.
+    let shown = ok_json(keysmith(
+        &vault,
+        &["show", &pat["id"].to_string(), "--json"],
+    ));
+    assert!(shown["last_used_at"].is_string(), "{shown}");
+    assert_eq!(shown["status"], "revoked");
+}
+
+/// A JSON stdout whatever the exit code.
+fn ok_json_lenient(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("one JSON value")
+}
+
+#[test]
+fn errors_are_one_line_with_their_code_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("errors.vault");
+    let missing = keysmith(&vault, &["list"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&missing.stderr).into_owned();
+    assert!(stderr.starts_with("error: vault_not_found: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1);
+
+    assert!(keysmith(
+        &vault,
+        &["init", "--name", "Ada", "--email", "ada@example.com"]
+    )
+    .status
+    .success());
+    let unknown = keysmith(&vault, &["show", "999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).starts_with("error: credential_not_found: "));
+    let too_far = keysmith(
+        &vault,
+        &["issue", "--name", "x", "--expires", &in_days(366)],
+    );
+    assert!(String::from_utf8_lossy(&too_far.stderr).starts_with("error: expiry_too_far: "));
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .arg("--vault")
+        .arg(&vault)
+        .args(["list", "--passphrase-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"not the passphrase\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).starts_with("error: wrong_passphrase: "));
+
+    let help = keysmith(&vault, &["--help"]);
+    assert!(stdout(&help).contains("Exit codes: 0 success"));
+}
