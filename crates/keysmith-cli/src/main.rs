@@ -361,7 +361,7 @@ fn serve(vault: Vault, listen: std::net::SocketAddr) -> Result<(), Failure> {
     runtime.block_on(async move {
         let listener = keysmith_server::bind_loopback(listen).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        let state = keysmith_server::ApiState::new(vault);
+        let state = keysmith_server::ApiState::new(vault)?;
         keysmith_server::serve(listener, Arc::clone(&state), stopped()).await?;
         Ok(())
     })

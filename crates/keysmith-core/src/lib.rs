@@ -23,7 +23,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     AccessGrant, AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId,
     CredentialQuery, Expiry, InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights,
-    SortKey, Status, Verification, Verified,
+    SortKey, Status, UsageRecorder, Verification, Verified,
 };
 pub use error::{Error, Result};
 pub use keychain::Keychain;

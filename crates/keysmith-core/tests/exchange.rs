@@ -130,12 +130,22 @@ fn uses_are_recorded_in_batches_and_never_move_back() {
         .credential
         .id;
     let later = fx.clock_now() + Duration::minutes(5);
-    vault
-        .record_uses(&[(a, later), (b, fx.clock_now()), (a, fx.clock_now())])
+    let mut recorder = vault.usage_recorder().unwrap();
+    recorder
+        .record(&[(a, later), (b, fx.clock_now()), (a, fx.clock_now())])
         .unwrap();
     assert_eq!(vault.credential(a).unwrap().last_used_at, Some(later));
     assert_eq!(
         vault.credential(b).unwrap().last_used_at,
         Some(fx.clock_now())
+    );
+    // A use recorded for a credential deleted before the flush is dropped, not an error.
+    vault.delete(b).unwrap();
+    recorder
+        .record(&[(b, later), (a, later + Duration::seconds(1))])
+        .unwrap();
+    assert_eq!(
+        vault.credential(a).unwrap().last_used_at,
+        Some(later + Duration::seconds(1))
     );
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
-use keysmith_core::Vault;
+use keysmith_core::{UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
@@ -31,23 +31,25 @@ use usage::Usage;
 pub const BODY_LIMIT: usize = 16 * 1024;
 /// How often recorded uses are written to the vault.
 pub const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-
-/// What every request shares: the vault, the per-credential rate limiters and the uses not
-/// yet written.
+/// What every request shares: the vault, the per-credential rate limiters, the uses not
+/// yet written and the connection that writes them.
 pub struct ApiState {
     vault: Mutex<Vault>,
     limits: RateLimits,
     usage: Usage,
+    recorder: Mutex<UsageRecorder>,
 }
 
 impl ApiState {
-    /// State over an unlocked vault.
-    pub fn new(vault: Vault) -> Arc<ApiState> {
-        Arc::new(ApiState {
+    /// State over an unlocked vault; opens a second connection to it for recording uses.
+    pub fn new(vault: Vault) -> keysmith_core::Result<Arc<ApiState>> {
+        let recorder = vault.usage_recorder()?;
+        Ok(Arc::new(ApiState {
             vault: Mutex::new(vault),
             limits: RateLimits::default(),
             usage: Usage::default(),
-        })
+            recorder: Mutex::new(recorder),
+        }))
     }
 
     /// The vault, for one short, non-async step.
@@ -55,10 +57,12 @@ impl ApiState {
         self.vault.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes the uses recorded since the last flush.
+    /// Writes the uses recorded since the last flush, in one transaction on the recorder's
+    /// own connection: verifications go on meanwhile.
     pub fn flush_usage(&self) {
-        let batch = self.usage.take();
-        if let Err(error) = self.vault().record_uses(&batch) {
+        let uses = self.usage.take();
+        let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = recorder.record(&uses) {
             tracing::warn!(code = error.code(), "could not record credential uses");
         }
     }
@@ -89,7 +93,14 @@ pub async fn serve(
             let mut tick = tokio::time::interval(USAGE_FLUSH_INTERVAL);
             loop {
                 tick.tick().await;
-                state.flush_usage();
+                // Off the async workers: while a chunk is written, they keep answering.
+                let state = Arc::clone(&state);
+                if tokio::task::spawn_blocking(move || state.flush_usage())
+                    .await
+                    .is_err()
+                {
+                    tracing::warn!("the usage flush stopped unexpectedly");
+                }
             }
         })
     };

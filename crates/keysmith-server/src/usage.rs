@@ -21,9 +21,14 @@ impl Usage {
         *latest = (*latest).max(at);
     }
 
-    /// Everything recorded so far, emptying the batch.
+    /// Everything recorded so far in credential order (neighbouring rows share pages when
+    /// written), emptying the batch.
     pub(crate) fn take(&self) -> Vec<(CredentialId, DateTime<Utc>)> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        pending.drain().collect()
+        let mut uses: Vec<_> = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.drain().collect()
+        };
+        uses.sort_unstable_by_key(|(id, _)| id.0);
+        uses
     }
 }

@@ -78,7 +78,7 @@ async fn start() -> (Running, Issued, Issued) {
     let listener = bind_loopback("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(serve(listener, ApiState::new(vault), async {
+    let served = tokio::spawn(serve(listener, ApiState::new(vault).unwrap(), async {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::builder()

@@ -23,6 +23,7 @@ pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
 pub use query::{CredentialQuery, SortKey};
+pub use usage::UsageRecorder;
 pub use verify::{InactiveReason, Verification, Verified};
 
 use crate::error::{Error, Result};

@@ -130,7 +130,7 @@ impl CredentialQuery {
             SortKey::Created => "c.created_at",
             SortKey::Expires => "c.expires_at",
             SortKey::Status => STATUS_RANK,
-            SortKey::LastUsed => "c.last_used_at",
+            SortKey::LastUsed => "us.last_used_at",
         };
         let direction = if self.descending { "DESC" } else { "ASC" };
         let mut sql = String::new();

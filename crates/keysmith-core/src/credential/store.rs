@@ -15,12 +15,14 @@ use crate::token::TokenKind;
 /// request and should not build its SQL text each time.
 macro_rules! columns {
     () => {
-        columns!("u.name")
+        columns!("us.last_used_at", "u.name")
     };
-    ($owner_name:literal) => {
+    ($last_used:literal, $owner_name:literal) => {
         concat!(
             "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
-             c.revoked_at, c.last_used_at, c.disabled_at, c.renewed_from, c.owner_id, ",
+             c.revoked_at, ",
+            $last_used,
+            ", c.disabled_at, c.renewed_from, c.owner_id, ",
             $owner_name,
             ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
         )
@@ -28,7 +30,8 @@ macro_rules! columns {
 }
 macro_rules! from_joined {
     () => {
-        " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id"
+        " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id \
+          LEFT JOIN credential_usage us ON us.credential_id = c.id"
     };
 }
 
@@ -155,7 +158,7 @@ pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
 }
 
 /// The credential stored under `digest`, if any, without its owner's name (the caller has it
-/// cached). The stored digest is compared with `digest` in constant time, in place; a covering
+/// cached) and its last use (verification does not need it). The stored digest is compared with `digest` in constant time, in place; a covering
 /// index answers it in one descent.
 pub(super) fn find_by_digest(
     conn: &Connection,
@@ -164,7 +167,7 @@ pub(super) fn find_by_digest(
     let found = conn
         .prepare_cached(concat!(
             "SELECT ",
-            columns!("NULL"),
+            columns!("NULL", "NULL"),
             ", c.digest FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
         ))?
         .query_row([digest.as_bytes().as_slice()], |row| {

@@ -1,24 +1,50 @@
 //! When credentials were last used. Verification itself never writes (it is a read on the hot
-//! path); whoever serves verifications collects the successful ones and records them here in
-//! batches, one transaction per batch.
+//! path); whoever serves verifications collects the successful ones and records them through a
+//! [`UsageRecorder`] in batches, one transaction per batch, on a connection of its own.
 
 use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 
 use super::CredentialId;
 use crate::error::Result;
 use crate::vault::Vault;
 
+/// Writes "last used" times on its own connection to a vault, so that a batch being written
+/// never holds up the connection that verifies (the vault is in WAL mode: readers and one
+/// writer proceed together).
+pub struct UsageRecorder {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for UsageRecorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UsageRecorder").finish_non_exhaustive()
+    }
+}
+
 impl Vault {
-    /// Moves each credential's `last_used_at` forward to the time given for it (never back).
-    pub fn record_uses(&mut self, uses: &[(CredentialId, DateTime<Utc>)]) -> Result<()> {
+    /// A recorder of uses over a second connection to this vault.
+    pub fn usage_recorder(&self) -> Result<UsageRecorder> {
+        Ok(UsageRecorder {
+            conn: self.open_connection()?,
+        })
+    }
+}
+
+impl UsageRecorder {
+    /// Moves each credential's `last_used_at` forward to the time given for it (never back),
+    /// in one transaction. Uses of credentials deleted since are dropped.
+    pub fn record(&mut self, uses: &[(CredentialId, DateTime<Utc>)]) -> Result<()> {
         if uses.is_empty() {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
         {
             let mut update = tx.prepare_cached(
-                "UPDATE credentials SET last_used_at = max(ifnull(last_used_at, 0), ?2)
-                 WHERE id = ?1",
+                "INSERT INTO credential_usage (credential_id, last_used_at)
+                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM credentials WHERE id = ?1)
+                 ON CONFLICT (credential_id)
+                 DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)",
             )?;
             for (id, at) in uses {
                 update.execute((id.0, at.timestamp()))?;

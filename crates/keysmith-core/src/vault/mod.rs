@@ -290,6 +290,12 @@ impl Vault {
         &self.path
     }
 
+    /// Another connection to this vault's database, keyed like the first: for a writer that
+    /// must not hold up this connection's readers.
+    pub(crate) fn open_connection(&self) -> Result<Connection> {
+        open_database(&self.path, &self.key, false)
+    }
+
     /// The current time by this vault's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
