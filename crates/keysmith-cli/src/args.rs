@@ -115,9 +115,15 @@ pub enum Command {
     },
     /// Serve the local HTTP API until interrupted.
     Serve {
-        /// Where to listen (loopback only).
-        #[arg(long, default_value = "127.0.0.1:8700")]
-        listen: SocketAddr,
+        /// Where to listen (default: the vault's API setting, 127.0.0.1:8700 unless changed).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Confirm listening beyond loopback; every call then needs a verifier key.
+        #[arg(long)]
+        allow_remote: bool,
+        /// Require a verifier key on loopback too.
+        #[arg(long)]
+        require_verifier: bool,
     },
 }
 
@@ -168,6 +174,8 @@ pub enum KindArg {
     ClientCredentials,
     /// Organization token (deprecated; needs the setting).
     Org,
+    /// Verifier key: lets a service call the local API (no scopes, no applications).
+    Verifier,
 }
 
 /// Rights as the command line names them.

@@ -11,9 +11,9 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveTime};
 use clap::Parser;
 use keysmith_core::{
-    clock, AccountHolder, Credential, CredentialId, CredentialQuery, Description, EmailAddress,
-    Expiry, Issued, KdfParams, Keychain, Name, NewCredential, Permission, RateLimit, Renewal,
-    Rights, Secret, Status, TokenKind, UserId, Vault, Verification,
+    clock, AccountHolder, ApiSettings, Credential, CredentialId, CredentialQuery, Description,
+    EmailAddress, Expiry, Issued, KdfParams, Keychain, Name, NewCredential, Permission, RateLimit,
+    Renewal, Rights, Secret, Status, TokenKind, UserId, Vault, Verification,
 };
 use serde_json::json;
 use zeroize::Zeroizing;
@@ -163,7 +163,21 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let answer = vault.verify(token.expose(), scope.as_deref(), application.as_deref())?;
             return Ok(print_verification(&answer, json));
         }
-        Command::Serve { listen } => serve(vault, listen)?,
+        Command::Serve {
+            listen,
+            allow_remote,
+            require_verifier,
+        } => {
+            let mut api = vault.settings()?.api;
+            if let Some(listen) = listen {
+                api.address = listen.ip();
+                api.port = listen.port();
+            }
+            api.allow_remote |= allow_remote;
+            api.require_verifier |= require_verifier;
+            api.validate()?;
+            serve(vault, &api)?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -215,7 +229,7 @@ fn new_credential(vault: &Vault, args: &IssueArgs) -> Result<NewCredential, Fail
         (None, _) => Some(vault.operator().user_id),
         (Some(owner), _) => Some(find_user(vault, owner)?),
     };
-    let applications = if args.applications.is_empty() {
+    let applications = if args.applications.is_empty() && kind != TokenKind::Verifier {
         match vault.applications()?.as_slice() {
             [only] => vec![only.name.clone()],
             _ => Vec::new(),
@@ -265,6 +279,7 @@ fn kind_of(kind: KindArg) -> TokenKind {
         KindArg::ApiClient => TokenKind::ApiClient,
         KindArg::ClientCredentials => TokenKind::ClientCredentials,
         KindArg::Org => TokenKind::OrganizationToken,
+        KindArg::Verifier => TokenKind::Verifier,
     }
 }
 
@@ -355,13 +370,14 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
     }
 }
 
-/// Serves the API until SIGINT or SIGTERM.
-fn serve(vault: Vault, listen: std::net::SocketAddr) -> Result<(), Failure> {
+/// Serves the API as `api` says until SIGINT or SIGTERM.
+fn serve(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = keysmith_server::bind_loopback(listen).await?;
+        let listener = tokio::net::TcpListener::bind(api.listen()).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        let state = keysmith_server::ApiState::new(vault)?;
+        let access = keysmith_server::Access::for_settings(api);
+        let state = keysmith_server::ApiState::new(vault, access)?;
         keysmith_server::serve(listener, Arc::clone(&state), stopped()).await?;
         Ok(())
     })

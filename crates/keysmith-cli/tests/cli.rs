@@ -37,18 +37,19 @@ fn in_days(days: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
 
-/// `keysmith serve` on a free loopback port; stops (SIGTERM) on drop.
+/// `keysmith serve --listen 127.0.0.1:0` and `extra` arguments; stops (SIGTERM) on drop.
 struct Server {
     child: Child,
     base: String,
 }
 
 impl Server {
-    fn start(vault: &Path) -> Server {
+    fn start(vault: &Path, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
             .arg("--vault")
             .arg(vault)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
             .stdout(Stdio::piped())
             .spawn()
@@ -150,7 +151,7 @@ async fn init_issue_serve_verify_revoke_refused() {
     }
 
     // Over HTTP, while the CLI changes the vault from another process.
-    let server = Server::start(&vault);
+    let server = Server::start(&vault, &[]);
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(10))
@@ -252,4 +253,63 @@ fn errors_are_one_line_with_their_code_and_exit_2() {
 
     let help = keysmith(&vault, &["--help"]);
     assert!(stdout(&help).contains("Exit codes: 0 success"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("strict.vault");
+    assert!(keysmith(
+        &vault,
+        &["init", "--name", "Ada", "--email", "ada@example.com"]
+    )
+    .status
+    .success());
+    // Beyond loopback only when confirmed: refused before anything listens.
+    let unconfirmed = keysmith(&vault, &["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(unconfirmed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr)
+        .starts_with("error: remote_bind_unconfirmed: "));
+
+    let expires = in_days(90);
+    let key = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "gateway",
+            "--expires",
+            &expires,
+            "--kind",
+            "verifier",
+            "--json",
+        ],
+    ));
+    let key = key["token"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("ks_vfy_"));
+    let pat = ok_json(keysmith(
+        &vault,
+        &["issue", "--name", "ci", "--expires", &expires, "--json"],
+    ));
+
+    let server = Server::start(&vault, &["--require-verifier"]);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let verify = |bearer: Option<&str>| {
+        let mut request = client
+            .post(format!("{}/v1/verify", server.base))
+            .json(&json!({ "token": pat["token"] }));
+        if let Some(key) = bearer {
+            request = request.bearer_auth(key);
+        }
+        request.send()
+    };
+    assert_eq!(verify(None).await.unwrap().status(), 401);
+    let answered = verify(Some(&key)).await.unwrap();
+    assert_eq!(answered.status(), 200);
+    assert_eq!(answered.json::<Value>().await.unwrap()["active"], true);
+    assert!(server.stop().success());
 }

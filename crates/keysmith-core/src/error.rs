@@ -130,6 +130,9 @@ pub enum Error {
     /// A kind that cannot be issued this way (access tokens come from the exchange).
     #[error("{0}")]
     InvalidKind(String),
+    /// Listening beyond loopback was not confirmed.
+    #[error("Listening on {0} exposes the API beyond this computer; confirm it to go on")]
+    RemoteBindUnconfirmed(std::net::IpAddr),
     /// Client credentials that do not authenticate: unknown client ID, wrong secret, or a
     /// credential that is not active. Deliberately says no more than that.
     #[error("The client ID and secret are not valid")]
@@ -184,6 +187,7 @@ impl Error {
             Error::OwnerLacksApiAccess(_) => "owner_lacks_api_access",
             Error::FeatureDisabled(_) => "feature_disabled",
             Error::InvalidKind(_) => "invalid_kind",
+            Error::RemoteBindUnconfirmed(_) => "remote_bind_unconfirmed",
             Error::InvalidClient => "invalid_client",
             Error::Storage(_) => "storage",
             Error::Io(_) => "io",

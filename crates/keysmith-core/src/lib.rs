@@ -31,7 +31,7 @@ pub use people::{
     CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
 };
 pub use secret::{DataKey, Secret};
-pub use settings::Settings;
+pub use settings::{ApiSettings, Settings};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{AccountHolder, KdfParams, Vault, VaultId};

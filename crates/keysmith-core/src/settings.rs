@@ -1,5 +1,7 @@
 //! The vault's settings, kept inside the encrypted database so they travel with the vault.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +19,9 @@ pub struct Settings {
     /// Whether organization tokens (deprecated) may be issued.
     #[serde(default)]
     pub organization_tokens: bool,
+    /// The local API server.
+    #[serde(default)]
+    pub api: ApiSettings,
 }
 
 impl Default for Settings {
@@ -25,7 +30,58 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             auto_lock_minutes: 10,
             organization_tokens: false,
+            api: ApiSettings::default(),
         }
+    }
+}
+
+/// Where and how the local API listens. Off by default, on loopback by default; listening on
+/// any other address is an explicit, separately confirmed choice, and then every call needs a
+/// verifier key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApiSettings {
+    /// Whether the app runs the server while the vault is unlocked.
+    pub enabled: bool,
+    /// The address to listen on.
+    pub address: IpAddr,
+    /// The port to listen on; 0 takes any free one.
+    pub port: u16,
+    /// The second confirmation that listening beyond loopback is wanted.
+    pub allow_remote: bool,
+    /// Whether calls on loopback need a verifier key too (beyond loopback they always do).
+    pub require_verifier: bool,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        ApiSettings {
+            enabled: false,
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8700,
+            allow_remote: false,
+            require_verifier: false,
+        }
+    }
+}
+
+impl ApiSettings {
+    /// The socket address to listen on.
+    pub fn listen(&self) -> SocketAddr {
+        SocketAddr::new(self.address, self.port)
+    }
+
+    /// Whether every call must carry a verifier key.
+    pub fn requires_verifier(&self) -> bool {
+        self.require_verifier || !self.address.is_loopback()
+    }
+
+    /// Checks that an address beyond loopback was confirmed.
+    pub fn validate(&self) -> Result<()> {
+        if !self.address.is_loopback() && !self.allow_remote {
+            return Err(Error::RemoteBindUnconfirmed(self.address));
+        }
+        Ok(())
     }
 }
 
@@ -44,7 +100,8 @@ impl Settings {
             "Auto-lock (minutes)",
             self.auto_lock_minutes,
             Self::AUTO_LOCK_MINUTES,
-        )
+        )?;
+        self.api.validate()
     }
 
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
@@ -97,5 +154,37 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(long.validate().unwrap_err().code(), "invalid_setting");
+    }
+
+    #[test]
+    fn the_api_listens_beyond_loopback_only_when_confirmed_and_then_with_verifier_keys() {
+        let loopback = ApiSettings::default();
+        assert_eq!(loopback.listen().to_string(), "127.0.0.1:8700");
+        assert!(!loopback.requires_verifier());
+        let everywhere = ApiSettings {
+            address: "0.0.0.0".parse().unwrap(),
+            ..loopback
+        };
+        assert_eq!(
+            everywhere.validate().unwrap_err().code(),
+            "remote_bind_unconfirmed"
+        );
+        let confirmed = ApiSettings {
+            allow_remote: true,
+            ..everywhere
+        };
+        confirmed.validate().unwrap();
+        assert!(confirmed.requires_verifier());
+        let strict = ApiSettings {
+            require_verifier: true,
+            ..loopback
+        };
+        assert!(strict.requires_verifier());
+        // A vault saved before these settings existed reads them as the defaults.
+        let old: Settings = serde_json::from_str(
+            r#"{"clipboard_clear_seconds":30,"auto_lock_minutes":10,"organization_tokens":false}"#,
+        )
+        .unwrap();
+        assert_eq!(old.api, ApiSettings::default());
     }
 }

@@ -32,16 +32,20 @@ pub enum TokenKind {
     OrganizationToken,
     /// A short-lived access token from the client-credentials exchange; never issued directly.
     AccessToken,
+    /// A verifier key: lets a service call the local API (required when it listens beyond
+    /// loopback). Grants no scopes and is used for no application.
+    Verifier,
 }
 
 impl TokenKind {
     /// Every kind, for parsing prefixes.
-    pub const ALL: [TokenKind; 5] = [
+    pub const ALL: [TokenKind; 6] = [
         TokenKind::PersonalAccessToken,
         TokenKind::ApiClient,
         TokenKind::ClientCredentials,
         TokenKind::OrganizationToken,
         TokenKind::AccessToken,
+        TokenKind::Verifier,
     ];
 
     /// The prefix tag inside the token (`pat` in `ks_pat_…`).
@@ -52,6 +56,7 @@ impl TokenKind {
             TokenKind::ClientCredentials => "sec",
             TokenKind::OrganizationToken => "org",
             TokenKind::AccessToken => "acc",
+            TokenKind::Verifier => "vfy",
         }
     }
 
@@ -63,6 +68,7 @@ impl TokenKind {
             TokenKind::ClientCredentials => "client_credentials",
             TokenKind::OrganizationToken => "organization_token",
             TokenKind::AccessToken => "access_token",
+            TokenKind::Verifier => "verifier",
         }
     }
 

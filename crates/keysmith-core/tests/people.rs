@@ -919,3 +919,67 @@ mod property {
         }
     }
 }
+
+#[test]
+fn verifier_keys_are_for_admins_carry_nothing_and_verify_as_verifiers() {
+    let mut team = Team::new();
+    let now = team.fx.clock_now();
+    let holder = team.vault.operator().user_id;
+    let bare = NewCredential {
+        applications: Vec::new(),
+        ..credential(now, TokenKind::Verifier, Some(holder), "gateway", &[])
+    };
+    let before = snapshot(&team.vault);
+    let scoped = NewCredential {
+        scopes: perms(&["users:read"]),
+        ..bare.clone()
+    };
+    assert_eq!(
+        team.vault.issue(&scoped).unwrap_err().code(),
+        "invalid_kind"
+    );
+    let for_app = NewCredential {
+        applications: vec![name(APPLICATION)],
+        ..bare.clone()
+    };
+    assert_eq!(
+        team.vault.issue(&for_app).unwrap_err().code(),
+        "invalid_kind"
+    );
+    assert_eq!(before, snapshot(&team.vault));
+
+    let issued = team.vault.issue(&bare).unwrap();
+    assert!(issued.token.expose().starts_with("ks_vfy_"));
+    let verified = active(
+        team.vault
+            .verify(issued.token.expose(), None, None)
+            .unwrap(),
+    );
+    assert_eq!(verified.credential.kind, TokenKind::Verifier);
+    assert!(verified.scopes.is_empty());
+    assert_eq!(
+        inactive(
+            team.vault
+                .verify(issued.token.expose(), None, Some(APPLICATION))
+                .unwrap()
+        ),
+        InactiveReason::ApplicationNotAllowed
+    );
+
+    team.vault
+        .add_operator(
+            team.member,
+            &Secret::from("cleo's long passphrase"),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+    drop(team.vault);
+    let mut member = team.fx.unlock("cleo's long passphrase").unwrap();
+    let before = snapshot(&member);
+    let own = NewCredential {
+        owner: Some(team.member),
+        ..bare
+    };
+    assert_eq!(member.issue(&own).unwrap_err().code(), "forbidden");
+    assert_eq!(before, snapshot(&member));
+}

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use common::{Fixture, PASSPHRASE};
 use keysmith_core::{
-    Expiry, InactiveReason, KdfParams, Secret, Settings, Status, Vault, Verification,
+    ApiSettings, Expiry, InactiveReason, KdfParams, Secret, Settings, Status, Vault, Verification,
 };
 use sha2::{Digest, Sha256};
 
@@ -238,16 +238,31 @@ fn settings_persist_and_are_validated() {
         clipboard_clear_seconds: 5,
         auto_lock_minutes: 2,
         organization_tokens: false,
+        api: ApiSettings {
+            enabled: true,
+            port: 8711,
+            ..ApiSettings::default()
+        },
     };
     vault.update_settings(changed).unwrap();
     let bad = Settings {
         clipboard_clear_seconds: 0,
-        auto_lock_minutes: 2,
-        organization_tokens: false,
+        ..changed
     };
     assert_eq!(
         vault.update_settings(bad).unwrap_err().code(),
         "invalid_setting"
+    );
+    let unconfirmed = Settings {
+        api: ApiSettings {
+            address: "192.0.2.1".parse().unwrap(),
+            ..changed.api
+        },
+        ..changed
+    };
+    assert_eq!(
+        vault.update_settings(unconfirmed).unwrap_err().code(),
+        "remote_bind_unconfirmed"
     );
     drop(vault);
     assert_eq!(fx.unlock(PASSPHRASE).unwrap().settings().unwrap(), changed);

@@ -30,6 +30,10 @@ pub enum ApiError {
         /// Seconds until the next call is allowed.
         retry_after: u64,
     },
+    /// The API needs a verifier key and the call has none.
+    VerifierKeyRequired,
+    /// The call's verifier key is not an active verifier key.
+    VerifierKeyInvalid,
     /// The core refused or failed.
     Core(keysmith_core::Error),
 }
@@ -54,6 +58,31 @@ impl IntoResponse for ApiError {
                 "not_found",
                 "No such route; see /v1/openapi.json".to_owned(),
             ),
+            ApiError::VerifierKeyRequired | ApiError::VerifierKeyInvalid => {
+                let (code, message) = if matches!(self, ApiError::VerifierKeyRequired) {
+                    (
+                        "verifier_key_required",
+                        "This API needs a verifier key: send Authorization: Bearer ks_vfy_…",
+                    )
+                } else {
+                    (
+                        "verifier_key_invalid",
+                        "The verifier key is not an active verifier key",
+                    )
+                };
+                let mut response = (
+                    StatusCode::UNAUTHORIZED,
+                    Json(ErrorBody {
+                        code,
+                        message: message.to_owned(),
+                    }),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
+            }
             ApiError::RateLimited { retry_after } => {
                 let mut response = (
                     StatusCode::TOO_MANY_REQUESTS,

@@ -10,15 +10,15 @@ mod error;
 mod limits;
 mod routes;
 mod usage;
+mod verifier;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::Router;
-use keysmith_core::{UsageRecorder, Vault};
+use axum::{middleware, Router};
+use keysmith_core::{ApiSettings, UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
@@ -31,10 +31,31 @@ use usage::Usage;
 pub const BODY_LIMIT: usize = 16 * 1024;
 /// How often recorded uses are written to the vault.
 pub const USAGE_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
-/// What every request shares: the vault, the per-credential rate limiters, the uses not
-/// yet written and the connection that writes them.
+/// Who may call the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any caller that reaches the port (loopback).
+    Open,
+    /// Only callers sending `Authorization: Bearer ks_vfy_…` with an active verifier key.
+    VerifierKey,
+}
+
+impl Access {
+    /// The access `api` settings call for: verifier keys beyond loopback, or when required.
+    pub fn for_settings(api: &ApiSettings) -> Access {
+        if api.requires_verifier() {
+            Access::VerifierKey
+        } else {
+            Access::Open
+        }
+    }
+}
+
+/// What every request shares: the vault, who may call, the per-credential rate limiters, the
+/// uses not yet written and the connection that writes them.
 pub struct ApiState {
     vault: Mutex<Vault>,
+    access: Access,
     limits: RateLimits,
     usage: Usage,
     recorder: Mutex<UsageRecorder>,
@@ -42,10 +63,11 @@ pub struct ApiState {
 
 impl ApiState {
     /// State over an unlocked vault; opens a second connection to it for recording uses.
-    pub fn new(vault: Vault) -> keysmith_core::Result<Arc<ApiState>> {
+    pub fn new(vault: Vault, access: Access) -> keysmith_core::Result<Arc<ApiState>> {
         let recorder = vault.usage_recorder()?;
         Ok(Arc::new(ApiState {
             vault: Mutex::new(vault),
+            access,
             limits: RateLimits::default(),
             usage: Usage::default(),
             recorder: Mutex::new(recorder),
@@ -68,7 +90,8 @@ impl ApiState {
     }
 }
 
-/// The API's routes over `state`.
+/// The API's routes over `state`; with [`Access::VerifierKey`], every one behind the
+/// verifier-key check.
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/v1/verify", post(routes::verify))
@@ -76,6 +99,10 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/v1/health", get(routes::health))
         .route("/v1/openapi.json", get(routes::openapi))
         .fallback(routes::not_found)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            verifier::require,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -110,16 +137,4 @@ pub async fn serve(
     flusher.abort();
     state.flush_usage();
     served
-}
-
-/// Binds `address`, refusing anything but a loopback address: the API answers about secrets
-/// and has no authentication of its own yet.
-pub async fn bind_loopback(address: SocketAddr) -> std::io::Result<TcpListener> {
-    if !address.ip().is_loopback() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::PermissionDenied,
-            "the local API listens on loopback addresses only",
-        ));
-    }
-    TcpListener::bind(address).await
 }

@@ -84,6 +84,7 @@ pub struct InactiveToken {
     responses(
         (status = 200, description = "Active, or not active and why", body = Introspection),
         (status = 400, description = "Not a verification request", body = ErrorBody),
+        (status = 401, description = "Verifier key missing or not active, where the API requires one", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
         (status = 429, description = "The credential's rate limit is spent; see Retry-After", body = ErrorBody),
     )

@@ -10,7 +10,7 @@ use keysmith_core::{
     AccountHolder, CredentialId, Description, EmailAddress, Expiry, Issued, KdfParams, ManualClock,
     Name, NewCredential, Permission, RateLimit, Rights, Secret, TokenKind, UserId, Vault,
 };
-use keysmith_server::{bind_loopback, serve, ApiState};
+use keysmith_server::{serve, Access, ApiState};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -22,14 +22,17 @@ struct Running {
     client: reqwest::Client,
     clock: ManualClock,
     path: std::path::PathBuf,
+    /// An active verifier key of the vault.
+    verifier_key: Secret,
     stop: Option<oneshot::Sender<()>>,
     served: tokio::task::JoinHandle<std::io::Result<()>>,
     _dir: tempfile::TempDir,
 }
 
 /// A vault with a personal access token ("pat", read-only on payables:read and
-/// payables:write) and client credentials ("pair", payables:read), served on a free port.
-async fn start() -> (Running, Issued, Issued) {
+/// payables:write), client credentials ("pair", payables:read) and a verifier key, served on
+/// a free loopback port with `access`.
+async fn start(access: Access) -> (Running, Issued, Issued) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("api.vault");
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
@@ -75,10 +78,18 @@ async fn start() -> (Running, Issued, Issued) {
             Rights::ReadWrite,
         ))
         .unwrap();
-    let listener = bind_loopback("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let verifier_key = vault
+        .issue(&NewCredential {
+            applications: Vec::new(),
+            ..new(TokenKind::Verifier, "gateway", &[], Rights::Read)
+        })
+        .unwrap()
+        .token;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(serve(listener, ApiState::new(vault).unwrap(), async {
+    let state = ApiState::new(vault, access).unwrap();
+    let served = tokio::spawn(serve(listener, state, async {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::builder()
@@ -91,6 +102,7 @@ async fn start() -> (Running, Issued, Issued) {
         client,
         clock,
         path,
+        verifier_key,
         stop: Some(stop),
         served,
         _dir: dir,
@@ -129,7 +141,7 @@ impl Running {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn verify_answers_in_the_introspection_shape_with_every_reason() {
-    let (api, pat, _) = start().await;
+    let (api, pat, _) = start(Access::Open).await;
     let token = pat.token.expose();
     let active = api.verify(json!({ "token": token })).await;
     assert_eq!(active["active"], true);
@@ -196,7 +208,7 @@ async fn verify_answers_in_the_introspection_shape_with_every_reason() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_requests_get_typed_json_errors() {
-    let (api, _, _) = start().await;
+    let (api, _, _) = start(Access::Open).await;
     let post_raw = |path: &str, body: Vec<u8>| {
         api.client
             .post(format!("{}{path}", api.base))
@@ -240,7 +252,7 @@ async fn bad_requests_get_typed_json_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn client_credentials_buy_an_access_token_that_expires() {
-    let (api, pat, pair) = start().await;
+    let (api, pat, pair) = start(Access::Open).await;
     let client_id = pair.credential.client_id.clone().unwrap();
     let secret = pair.token.expose();
     let url = format!("{}/v1/oauth/token", api.base);
@@ -331,7 +343,7 @@ async fn client_credentials_buy_an_access_token_that_expires() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_31st_verification_in_a_minute_is_refused_until_retry_after() {
-    let (api, pat, pair) = start().await;
+    let (api, pat, pair) = start(Access::Open).await;
     for call in 1..=30 {
         let answer = api.verify(json!({ "token": pat.token.expose() })).await;
         assert_eq!(answer["active"], true, "call {call}");
@@ -367,7 +379,7 @@ async fn the_31st_verification_in_a_minute_is_refused_until_retry_after() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
-    let (api, pat, pair) = start().await;
+    let (api, pat, pair) = start(Access::Open).await;
     let api = Arc::new(api);
     let mut tasks = Vec::new();
     for i in 0..64 {
@@ -417,7 +429,7 @@ async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_lists_every_route() {
-    let (api, _, _) = start().await;
+    let (api, _, _) = start(Access::Open).await;
     let doc: Value = api
         .client
         .get(format!("{}/v1/openapi.json", api.base))
@@ -440,10 +452,91 @@ async fn the_openapi_document_lists_every_route() {
     api.stop().await;
 }
 
-#[tokio::test]
-async fn only_loopback_addresses_are_bound() {
-    let refused = bind_loopback("0.0.0.0:0".parse().unwrap())
+#[tokio::test(flavor = "multi_thread")]
+async fn with_verifier_keys_every_call_needs_an_active_one() {
+    let (api, pat, pair) = start(Access::VerifierKey).await;
+    let call = |path: &str, bearer: Option<&str>| {
+        let mut request = api
+            .client
+            .post(format!("{}{path}", api.base))
+            .json(&json!({ "token": pat.token.expose() }));
+        if let Some(key) = bearer {
+            request = request.bearer_auth(key);
+        }
+        request.send()
+    };
+    let missing = call("/v1/verify", None).await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert_eq!(missing.headers()["www-authenticate"], "Bearer");
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["code"], "verifier_key_required");
+    let health = api
+        .client
+        .get(format!("{}/v1/health", api.base))
+        .send()
         .await
-        .unwrap_err();
-    assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+        .unwrap();
+    assert_eq!(health.status(), 401);
+    // Another kind of token is no verifier key, however active.
+    let wrong = call("/v1/verify", Some(pat.token.expose())).await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: Value = wrong.json().await.unwrap();
+    assert_eq!(body["code"], "verifier_key_invalid");
+    assert!(!body.to_string().contains(pat.token.expose()));
+
+    let key = api.verifier_key.expose();
+    let answered = call("/v1/verify", Some(key)).await.unwrap();
+    assert_eq!(answered.status(), 200);
+    let body: Value = answered.json().await.unwrap();
+    assert_eq!(body["active"], true);
+    // The exchange takes the client's ID and secret from the body then.
+    let exchanged = api
+        .client
+        .post(format!("{}/v1/oauth/token", api.base))
+        .bearer_auth(key)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", pair.credential.client_id.as_deref().unwrap()),
+            ("client_secret", pair.token.expose()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exchanged.status(), 200);
+
+    // Disabled in the vault (by another connection), the key stops working at once.
+    let mut vault = Vault::unlock(
+        &api.path,
+        &Secret::from(PASSPHRASE),
+        Arc::new(api.clock.clone()),
+    )
+    .unwrap();
+    let id = vault
+        .list_credentials()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.kind == TokenKind::Verifier)
+        .unwrap()
+        .id;
+    vault.set_enabled(id, false).unwrap();
+    let disabled = call("/v1/verify", Some(key)).await.unwrap();
+    assert_eq!(disabled.status(), 401);
+    api.stop().await;
+}
+
+#[test]
+fn beyond_loopback_the_settings_call_for_verifier_keys() {
+    let loopback = keysmith_core::ApiSettings::default();
+    assert_eq!(Access::for_settings(&loopback), Access::Open);
+    let everywhere = keysmith_core::ApiSettings {
+        address: "0.0.0.0".parse().unwrap(),
+        allow_remote: true,
+        ..loopback
+    };
+    assert_eq!(Access::for_settings(&everywhere), Access::VerifierKey);
+    let strict = keysmith_core::ApiSettings {
+        require_verifier: true,
+        ..loopback
+    };
+    assert_eq!(Access::for_settings(&strict), Access::VerifierKey);
 }

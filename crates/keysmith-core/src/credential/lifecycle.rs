@@ -284,6 +284,18 @@ fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Res
             return Err(Error::ScopeNotHeld(scope.as_str().to_owned()));
         }
     }
+    if new.kind == TokenKind::Verifier {
+        // It answers "may this service ask?", nothing more.
+        operator.require_admin("issue verifier keys")?;
+        if !new.scopes.is_empty() || !new.applications.is_empty() {
+            return Err(Error::InvalidKind(
+                "a verifier key only lets a service call the local API; choose no scopes and \
+                 no applications"
+                    .into(),
+            ));
+        }
+        return Ok(());
+    }
     if new.applications.is_empty() {
         return Err(Error::NoApplication);
     }

@@ -247,13 +247,7 @@ impl Vault {
             });
         }
         schema::migrate(&mut conn)?;
-        let stored: Zeroizing<Vec<u8>> = Zeroizing::new(conn.query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [PEPPER_KEY],
-            |row| row.get(0),
-        )?);
-        let pepper = Pepper::from_stored(&stored)
-            .ok_or_else(|| Error::VaultCorrupt("the stored pepper has the wrong length".into()))?;
+        let pepper = load_pepper(&conn)?;
         let operator = operators::operator_for_slot(&conn, &slot)?;
         let vault = Vault {
             conn,
@@ -294,6 +288,24 @@ impl Vault {
     /// must not hold up this connection's readers.
     pub(crate) fn open_connection(&self) -> Result<Connection> {
         open_database(&self.path, &self.key, false)
+    }
+
+    /// A second handle to this unlocked vault, on a connection of its own, for the same
+    /// operator: for a server that answers while this handle serves the app. Nothing is
+    /// audited; the unlock already was.
+    pub fn open_again(&self) -> Result<Vault> {
+        let conn = self.open_connection()?;
+        let pepper = load_pepper(&conn)?;
+        Ok(Vault {
+            conn,
+            pepper,
+            clock: Arc::clone(&self.clock),
+            operator: self.operator.clone(),
+            owner_access: RefCell::default(),
+            id: self.id.clone(),
+            key: self.key.clone(),
+            path: self.path.clone(),
+        })
     }
 
     /// The current time by this vault's clock.
@@ -346,6 +358,17 @@ impl Vault {
 #[cfg(test)]
 pub(crate) fn migrate_for_tests(conn: &mut Connection) {
     schema::migrate(conn).expect("schema applies to an empty database");
+}
+
+/// The pepper, from inside the encrypted database.
+fn load_pepper(conn: &Connection) -> Result<Pepper> {
+    let stored: Zeroizing<Vec<u8>> = Zeroizing::new(conn.query_row(
+        "SELECT value FROM meta WHERE key = ?1",
+        [PEPPER_KEY],
+        |row| row.get(0),
+    )?);
+    Pepper::from_stored(&stored)
+        .ok_or_else(|| Error::VaultCorrupt("the stored pepper has the wrong length".into()))
 }
 
 /// Opens and keys the SQLCipher database. The first read decides whether the key is right;
