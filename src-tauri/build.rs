@@ -19,6 +19,7 @@ fn main() {
             "delete_credential",
             "get_settings",
             "update_settings",
+            "api_status",
             "copy_secret",
             "touch",
             "people_overview",

@@ -46,7 +46,8 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
-fn free_port() -> u16 {
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -162,6 +163,19 @@ impl Session {
     pub async fn type_into(&self, css: &str, text: &str) {
         self.find(css)
             .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
+    }
+
+    /// Replaces the text of the input matching the selector with `text`.
+    pub async fn replace_text(&self, css: &str, text: &str) {
+        let input = self.find(css).await;
+        input
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("cannot clear {css}: {e}"));
+        input
             .send_keys(text)
             .await
             .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));

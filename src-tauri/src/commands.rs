@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tauri::{AppHandle, State};
 
+use crate::api_server::ApiStatus;
 use crate::clipboard::ClipboardGuard;
 use crate::error::{AppError, AppResult};
 use crate::models::{CredentialDetail, CredentialRow, KeychainOutcome, Revealed, VaultStatus};
@@ -55,7 +56,7 @@ pub fn create_vault(
         .then(|| vault.remember_on_device(&Keychain).err())
         .flatten()
         .map(|error| error.to_string());
-    state.session().open(vault)?;
+    state.open(vault)?;
     Ok(KeychainOutcome {
         unlocked: true,
         notice,
@@ -66,7 +67,7 @@ pub fn create_vault(
 #[tauri::command(async)]
 pub fn unlock_vault(state: State<'_, AppState>, passphrase: Secret) -> AppResult<()> {
     let vault = Vault::unlock(&state.vault_path, &passphrase, clock::system())?;
-    state.session().open(vault)
+    state.open(vault)
 }
 
 /// Unlocks with the key this device remembers, if any.
@@ -74,7 +75,7 @@ pub fn unlock_vault(state: State<'_, AppState>, passphrase: Secret) -> AppResult
 pub fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOutcome> {
     match Vault::unlock_from_keychain(&state.vault_path, &Keychain, clock::system()) {
         Ok(Some(vault)) => {
-            state.session().open(vault)?;
+            state.open(vault)?;
             Ok(KeychainOutcome {
                 unlocked: true,
                 notice: None,
@@ -97,7 +98,7 @@ pub fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOut
 /// Locks the vault now.
 #[tauri::command]
 pub fn lock_vault(state: State<'_, AppState>) {
-    state.session().lock();
+    state.lock();
 }
 
 /// The credentials the query selects (all, newest first, without one), with status, age and
@@ -286,13 +287,21 @@ pub fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
     Ok(state.session().vault()?.settings()?)
 }
 
-/// Saves the vault's settings; the auto-lock time applies at once.
+/// Saves the vault's settings; the auto-lock time and the local API's apply at once.
 #[tauri::command]
 pub fn update_settings(state: State<'_, AppState>, settings: Settings) -> AppResult<Settings> {
     let mut session = state.session();
-    session.vault()?.update_settings(settings)?;
+    let vault = session.vault()?;
+    vault.update_settings(settings)?;
+    state.api.apply(vault, &settings.api);
     session.set_auto_lock_minutes(settings.auto_lock_minutes);
     Ok(settings)
+}
+
+/// What the local API is doing: listening (where), port in use, stopped or failed.
+#[tauri::command]
+pub fn api_status(state: State<'_, AppState>) -> ApiStatus {
+    state.api.status()
 }
 
 /// Copies a secret to the clipboard and clears it after the configured delay.

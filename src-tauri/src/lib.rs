@@ -1,7 +1,8 @@
 //! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in [`commands`]
 //! map IPC calls to core calls, [`state`] holds the unlocked vault, [`clipboard`] copies with a
-//! timed clear. No credential rule lives here.
+//! timed clear, [`api_server`] runs the local API. No credential rule lives here.
 
+mod api_server;
 mod clipboard;
 mod commands;
 mod error;
@@ -53,6 +54,7 @@ pub fn run() {
             commands::delete_credential,
             commands::get_settings,
             commands::update_settings,
+            commands::api_status,
             commands::copy_secret,
             commands::touch,
             people::people_overview,
@@ -113,10 +115,9 @@ fn watch_idle_time(app: &App) {
         loop {
             tokio::time::sleep(AUTO_LOCK_TICK).await;
             let state = handle.state::<AppState>();
-            let mut session = state.session_untouched();
-            if session.idle_expired(Instant::now()) {
-                session.lock();
-                drop(session);
+            let idle = state.session_untouched().idle_expired(Instant::now());
+            if idle {
+                state.lock();
                 tracing::info!("vault auto-locked after idle time");
                 if let Err(error) = handle.emit("vault-locked", ()) {
                     tracing::warn!(%error, "could not tell the window about the auto-lock");

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use keysmith_core::Vault;
 
+use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
 
 /// The unlocked vault and the activity clock.
@@ -62,6 +63,8 @@ pub struct AppState {
     /// The vault file.
     pub vault_path: PathBuf,
     session: Mutex<Session>,
+    /// The local API, running while the vault is unlocked and the API is switched on.
+    pub api: ApiServer,
 }
 
 impl AppState {
@@ -74,7 +77,21 @@ impl AppState {
                 last_activity: Instant::now(),
                 auto_lock_after: Duration::from_secs(10 * 60),
             }),
+            api: ApiServer::default(),
         }
+    }
+
+    /// Takes an unlocked vault into the session and starts the local API if it is switched on.
+    pub fn open(&self, vault: Vault) -> AppResult<()> {
+        let api = vault.settings()?.api;
+        self.api.apply(&vault, &api);
+        self.session().open(vault)
+    }
+
+    /// Stops the local API and locks the vault.
+    pub fn lock(&self) {
+        self.api.stop();
+        self.session_untouched().lock();
     }
 
     /// The session, with activity recorded: every command is the user doing something.

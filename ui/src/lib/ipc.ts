@@ -5,8 +5,16 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 /** A credential's status, as the core derives it. */
 export type Status = 'active' | 'disabled' | 'revoked' | 'expired';
 
-/** The credential kinds; organization tokens are deprecated and off unless enabled. */
-export type Kind = 'personal_access_token' | 'api_client' | 'client_credentials' | 'organization_token';
+/**
+ * The credential kinds; organization tokens are deprecated and off unless enabled; verifier
+ * keys let services call the local API.
+ */
+export type Kind =
+  | 'personal_access_token'
+  | 'api_client'
+  | 'client_credentials'
+  | 'organization_token'
+  | 'verifier';
 
 /** Read only, or read and write. */
 export type Rights = 'read' | 'read_write';
@@ -55,11 +63,28 @@ export interface KeychainOutcome {
   notice: string | null;
 }
 
+/** Where and how the local API listens (the core checks a remote address was confirmed). */
+export interface ApiSettings {
+  enabled: boolean;
+  address: string;
+  port: number;
+  allow_remote: boolean;
+  require_verifier: boolean;
+}
+
 export interface Settings {
   clipboard_clear_seconds: number;
   auto_lock_minutes: number;
   organization_tokens: boolean;
+  api: ApiSettings;
 }
+
+/** What the local API is doing. */
+export type ApiStatus =
+  | { state: 'stopped' }
+  | { state: 'listening'; address: string; verifier_required: boolean }
+  | { state: 'port_in_use'; address: string }
+  | { state: 'failed'; message: string };
 
 export type Role = 'account_holder' | 'admin' | 'member';
 
@@ -187,6 +212,7 @@ export const revokeCredential = (id: number, confirmName: string) =>
 export const getSettings = () => invoke<Settings>('get_settings');
 export const updateSettings = (settings: Settings) =>
   invoke<Settings>('update_settings', { settings });
+export const apiStatus = () => invoke<ApiStatus>('api_status');
 export const copySecret = (text: string) => invoke<void>('copy_secret', { text });
 export const touch = () => invoke<boolean>('touch');
 export const setCredentialEnabled = (id: number, enabled: boolean) =>

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
+  apiSettingsProblem,
+  apiStatusLine,
+  isLoopback,
   addDays,
   ageClass,
   ageText,
@@ -146,8 +149,11 @@ describe('the credential model in the form', () => {
     expect(scopesOffered('organization_token', owner, catalogue)).toEqual(catalogue);
   });
   it('offers organization tokens only behind the flag, labelled deprecated', () => {
-    expect(kindsOffered(false).map((k) => k.kind)).not.toContain('organization_token');
-    expect(kindsOffered(true).map((k) => k.kind)).toContain('organization_token');
+    expect(kindsOffered(false, true).map((k) => k.kind)).not.toContain('organization_token');
+    expect(kindsOffered(true, true).map((k) => k.kind)).toContain('organization_token');
+    expect(kindsOffered(false, false).map((k) => k.kind)).not.toContain('verifier');
+    expect(kindsOffered(false, true).map((k) => k.kind)).toContain('verifier');
+    expect(scopesOffered('verifier', ['a:read'], ['a:read'])).toEqual([]);
     expect(kindLabel('organization_token')).toMatch(/deprecated/);
   });
   it('checks the account holder\'s name and e-mail when creating the vault', () => {
@@ -159,5 +165,23 @@ describe('the credential model in the form', () => {
     expect(createVaultProblem(pass, pass, { name: ' ', email: 'ada@example.com' })).toMatch(/name/);
     expect(createVaultProblem(pass, pass, { name: 'Ada', email: 'ada' })).toMatch(/e-mail/);
     expect(createVaultProblem(pass, pass, { name: 'Ada', email: 'ada@example.com' })).toBeNull();
+  });
+  it('checks the local API address and says what the server does', () => {
+    expect(apiSettingsProblem('127.0.0.1', 8700)).toBeUndefined();
+    expect(apiSettingsProblem('::1', 0)).toBeUndefined();
+    expect(apiSettingsProblem('0.0.0.0', 65535)).toBeUndefined();
+    for (const bad of ['localhost', '256.1.1.1', '1.2.3', '']) {
+      expect(apiSettingsProblem(bad, 8700)).toMatch(/IP address/);
+    }
+    expect(apiSettingsProblem('127.0.0.1', 70000)).toMatch(/port/);
+    expect(isLoopback('127.0.0.1')).toBe(true);
+    expect(isLoopback('::1')).toBe(true);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+    expect(isLoopback('192.168.1.10')).toBe(false);
+    expect(apiStatusLine({ state: 'stopped' })).toBe('Local API: stopped');
+    expect(
+      apiStatusLine({ state: 'listening', address: '0.0.0.0:8700', verifier_required: true }),
+    ).toBe('Local API: listening on 0.0.0.0:8700 (verifier key required)');
+    expect(apiStatusLine({ state: 'port_in_use', address: '127.0.0.1:8700' })).toMatch(/port in use/);
   });
 });

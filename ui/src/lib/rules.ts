@@ -1,6 +1,6 @@
 // Form rules the UI shows before asking the core. The core enforces every one of them again;
 // these only give early, friendly feedback.
-import { isIpcError, type Kind, type Rights, type Status } from './ipc';
+import { isIpcError, type ApiStatus, type Kind, type Rights, type Status } from './ipc';
 
 export const MIN_PASSPHRASE_CHARS = 12;
 export const MAX_EXPIRY_DAYS = 365;
@@ -15,6 +15,7 @@ export const KINDS: { kind: Kind; label: string; deprecated: boolean }[] = [
   { kind: 'api_client', label: 'API client', deprecated: false },
   { kind: 'client_credentials', label: 'Client credentials', deprecated: false },
   { kind: 'organization_token', label: 'Organization token', deprecated: true },
+  { kind: 'verifier', label: 'Verifier key (local API)', deprecated: false },
 ];
 
 /** The label of a kind, marked when deprecated. */
@@ -24,9 +25,15 @@ export function kindLabel(kind: Kind): string {
   return found.deprecated ? `${found.label} (deprecated)` : found.label;
 }
 
-/** The kinds the form offers: organization tokens only while the feature flag is on. */
-export function kindsOffered(organizationTokens: boolean): typeof KINDS {
-  return KINDS.filter((k) => organizationTokens || k.kind !== 'organization_token');
+/**
+ * The kinds the form offers: organization tokens only while the feature flag is on, verifier
+ * keys only to the account holder and admins.
+ */
+export function kindsOffered(organizationTokens: boolean, admin: boolean): typeof KINDS {
+  return KINDS.filter(
+    (k) =>
+      (organizationTokens || k.kind !== 'organization_token') && (admin || k.kind !== 'verifier'),
+  );
 }
 
 /**
@@ -35,7 +42,7 @@ export function kindsOffered(organizationTokens: boolean): typeof KINDS {
  * themselves), the whole catalogue for an organization token.
  */
 export function scopesOffered(kind: Kind, ownerPermissions: string[], catalogue: string[]): string[] {
-  if (kind === 'api_client') return [];
+  if (kind === 'api_client' || kind === 'verifier') return [];
   if (kind === 'organization_token') return catalogue;
   return ownerPermissions;
 }
@@ -151,7 +158,8 @@ export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProble
   const problems: TokenFormProblems = {};
   if (form.kind !== 'organization_token' && form.ownerId === null)
     problems.owner = 'Choose who holds it.';
-  if (form.applications.length === 0) problems.applications = 'Choose at least one application.';
+  if (form.kind !== 'verifier' && form.applications.length === 0)
+    problems.applications = 'Choose at least one application.';
   if (
     !Number.isInteger(form.rateLimit) ||
     form.rateLimit < RATE_LIMIT.min ||
@@ -200,4 +208,38 @@ export function errorMessage(error: unknown): string {
   if (isIpcError(error)) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Whether `address` is an IPv4 or IPv6 address (what the core's address setting takes). */
+export function isIpAddress(address: string): boolean {
+  const v4 = address.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+  if (v4) return v4.slice(1).every((part) => Number(part) <= 255);
+  return /^[0-9a-fA-F:.]+$/.test(address) && address.includes(':') && (address.match(/::/g) ?? []).length <= 1;
+}
+
+/** Whether `address` stays on this computer (127.0.0.0/8 or ::1). */
+export function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === '::1';
+}
+
+/** What is wrong with the local API's address or port, if anything. */
+export function apiSettingsProblem(address: string, port: number): string | undefined {
+  if (!isIpAddress(address.trim())) return 'The address must be an IP address, e.g. 127.0.0.1.';
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    return 'The port must be between 0 (any free port) and 65535.';
+  return undefined;
+}
+
+/** The local API's status line. */
+export function apiStatusLine(status: ApiStatus): string {
+  switch (status.state) {
+    case 'stopped':
+      return 'Local API: stopped';
+    case 'listening':
+      return `Local API: listening on ${status.address}${status.verifier_required ? ' (verifier key required)' : ''}`;
+    case 'port_in_use':
+      return `Local API: port in use (${status.address}); choose another port`;
+    case 'failed':
+      return `Local API: not running: ${status.message}`;
+  }
 }
