@@ -1,6 +1,6 @@
 //! When credentials were last used. Verification itself never writes (it is a read on the hot
 //! path); whoever serves verifications collects the successful ones and records them through a
-//! [`UsageRecorder`] in batches, one transaction per batch, on a connection of its own.
+//! [`UsageRecorder`] in batches, one statement per batch, on a connection of its own.
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -33,24 +33,23 @@ impl Vault {
 
 impl UsageRecorder {
     /// Moves each credential's `last_used_at` forward to the time given for it (never back),
-    /// in one transaction. Uses of credentials deleted since are dropped.
+    /// all at once (one statement is one transaction). Uses of credentials deleted since are
+    /// dropped.
     pub fn record(&mut self, uses: &[(CredentialId, DateTime<Utc>)]) -> Result<()> {
         if uses.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
-        {
-            let mut update = tx.prepare_cached(
-                "INSERT INTO credential_usage (credential_id, last_used_at)
-                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM credentials WHERE id = ?1)
-                 ON CONFLICT (credential_id)
-                 DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)",
-            )?;
-            for (id, at) in uses {
-                update.execute((id.0, at.timestamp()))?;
-            }
-        }
-        tx.commit()?;
+        // One statement over a JSON array of [id, time] pairs: half the cost of a statement
+        // per use, which matters when a busy server records thousands a second.
+        let pairs: Vec<[i64; 2]> = uses.iter().map(|(id, at)| [id.0, at.timestamp()]).collect();
+        self.conn.execute(
+            "INSERT INTO credential_usage (credential_id, last_used_at)
+             SELECT u.value ->> 0, u.value ->> 1 FROM json_each(?1) u
+             WHERE EXISTS (SELECT 1 FROM credentials WHERE id = u.value ->> 0)
+             ON CONFLICT (credential_id)
+             DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)",
+            [serde_json::json!(pairs).to_string()],
+        )?;
         Ok(())
     }
 }
