@@ -46,57 +46,41 @@ impl From<keysmith_core::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match self {
-            ApiError::BadRequest(message) => (StatusCode::BAD_REQUEST, "bad_request", message),
+        let bearer = || Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        let (status, code, message, extra_header) = match self {
+            ApiError::BadRequest(message) => {
+                (StatusCode::BAD_REQUEST, "bad_request", message, None)
+            }
             ApiError::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "body_too_large",
                 format!("Request bodies are limited to {} bytes", crate::BODY_LIMIT),
+                None,
             ),
             ApiError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "not_found",
                 "No such route; see /v1/openapi.json".to_owned(),
+                None,
             ),
-            ApiError::VerifierKeyRequired | ApiError::VerifierKeyInvalid => {
-                let (code, message) = if matches!(self, ApiError::VerifierKeyRequired) {
-                    (
-                        "verifier_key_required",
-                        "This API needs a verifier key: send Authorization: Bearer ks_vfy_…",
-                    )
-                } else {
-                    (
-                        "verifier_key_invalid",
-                        "The verifier key is not an active verifier key",
-                    )
-                };
-                let mut response = (
-                    StatusCode::UNAUTHORIZED,
-                    Json(ErrorBody {
-                        code,
-                        message: message.to_owned(),
-                    }),
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                return response;
-            }
-            ApiError::RateLimited { retry_after } => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(ErrorBody {
-                        code: "rate_limited",
-                        message: format!("Too many verifications; retry in {retry_after} s"),
-                    }),
-                )
-                    .into_response();
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-                return response;
-            }
+            ApiError::VerifierKeyRequired => (
+                StatusCode::UNAUTHORIZED,
+                "verifier_key_required",
+                "This API needs a verifier key: send Authorization: Bearer ks_vfy_…".to_owned(),
+                bearer(),
+            ),
+            ApiError::VerifierKeyInvalid => (
+                StatusCode::UNAUTHORIZED,
+                "verifier_key_invalid",
+                "The verifier key is not an active verifier key".to_owned(),
+                bearer(),
+            ),
+            ApiError::RateLimited { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many verifications; retry in {retry_after} s"),
+                Some((header::RETRY_AFTER, HeaderValue::from(retry_after))),
+            ),
             ApiError::Core(error) => {
                 let status = match &error {
                     keysmith_core::Error::InvalidClient => StatusCode::UNAUTHORIZED,
@@ -106,9 +90,13 @@ impl IntoResponse for ApiError {
                     }
                     _ => StatusCode::BAD_REQUEST,
                 };
-                (status, error.code(), error.to_string())
+                (status, error.code(), error.to_string(), None)
             }
         };
-        (status, Json(ErrorBody { code, message })).into_response()
+        let mut response = (status, Json(ErrorBody { code, message })).into_response();
+        if let Some((name, value)) = extra_header {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }
