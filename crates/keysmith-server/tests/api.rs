@@ -116,14 +116,35 @@ fn clock_now(clock: &ManualClock) -> chrono::DateTime<Utc> {
 }
 
 impl Running {
-    async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .json(&body)
+    /// POSTs `body` as JSON to `path`, with `bearer` in `Authorization` if given.
+    async fn post(&self, path: &str, body: &Value, bearer: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.post(format!("{}{path}", self.base)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The served vault, opened on a connection of its own (as another process would).
+    fn open_vault(&self) -> Vault {
+        Vault::unlock(
+            &self.path,
+            &Secret::from(PASSPHRASE),
+            Arc::new(self.clock.clone()),
+        )
+        .unwrap()
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
             .send()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self.post(path, &body, None).await;
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
@@ -189,12 +210,7 @@ async fn verify_answers_in_the_introspection_shape_with_every_reason() {
     assert_eq!(scoped["active"], true);
 
     // Disabled, revoked and expired, changed through a second handle on the same vault file.
-    let mut admin = Vault::unlock(
-        &api.path,
-        &Secret::from(PASSPHRASE),
-        Arc::new(api.clock.clone()),
-    )
-    .unwrap();
+    let mut admin = api.open_vault();
     admin.set_enabled(pat.credential.id, false).unwrap();
     assert_eq!(reason(json!({ "token": token })).await, "disabled");
     admin.set_enabled(pat.credential.id, true).unwrap();
@@ -227,25 +243,12 @@ async fn bad_requests_get_typed_json_errors() {
         assert_eq!(json["code"], code, "{json}");
         assert_eq!(status, if code == "body_too_large" { 413 } else { 400 });
     }
-    let response = api
-        .client
-        .get(format!("{}/v2/nothing", api.base))
-        .send()
-        .await
-        .unwrap();
+    let response = api.get("/v2/nothing").await;
     assert_eq!(response.status().as_u16(), 404);
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["code"], "not_found");
 
-    let health: Value = api
-        .client
-        .get(format!("{}/v1/health", api.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: Value = api.get("/v1/health").await.json().await.unwrap();
     assert_eq!(health["status"], "ok");
     api.stop().await;
 }
@@ -349,12 +352,8 @@ async fn the_31st_verification_in_a_minute_is_refused_until_retry_after() {
         assert_eq!(answer["active"], true, "call {call}");
     }
     let response = api
-        .client
-        .post(format!("{}/v1/verify", api.base))
-        .json(&json!({ "token": pat.token.expose() }))
-        .send()
-        .await
-        .unwrap();
+        .post("/v1/verify", &json!({ "token": pat.token.expose() }), None)
+        .await;
     assert_eq!(response.status().as_u16(), 429);
     let retry_after: u64 = response.headers()["retry-after"]
         .to_str()
@@ -403,17 +402,7 @@ async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
         task.await.unwrap();
     }
     // Recorded within a flush interval, without a write per request.
-    let used = |id: CredentialId| {
-        Vault::unlock(
-            &api.path,
-            &Secret::from(PASSPHRASE),
-            Arc::new(api.clock.clone()),
-        )
-        .unwrap()
-        .credential(id)
-        .unwrap()
-        .last_used_at
-    };
+    let used = |id: CredentialId| api.open_vault().credential(id).unwrap().last_used_at;
     let mut waited = 0;
     while used(pair.credential.id).is_none() && waited < 30 {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -430,15 +419,7 @@ async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_lists_every_route() {
     let (api, _, _) = start(Access::Open).await;
-    let doc: Value = api
-        .client
-        .get(format!("{}/v1/openapi.json", api.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = api.get("/v1/openapi.json").await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/v1/verify",
@@ -455,40 +436,27 @@ async fn the_openapi_document_lists_every_route() {
 #[tokio::test(flavor = "multi_thread")]
 async fn with_verifier_keys_every_call_needs_an_active_one() {
     let (api, pat, pair) = start(Access::VerifierKey).await;
-    let call = |path: &str, bearer: Option<&str>| {
-        let mut request = api
-            .client
-            .post(format!("{}{path}", api.base))
-            .json(&json!({ "token": pat.token.expose() }));
-        if let Some(key) = bearer {
-            request = request.bearer_auth(key);
-        }
-        request.send()
-    };
-    let missing = call("/v1/verify", None).await.unwrap();
+    let body = json!({ "token": pat.token.expose() });
+    let missing = api.post("/v1/verify", &body, None).await;
     assert_eq!(missing.status(), 401);
     assert_eq!(missing.headers()["www-authenticate"], "Bearer");
-    let body: Value = missing.json().await.unwrap();
-    assert_eq!(body["code"], "verifier_key_required");
-    let health = api
-        .client
-        .get(format!("{}/v1/health", api.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(health.status(), 401);
+    let refusal: Value = missing.json().await.unwrap();
+    assert_eq!(refusal["code"], "verifier_key_required");
+    assert_eq!(api.get("/v1/health").await.status(), 401);
     // Another kind of token is no verifier key, however active.
-    let wrong = call("/v1/verify", Some(pat.token.expose())).await.unwrap();
+    let wrong = api
+        .post("/v1/verify", &body, Some(pat.token.expose()))
+        .await;
     assert_eq!(wrong.status(), 401);
-    let body: Value = wrong.json().await.unwrap();
-    assert_eq!(body["code"], "verifier_key_invalid");
-    assert!(!body.to_string().contains(pat.token.expose()));
+    let refusal: Value = wrong.json().await.unwrap();
+    assert_eq!(refusal["code"], "verifier_key_invalid");
+    assert!(!refusal.to_string().contains(pat.token.expose()));
 
     let key = api.verifier_key.expose();
-    let answered = call("/v1/verify", Some(key)).await.unwrap();
+    let answered = api.post("/v1/verify", &body, Some(key)).await;
     assert_eq!(answered.status(), 200);
-    let body: Value = answered.json().await.unwrap();
-    assert_eq!(body["active"], true);
+    let answer: Value = answered.json().await.unwrap();
+    assert_eq!(answer["active"], true);
     // The exchange takes the client's ID and secret from the body then.
     let exchanged = api
         .client
@@ -505,12 +473,7 @@ async fn with_verifier_keys_every_call_needs_an_active_one() {
     assert_eq!(exchanged.status(), 200);
 
     // Disabled in the vault (by another connection), the key stops working at once.
-    let mut vault = Vault::unlock(
-        &api.path,
-        &Secret::from(PASSPHRASE),
-        Arc::new(api.clock.clone()),
-    )
-    .unwrap();
+    let mut vault = api.open_vault();
     let id = vault
         .list_credentials()
         .unwrap()
@@ -519,7 +482,7 @@ async fn with_verifier_keys_every_call_needs_an_active_one() {
         .unwrap()
         .id;
     vault.set_enabled(id, false).unwrap();
-    let disabled = call("/v1/verify", Some(key)).await.unwrap();
+    let disabled = api.post("/v1/verify", &body, Some(key)).await;
     assert_eq!(disabled.status(), 401);
     api.stop().await;
 }
