@@ -39,6 +39,7 @@ struct Team {
 }
 
 const ADMIN_PASSPHRASE: &str = "bob's own long passphrase";
+const MEMBER_PASSPHRASE: &str = "cleo's long passphrase";
 
 impl Team {
     fn new() -> Team {
@@ -71,6 +72,18 @@ impl Team {
             member: member.id,
             payables: payables.id,
         }
+    }
+
+    /// Gives Cleo a passphrase of her own and opens the vault as her (a second connection).
+    fn unlock_as_member(&mut self) -> Vault {
+        self.vault
+            .add_operator(
+                self.member,
+                &Secret::from(MEMBER_PASSPHRASE),
+                KdfParams::MINIMUM,
+            )
+            .unwrap();
+        self.fx.unlock(MEMBER_PASSPHRASE).unwrap()
     }
 }
 
@@ -548,7 +561,7 @@ fn an_admin_operator_unlocks_with_their_own_passphrase_and_is_refused_on_the_hol
         admin
             .add_operator(
                 team.member,
-                &Secret::from("cleo's long passphrase"),
+                &Secret::from(MEMBER_PASSPHRASE),
                 KdfParams::MINIMUM
             )
             .unwrap_err()
@@ -592,16 +605,7 @@ fn a_member_operator_manages_only_their_own_credentials() {
         .unwrap()
         .credential
         .id;
-    team.vault
-        .add_operator(
-            team.member,
-            &Secret::from("cleo's long passphrase"),
-            KdfParams::MINIMUM,
-        )
-        .unwrap();
-    drop(team.vault);
-
-    let mut member = team.fx.unlock("cleo's long passphrase").unwrap();
+    let mut member = team.unlock_as_member();
     let before = (snapshot(&member), member.users().unwrap());
     assert_eq!(member.revoke(admins).unwrap_err().code(), "forbidden");
     assert_eq!(
@@ -966,15 +970,7 @@ fn verifier_keys_are_for_admins_carry_nothing_and_verify_as_verifiers() {
         InactiveReason::ApplicationNotAllowed
     );
 
-    team.vault
-        .add_operator(
-            team.member,
-            &Secret::from("cleo's long passphrase"),
-            KdfParams::MINIMUM,
-        )
-        .unwrap();
-    drop(team.vault);
-    let mut member = team.fx.unlock("cleo's long passphrase").unwrap();
+    let mut member = team.unlock_as_member();
     let before = snapshot(&member);
     let own = NewCredential {
         owner: Some(team.member),
