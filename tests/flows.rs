@@ -83,3 +83,17 @@ pub async fn pick_application(app: &Session) {
     app.click(&format!("[data-testid='application-{APPLICATION}']"))
         .await;
 }
+
+/// The names in the table, top to bottom.
+pub async fn listed_names(app: &Session) -> Vec<String> {
+    let rows = app
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    for row in rows {
+        names.push(row.attr("data-name").await.unwrap().unwrap_or_default());
+    }
+    names
+}

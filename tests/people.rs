@@ -6,7 +6,8 @@
 
 use keysmith_core::{InactiveReason, Verification};
 use keysmith_e2e::flows::{
-    close_reveal, create_vault, issue_token, pick_application, row, row_action, verify_from_outside,
+    close_reveal, create_vault, issue_token, listed_names, pick_application, row, row_action,
+    verify_from_outside,
 };
 use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
 
@@ -67,14 +68,10 @@ fn scopes_of(verification: Verification) -> Vec<String> {
 
 async fn rows_listed(app: &Session, expected: usize) {
     eventually(UI_TIMEOUT, async || {
-        let rows = app
-            .client
-            .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
-            .await
-            .map_err(|e| e.to_string())?;
-        match rows.len() == expected {
+        let names = listed_names(app).await;
+        match names.len() == expected {
             true => Ok(()),
-            false => Err(format!("{} rows listed, not {expected}", rows.len())),
+            false => Err(format!("{} rows listed, not {expected}", names.len())),
         }
     })
     .await

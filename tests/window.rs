@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use keysmith_core::{InactiveReason, Vault, Verification};
 use keysmith_e2e::flows::{
-    close_reveal, create_vault, fill_holder, issue_token, row, row_action, verify_from_outside,
-    PASSPHRASE,
+    close_reveal, create_vault, fill_holder, issue_token, listed_names, row, row_action,
+    verify_from_outside, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -412,20 +412,6 @@ async fn an_idle_vault_locks_itself() {
     assert!(app.log().contains("vault auto-locked"));
     app.screenshot("14-auto-locked").await;
     app.end().await;
-}
-
-/// The names in the table, top to bottom.
-async fn listed_names(app: &Session) -> Vec<String> {
-    let rows = app
-        .client
-        .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
-        .await
-        .unwrap();
-    let mut names = Vec::new();
-    for row in rows {
-        names.push(row.attr("data-name").await.unwrap().unwrap_or_default());
-    }
-    names
 }
 
 /// Waits until the table lists exactly `expected`, in order.
