@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use keysmith_core::Vault;
+use keysmith_core::{Settings, Vault};
 
 use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
@@ -28,13 +28,12 @@ impl Session {
         self.vault.is_some()
     }
 
-    /// Takes an unlocked vault into the session; its auto-lock setting starts counting now.
-    pub fn open(&mut self, vault: Vault) -> AppResult<()> {
-        let minutes = vault.settings()?.auto_lock_minutes;
-        self.auto_lock_after = Duration::from_secs(u64::from(minutes) * 60);
+    /// Takes an unlocked vault into the session; its auto-lock time (from `settings`, the
+    /// vault's) starts counting now.
+    pub fn open(&mut self, vault: Vault, settings: &Settings) {
+        self.set_auto_lock_minutes(settings.auto_lock_minutes);
         self.vault = Some(vault);
         self.last_activity = Instant::now();
-        Ok(())
     }
 
     /// Locks: drops the vault, which closes the database and wipes its keys.
@@ -83,9 +82,10 @@ impl AppState {
 
     /// Takes an unlocked vault into the session and starts the local API if it is switched on.
     pub fn open(&self, vault: Vault) -> AppResult<()> {
-        let api = vault.settings()?.api;
-        self.api.apply(&vault, &api);
-        self.session().open(vault)
+        let settings = vault.settings()?;
+        self.api.apply(&vault, &settings.api);
+        self.session().open(vault, &settings);
+        Ok(())
     }
 
     /// Stops the local API and locks the vault.
@@ -135,7 +135,8 @@ mod tests {
         .unwrap();
         let state = AppState::new(dir.path().join("v.vault"));
         let mut session = state.session();
-        session.open(vault).unwrap();
+        let settings = vault.settings().unwrap();
+        session.open(vault, &settings);
         let start = Instant::now();
         session.touch(start);
         let ten_minutes = Duration::from_secs(600);
