@@ -1,3 +1,6 @@
+//! Tauri's build step for the app: the config at the repository root and the app manifest
+//! that gives each of our commands its `allow-<command>` permission.
+
 fn main() {
     // tauri.conf.json lives at the repository root; the app manifest lists our commands so
     // capabilities/default.json can allow exactly those and nothing else.

@@ -27,7 +27,7 @@ impl AppError {
     /// The stable code sent to the UI.
     pub fn code(&self) -> &'static str {
         match self {
-            AppError::Core(error) => error.code(),
+            AppError::Core(error) => error.code().as_str(),
             AppError::Locked => "vault_locked",
             AppError::ConfirmationMismatch => "confirmation_mismatch",
             AppError::InvalidDate => "invalid_date",

@@ -28,7 +28,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands: `init` makes a vault; every other one works on an unlocked vault.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new vault, with you as its account holder.
@@ -40,20 +40,18 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
+    /// The subcommands that unlock the vault first.
+    #[command(flatten)]
+    Vault(VaultCommand),
+}
+
+/// The subcommands over an unlocked vault.
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
     /// Issue a credential; prints its secret(s) once.
     Issue(IssueArgs),
     /// List credentials.
-    List {
-        /// Only this status.
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
-        /// Only this kind.
-        #[arg(long, value_enum)]
-        kind: Option<KindArg>,
-        /// One JSON array.
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
     /// Show one credential.
     Show {
         /// Its id.
@@ -83,48 +81,74 @@ pub enum Command {
         id: i64,
     },
     /// Renew a credential: the old one ends at --end-old, the new one is printed once.
-    Renew {
-        /// The credential to renew.
-        id: i64,
-        /// When the old one stops: YYYY-MM-DD (00:00 UTC) or `now`.
-        #[arg(long)]
-        end_old: String,
-        /// The new credential's name.
-        #[arg(long)]
-        name: String,
-        /// The new credential's description.
-        #[arg(long, default_value = "")]
-        description: String,
-        /// One JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    Renew(RenewArgs),
     /// Verify a token (`-` reads it from stdin): exit 0 when active, 1 when not.
-    Verify {
-        /// The token, or `-`.
-        token: String,
-        /// The application asking.
-        #[arg(long)]
-        application: Option<String>,
-        /// A scope the token must grant.
-        #[arg(long)]
-        scope: Option<String>,
-        /// One JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    Verify(VerifyArgs),
     /// Serve the local HTTP API until interrupted.
-    Serve {
-        /// Where to listen (default: the vault's API setting, 127.0.0.1:8700 unless changed).
-        #[arg(long)]
-        listen: Option<SocketAddr>,
-        /// Confirm listening beyond loopback; every call then needs a verifier key.
-        #[arg(long)]
-        allow_remote: bool,
-        /// Require a verifier key on loopback too.
-        #[arg(long)]
-        require_verifier: bool,
-    },
+    Serve(ServeArgs),
+}
+
+/// `keysmith list`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this status.
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    /// Only this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// One JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keysmith renew`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct RenewArgs {
+    /// The credential to renew.
+    pub id: i64,
+    /// When the old one stops: YYYY-MM-DD (00:00 UTC) or `now`.
+    #[arg(long)]
+    pub end_old: String,
+    /// The new credential's name.
+    #[arg(long)]
+    pub name: String,
+    /// The new credential's description.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keysmith verify`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// The token, or `-`.
+    pub token: String,
+    /// The application asking.
+    #[arg(long)]
+    pub application: Option<String>,
+    /// A scope the token must grant.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keysmith serve`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen (default: the vault's API setting, 127.0.0.1:8700 unless changed).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Confirm listening beyond loopback; every call then needs a verifier key.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Require a verifier key on loopback too.
+    #[arg(long)]
+    pub require_verifier: bool,
 }
 
 /// `keysmith issue`'s arguments.

@@ -4,21 +4,25 @@
 mod args;
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 use clap::Parser;
 use keysmith_core::{
-    clock, AccountHolder, ApiSettings, Credential, CredentialId, CredentialQuery, Description,
-    EmailAddress, Expiry, Issued, KdfParams, Keychain, Name, NewCredential, Permission, RateLimit,
-    Renewal, Rights, Secret, Status, TokenKind, UserId, Vault, Verification,
+    clock, AccountHolder, ApiSettings, Credential, CredentialFields, CredentialId, CredentialQuery,
+    Description, EmailAddress, IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights,
+    Secret, Status, TokenKind, UserId, Vault, Verification,
 };
+use keysmith_server::Introspection;
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use args::{Cli, Command, IssueArgs, KindArg, RightsArg, StatusArg};
+use args::{
+    Cli, Command, IssueArgs, KindArg, ListArgs, RenewArgs, RightsArg, ServeArgs, StatusArg,
+    VaultCommand, VerifyArgs,
+};
 
 /// Why a command failed: the core's error, or one of the command line's own.
 enum Failure {
@@ -56,129 +60,154 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let path = vault_path(cli.vault)?;
     let passphrase = passphrase(cli.passphrase_stdin)?;
-    if let Command::Init { name, email } = &cli.command {
-        let passphrase = passphrase.ok_or_else(no_passphrase)?;
-        let holder = AccountHolder {
-            name: Name::new(name)?,
-            email: EmailAddress::try_from(email.clone())?,
-        };
-        let vault = Vault::create(
-            &path,
-            &passphrase,
-            &holder,
-            KdfParams::DEFAULT,
-            clock::system(),
-        )?;
-        println!("created {}", vault.path().display());
-        return Ok(ExitCode::SUCCESS);
-    }
+    let command = match cli.command {
+        Command::Init { name, email } => return init(&path, passphrase, &name, email),
+        Command::Vault(command) => command,
+    };
     let mut vault = match passphrase {
         Some(passphrase) => Vault::unlock(&path, &passphrase, clock::system())?,
         None => Vault::unlock_from_keychain(&path, &Keychain, clock::system())?
             .ok_or_else(no_passphrase)?,
     };
-    match cli.command {
-        Command::Init { .. } => unreachable!("handled above"),
-        Command::Issue(args) => {
-            let new = new_credential(&vault, &args)?;
-            print_issued(&vault.issue(&new)?, args.json);
+    match command {
+        VaultCommand::Issue(args) => issue(&mut vault, &args),
+        VaultCommand::List(args) => list(&vault, &args),
+        VaultCommand::Show { id, json } => show(&vault, id, json),
+        VaultCommand::Disable { id } => {
+            report(vault.set_enabled(CredentialId(id), false)?, "disabled")
         }
-        Command::List { status, kind, json } => {
-            let query = CredentialQuery {
-                status: status.map(status_of),
-                kind: kind.map(kind_of),
-                ..CredentialQuery::default()
-            };
-            let now = vault.now();
-            let credentials = vault.query_credentials(&query)?;
-            if json {
-                let rows: Vec<_> = credentials
-                    .iter()
-                    .map(|c| credential_json(c, now))
-                    .collect();
-                println!("{}", serde_json::Value::Array(rows));
-            } else {
-                for c in &credentials {
-                    println!(
-                        "{}\t{}\t{}\t{}\t{}\t{}",
-                        c.id.0,
-                        c.name,
-                        c.kind.as_str(),
-                        c.owner_name.as_deref().unwrap_or("organization"),
-                        status_name(c.status(now)),
-                        c.expires_at.format("%Y-%m-%d"),
-                    );
-                }
-            }
+        VaultCommand::Enable { id } => {
+            report(vault.set_enabled(CredentialId(id), true)?, "enabled")
         }
-        Command::Show { id, json } => {
-            let credential = vault.credential(CredentialId(id))?;
-            let shown = credential_json(&credential, vault.now());
-            if json {
-                println!("{shown}");
-            } else {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&shown).unwrap_or_default()
-                );
-            }
-        }
-        Command::Disable { id } => report(vault.set_enabled(CredentialId(id), false)?, "disabled"),
-        Command::Enable { id } => report(vault.set_enabled(CredentialId(id), true)?, "enabled"),
-        Command::Revoke { id } => report(vault.revoke(CredentialId(id))?, "revoked"),
-        Command::Delete { id } => {
+        VaultCommand::Revoke { id } => report(vault.revoke(CredentialId(id))?, "revoked"),
+        VaultCommand::Delete { id } => {
             vault.delete(CredentialId(id))?;
             println!("deleted {id}");
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Renew {
-            id,
-            end_old,
-            name,
-            description,
-            json,
-        } => {
-            let old_ends_at = if end_old == "now" {
-                vault.now()
-            } else {
-                date(&end_old)?.and_time(NaiveTime::MIN).and_utc()
-            };
-            let renewal = Renewal {
-                old_ends_at,
-                name: Name::new(&name)?,
-                description: Description::new(&description)?,
-            };
-            print_issued(&vault.renew(CredentialId(id), &renewal)?, json);
-        }
-        Command::Verify {
-            token,
-            application,
-            scope,
-            json,
-        } => {
-            let token = if token == "-" {
-                read_line()?
-            } else {
-                Secret::new(token)
-            };
-            let answer = vault.verify(token.expose(), scope.as_deref(), application.as_deref())?;
-            return Ok(print_verification(&answer, json));
-        }
-        Command::Serve {
-            listen,
-            allow_remote,
-            require_verifier,
-        } => {
-            let mut api = vault.settings()?.api;
-            if let Some(listen) = listen {
-                api.address = listen.ip();
-                api.port = listen.port();
-            }
-            api.allow_remote |= allow_remote;
-            api.require_verifier |= require_verifier;
-            api.validate()?;
-            serve(vault, &api)?
+        VaultCommand::Renew(args) => renew(&mut vault, &args),
+        VaultCommand::Verify(args) => verify(&vault, &args),
+        VaultCommand::Serve(args) => serve(vault, &args),
+    }
+}
+
+/// `keysmith init`: creates the vault with its account holder.
+fn init(
+    path: &Path,
+    passphrase: Option<Secret>,
+    name: &str,
+    email: String,
+) -> Result<ExitCode, Failure> {
+    let passphrase = passphrase.ok_or_else(no_passphrase)?;
+    let holder = AccountHolder {
+        name: Name::new(name)?,
+        email: EmailAddress::try_from(email)?,
+    };
+    let vault = Vault::create(
+        path,
+        &passphrase,
+        &holder,
+        KdfParams::DEFAULT,
+        clock::system(),
+    )?;
+    println!("created {}", vault.path().display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith issue`: prints the new secret(s) once.
+fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
+    let new = issue_request(vault, args)?.validate(vault.now())?;
+    print_issued(&vault.issue(&new)?, args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith list`: one line (or one JSON object) per credential.
+fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
+    let query = CredentialQuery {
+        status: args.status.map(status_of),
+        kind: args.kind.map(kind_of),
+        ..CredentialQuery::default()
+    };
+    let now = vault.now();
+    let credentials = vault.query_credentials(&query)?;
+    if args.json {
+        let rows: Vec<_> = credentials
+            .iter()
+            .map(|c| credential_json(c, now))
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else {
+        for c in &credentials {
+            println!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                c.id.0,
+                c.name,
+                c.kind.as_str(),
+                c.owner_name.as_deref().unwrap_or("organization"),
+                c.status(now).as_str(),
+                c.expires_at.format("%Y-%m-%d"),
+            );
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith show`: one credential, pretty or as one line of JSON.
+fn show(vault: &Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
+    let shown = credential_json(&vault.credential(CredentialId(id))?, vault.now());
+    if json {
+        println!("{shown}");
+    } else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&shown).unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith renew`: the old credential ends at `--end-old`; the new secret is printed once.
+fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
+    let old_ends_at = if args.end_old == "now" {
+        vault.now()
+    } else {
+        date(&args.end_old)?.and_time(NaiveTime::MIN).and_utc()
+    };
+    let renewal = Renewal {
+        old_ends_at,
+        name: Name::new(&args.name)?,
+        description: Description::new(&args.description)?,
+    };
+    print_issued(&vault.renew(CredentialId(args.id), &renewal)?, args.json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith verify`: exit 0 when the token is active, 1 when not.
+fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
+    let token = if args.token == "-" {
+        read_line()?
+    } else {
+        Secret::new(args.token.clone())
+    };
+    let answer = vault.verify(
+        token.expose(),
+        args.scope.as_deref(),
+        args.application.as_deref(),
+    )?;
+    Ok(print_verification(&answer, args.json))
+}
+
+/// `keysmith serve`: the vault's API settings, overridden by the flags.
+fn serve(vault: Vault, args: &ServeArgs) -> Result<ExitCode, Failure> {
+    let mut api = vault.settings()?.api;
+    if let Some(listen) = args.listen {
+        api.address = listen.ip();
+        api.port = listen.port();
+    }
+    api.allow_remote |= args.allow_remote;
+    api.require_verifier |= args.require_verifier;
+    api.validate()?;
+    serve_api(vault, &api)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -220,11 +249,11 @@ fn date(text: &str) -> Result<NaiveDate, Failure> {
         .map_err(|_| Failure::Usage("invalid_date", format!("{text:?}: dates are YYYY-MM-DD")))
 }
 
-/// The credential `args` describe, with the defaults filled in: the operator as owner, the
+/// The credential `args` ask for, with the defaults filled in: the operator as owner, the
 /// catalogue's only application.
-fn new_credential(vault: &Vault, args: &IssueArgs) -> Result<NewCredential, Failure> {
+fn issue_request(vault: &Vault, args: &IssueArgs) -> Result<IssueRequest, Failure> {
     let kind = kind_of(args.kind);
-    let owner = match (&args.owner, kind) {
+    let owner_id = match (&args.owner, kind) {
         (_, TokenKind::OrganizationToken) => None,
         (None, _) => Some(vault.operator().user_id),
         (Some(owner), _) => Some(find_user(vault, owner)?),
@@ -237,26 +266,21 @@ fn new_credential(vault: &Vault, args: &IssueArgs) -> Result<NewCredential, Fail
     } else {
         args.applications.clone()
     };
-    Ok(NewCredential {
-        kind,
-        owner,
-        name: Name::new(&args.name)?,
-        description: Description::new(&args.description)?,
-        expiry: Expiry::on_date(date(&args.expires)?, vault.now())?,
-        scopes: args
-            .scopes
-            .iter()
-            .map(|s| Permission::new(s))
-            .collect::<Result<_, _>>()?,
-        rights: match args.rights {
-            RightsArg::Read => Rights::Read,
-            RightsArg::ReadWrite => Rights::ReadWrite,
+    Ok(IssueRequest {
+        fields: CredentialFields {
+            kind,
+            owner_id,
+            name: args.name.clone(),
+            description: args.description.clone(),
+            scopes: args.scopes.clone(),
+            rights: match args.rights {
+                RightsArg::Read => Rights::Read,
+                RightsArg::ReadWrite => Rights::ReadWrite,
+            },
+            applications,
+            rate_limit: Some(args.rate_limit),
         },
-        applications: applications
-            .iter()
-            .map(|a| Name::new(a))
-            .collect::<Result<_, _>>()?,
-        rate_limit: RateLimit::new(args.rate_limit)?,
+        expires_on: args.expires.clone(),
     })
 }
 
@@ -292,21 +316,12 @@ fn status_of(status: StatusArg) -> Status {
     }
 }
 
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Active => "active",
-        Status::Disabled => "disabled",
-        Status::Revoked => "revoked",
-        Status::Expired => "expired",
-    }
-}
-
 fn credential_json(
     credential: &Credential,
     now: chrono::DateTime<chrono::Utc>,
 ) -> serde_json::Value {
     let mut value = serde_json::to_value(credential).unwrap_or_default();
-    value["status"] = json!(status_name(credential.status(now)));
+    value["status"] = json!(credential.status(now).as_str());
     value
 }
 
@@ -329,26 +344,24 @@ fn print_issued(issued: &Issued, as_json: bool) {
     }
 }
 
-fn report(credential: Credential, what: &str) {
+fn report(credential: Credential, what: &str) -> Result<ExitCode, Failure> {
     println!("{what} {} ({})", credential.id.0, credential.name);
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Prints a verification; exit 0 when active, 1 when not.
+/// Prints a verification; exit 0 when active, 1 when not. The JSON is the local API's
+/// answer, to the letter.
 fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string(&Introspection::from(answer)).unwrap_or_default()
+        );
+    }
     match answer {
         Verification::Active(verified) => {
-            let c = &verified.credential;
-            if as_json {
-                println!(
-                    "{}",
-                    json!({
-                        "active": true, "credential_id": c.id.0, "kind": c.kind.as_str(),
-                        "owner": c.owner_name, "scopes": verified.scopes,
-                        "rights": c.rights.as_str(), "applications": c.applications,
-                        "exp": verified.expires_at.timestamp(), "iat": verified.issued_at.timestamp(),
-                    })
-                );
-            } else {
+            if !as_json {
+                let c = &verified.credential;
                 println!(
                     "active: {} ({}), scopes: {}",
                     c.name,
@@ -359,11 +372,8 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
             ExitCode::SUCCESS
         }
         Verification::Inactive(reason) => {
-            let reason = serde_json::to_value(reason).unwrap_or_default();
-            if as_json {
-                println!("{}", json!({ "active": false, "reason": reason }));
-            } else {
-                println!("not active: {}", reason.as_str().unwrap_or("unknown"));
+            if !as_json {
+                println!("not active: {}", reason.as_str());
             }
             ExitCode::from(1)
         }
@@ -374,7 +384,7 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
 /// verification goes through the vault's one connection anyway, so more threads would only
 /// wait for it (measured: more requests/s and a shorter tail with one, see README); the
 /// once-a-second write of "last used" runs on a thread of its own.
-fn serve(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
+fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -1,19 +1,100 @@
 //! The audit log: an append-only table (triggers refuse UPDATE and DELETE) in which each row
-//! carries SHA-256(previous row's hash ‖ this row). [`Vault::verify_audit_chain`] finds the
-//! first row whose hash no longer matches. Details never hold a secret.
+//! carries SHA-256(previous row's hash ‖ this row). [`first_broken_row`] finds the first row
+//! whose hash no longer matches. Details never hold a secret.
+//!
+//! Rows are written only through [`Vault::audited`](crate::Vault), inside the transaction of
+//! the change they record; this module knows tables and hashes, not vaults.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::credential::CredentialId;
 use crate::error::Result;
-use crate::people::Operator;
-use crate::vault::Vault;
+use crate::ids::CredentialId;
+
+/// What an audit row records. The names ([`AuditAction::as_str`]) are stable: they are
+/// stored in the hash-chained log and read by people and tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// A vault was created.
+    VaultCreated,
+    /// A vault was unlocked.
+    VaultUnlocked,
+    /// The vault's settings changed.
+    SettingsChanged,
+    /// A credential was issued.
+    CredentialIssued,
+    /// A credential was enabled again.
+    CredentialEnabled,
+    /// A credential was disabled.
+    CredentialDisabled,
+    /// A credential's description or auto-renewal settings changed.
+    CredentialEdited,
+    /// A credential was renewed (its successor has a `credential.issued` row of its own).
+    CredentialRenewed,
+    /// A credential was revoked.
+    CredentialRevoked,
+    /// A credential's row was deleted.
+    CredentialDeleted,
+    /// A user was added.
+    UserCreated,
+    /// A user's name, e-mail, role or API access changed.
+    UserUpdated,
+    /// A user was removed.
+    UserDeleted,
+    /// A group was added.
+    GroupCreated,
+    /// A group's name, permissions or members changed.
+    GroupUpdated,
+    /// A group was removed.
+    GroupDeleted,
+    /// A permission was added to the catalogue.
+    PermissionAdded,
+    /// A permission was removed from the catalogue.
+    PermissionRemoved,
+    /// An application was added to the catalogue.
+    ApplicationAdded,
+    /// An application was removed from the catalogue.
+    ApplicationRemoved,
+    /// A user was given a passphrase of their own.
+    OperatorAdded,
+    /// A user's own passphrase was taken away.
+    OperatorRemoved,
+}
+
+impl AuditAction {
+    /// The stable name stored in the log, e.g. `credential.issued`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::VaultCreated => "vault.created",
+            AuditAction::VaultUnlocked => "vault.unlocked",
+            AuditAction::SettingsChanged => "settings.changed",
+            AuditAction::CredentialIssued => "credential.issued",
+            AuditAction::CredentialEnabled => "credential.enabled",
+            AuditAction::CredentialDisabled => "credential.disabled",
+            AuditAction::CredentialEdited => "credential.edited",
+            AuditAction::CredentialRenewed => "credential.renewed",
+            AuditAction::CredentialRevoked => "credential.revoked",
+            AuditAction::CredentialDeleted => "credential.deleted",
+            AuditAction::UserCreated => "user.created",
+            AuditAction::UserUpdated => "user.updated",
+            AuditAction::UserDeleted => "user.deleted",
+            AuditAction::GroupCreated => "group.created",
+            AuditAction::GroupUpdated => "group.updated",
+            AuditAction::GroupDeleted => "group.deleted",
+            AuditAction::PermissionAdded => "permission.added",
+            AuditAction::PermissionRemoved => "permission.removed",
+            AuditAction::ApplicationAdded => "application.added",
+            AuditAction::ApplicationRemoved => "application.removed",
+            AuditAction::OperatorAdded => "operator.added",
+            AuditAction::OperatorRemoved => "operator.removed",
+        }
+    }
+}
 
 /// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AuditEntry {
     /// Position in the log, from 1.
     pub seq: i64,
@@ -29,12 +110,12 @@ pub struct AuditEntry {
     pub details: String,
 }
 
-/// Appends a row to the log inside the caller's transaction, naming `operator` as the actor.
+/// Appends a row to the log inside the caller's transaction, naming `actor`.
 pub(crate) fn append(
     conn: &Connection,
     at: DateTime<Utc>,
-    operator: &Operator,
-    action: &str,
+    actor: &str,
+    action: AuditAction,
     credential_id: Option<CredentialId>,
     details: &serde_json::Value,
 ) -> Result<()> {
@@ -46,8 +127,8 @@ pub(crate) fn append(
     let entry = AuditEntry {
         seq: last_seq + 1,
         at,
-        actor: operator.audit_name(),
-        action: action.to_owned(),
+        actor: actor.to_owned(),
+        action: action.as_str().to_owned(),
         credential_id,
         details: details.to_string(),
     };
@@ -104,23 +185,17 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
-impl Vault {
-    /// The whole audit log, oldest first; `credential` narrows it to one credential.
-    pub fn audit_log(&self, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
-        let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {ENTRY_COLUMNS} FROM audit WHERE ?1 IS NULL OR credential_id = ?1 ORDER BY seq"
-        ))?;
-        let rows = statement.query_map([credential.map(|id| id.0)], entry_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Recomputes the hash chain; the `seq` of the first row that does not match, if any.
-    pub fn verify_audit_chain(&self) -> Result<Option<i64>> {
-        first_broken_row(&self.conn)
-    }
+/// The whole log, oldest first; `credential` narrows it to one credential.
+pub(crate) fn log(conn: &Connection, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit WHERE ?1 IS NULL OR credential_id = ?1 ORDER BY seq"
+    ))?;
+    let rows = statement.query_map([credential.map(|id| id.0)], entry_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn first_broken_row(conn: &Connection) -> Result<Option<i64>> {
+/// Recomputes the hash chain; the `seq` of the first row that does not match, if any.
+pub(crate) fn first_broken_row(conn: &Connection) -> Result<Option<i64>> {
     let mut statement = conn.prepare(&format!(
         "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
     ))?;
@@ -145,19 +220,13 @@ mod tests {
     fn log_with_rows(count: i64) -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::vault::migrate_for_tests(&mut conn);
-        let operator = Operator {
-            user_id: crate::people::UserId(1),
-            name: "Ada".into(),
-            email: "ada@example.com".into(),
-            role: crate::people::Role::AccountHolder,
-        };
         for i in 0..count {
             let at = DateTime::from_timestamp(1_800_000_000 + i, 0).unwrap();
             append(
                 &conn,
                 at,
-                &operator,
-                "test.step",
+                "Ada <ada@example.com>",
+                AuditAction::SettingsChanged,
                 None,
                 &serde_json::json!({ "i": i }),
             )

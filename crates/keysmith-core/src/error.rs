@@ -2,7 +2,10 @@
 //! IPC layer (and later the HTTP layer) sends beside the message; the UI keys off the code.
 //! Messages say what to do and never contain a secret.
 
+use std::fmt;
 use std::path::PathBuf;
+
+use serde::Serialize;
 
 /// Shorthand for results of core operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -12,7 +15,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// The chosen passphrase is shorter than the minimum.
     #[error("The passphrase must have at least {min} characters; it has {got}")]
-    WeakPassphrase { min: usize, got: usize },
+    WeakPassphrase {
+        /// The fewest characters allowed.
+        min: usize,
+        /// How many it has.
+        got: usize,
+    },
     /// The passphrase does not open any key slot of this vault.
     #[error("Wrong passphrase")]
     WrongPassphrase,
@@ -30,19 +38,40 @@ pub enum Error {
     VaultCorrupt(String),
     /// The vault was written by a newer Keysmith.
     #[error("This vault has format version {found}; this Keysmith reads up to {supported}")]
-    UnsupportedVersion { found: u32, supported: u32 },
+    UnsupportedVersion {
+        /// The vault's format version.
+        found: u32,
+        /// The newest this build reads.
+        supported: u32,
+    },
     /// No Secret Service / keychain is reachable on this OS session.
     #[error("The OS keychain is not available ({0}); use the passphrase")]
     KeychainUnavailable(String),
     /// A credential name is empty, too long or has control characters.
     #[error("Name must be 1 to {max} characters without control characters")]
-    InvalidName { max: usize },
+    InvalidName {
+        /// The most characters allowed.
+        max: usize,
+    },
     /// A description is too long.
     #[error("Description must be at most {max} characters; it has {got}")]
-    InvalidDescription { max: usize, got: usize },
+    InvalidDescription {
+        /// The most characters allowed.
+        max: usize,
+        /// How many it has.
+        got: usize,
+    },
     /// An expiry further away than the policy allows.
     #[error("Expiry must be within {max} days; you chose {days}")]
-    ExpiryTooFar { max: i64, days: i64 },
+    ExpiryTooFar {
+        /// The most days ahead allowed.
+        max: i64,
+        /// How many days ahead was chosen.
+        days: i64,
+    },
+    /// A date that is not written `YYYY-MM-DD`.
+    #[error("{0:?} is not a date; dates are written YYYY-MM-DD")]
+    InvalidDate(String),
     /// An expiry that is not in the future.
     #[error("Expiry must be in the future")]
     ExpiryInPast,
@@ -70,8 +99,11 @@ pub enum Error {
     /// A setting outside its allowed range.
     #[error("{name} must be between {min} and {max}")]
     InvalidSetting {
+        /// The setting, as people name it.
         name: &'static str,
+        /// The smallest allowed value.
         min: u32,
+        /// The largest allowed value.
         max: u32,
     },
     /// The operator's role does not allow this action.
@@ -90,7 +122,12 @@ pub enum Error {
     InvalidRole(String),
     /// A rate limit outside 1 to 10,000 requests per minute.
     #[error("The rate limit must be between {min} and {max} requests per minute")]
-    InvalidRateLimit { min: u32, max: u32 },
+    InvalidRateLimit {
+        /// The smallest allowed limit.
+        min: u32,
+        /// The largest allowed limit.
+        max: u32,
+    },
     /// A credential's owner that does not fit its kind.
     #[error("{0}")]
     InvalidOwner(String),
@@ -111,7 +148,12 @@ pub enum Error {
     NoApplication,
     /// A user, group or catalogue entry whose name (or e-mail) is taken.
     #[error("A {what} named {name:?} already exists")]
-    AlreadyExists { what: &'static str, name: String },
+    AlreadyExists {
+        /// What kind of thing it is.
+        what: &'static str,
+        /// The name that is taken.
+        name: String,
+    },
     /// Removing something that is still in use.
     #[error("{0}")]
     InUse(String),
@@ -147,50 +189,131 @@ pub enum Error {
 
 impl Error {
     /// The stable, snake_case code of this error, sent beside the message across IPC and HTTP.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::WeakPassphrase { .. } => "weak_passphrase",
-            Error::WrongPassphrase => "wrong_passphrase",
-            Error::WrongKey => "wrong_key",
-            Error::VaultExists(_) => "vault_exists",
-            Error::VaultNotFound(_) => "vault_not_found",
-            Error::VaultCorrupt(_) => "vault_corrupt",
-            Error::UnsupportedVersion { .. } => "vault_version_unsupported",
-            Error::KeychainUnavailable(_) => "keychain_unavailable",
-            Error::InvalidName { .. } => "invalid_name",
-            Error::InvalidDescription { .. } => "invalid_description",
-            Error::ExpiryTooFar { .. } => "expiry_too_far",
-            Error::ExpiryInPast => "expiry_in_past",
-            Error::DuplicateName(_) => "duplicate_name",
-            Error::CredentialNotFound(_) => "credential_not_found",
-            Error::AlreadyRevoked => "already_revoked",
-            Error::InvalidEndDate => "invalid_end_date",
-            Error::ImmutableField(_) => "immutable_field",
-            Error::InvalidEdit(_) => "invalid_edit",
-            Error::InvalidAutoRenewal(_) => "invalid_auto_renewal",
-            Error::InvalidSetting { .. } => "invalid_setting",
-            Error::Forbidden(_) => "forbidden",
-            Error::InvalidEmail(_) => "invalid_email",
-            Error::InvalidPermission(_) => "invalid_permission",
-            Error::InvalidRole(_) => "invalid_role",
-            Error::InvalidRateLimit { .. } => "invalid_rate_limit",
-            Error::InvalidOwner(_) => "invalid_owner",
-            Error::UserNotFound(_) => "user_not_found",
-            Error::GroupNotFound(_) => "group_not_found",
-            Error::UnknownPermission(_) => "unknown_permission",
-            Error::UnknownApplication(_) => "unknown_application",
-            Error::NoApplication => "no_application",
-            Error::AlreadyExists { .. } => "already_exists",
-            Error::InUse(_) => "in_use",
-            Error::ScopeNotHeld(_) => "scope_not_held",
-            Error::ScopesInherited => "scopes_inherited",
-            Error::OwnerLacksApiAccess(_) => "owner_lacks_api_access",
-            Error::FeatureDisabled(_) => "feature_disabled",
-            Error::InvalidKind(_) => "invalid_kind",
-            Error::RemoteBindUnconfirmed(_) => "remote_bind_unconfirmed",
-            Error::InvalidClient => "invalid_client",
-            Error::Storage(_) => "storage",
-            Error::Io(_) => "io",
+            Error::WeakPassphrase { .. } => ErrorCode::WeakPassphrase,
+            Error::WrongPassphrase => ErrorCode::WrongPassphrase,
+            Error::WrongKey => ErrorCode::WrongKey,
+            Error::VaultExists(_) => ErrorCode::VaultExists,
+            Error::VaultNotFound(_) => ErrorCode::VaultNotFound,
+            Error::VaultCorrupt(_) => ErrorCode::VaultCorrupt,
+            Error::UnsupportedVersion { .. } => ErrorCode::VaultVersionUnsupported,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::InvalidName { .. } => ErrorCode::InvalidName,
+            Error::InvalidDescription { .. } => ErrorCode::InvalidDescription,
+            Error::ExpiryTooFar { .. } => ErrorCode::ExpiryTooFar,
+            Error::ExpiryInPast => ErrorCode::ExpiryInPast,
+            Error::InvalidDate(_) => ErrorCode::InvalidDate,
+            Error::DuplicateName(_) => ErrorCode::DuplicateName,
+            Error::CredentialNotFound(_) => ErrorCode::CredentialNotFound,
+            Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
+            Error::InvalidEndDate => ErrorCode::InvalidEndDate,
+            Error::ImmutableField(_) => ErrorCode::ImmutableField,
+            Error::InvalidEdit(_) => ErrorCode::InvalidEdit,
+            Error::InvalidAutoRenewal(_) => ErrorCode::InvalidAutoRenewal,
+            Error::InvalidSetting { .. } => ErrorCode::InvalidSetting,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::InvalidEmail(_) => ErrorCode::InvalidEmail,
+            Error::InvalidPermission(_) => ErrorCode::InvalidPermission,
+            Error::InvalidRole(_) => ErrorCode::InvalidRole,
+            Error::InvalidRateLimit { .. } => ErrorCode::InvalidRateLimit,
+            Error::InvalidOwner(_) => ErrorCode::InvalidOwner,
+            Error::UserNotFound(_) => ErrorCode::UserNotFound,
+            Error::GroupNotFound(_) => ErrorCode::GroupNotFound,
+            Error::UnknownPermission(_) => ErrorCode::UnknownPermission,
+            Error::UnknownApplication(_) => ErrorCode::UnknownApplication,
+            Error::NoApplication => ErrorCode::NoApplication,
+            Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
+            Error::InUse(_) => ErrorCode::InUse,
+            Error::ScopeNotHeld(_) => ErrorCode::ScopeNotHeld,
+            Error::ScopesInherited => ErrorCode::ScopesInherited,
+            Error::OwnerLacksApiAccess(_) => ErrorCode::OwnerLacksApiAccess,
+            Error::FeatureDisabled(_) => ErrorCode::FeatureDisabled,
+            Error::InvalidKind(_) => ErrorCode::InvalidKind,
+            Error::RemoteBindUnconfirmed(_) => ErrorCode::RemoteBindUnconfirmed,
+            Error::InvalidClient => ErrorCode::InvalidClient,
+            Error::Storage(_) => ErrorCode::Storage,
+            Error::Io(_) => ErrorCode::Io,
         }
+    }
+}
+
+/// Declares [`ErrorCode`], writing each code's text once.
+macro_rules! error_codes {
+    ($($variant:ident = $code:literal,)*) => {
+        /// The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
+        /// Each names the [`Error`] variant (or the shell's own error) described there.
+        #[allow(missing_docs)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+        pub enum ErrorCode {
+            $(#[serde(rename = $code)] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// The code's text, e.g. `expiry_too_far`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    WeakPassphrase = "weak_passphrase",
+    WrongPassphrase = "wrong_passphrase",
+    WrongKey = "wrong_key",
+    VaultExists = "vault_exists",
+    VaultNotFound = "vault_not_found",
+    VaultCorrupt = "vault_corrupt",
+    VaultVersionUnsupported = "vault_version_unsupported",
+    KeychainUnavailable = "keychain_unavailable",
+    InvalidName = "invalid_name",
+    InvalidDescription = "invalid_description",
+    ExpiryTooFar = "expiry_too_far",
+    ExpiryInPast = "expiry_in_past",
+    InvalidDate = "invalid_date",
+    DuplicateName = "duplicate_name",
+    CredentialNotFound = "credential_not_found",
+    AlreadyRevoked = "already_revoked",
+    InvalidEndDate = "invalid_end_date",
+    ImmutableField = "immutable_field",
+    InvalidEdit = "invalid_edit",
+    InvalidAutoRenewal = "invalid_auto_renewal",
+    InvalidSetting = "invalid_setting",
+    Forbidden = "forbidden",
+    InvalidEmail = "invalid_email",
+    InvalidPermission = "invalid_permission",
+    InvalidRole = "invalid_role",
+    InvalidRateLimit = "invalid_rate_limit",
+    InvalidOwner = "invalid_owner",
+    UserNotFound = "user_not_found",
+    GroupNotFound = "group_not_found",
+    UnknownPermission = "unknown_permission",
+    UnknownApplication = "unknown_application",
+    NoApplication = "no_application",
+    AlreadyExists = "already_exists",
+    InUse = "in_use",
+    ScopeNotHeld = "scope_not_held",
+    ScopesInherited = "scopes_inherited",
+    OwnerLacksApiAccess = "owner_lacks_api_access",
+    FeatureDisabled = "feature_disabled",
+    InvalidKind = "invalid_kind",
+    RemoteBindUnconfirmed = "remote_bind_unconfirmed",
+    InvalidClient = "invalid_client",
+    Storage = "storage",
+    Io = "io",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }

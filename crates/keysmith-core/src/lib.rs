@@ -11,7 +11,7 @@ pub mod clock;
 pub mod credential;
 mod digest;
 pub mod error;
-pub mod keychain;
+mod ids;
 pub mod people;
 pub mod secret;
 pub mod settings;
@@ -21,12 +21,11 @@ pub mod vault;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    AccessGrant, AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialId,
-    CredentialQuery, Expiry, InactiveReason, Issued, NewCredential, RateLimit, Renewal, Rights,
-    SortKey, Status, UsageRecorder, Verification, Verified,
+    AccessGrant, AutoRenewal, CallbackUrl, Credential, CredentialEdit, CredentialFields,
+    CredentialId, CredentialQuery, Expiry, InactiveReason, IssueRequest, Issued, NewCredential,
+    RateLimit, Renewal, Rights, SortKey, Status, UsageRecorder, Verification, Verified,
 };
 pub use error::{Error, Result};
-pub use keychain::Keychain;
 pub use people::{
     CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
 };
@@ -34,4 +33,4 @@ pub use secret::{DataKey, Secret};
 pub use settings::{ApiSettings, Settings};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
-pub use vault::{AccountHolder, KdfParams, Vault, VaultId};
+pub use vault::{AccountHolder, KdfParams, Keychain, SealedSlot, SlotSealer, Vault, VaultId};

@@ -8,9 +8,10 @@ use rand::{rngs::OsRng, RngCore};
 use serde::{Deserialize, Deserializer, Serializer};
 use zeroize::{Zeroize, Zeroizing};
 
-/// Secret text: a passphrase or a token. Zeroized on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
+/// Secret text: a passphrase or a token. Zeroized on drop. Across IPC it is a string the UI
+/// sends (passphrases, a token to copy); only [`serialize_exposed`] sends one back.
+#[derive(Clone, PartialEq, Eq, specta::Type)]
+pub struct Secret(#[specta(type = String)] Zeroizing<String>);
 
 impl Secret {
     /// Wraps text that must be kept secret.

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 const SETTINGS_KEY: &str = "settings";
 
 /// Settings an admin can change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 pub struct Settings {
     /// Seconds after a copy until the clipboard is cleared, if it still holds the copy.
     pub clipboard_clear_seconds: u32,
@@ -38,7 +38,7 @@ impl Default for Settings {
 /// Where and how the local API listens. Off by default, on loopback by default; listening on
 /// any other address is an explicit, separately confirmed choice, and then every call needs a
 /// verifier key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct ApiSettings {
     /// Whether the app runs the server while the vault is unlocked.

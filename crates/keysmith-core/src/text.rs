@@ -60,7 +60,7 @@ impl Description {
 }
 
 /// An e-mail address: one `@`, something on each side, a dot in the domain, no spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
 pub struct EmailAddress(String);
 

@@ -19,7 +19,7 @@ const CHECKSUM_LEN: usize = 6;
 const HINT_LEN: usize = 4;
 
 /// What a token is for; its short form is the token's prefix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     /// A personal access token, held by one user, carrying the scopes picked for it.

@@ -85,12 +85,12 @@ impl IntoResponse for ApiError {
                 let status = match &error {
                     keysmith_core::Error::InvalidClient => StatusCode::UNAUTHORIZED,
                     keysmith_core::Error::Storage(_) | keysmith_core::Error::Io(_) => {
-                        tracing::error!(code = error.code(), "vault failure");
+                        tracing::error!(code = error.code().as_str(), "vault failure");
                         StatusCode::INTERNAL_SERVER_ERROR
                     }
                     _ => StatusCode::BAD_REQUEST,
                 };
-                (status, error.code(), error.to_string(), None)
+                (status, error.code().as_str(), error.to_string(), None)
             }
         };
         let mut response = (status, Json(ErrorBody { code, message })).into_response();

@@ -22,7 +22,7 @@ use keysmith_core::{ApiSettings, UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
 pub use error::ApiError;
-pub use routes::openapi_json;
+pub use routes::{openapi_json, Introspection};
 
 use limits::RateLimits;
 use usage::Usage;
@@ -85,7 +85,10 @@ impl ApiState {
         let uses = self.usage.take();
         let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
         if let Err(error) = recorder.record(&uses) {
-            tracing::warn!(code = error.code(), "could not record credential uses");
+            tracing::warn!(
+                code = error.code().as_str(),
+                "could not record credential uses"
+            );
         }
     }
 }

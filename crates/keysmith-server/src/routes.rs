@@ -42,6 +42,31 @@ pub enum Introspection {
     Inactive(InactiveToken),
 }
 
+impl From<&Verification> for Introspection {
+    fn from(verification: &Verification) -> Self {
+        match verification {
+            Verification::Active(verified) => {
+                let credential = &verified.credential;
+                Introspection::Active(ActiveToken {
+                    active: true,
+                    credential_id: credential.id.0,
+                    kind: credential.kind.as_str(),
+                    owner: credential.owner_name.clone(),
+                    scopes: verified.scopes.clone(),
+                    rights: credential.rights.as_str(),
+                    applications: credential.applications.clone(),
+                    exp: verified.expires_at.timestamp(),
+                    iat: verified.issued_at.timestamp(),
+                })
+            }
+            Verification::Inactive(reason) => Introspection::Inactive(InactiveToken {
+                active: false,
+                reason: *reason,
+            }),
+        }
+    }
+}
+
 /// What an active token grants.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActiveToken {
@@ -50,13 +75,13 @@ pub struct ActiveToken {
     /// The credential's id.
     credential_id: i64,
     /// The token's kind, e.g. `personal_access_token`.
-    kind: String,
+    kind: &'static str,
     /// The owner's name; absent for an organization token.
     owner: Option<String>,
     /// The scopes it grants now.
     scopes: Vec<String>,
     /// `read` or `read_write`.
-    rights: String,
+    rights: &'static str,
     /// The applications it may be used for.
     applications: Vec<String>,
     /// Expiry, seconds since the epoch.
@@ -99,32 +124,15 @@ pub(crate) async fn verify(
         request.scope.as_deref(),
         request.application.as_deref(),
     )?;
-    let verified = match verification {
-        Verification::Active(verified) => verified,
-        Verification::Inactive(reason) => {
-            return Ok(Json(Introspection::Inactive(InactiveToken {
-                active: false,
-                reason,
-            })))
-        }
-    };
-    let credential = &verified.credential;
-    state
-        .limits
-        .check(credential.id, credential.rate_limit)
-        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    state.usage.record(credential.id, chrono::Utc::now());
-    Ok(Json(Introspection::Active(ActiveToken {
-        active: true,
-        credential_id: credential.id.0,
-        kind: credential.kind.as_str().to_owned(),
-        owner: credential.owner_name.clone(),
-        scopes: verified.scopes.clone(),
-        rights: credential.rights.as_str().to_owned(),
-        applications: credential.applications.clone(),
-        exp: verified.expires_at.timestamp(),
-        iat: verified.issued_at.timestamp(),
-    })))
+    if let Verification::Active(verified) = &verification {
+        let credential = &verified.credential;
+        state
+            .limits
+            .check(credential.id, credential.rate_limit)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+        state.usage.record(credential.id, chrono::Utc::now());
+    }
+    Ok(Json(Introspection::from(&verification)))
 }
 
 /// A token request (RFC 6749 §4.4), as a form or JSON; the client may authenticate with HTTP

@@ -49,24 +49,30 @@ impl Vault {
         if verified.credential.client_id.as_deref() != Some(client_id) {
             return Err(Error::InvalidClient);
         }
-        let now = self.now();
-        let expires_at = (now + Self::ACCESS_TOKEN_LIFETIME).min(verified.credential.expires_at);
         let token = token::generate(TokenKind::AccessToken);
-        let tx = self.conn.transaction()?;
-        // Expired access tokens are of no use to anyone: each exchange sweeps them.
-        tx.prepare_cached("DELETE FROM access_tokens WHERE expires_at <= ?1")?
-            .execute([now.timestamp()])?;
-        tx.prepare_cached(
-            "INSERT INTO access_tokens (digest, credential_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute((
-            self.pepper.digest(token.expose()).as_bytes().as_slice(),
-            verified.credential.id.0,
-            now.timestamp(),
-            expires_at.timestamp(),
-        ))?;
-        tx.commit()?;
+        // Not recorded in the audit log: access tokens are short-lived stand-ins for the
+        // client credentials, handed out on the API's hot path, and would drown the log.
+        let (now, expires_at) = self.audited(|change| {
+            let now = change.now();
+            let expires_at =
+                (now + Self::ACCESS_TOKEN_LIFETIME).min(verified.credential.expires_at);
+            // Expired access tokens are of no use to anyone: each exchange sweeps them.
+            change
+                .prepare_cached("DELETE FROM access_tokens WHERE expires_at <= ?1")?
+                .execute([now.timestamp()])?;
+            change
+                .prepare_cached(
+                    "INSERT INTO access_tokens (digest, credential_id, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute((
+                    change.pepper().digest(token.expose()).as_bytes().as_slice(),
+                    verified.credential.id.0,
+                    now.timestamp(),
+                    expires_at.timestamp(),
+                ))?;
+            Ok((now, expires_at))
+        })?;
         Ok(AccessGrant {
             token,
             expires_in: (expires_at - now).num_seconds(),

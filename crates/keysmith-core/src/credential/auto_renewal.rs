@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::text::EmailAddress;
 
 /// When and whom to renew for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AutoRenewal {
     /// Renew this many days before expiry (1 to 364).
     pub days_before_expiry: u32,
@@ -38,7 +38,7 @@ impl AutoRenewal {
 }
 
 /// A callback URL: https, or http to a loopback address (for services on this machine).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
 pub struct CallbackUrl(String);
 

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::auto_renewal::{self, AutoRenewal, CallbackUrl};
 use super::{store, Credential, CredentialId};
-use crate::audit;
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::text::{Description, EmailAddress};
 use crate::vault::Vault;
@@ -84,34 +84,29 @@ fn auto_renewal_from(value: &Value) -> Result<Option<AutoRenewal>> {
 impl Vault {
     /// Applies `edit` to a credential that is not revoked.
     pub fn edit(&mut self, id: CredentialId, edit: &CredentialEdit) -> Result<Credential> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let credential = store::get(&tx, id)?;
-        super::lifecycle::authorize(&tx, &self.operator, &credential)?;
-        if credential.revoked_at.is_some() {
-            return Err(Error::AlreadyRevoked);
-        }
-        if let Some(description) = &edit.description {
-            store::set_description(&tx, id, description.as_str())?;
-        }
-        if let Some(settings) = &edit.auto_renewal {
-            auto_renewal::save(&tx, id, settings.as_ref())?;
-        }
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "credential.edited",
-            Some(id),
-            &json!({ "fields": edit.changed_fields() }),
-        )?;
-        let credential = store::get(&tx, id)?;
-        tx.commit()?;
-        Ok(credential)
+        self.audited(|change| {
+            let credential = store::get(change, id)?;
+            super::lifecycle::authorize(change, change.operator(), &credential)?;
+            if credential.revoked_at.is_some() {
+                return Err(Error::AlreadyRevoked);
+            }
+            if let Some(description) = &edit.description {
+                store::set_description(change, id, description.as_str())?;
+            }
+            if let Some(settings) = &edit.auto_renewal {
+                auto_renewal::save(change, id, settings.as_ref())?;
+            }
+            change.record(
+                AuditAction::CredentialEdited,
+                Some(id),
+                json!({ "fields": edit.changed_fields() }),
+            )?;
+            store::get(change, id)
+        })
     }
 
     /// A credential's auto-renewal settings, if auto-renewal is on.
     pub fn auto_renewal(&self, id: CredentialId) -> Result<Option<AutoRenewal>> {
-        auto_renewal::load(&self.conn, id)
+        auto_renewal::load(self.conn(), id)
     }
 }

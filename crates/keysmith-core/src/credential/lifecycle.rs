@@ -4,20 +4,20 @@
 //! transaction: a refused or failed change leaves nothing behind.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use serde_json::json;
 
 use super::{
-    store, Credential, CredentialId, CredentialQuery, Expiry, Issued, NewCredential, RateLimit,
-    Status,
+    store, Credential, CredentialFields, CredentialId, CredentialQuery, Expiry, Issued,
+    NewCredential, Status,
 };
-use crate::audit;
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::people::{self, store::Catalogue, Operator, Permission, UserId};
+use crate::people::{self, store::Catalogue, Operator, UserId};
 use crate::settings::Settings;
 use crate::text::{Description, Name};
 use crate::token::{self, TokenKind};
-use crate::vault::Vault;
+use crate::vault::{Change, Vault};
 
 /// What renewing a credential takes: when the old one stops, and the new one's name and
 /// description. The new one keeps the old one's kind and lifetime (capped at 365 days).
@@ -37,10 +37,7 @@ impl Vault {
     /// may not issue for the owner, the owner lacks API access or a scope, an application is
     /// not in the catalogue, or (organization tokens) the feature is off.
     pub fn issue(&mut self, new: &NewCredential) -> Result<Issued> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let issued = issue_in(&tx, &self.pepper, &self.operator, new, None, now)?;
-        tx.commit()?;
+        let issued = self.audited(|change| issue_in(change, new, None))?;
         tracing::info!(credential = issued.credential.id.0, "credential issued");
         Ok(issued)
     }
@@ -48,24 +45,22 @@ impl Vault {
     /// Disables (`enabled = false`) or enables a credential. Disabled credentials fail
     /// verification until enabled again; a revoked one can be neither.
     pub fn set_enabled(&mut self, id: CredentialId, enabled: bool) -> Result<Credential> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let credential = store::get(&tx, id)?;
-        authorize(&tx, &self.operator, &credential)?;
-        if credential.revoked_at.is_some() {
-            return Err(Error::AlreadyRevoked);
-        }
-        if store::set_disabled(&tx, id, (!enabled).then_some(now))? {
-            let action = if enabled {
-                "credential.enabled"
-            } else {
-                "credential.disabled"
-            };
-            audit::append(&tx, now, &self.operator, action, Some(id), &json!({}))?;
-        }
-        let credential = store::get(&tx, id)?;
-        tx.commit()?;
-        Ok(credential)
+        self.audited(|change| {
+            let credential = store::get(change, id)?;
+            authorize(change, change.operator(), &credential)?;
+            if credential.revoked_at.is_some() {
+                return Err(Error::AlreadyRevoked);
+            }
+            if store::set_disabled(change, id, (!enabled).then_some(change.now()))? {
+                let action = if enabled {
+                    AuditAction::CredentialEnabled
+                } else {
+                    AuditAction::CredentialDisabled
+                };
+                change.record(action, Some(id), json!({}))?;
+            }
+            store::get(change, id)
+        })
     }
 
     /// Renews a credential: the old one ends at `renewal.old_ends_at`, and a new one of the
@@ -73,53 +68,45 @@ impl Vault {
     /// with the old one's lifetime, capped at 365 days from now, and linked to it. A revoked
     /// credential cannot be renewed; the new one must pass every check of [`Vault::issue`].
     pub fn renew(&mut self, id: CredentialId, renewal: &Renewal) -> Result<Issued> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let old = store::get(&tx, id)?;
-        authorize(&tx, &self.operator, &old)?;
-        if old.status(now) == Status::Revoked {
-            return Err(Error::AlreadyRevoked);
-        }
-        let expired = old.status(now) == Status::Expired;
-        if renewal.old_ends_at < now || (!expired && renewal.old_ends_at > old.expires_at) {
-            return Err(Error::InvalidEndDate);
-        }
-        let lifetime = (old.expires_at - old.created_at).min(Duration::days(Expiry::MAX_DAYS));
-        let new = NewCredential {
-            kind: old.kind,
-            owner: old.owner_id,
-            name: renewal.name.clone(),
-            description: renewal.description.clone(),
-            expiry: Expiry::new(now + lifetime, now)?,
-            scopes: old
-                .scopes
-                .iter()
-                .map(|scope| Permission::new(scope))
-                .collect::<Result<_>>()?,
-            rights: old.rights,
-            applications: old
-                .applications
-                .iter()
-                .map(|application| Name::new(application))
-                .collect::<Result<_>>()?,
-            rate_limit: RateLimit::new(old.rate_limit)?,
-        };
-        if !expired {
-            store::set_expiry(&tx, id, renewal.old_ends_at)?;
-        }
-        let issued = issue_in(&tx, &self.pepper, &self.operator, &new, Some(id), now)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "credential.renewed",
-            Some(id),
-            &json!({
-                "successor": issued.credential.id.0,
-                "old_ends_at": renewal.old_ends_at.min(old.expires_at).to_rfc3339(),
-            }),
-        )?;
-        tx.commit()?;
+        let issued = self.audited(|change| {
+            let now = change.now();
+            let old = store::get(change, id)?;
+            authorize(change, change.operator(), &old)?;
+            if old.status(now) == Status::Revoked {
+                return Err(Error::AlreadyRevoked);
+            }
+            let expired = old.status(now) == Status::Expired;
+            if renewal.old_ends_at < now || (!expired && renewal.old_ends_at > old.expires_at) {
+                return Err(Error::InvalidEndDate);
+            }
+            // Same kind, owner, scopes, rights, applications and rate limit; the old one's
+            // lifetime, capped at the longest allowed.
+            let lifetime = (old.expires_at - old.created_at).min(Duration::days(Expiry::MAX_DAYS));
+            let new = CredentialFields {
+                kind: old.kind,
+                owner_id: old.owner_id,
+                name: renewal.name.as_str().to_owned(),
+                description: renewal.description.as_str().to_owned(),
+                scopes: old.scopes.clone(),
+                rights: old.rights,
+                applications: old.applications.clone(),
+                rate_limit: Some(old.rate_limit),
+            }
+            .validate(Expiry::new(now + lifetime, now)?)?;
+            if !expired {
+                store::set_expiry(change, id, renewal.old_ends_at)?;
+            }
+            let issued = issue_in(change, &new, Some(id))?;
+            change.record(
+                AuditAction::CredentialRenewed,
+                Some(id),
+                json!({
+                    "successor": issued.credential.id.0,
+                    "old_ends_at": renewal.old_ends_at.min(old.expires_at).to_rfc3339(),
+                }),
+            )?;
+            Ok(issued)
+        })?;
         tracing::info!(
             old = id.0,
             new = issued.credential.id.0,
@@ -130,40 +117,35 @@ impl Vault {
 
     /// The credential that renewed `id`, if it was renewed.
     pub fn successor(&self, id: CredentialId) -> Result<Option<CredentialId>> {
-        store::successor(&self.conn, id)
+        store::successor(self.conn(), id)
     }
 
     /// Deletes a credential's row; its audit history stays.
     pub fn delete(&mut self, id: CredentialId) -> Result<()> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let credential = store::get(&tx, id)?;
-        authorize(&tx, &self.operator, &credential)?;
-        store::delete(&tx, id)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "credential.deleted",
-            Some(id),
-            &json!({ "name": credential.name }),
-        )?;
-        tx.commit()?;
+        self.audited(|change| {
+            let credential = store::get(change, id)?;
+            authorize(change, change.operator(), &credential)?;
+            store::delete(change, id)?;
+            change.record(
+                AuditAction::CredentialDeleted,
+                Some(id),
+                json!({ "name": credential.name }),
+            )
+        })?;
         tracing::info!(credential = id.0, "credential deleted");
         Ok(())
     }
 
     /// Revokes a credential at once and for good.
     pub fn revoke(&mut self, id: CredentialId) -> Result<Credential> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let credential = store::get(&tx, id)?;
-        authorize(&tx, &self.operator, &credential)?;
-        if !revoke_in(&tx, &self.operator, &credential, now, false)? {
-            return Err(Error::AlreadyRevoked);
-        }
-        let revoked = store::get(&tx, id)?;
-        tx.commit()?;
+        let revoked = self.audited(|change| {
+            let credential = store::get(change, id)?;
+            authorize(change, change.operator(), &credential)?;
+            if !revoke_in(change, &credential, false)? {
+                return Err(Error::AlreadyRevoked);
+            }
+            store::get(change, id)
+        })?;
         tracing::info!(credential = id.0, "credential revoked");
         Ok(revoked)
     }
@@ -171,17 +153,18 @@ impl Vault {
     /// Revokes every unrevoked credential of `user` in one transaction (offboarding); the ids
     /// revoked, in id order.
     pub fn revoke_all_of_user(&mut self, user: UserId) -> Result<Vec<CredentialId>> {
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let owner = people::store::user(&tx, user)?;
-        self.operator
-            .require_manages(Some((owner.id, owner.role)))?;
-        let mut revoked = store::unrevoked_of(&tx, user)?;
-        revoked.sort();
-        for id in &revoked {
-            revoke_in(&tx, &self.operator, &store::get(&tx, *id)?, now, true)?;
-        }
-        tx.commit()?;
+        let revoked = self.audited(|change| {
+            let owner = people::store::user(change, user)?;
+            change
+                .operator()
+                .require_manages(Some((owner.id, owner.role)))?;
+            let mut revoked = store::unrevoked_of(change, user)?;
+            revoked.sort();
+            for id in &revoked {
+                revoke_in(change, &store::get(change, *id)?, true)?;
+            }
+            Ok(revoked)
+        })?;
         tracing::info!(
             user = user.0,
             count = revoked.len(),
@@ -192,7 +175,7 @@ impl Vault {
 
     /// The credential with `id`.
     pub fn credential(&self, id: CredentialId) -> Result<Credential> {
-        store::get(&self.conn, id)
+        store::get(self.conn(), id)
     }
 
     /// Every credential, newest first, whatever its status.
@@ -202,7 +185,7 @@ impl Vault {
 
     /// The credentials `query` selects, filtered, sorted and paged.
     pub fn query_credentials(&self, query: &CredentialQuery) -> Result<Vec<Credential>> {
-        store::query(&self.conn, query, self.now())
+        store::query(self.conn(), query, self.now())
     }
 }
 
@@ -219,24 +202,15 @@ pub(super) fn authorize(
     operator.require_manages(owner)
 }
 
-/// Marks `credential` revoked and audits it; false when it already was.
-fn revoke_in(
-    tx: &Transaction<'_>,
-    operator: &Operator,
-    credential: &Credential,
-    now: DateTime<Utc>,
-    offboarding: bool,
-) -> Result<bool> {
-    if !store::mark_revoked(tx, credential.id, now)? {
+/// Marks `credential` revoked and records it; false when it already was.
+fn revoke_in(change: &Change<'_>, credential: &Credential, offboarding: bool) -> Result<bool> {
+    if !store::mark_revoked(change, credential.id, change.now())? {
         return Ok(false);
     }
-    audit::append(
-        tx,
-        now,
-        operator,
-        "credential.revoked",
+    change.record(
+        AuditAction::CredentialRevoked,
         Some(credential.id),
-        &json!({ "name": credential.name, "offboarding": offboarding }),
+        json!({ "name": credential.name, "offboarding": offboarding }),
     )?;
     Ok(true)
 }
@@ -307,33 +281,27 @@ fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Res
     Ok(())
 }
 
-/// Checks, generates, stores and audits a new credential inside the caller's transaction.
+/// Checks, generates, stores and records a new credential as part of `change`.
 fn issue_in(
-    tx: &Transaction<'_>,
-    pepper: &crate::digest::Pepper,
-    operator: &Operator,
+    change: &Change<'_>,
     new: &NewCredential,
     renewed_from: Option<CredentialId>,
-    now: DateTime<Utc>,
 ) -> Result<Issued> {
-    check_new(tx, operator, new)?;
+    check_new(change, change.operator(), new)?;
     let token = token::generate(new.kind);
     let client_id = (new.kind == TokenKind::ClientCredentials).then(token::generate_client_id);
     let stored = store::Stored {
         kind: new.kind,
         token_hint: &token::hint(token.expose()),
-        digest: &pepper.digest(token.expose()),
+        digest: &change.pepper().digest(token.expose()),
         renewed_from,
         client_id: client_id.as_deref(),
     };
-    let id = store::insert(tx, new, &stored, now)?;
-    audit::append(
-        tx,
-        now,
-        operator,
-        "credential.issued",
+    let id = store::insert(change, new, &stored, change.now())?;
+    change.record(
+        AuditAction::CredentialIssued,
         Some(id),
-        &json!({
+        json!({
             "kind": new.kind.as_str(),
             "name": new.name.as_str(),
             "owner": new.owner.map(|id| id.0),
@@ -345,6 +313,6 @@ fn issue_in(
             "renewed_from": renewed_from.map(|id| id.0),
         }),
     )?;
-    let credential = store::get(tx, id)?;
+    let credential = store::get(change, id)?;
     Ok(Issued { credential, token })
 }

@@ -18,6 +18,7 @@ mod verify;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::ids::CredentialId;
 pub use access::AccessGrant;
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
@@ -31,11 +32,6 @@ use crate::people::{Permission, UserId};
 use crate::secret::Secret;
 use crate::text::{Description, Name};
 use crate::token::TokenKind;
-
-/// A credential's row id in the vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CredentialId(pub i64);
 
 /// When a credential stops working: after now and at most [`Expiry::MAX_DAYS`] days ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -75,7 +71,7 @@ impl Expiry {
 }
 
 /// What a credential may do with the scopes it has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Rights {
     /// Read only: write scopes are never granted.
@@ -159,8 +155,79 @@ pub struct NewCredential {
     pub rate_limit: RateLimit,
 }
 
+/// A new credential's fields as a person or a program asks for them, before validation —
+/// everything but its expiry. [`CredentialFields::validate`] is the one way from such a
+/// request to a [`NewCredential`]: the app's form, the command line and renewals use it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+pub struct CredentialFields {
+    /// Its kind.
+    pub kind: TokenKind,
+    /// The owner's user id; absent for an organization token.
+    pub owner_id: Option<UserId>,
+    /// Its name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// The permissions it grants.
+    pub scopes: Vec<String>,
+    /// Read only, or read and write.
+    pub rights: Rights,
+    /// The applications it may be used for.
+    pub applications: Vec<String>,
+    /// Requests per minute; the default when absent.
+    pub rate_limit: Option<u32>,
+}
+
+impl CredentialFields {
+    /// Checks the shape of every field and makes the credential expiring at `expiry`.
+    pub fn validate(&self, expiry: Expiry) -> Result<NewCredential> {
+        Ok(NewCredential {
+            kind: self.kind,
+            owner: self.owner_id,
+            name: Name::new(&self.name)?,
+            description: Description::new(&self.description)?,
+            expiry,
+            scopes: self
+                .scopes
+                .iter()
+                .map(|scope| Permission::new(scope))
+                .collect::<Result<_>>()?,
+            rights: self.rights,
+            applications: self
+                .applications
+                .iter()
+                .map(|application| Name::new(application))
+                .collect::<Result<_>>()?,
+            rate_limit: self
+                .rate_limit
+                .map_or(Ok(RateLimit::default()), RateLimit::new)?,
+        })
+    }
+}
+
+/// A new credential as the form or the command line asks for it: its fields and the day it
+/// expires.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+pub struct IssueRequest {
+    /// Everything but the expiry.
+    #[serde(flatten)]
+    pub fields: CredentialFields,
+    /// The first day it no longer works, `YYYY-MM-DD` (UTC).
+    pub expires_on: String,
+}
+
+impl IssueRequest {
+    /// The credential asked for, every field checked, expiring at the start of `expires_on`
+    /// as seen at `now`.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<NewCredential> {
+        let date = NaiveDate::parse_from_str(&self.expires_on, "%Y-%m-%d")
+            .map_err(|_| Error::InvalidDate(self.expires_on.chars().take(40).collect()))?;
+        self.fields.validate(Expiry::on_date(date, now)?)
+    }
+}
+
 /// A credential as the vault keeps it: everything but the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Credential {
     /// Row id.
     pub id: CredentialId,
@@ -202,7 +269,7 @@ pub struct Credential {
 }
 
 /// Where a credential stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Verifies.
@@ -213,6 +280,18 @@ pub enum Status {
     Revoked,
     /// Past its expiry.
     Expired,
+}
+
+impl Status {
+    /// The stable name, as serialized: `active`, `disabled`, `revoked` or `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Disabled => "disabled",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
 }
 
 impl Credential {

@@ -11,7 +11,7 @@ use crate::people::UserId;
 use crate::token::TokenKind;
 
 /// What to list, in which order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
 #[serde(default)]
 pub struct CredentialQuery {
     /// Only this kind.
@@ -52,7 +52,7 @@ impl Default for CredentialQuery {
 }
 
 /// A column to sort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Name.

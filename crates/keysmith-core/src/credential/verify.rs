@@ -37,6 +37,22 @@ pub enum InactiveReason {
     ScopeNotGranted,
 }
 
+impl InactiveReason {
+    /// The stable name, as serialized, e.g. `scope_not_granted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InactiveReason::Malformed => "malformed",
+            InactiveReason::Unknown => "unknown",
+            InactiveReason::Disabled => "disabled",
+            InactiveReason::Revoked => "revoked",
+            InactiveReason::Expired => "expired",
+            InactiveReason::OwnerLacksApiAccess => "owner_lacks_api_access",
+            InactiveReason::ApplicationNotAllowed => "application_not_allowed",
+            InactiveReason::ScopeNotGranted => "scope_not_granted",
+        }
+    }
+}
+
 /// What an active token grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {
@@ -75,22 +91,22 @@ impl Vault {
         let Some(well_formed) = token::parse(token) else {
             return refuse(Malformed);
         };
-        let digest = self.pepper.digest(token);
+        let digest = self.pepper().digest(token);
         let now = self.now();
         let (mut credential, access_token) = if well_formed.kind == TokenKind::AccessToken {
             // An access token stands for its client credentials until its own expiry.
-            let Some(access_token) = access::find(&self.conn, &digest)? else {
+            let Some(access_token) = access::find(self.conn(), &digest)? else {
                 return refuse(Unknown);
             };
             if access_token.expires_at <= now {
                 return refuse(Expired);
             }
             (
-                store::get(&self.conn, access_token.credential)?,
+                store::get(self.conn(), access_token.credential)?,
                 Some(access_token),
             )
         } else {
-            let Some(credential) = store::find_by_digest(&self.conn, &digest)? else {
+            let Some(credential) = store::find_by_digest(self.conn(), &digest)? else {
                 return refuse(Unknown);
             };
             (credential, None)
@@ -101,10 +117,7 @@ impl Vault {
             Status::Revoked => return refuse(Revoked),
             Status::Expired => return refuse(Expired),
         }
-        let owner = self
-            .owner_access
-            .borrow_mut()
-            .get(&self.conn, credential.owner_id)?;
+        let owner = self.owner_access(credential.owner_id)?;
         credential.owner_name.clone_from(&owner.name);
         if !owner.api_access {
             return refuse(OwnerLacksApiAccess);

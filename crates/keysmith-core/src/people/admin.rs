@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::store::{self, Catalogue};
 use super::{GroupId, Permission, Role, UserId};
-use crate::audit;
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::text::{Description, EmailAddress, Name};
 use crate::vault::{operators, Vault};
 
 /// A user as the vault keeps them, with what follows from their groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct User {
     /// Row id.
     pub id: UserId,
@@ -50,7 +50,7 @@ pub struct UserSpec {
 }
 
 /// A group: a named set of permissions and its members.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Group {
     /// Row id.
     pub id: GroupId,
@@ -75,7 +75,7 @@ pub struct GroupSpec {
 }
 
 /// An entry of the permission or the application catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct CatalogueEntry {
     /// Its name.
     pub name: String,
@@ -86,8 +86,8 @@ pub struct CatalogueEntry {
 impl Vault {
     /// Every user, by name.
     pub fn users(&self) -> Result<Vec<User>> {
-        let slots = operators::slot_users(&self.conn, self.path())?;
-        let mut users = store::users(&self.conn)?;
+        let slots = operators::slot_users(self.conn(), self.path())?;
+        let mut users = store::users(self.conn())?;
         for user in &mut users {
             user.can_unlock = slots.contains(&user.id);
         }
@@ -96,31 +96,28 @@ impl Vault {
 
     /// The user with `id`.
     pub fn user(&self, id: UserId) -> Result<User> {
-        let mut user = store::user(&self.conn, id)?;
-        user.can_unlock = operators::slot_users(&self.conn, self.path())?.contains(&id);
+        let mut user = store::user(self.conn(), id)?;
+        user.can_unlock = operators::slot_users(self.conn(), self.path())?.contains(&id);
         Ok(user)
     }
 
     /// Adds a user (an admin or a member: there is one account holder).
     pub fn create_user(&mut self, spec: &UserSpec) -> Result<User> {
-        self.operator.require_admin("add users")?;
+        self.operator().require_admin("add users")?;
         if spec.role == Role::AccountHolder {
             return Err(Error::InvalidRole(
                 "there is exactly one account holder; add an admin or a member".into(),
             ));
         }
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let id = store::insert_user(&tx, spec, now)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "user.created",
-            None,
-            &json!({ "user": id.0, "email": spec.email.as_str(), "role": spec.role.as_str() }),
-        )?;
-        tx.commit()?;
+        let id = self.audited(|change| {
+            let id = store::insert_user(change, spec, change.now())?;
+            change.record(
+                AuditAction::UserCreated,
+                None,
+                json!({ "user": id.0, "email": spec.email.as_str(), "role": spec.role.as_str() }),
+            )?;
+            Ok(id)
+        })?;
         self.user(id)
     }
 
@@ -128,36 +125,33 @@ impl Vault {
     /// fixed, no one else can become account holder, and only the account holder edits
     /// themselves.
     pub fn update_user(&mut self, id: UserId, spec: &UserSpec) -> Result<User> {
-        self.operator.require_admin("change users")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let current = store::user(&tx, id)?;
-        if current.role == Role::AccountHolder {
-            self.operator
-                .require_account_holder("change the account holder")?;
-        }
-        if (current.role == Role::AccountHolder) != (spec.role == Role::AccountHolder) {
-            return Err(Error::InvalidRole(
-                "the account holder's role is fixed, and no one else can take it".into(),
-            ));
-        }
-        store::update_user(&tx, id, spec)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "user.updated",
-            None,
-            &json!({
-                "user": id.0,
-                "email": spec.email.as_str(),
-                "role": spec.role.as_str(),
-                "api_access": spec.api_access,
-            }),
-        )?;
-        tx.commit()?;
-        if id == self.operator.user_id {
-            self.operator = self.operator_for(id)?;
+        self.operator().require_admin("change users")?;
+        self.audited(|change| {
+            let current = store::user(change, id)?;
+            if current.role == Role::AccountHolder {
+                change
+                    .operator()
+                    .require_account_holder("change the account holder")?;
+            }
+            if (current.role == Role::AccountHolder) != (spec.role == Role::AccountHolder) {
+                return Err(Error::InvalidRole(
+                    "the account holder's role is fixed, and no one else can take it".into(),
+                ));
+            }
+            store::update_user(change, id, spec)?;
+            change.record(
+                AuditAction::UserUpdated,
+                None,
+                json!({
+                    "user": id.0,
+                    "email": spec.email.as_str(),
+                    "role": spec.role.as_str(),
+                    "api_access": spec.api_access,
+                }),
+            )
+        })?;
+        if id == self.operator().user_id {
+            self.refresh_operator()?;
         }
         self.user(id)
     }
@@ -165,40 +159,36 @@ impl Vault {
     /// Removes a user who owns no credentials (revoke and delete them first), with their key
     /// slot if they have one. Neither the account holder nor the operator can be removed.
     pub fn delete_user(&mut self, id: UserId) -> Result<()> {
-        self.operator.require_admin("remove users")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let user = store::user(&tx, id)?;
-        if user.role == Role::AccountHolder || id == self.operator.user_id {
-            return Err(Error::Forbidden(
-                "the account holder and the operator cannot be removed".into(),
-            ));
-        }
-        let owned = store::credentials_owned(&tx, id)?;
-        if owned > 0 {
-            return Err(Error::InUse(format!(
-                "{} still owns {owned} credential(s); revoke and delete them first",
-                user.name
-            )));
-        }
-        store::delete_user(&tx, id)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "user.deleted",
-            None,
-            &json!({ "user": id.0, "email": user.email }),
-        )?;
-        // The key slot goes before the commit: if it cannot be removed, the user stays.
-        operators::remove_slot(&self.path, id)?;
-        tx.commit()?;
-        Ok(())
+        self.operator().require_admin("remove users")?;
+        let path = self.path().to_owned();
+        self.audited(|change| {
+            let user = store::user(change, id)?;
+            if user.role == Role::AccountHolder || id == change.operator().user_id {
+                return Err(Error::Forbidden(
+                    "the account holder and the operator cannot be removed".into(),
+                ));
+            }
+            let owned = store::credentials_owned(change, id)?;
+            if owned > 0 {
+                return Err(Error::InUse(format!(
+                    "{} still owns {owned} credential(s); revoke and delete them first",
+                    user.name
+                )));
+            }
+            store::delete_user(change, id)?;
+            change.record(
+                AuditAction::UserDeleted,
+                None,
+                json!({ "user": id.0, "email": user.email }),
+            )?;
+            // The key slot goes before the commit: if it cannot be removed, the user stays.
+            operators::remove_slot(&path, id)
+        })
     }
 
     /// Every group, by name.
     pub fn groups(&self) -> Result<Vec<Group>> {
-        store::groups(&self.conn)
+        store::groups(self.conn())
     }
 
     /// Adds a group.
@@ -213,70 +203,61 @@ impl Vault {
     }
 
     fn save_group(&mut self, id: Option<GroupId>, spec: &GroupSpec) -> Result<Group> {
-        self.operator.require_admin("manage groups")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        if let Some(id) = id {
-            store::group(&tx, id)?;
-        }
-        for permission in &spec.permissions {
-            if !store::contains(&tx, Catalogue::Permissions, permission.as_str())? {
-                return Err(Error::UnknownPermission(permission.as_str().to_owned()));
+        self.operator().require_admin("manage groups")?;
+        self.audited(|change| {
+            if let Some(id) = id {
+                store::group(change, id)?;
             }
-        }
-        for member in &spec.members {
-            store::user(&tx, *member)?;
-        }
-        let saved = store::save_group(&tx, id, spec)?;
-        let group = store::group(&tx, saved)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            if id.is_some() {
-                "group.updated"
-            } else {
-                "group.created"
-            },
-            None,
-            &json!({
-                "group": saved.0,
-                "name": group.name,
-                "permissions": group.permissions,
-                "members": group.members,
-            }),
-        )?;
-        tx.commit()?;
-        Ok(group)
+            for permission in &spec.permissions {
+                if !store::contains(change, Catalogue::Permissions, permission.as_str())? {
+                    return Err(Error::UnknownPermission(permission.as_str().to_owned()));
+                }
+            }
+            for member in &spec.members {
+                store::user(change, *member)?;
+            }
+            let saved = store::save_group(change, id, spec)?;
+            let group = store::group(change, saved)?;
+            change.record(
+                if id.is_some() {
+                    AuditAction::GroupUpdated
+                } else {
+                    AuditAction::GroupCreated
+                },
+                None,
+                json!({
+                    "group": saved.0,
+                    "name": group.name,
+                    "permissions": group.permissions,
+                    "members": group.members,
+                }),
+            )?;
+            Ok(group)
+        })
     }
 
     /// Removes a group; its members lose what it granted.
     pub fn delete_group(&mut self, id: GroupId) -> Result<()> {
-        self.operator.require_admin("manage groups")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let group = store::group(&tx, id)?;
-        store::delete_group(&tx, id)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "group.deleted",
-            None,
-            &json!({ "group": id.0, "name": group.name }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.operator().require_admin("manage groups")?;
+        self.audited(|change| {
+            let group = store::group(change, id)?;
+            store::delete_group(change, id)?;
+            change.record(
+                AuditAction::GroupDeleted,
+                None,
+                json!({ "group": id.0, "name": group.name }),
+            )
+        })
     }
 
     /// The permission catalogue, by name.
     pub fn permissions(&self) -> Result<Vec<CatalogueEntry>> {
-        store::catalogue(&self.conn, Catalogue::Permissions)
+        store::catalogue(self.conn(), Catalogue::Permissions)
     }
 
     /// The application catalogue, by name.
     pub fn applications(&self) -> Result<Vec<CatalogueEntry>> {
-        store::catalogue(&self.conn, Catalogue::Applications)
+        store::catalogue(self.conn(), Catalogue::Applications)
     }
 
     /// Adds a permission to the catalogue.
@@ -306,49 +287,39 @@ impl Vault {
         name: &str,
         description: &Description,
     ) -> Result<()> {
-        self.operator.require_admin("change the catalogues")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        store::add_entry(&tx, catalogue, name, description.as_str())?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            &format!("{}.added", catalogue.noun()),
-            None,
-            &json!({ "name": name }),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.operator().require_admin("change the catalogues")?;
+        self.audited(|change| {
+            store::add_entry(change, catalogue, name, description.as_str())?;
+            let action = match catalogue {
+                Catalogue::Permissions => AuditAction::PermissionAdded,
+                Catalogue::Applications => AuditAction::ApplicationAdded,
+            };
+            change.record(action, None, json!({ "name": name }))
+        })
     }
 
     fn remove_entry(&mut self, catalogue: Catalogue, name: &str) -> Result<()> {
-        self.operator.require_admin("change the catalogues")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        if catalogue == Catalogue::Applications {
-            let in_use = store::live_credentials_for_application(&tx, name, now)?;
-            if in_use > 0 {
-                return Err(Error::InUse(format!(
-                    "{in_use} live credential(s) may be used for {name:?}; revoke them first"
-                )));
+        self.operator().require_admin("change the catalogues")?;
+        self.audited(|change| {
+            if catalogue == Catalogue::Applications {
+                let in_use = store::live_credentials_for_application(change, name, change.now())?;
+                if in_use > 0 {
+                    return Err(Error::InUse(format!(
+                        "{in_use} live credential(s) may be used for {name:?}; revoke them first"
+                    )));
+                }
             }
-        }
-        if !store::remove_entry(&tx, catalogue, name)? {
-            return Err(match catalogue {
-                Catalogue::Permissions => Error::UnknownPermission(name.to_owned()),
-                Catalogue::Applications => Error::UnknownApplication(name.to_owned()),
-            });
-        }
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            &format!("{}.removed", catalogue.noun()),
-            None,
-            &json!({ "name": name }),
-        )?;
-        tx.commit()?;
-        Ok(())
+            if !store::remove_entry(change, catalogue, name)? {
+                return Err(match catalogue {
+                    Catalogue::Permissions => Error::UnknownPermission(name.to_owned()),
+                    Catalogue::Applications => Error::UnknownApplication(name.to_owned()),
+                });
+            }
+            let action = match catalogue {
+                Catalogue::Permissions => AuditAction::PermissionRemoved,
+                Catalogue::Applications => AuditAction::ApplicationRemoved,
+            };
+            change.record(action, None, json!({ "name": name }))
+        })
     }
 }

@@ -13,23 +13,14 @@ pub(crate) mod store;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::ids::{GroupId, UserId};
 pub use admin::{CatalogueEntry, Group, GroupSpec, User, UserSpec};
 pub use rules::Operator;
 
 use crate::error::{Error, Result};
 
-/// A user's row id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct UserId(pub i64);
-
-/// A group's row id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct GroupId(pub i64);
-
 /// What a user may manage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The one who created the vault: manages everything and everyone.
@@ -60,7 +51,7 @@ impl Role {
 /// A permission name from the catalogue: lower-case words of `a-z`, digits, `_` or `-`,
 /// joined by `:` (`payables:read`), at most 64 characters. One ending in `:write` is a write
 /// permission, which read-only credentials never grant.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, specta::Type)]
 #[serde(into = "String")]
 pub struct Permission(String);
 

@@ -7,7 +7,7 @@ use super::{Role, UserId};
 use crate::error::{Error, Result};
 
 /// The user acting on an unlocked vault, as of the unlock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Operator {
     /// Their user id.
     pub user_id: UserId,

@@ -3,6 +3,7 @@
 //! passphrase with argon2id. As in LUKS, more slots can wrap the same data key, and changing a
 //! passphrase rewrites a slot without re-encrypting the database.
 
+use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,11 +17,30 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::secret::{DataKey, Secret};
-use crate::vault::VaultId;
 
 const FORMAT: &str = "keysmith-vault-keys";
 /// The header version this build writes and the newest it reads.
 const VERSION: u32 = 1;
+
+/// A vault's random identity, made with its header and stable across renames; names its
+/// keychain entry and binds each key slot to this vault.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct VaultId(String);
+
+impl VaultId {
+    fn generate() -> Self {
+        let mut bytes = [0u8; 16];
+        OsRng.fill_bytes(&mut bytes);
+        VaultId(hex::encode(bytes))
+    }
+}
+
+impl fmt::Display for VaultId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// argon2id cost parameters, recorded per slot so they can be raised later.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,17 +175,16 @@ impl Header {
         self.slots.iter().map(|slot| slot.id.as_str())
     }
 
-    /// Adds a slot `slot_id` wrapping `key` under `passphrase`, replacing one of that id.
-    pub(crate) fn add_slot(
-        &mut self,
-        key: &DataKey,
-        slot_id: &str,
-        passphrase: &Secret,
-        kdf: KdfParams,
-    ) -> Result<()> {
-        let slot = KeySlot::seal(&self.vault_id, slot_id, key, passphrase, kdf)?;
-        self.slots.retain(|existing| existing.id != slot_id);
-        self.slots.push(slot);
+    /// Adds a sealed slot, replacing one of the same id. A slot sealed for another vault is
+    /// refused: it would never open this one.
+    pub(crate) fn add_slot(&mut self, sealed: SealedSlot) -> Result<()> {
+        if sealed.vault_id != self.vault_id {
+            return Err(Error::VaultCorrupt(
+                "the new key slot was sealed for another vault".into(),
+            ));
+        }
+        self.slots.retain(|existing| existing.id != sealed.slot.id);
+        self.slots.push(sealed.slot);
         Ok(())
     }
 
@@ -184,6 +203,35 @@ impl Header {
             }
         }
         Err(Error::WrongPassphrase)
+    }
+}
+
+/// A key slot sealed for one vault but not yet in its header: the slow, key-deriving half of
+/// adding a slot, which needs the data key but not the vault itself.
+#[derive(Debug)]
+pub struct SealedSlot {
+    vault_id: VaultId,
+    slot: KeySlot,
+}
+
+impl SealedSlot {
+    /// Whether this is slot `slot_id`.
+    pub(crate) fn is_for(&self, slot_id: &str) -> bool {
+        self.slot.id == slot_id
+    }
+
+    /// Seals `key` under `passphrase` as slot `slot_id` of vault `vault_id` (argon2id: slow).
+    pub(crate) fn seal(
+        vault_id: &VaultId,
+        slot_id: &str,
+        key: &DataKey,
+        passphrase: &Secret,
+        kdf: KdfParams,
+    ) -> Result<SealedSlot> {
+        Ok(SealedSlot {
+            vault_id: vault_id.clone(),
+            slot: KeySlot::seal(vault_id, slot_id, key, passphrase, kdf)?,
+        })
     }
 }
 

@@ -5,7 +5,9 @@
 //! SQLCipher and migrates the schema. A wrong passphrase fails before the database is opened,
 //! so the file is never touched. Locking is dropping the [`Vault`].
 
+mod audited;
 mod header;
+mod keychain;
 pub(crate) mod operators;
 mod schema;
 
@@ -15,19 +17,24 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rand::{rngs::OsRng, RngCore};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde_json::json;
 use zeroize::Zeroizing;
 
-pub use header::KdfParams;
+pub(crate) use audited::Change;
+pub use header::{KdfParams, SealedSlot, VaultId};
+pub use keychain::Keychain;
+pub use operators::SlotSealer;
 
-use crate::audit;
+use crate::audit::AuditAction;
 use crate::clock::Clock;
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
-use crate::keychain::Keychain;
-use crate::people::{self, access::AccessCache, Operator};
+use crate::people::{
+    self,
+    access::{AccessCache, OwnerAccess},
+    Operator, UserId,
+};
 use crate::secret::{DataKey, Secret};
 use crate::settings::Settings;
 use crate::text::{EmailAddress, Name};
@@ -47,25 +54,6 @@ pub struct AccountHolder {
     pub email: EmailAddress,
 }
 
-/// A vault's random identity, stable across renames; names its keychain entry.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct VaultId(String);
-
-impl VaultId {
-    fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        OsRng.fill_bytes(&mut bytes);
-        VaultId(hex::encode(bytes))
-    }
-}
-
-impl fmt::Display for VaultId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// How a vault was opened, recorded in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum UnlockMethod {
@@ -74,17 +62,20 @@ enum UnlockMethod {
 }
 
 /// An unlocked vault. Dropping it locks the vault and wipes its keys from memory.
+///
+/// Its fields are private to this module: feature modules read through [`Vault::conn`] and
+/// change the vault only through [`Vault::audited`].
 pub struct Vault {
-    pub(crate) conn: Connection,
-    pub(crate) pepper: Pepper,
-    pub(crate) clock: Arc<dyn Clock>,
+    conn: Connection,
+    pepper: Pepper,
+    clock: Arc<dyn Clock>,
     /// Who acts on this vault: the user whose key slot opened it; named in every audit row.
-    pub(crate) operator: Operator,
+    operator: Operator,
     /// Credential owners' access, for verification.
-    pub(crate) owner_access: RefCell<AccessCache>,
+    owner_access: RefCell<AccessCache>,
     id: VaultId,
     key: DataKey,
-    pub(crate) path: PathBuf,
+    path: PathBuf,
 }
 
 impl fmt::Debug for Vault {
@@ -171,22 +162,14 @@ impl Vault {
             key,
             path: path.to_owned(),
         };
-        let now = vault.now();
-        let tx = vault.conn.transaction()?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-            (PEPPER_KEY, vault.pepper.as_bytes().as_slice()),
-        )?;
-        Settings::default().save(&tx)?;
-        audit::append(
-            &tx,
-            now,
-            &vault.operator,
-            "vault.created",
-            None,
-            &serde_json::json!({}),
-        )?;
-        tx.commit()?;
+        vault.audited(|change| {
+            change.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                (PEPPER_KEY, change.pepper().as_bytes().as_slice()),
+            )?;
+            Settings::default().save(change)?;
+            change.record(AuditAction::VaultCreated, None, json!({}))
+        })?;
         Ok(vault)
     }
 
@@ -249,7 +232,7 @@ impl Vault {
         schema::migrate(&mut conn)?;
         let pepper = load_pepper(&conn)?;
         let operator = operators::operator_for_slot(&conn, &slot)?;
-        let vault = Vault {
+        let mut vault = Vault {
             conn,
             pepper,
             clock,
@@ -263,14 +246,13 @@ impl Vault {
             UnlockMethod::Passphrase => "passphrase",
             UnlockMethod::Keychain => "keychain",
         };
-        audit::append(
-            &vault.conn,
-            vault.now(),
-            &vault.operator,
-            "vault.unlocked",
-            None,
-            &serde_json::json!({ "method": method }),
-        )?;
+        vault.audited(|change| {
+            change.record(
+                AuditAction::VaultUnlocked,
+                None,
+                json!({ "method": method }),
+            )
+        })?;
         Ok(vault)
     }
 
@@ -282,6 +264,28 @@ impl Vault {
     /// The database file's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The vault's connection, for reading. Changes go through [`Vault::audited`].
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The key that digests tokens.
+    pub(crate) fn pepper(&self) -> &Pepper {
+        &self.pepper
+    }
+
+    /// What verification needs of a credential's `owner` (`None`: the organization), cached
+    /// while the database is unchanged. Call it after a read of [`Vault::conn`].
+    pub(crate) fn owner_access(&self, owner: Option<UserId>) -> Result<Arc<OwnerAccess>> {
+        self.owner_access.borrow_mut().get(&self.conn, owner)
+    }
+
+    /// Reads the operator afresh, after their own name, e-mail or role changed.
+    pub(crate) fn refresh_operator(&mut self) -> Result<()> {
+        self.operator = operators::operator_for(&self.conn, self.operator.user_id)?;
+        Ok(())
     }
 
     /// Another connection to this vault's database, keyed like the first: for a writer that
@@ -338,19 +342,14 @@ impl Vault {
     pub fn update_settings(&mut self, settings: Settings) -> Result<()> {
         self.operator.require_admin("change settings")?;
         settings.validate()?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        settings.save(&tx)?;
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "settings.changed",
-            None,
-            &serde_json::to_value(settings).unwrap_or_default(),
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.audited(|change| {
+            settings.save(change)?;
+            change.record(
+                AuditAction::SettingsChanged,
+                None,
+                serde_json::to_value(settings).unwrap_or_default(),
+            )
+        })
     }
 }
 

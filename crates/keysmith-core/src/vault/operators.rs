@@ -11,12 +11,12 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::header::Header;
+use super::header::{Header, SealedSlot};
 use super::{KdfParams, Vault, MIN_PASSPHRASE_CHARS};
-use crate::audit;
+use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::people::{self, Operator, Role, UserId};
-use crate::secret::Secret;
+use crate::secret::{DataKey, Secret};
 
 /// A key slot's id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,18 +71,19 @@ pub(crate) fn operator_for_slot(conn: &Connection, slot: &str) -> Result<Operato
     })
 }
 
-impl Vault {
-    /// Gives `user` a passphrase of their own to unlock this vault with: a new key slot
-    /// wrapping the same data key. The account holder's alone; the passphrase is replaced if
-    /// they already have one.
-    pub fn add_operator(
-        &mut self,
-        user: UserId,
-        passphrase: &Secret,
-        kdf: KdfParams,
-    ) -> Result<()> {
-        self.operator
-            .require_account_holder("give others a passphrase")?;
+/// What sealing a key slot for a vault takes — its id and data key — without the vault
+/// itself: the slow argon2id derivation runs on the sealer while the vault stays free for
+/// other work. The data key it holds is wiped when it is dropped.
+#[derive(Debug)]
+pub struct SlotSealer {
+    vault_id: super::VaultId,
+    key: DataKey,
+}
+
+impl SlotSealer {
+    /// Seals a key slot that gives `user` the vault under `passphrase` (slow: it derives a
+    /// key). Add it with [`Vault::add_sealed_operator`].
+    pub fn seal(&self, user: UserId, passphrase: &Secret, kdf: KdfParams) -> Result<SealedSlot> {
         let got = passphrase.char_count();
         if got < MIN_PASSPHRASE_CHARS {
             return Err(Error::WeakPassphrase {
@@ -90,27 +91,69 @@ impl Vault {
                 got,
             });
         }
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let target = people::store::user(&tx, user)?;
-        if target.role == Role::AccountHolder {
+        SealedSlot::seal(
+            &self.vault_id,
+            &SlotId::for_user(user).0,
+            &self.key,
+            passphrase,
+            kdf,
+        )
+    }
+}
+
+impl Vault {
+    /// Gives `user` a passphrase of their own to unlock this vault with: a new key slot
+    /// wrapping the same data key. The account holder's alone; the passphrase is replaced if
+    /// they already have one. Derives a key while holding the vault; to keep the vault free
+    /// meanwhile, seal with [`Vault::slot_sealer`] and add with [`Vault::add_sealed_operator`].
+    pub fn add_operator(
+        &mut self,
+        user: UserId,
+        passphrase: &Secret,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        let sealed = self.slot_sealer()?.seal(user, passphrase, kdf)?;
+        self.add_sealed_operator(user, sealed)
+    }
+
+    /// What seals key slots for this vault; the account holder's alone.
+    pub fn slot_sealer(&self) -> Result<SlotSealer> {
+        self.operator
+            .require_account_holder("give others a passphrase")?;
+        Ok(SlotSealer {
+            vault_id: self.id.clone(),
+            key: self.key.clone(),
+        })
+    }
+
+    /// Adds a key slot sealed for `user` to the header, replacing theirs if they had one.
+    /// The account holder's alone.
+    pub fn add_sealed_operator(&mut self, user: UserId, sealed: SealedSlot) -> Result<()> {
+        self.operator
+            .require_account_holder("give others a passphrase")?;
+        if !sealed.is_for(&SlotId::for_user(user).0) {
             return Err(Error::InvalidRole(
-                "the account holder already unlocks with the vault's passphrase".into(),
+                "the passphrase was sealed for another user".into(),
             ));
         }
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "operator.added",
-            None,
-            &json!({ "user": user.0, "email": target.email }),
-        )?;
-        let mut header = Header::read(&self.path)?;
-        header.add_slot(&self.key, &SlotId::for_user(user).0, passphrase, kdf)?;
-        header.write(&self.path)?;
-        tx.commit()?;
-        Ok(())
+        let path = self.path.clone();
+        self.audited(|change| {
+            let target = people::store::user(change, user)?;
+            if target.role == Role::AccountHolder {
+                return Err(Error::InvalidRole(
+                    "the account holder already unlocks with the vault's passphrase".into(),
+                ));
+            }
+            change.record(
+                AuditAction::OperatorAdded,
+                None,
+                json!({ "user": user.0, "email": target.email }),
+            )?;
+            // The header is written last, inside the change: if it cannot be, nothing is.
+            let mut header = Header::read(&path)?;
+            header.add_slot(sealed)?;
+            header.write(&path)
+        })
     }
 
     /// Takes away `user`'s own passphrase: their key slot is removed from the header. The
@@ -118,31 +161,22 @@ impl Vault {
     pub fn remove_operator(&mut self, user: UserId) -> Result<()> {
         self.operator
             .require_account_holder("take away a passphrase")?;
-        let now = self.now();
-        let tx = self.conn.transaction()?;
-        let target = people::store::user(&tx, user)?;
-        if !slot_users(&tx, &self.path)?.contains(&user) {
-            return Err(Error::InvalidRole(format!(
-                "{} has no passphrase of their own",
-                target.name
-            )));
-        }
-        audit::append(
-            &tx,
-            now,
-            &self.operator,
-            "operator.removed",
-            None,
-            &json!({ "user": user.0, "email": target.email }),
-        )?;
-        remove_slot(&self.path, user)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The operator `id` is, read afresh (after their role or name changed).
-    pub(crate) fn operator_for(&self, id: UserId) -> Result<Operator> {
-        operator_for(&self.conn, id)
+        let path = self.path.clone();
+        self.audited(|change| {
+            let target = people::store::user(change, user)?;
+            if !slot_users(change, &path)?.contains(&user) {
+                return Err(Error::InvalidRole(format!(
+                    "{} has no passphrase of their own",
+                    target.name
+                )));
+            }
+            change.record(
+                AuditAction::OperatorRemoved,
+                None,
+                json!({ "user": user.0, "email": target.email }),
+            )?;
+            remove_slot(&path, user)
+        })
     }
 }
 

@@ -1,9 +1,7 @@
 //! The client-credentials exchange and the access tokens it hands out, against a real vault.
 
-mod common;
-
+use crate::common::{pat, Fixture};
 use chrono::Duration;
-use common::{pat, Fixture};
 use keysmith_core::{
     Credential, InactiveReason, Issued, NewCredential, TokenKind, Vault, Verification,
 };
@@ -36,7 +34,7 @@ fn an_access_token_verifies_like_its_client_credentials_until_it_expires() {
         .verify(
             grant.token.expose(),
             Some("payables:read"),
-            Some(common::APPLICATION),
+            Some(crate::common::APPLICATION),
         )
         .unwrap()
     {

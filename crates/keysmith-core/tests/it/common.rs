@@ -1,7 +1,5 @@
 //! The fixture the scenario tests share: a vault in a temp dir on a manual clock.
 
-#![allow(dead_code)] // each test binary uses its own part of this module
-
 use std::path::PathBuf;
 use std::sync::Arc;
 

@@ -3,18 +3,16 @@
 //! the `secret_service_*` ones inside `dbus-run-session` with gnome-keyring's Secret Service,
 //! the `no_keychain_*` one with the D-Bus session address pointing nowhere.
 
-mod common;
-
 use std::path::Path;
 
-use common::PASSPHRASE;
+use crate::common::PASSPHRASE;
 use keysmith_core::{clock, KdfParams, Keychain, Secret, Vault, Verification};
 
 fn create(path: &Path) -> Vault {
     Vault::create(
         path,
         &Secret::from(PASSPHRASE),
-        &common::holder(),
+        &crate::common::holder(),
         KdfParams::MINIMUM,
         clock::system(),
     )
@@ -29,7 +27,9 @@ fn secret_service_remembers_the_key_and_the_vault_opens_without_passphrase() {
     let keychain = Keychain;
     let mut vault = create(&path);
     let now = vault.now();
-    let issued = vault.issue(&common::pat(now, "remembered", 7)).unwrap();
+    let issued = vault
+        .issue(&crate::common::pat(now, "remembered", 7))
+        .unwrap();
     vault.remember_on_device(&keychain).unwrap();
     let id = vault.id().clone();
     drop(vault);

@@ -1,12 +1,10 @@
 //! The vault end to end through the public API, against real SQLCipher files in temp dirs.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::common::{Fixture, PASSPHRASE};
 use chrono::Duration;
-use common::{Fixture, PASSPHRASE};
 use keysmith_core::{
     ApiSettings, Expiry, InactiveReason, KdfParams, Secret, Settings, Status, Vault, Verification,
 };
@@ -202,7 +200,7 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
     let err = Vault::create(
         &fx.path,
         &Secret::from("eleven char"),
-        &common::holder(),
+        &crate::common::holder(),
         KdfParams::MINIMUM,
         clock.clone(),
     )
@@ -213,7 +211,7 @@ fn weak_passphrases_and_existing_vaults_are_refused() {
     let err = Vault::create(
         &fx.path,
         &Secret::from(PASSPHRASE),
-        &common::holder(),
+        &crate::common::holder(),
         KdfParams::MINIMUM,
         clock,
     )

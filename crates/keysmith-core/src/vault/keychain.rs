@@ -6,9 +6,9 @@
 
 use zeroize::Zeroizing;
 
+use super::VaultId;
 use crate::error::{Error, Result};
 use crate::secret::DataKey;
-use crate::vault::VaultId;
 
 /// The keychain service name our entries are filed under.
 const SERVICE: &str = "dev.keysmith.vault";

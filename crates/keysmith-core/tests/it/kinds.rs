@@ -1,227 +1,12 @@
-//! People, permissions, operators and every credential kind, against a real SQLCipher vault:
-//! who may do what, what each kind verifies with, and that every refusal writes nothing.
+//! Every credential kind against a real SQLCipher vault: who may issue it, which scopes it
+//! carries and verifies with, and that every refusal writes nothing.
 
-mod common;
-
-use common::{pat, snapshot, Fixture, APPLICATION, HOLDER, PASSPHRASE};
+use crate::common::{snapshot, Fixture, APPLICATION, HOLDER};
+use crate::team::{active, credential, inactive, name, perms, user, Team};
 use keysmith_core::{
-    Description, EmailAddress, GroupSpec, InactiveReason, KdfParams, Name, NewCredential,
-    Permission, Rights, Role, Secret, Settings, TokenKind, UserId, UserSpec, Vault, Verification,
-    Verified,
+    Description, EmailAddress, GroupSpec, InactiveReason, NewCredential, Permission, Rights, Role,
+    Secret, Settings, TokenKind, UserId, UserSpec, Vault, Verification,
 };
-
-fn name(text: &str) -> Name {
-    Name::new(text).unwrap()
-}
-
-fn perms(names: &[&str]) -> Vec<Permission> {
-    names.iter().map(|n| Permission::new(n).unwrap()).collect()
-}
-
-fn user(name_: &str, role: Role, api_access: bool) -> UserSpec {
-    let email = format!("{}@example.com", name_.to_lowercase().replace(' ', "."));
-    UserSpec {
-        name: name(name_),
-        email: EmailAddress::try_from(email).unwrap(),
-        role,
-        api_access,
-    }
-}
-
-/// A vault with an admin (Bob) and a member (Cleo) in a "Payables" group granting
-/// `payables:read` and `payables:write`; Bob may unlock with his own passphrase.
-struct Team {
-    fx: Fixture,
-    vault: Vault,
-    admin: UserId,
-    member: UserId,
-    payables: keysmith_core::GroupId,
-}
-
-const ADMIN_PASSPHRASE: &str = "bob's own long passphrase";
-const MEMBER_PASSPHRASE: &str = "cleo's long passphrase";
-
-impl Team {
-    fn new() -> Team {
-        let fx = Fixture::new();
-        let mut vault = fx.create();
-        let admin = vault
-            .create_user(&user("Bob Admin", Role::Admin, true))
-            .unwrap();
-        let member = vault
-            .create_user(&user("Cleo Member", Role::Member, true))
-            .unwrap();
-        let payables = vault
-            .create_group(&GroupSpec {
-                name: name("Payables"),
-                permissions: perms(&["payables:read", "payables:write"]),
-                members: vec![admin.id, member.id],
-            })
-            .unwrap();
-        vault
-            .add_operator(
-                admin.id,
-                &Secret::from(ADMIN_PASSPHRASE),
-                KdfParams::MINIMUM,
-            )
-            .unwrap();
-        Team {
-            fx,
-            vault,
-            admin: admin.id,
-            member: member.id,
-            payables: payables.id,
-        }
-    }
-
-    /// Gives Cleo a passphrase of her own and opens the vault as her (a second connection).
-    fn unlock_as_member(&mut self) -> Vault {
-        self.vault
-            .add_operator(
-                self.member,
-                &Secret::from(MEMBER_PASSPHRASE),
-                KdfParams::MINIMUM,
-            )
-            .unwrap();
-        self.fx.unlock(MEMBER_PASSPHRASE).unwrap()
-    }
-}
-
-/// A credential of `kind` for `owner` with `scopes`, otherwise as [`pat`].
-fn credential(
-    now: chrono::DateTime<chrono::Utc>,
-    kind: TokenKind,
-    owner: Option<UserId>,
-    name_: &str,
-    scopes: &[&str],
-) -> NewCredential {
-    NewCredential {
-        kind,
-        owner,
-        scopes: perms(scopes),
-        ..pat(now, name_, 30)
-    }
-}
-
-fn active(verification: Verification) -> Box<Verified> {
-    match verification {
-        Verification::Active(verified) => verified,
-        other => panic!("expected active, got {other:?}"),
-    }
-}
-
-fn inactive(verification: Verification) -> InactiveReason {
-    match verification {
-        Verification::Inactive(reason) => reason,
-        other => panic!("expected inactive, got {other:?}"),
-    }
-}
-
-#[test]
-fn a_users_permissions_are_the_union_of_their_groups() {
-    let mut team = Team::new();
-    let vault = &mut team.vault;
-    vault
-        .create_group(&GroupSpec {
-            name: name("Suppliers"),
-            permissions: perms(&["suppliers:read", "payables:read"]),
-            members: vec![team.member],
-        })
-        .unwrap();
-    let cleo = vault.user(team.member).unwrap();
-    assert_eq!(
-        cleo.permissions,
-        ["payables:read", "payables:write", "suppliers:read"]
-    );
-    assert_eq!(cleo.groups.len(), 2);
-    assert!(!cleo.can_unlock);
-    assert!(vault.user(team.admin).unwrap().can_unlock);
-    let holder = vault.user(HOLDER).unwrap();
-    assert_eq!(
-        (holder.role, holder.permissions.len()),
-        (Role::AccountHolder, 6)
-    );
-}
-
-#[test]
-fn people_and_catalogue_refusals_are_typed_and_write_nothing() {
-    let mut team = Team::new();
-    let vault = &mut team.vault;
-    let before = (
-        vault.users().unwrap(),
-        vault.groups().unwrap(),
-        snapshot(vault),
-    );
-    let cases = [
-        (
-            vault.create_user(&user("Cleo Member", Role::Member, true)),
-            "already_exists",
-        ),
-        (
-            vault.create_user(&user("Second Holder", Role::AccountHolder, true)),
-            "invalid_role",
-        ),
-        (
-            vault.update_user(team.admin, &user("Bob Admin", Role::AccountHolder, true)),
-            "invalid_role",
-        ),
-    ];
-    for (result, code) in cases {
-        assert_eq!(result.unwrap_err().code(), code);
-    }
-    let group_cases = [
-        (
-            GroupSpec {
-                name: name("payables"),
-                permissions: vec![],
-                members: vec![],
-            },
-            "already_exists",
-        ),
-        (
-            GroupSpec {
-                name: name("New"),
-                permissions: perms(&["ledger:read"]),
-                members: vec![],
-            },
-            "unknown_permission",
-        ),
-        (
-            GroupSpec {
-                name: name("New"),
-                permissions: vec![],
-                members: vec![UserId(99)],
-            },
-            "user_not_found",
-        ),
-    ];
-    for (spec, code) in group_cases {
-        assert_eq!(vault.create_group(&spec).unwrap_err().code(), code);
-    }
-    assert_eq!(vault.delete_user(HOLDER).unwrap_err().code(), "forbidden");
-    assert_eq!(
-        vault.remove_permission("ledger:read").unwrap_err().code(),
-        "unknown_permission"
-    );
-    assert_eq!(
-        vault
-            .add_permission(
-                &Permission::new("payables:read").unwrap(),
-                &Description::default()
-            )
-            .unwrap_err()
-            .code(),
-        "already_exists"
-    );
-    assert_eq!(
-        before,
-        (
-            vault.users().unwrap(),
-            vault.groups().unwrap(),
-            snapshot(vault)
-        )
-    );
-}
 
 #[test]
 fn each_kind_is_issued_by_its_rules_and_verifies_with_its_scopes() {
@@ -518,257 +303,59 @@ fn verify_checks_application_scope_rights_and_api_access() {
 }
 
 #[test]
-fn an_admin_operator_unlocks_with_their_own_passphrase_and_is_refused_on_the_holders_tokens() {
+fn verifier_keys_are_for_admins_carry_nothing_and_verify_as_verifiers() {
     let mut team = Team::new();
     let now = team.fx.clock_now();
-    let holders = team
-        .vault
-        .issue(&pat(now, "holder's", 30))
-        .unwrap()
-        .credential
-        .id;
-    let members = team
-        .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(team.member),
-            "cleo's",
-            &[],
-        ))
-        .unwrap()
-        .credential
-        .id;
-    drop(team.vault);
+    let holder = team.vault.operator().user_id;
+    let bare = NewCredential {
+        applications: Vec::new(),
+        ..credential(now, TokenKind::Verifier, Some(holder), "gateway", &[])
+    };
+    let before = snapshot(&team.vault);
+    let scoped = NewCredential {
+        scopes: perms(&["users:read"]),
+        ..bare.clone()
+    };
+    assert_eq!(
+        team.vault.issue(&scoped).unwrap_err().code(),
+        "invalid_kind"
+    );
+    let for_app = NewCredential {
+        applications: vec![name(APPLICATION)],
+        ..bare.clone()
+    };
+    assert_eq!(
+        team.vault.issue(&for_app).unwrap_err().code(),
+        "invalid_kind"
+    );
+    assert_eq!(before, snapshot(&team.vault));
 
-    let mut admin = team.fx.unlock(ADMIN_PASSPHRASE).unwrap();
-    assert_eq!(admin.operator().role, Role::Admin);
-    let before = snapshot(&admin);
-    assert_eq!(admin.revoke(holders).unwrap_err().code(), "forbidden");
-    assert_eq!(
-        admin.set_enabled(holders, false).unwrap_err().code(),
-        "forbidden"
+    let issued = team.vault.issue(&bare).unwrap();
+    assert!(issued.token.expose().starts_with("ks_vfy_"));
+    let verified = active(
+        team.vault
+            .verify(issued.token.expose(), None, None)
+            .unwrap(),
     );
-    assert_eq!(admin.delete(holders).unwrap_err().code(), "forbidden");
+    assert_eq!(verified.credential.kind, TokenKind::Verifier);
+    assert!(verified.scopes.is_empty());
     assert_eq!(
-        admin
-            .issue(&pat(now, "for the holder", 30))
-            .unwrap_err()
-            .code(),
-        "forbidden"
-    );
-    assert_eq!(
-        admin
-            .add_operator(
-                team.member,
-                &Secret::from(MEMBER_PASSPHRASE),
-                KdfParams::MINIMUM
-            )
-            .unwrap_err()
-            .code(),
-        "forbidden"
-    );
-    assert_eq!(before, snapshot(&admin));
-    // A member's token is the admin's to manage, and the audit log names the admin.
-    admin.revoke(members).unwrap();
-    let last = admin.audit_log(Some(members)).unwrap().pop().unwrap();
-    assert_eq!(
-        (last.action.as_str(), last.actor.as_str()),
-        ("credential.revoked", "Bob Admin <bob.admin@example.com>")
-    );
-    drop(admin);
-
-    // The holder takes the passphrase away: it no longer opens the vault.
-    let mut holder = team.fx.unlock(PASSPHRASE).unwrap();
-    holder.remove_operator(team.admin).unwrap();
-    assert!(!holder.user(team.admin).unwrap().can_unlock);
-    drop(holder);
-    assert_eq!(
-        team.fx.unlock(ADMIN_PASSPHRASE).unwrap_err().code(),
-        "wrong_passphrase"
-    );
-}
-
-#[test]
-fn a_member_operator_manages_only_their_own_credentials() {
-    let mut team = Team::new();
-    let now = team.fx.clock_now();
-    let admins = team
-        .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(team.admin),
-            "bob's",
-            &[],
-        ))
-        .unwrap()
-        .credential
-        .id;
-    let mut member = team.unlock_as_member();
-    let before = (snapshot(&member), member.users().unwrap());
-    assert_eq!(member.revoke(admins).unwrap_err().code(), "forbidden");
-    assert_eq!(
-        member
-            .create_user(&user("Eve Extra", Role::Member, true))
-            .unwrap_err()
-            .code(),
-        "forbidden"
-    );
-    assert_eq!(
-        member
-            .update_settings(Settings::default())
-            .unwrap_err()
-            .code(),
-        "forbidden"
-    );
-    assert_eq!(before, (snapshot(&member), member.users().unwrap()));
-    let own = member
-        .issue(&credential(
-            now,
-            TokenKind::ApiClient,
-            Some(team.member),
-            "mine",
-            &[],
-        ))
-        .unwrap();
-    member.set_enabled(own.credential.id, false).unwrap();
-    member.revoke(own.credential.id).unwrap();
-}
-
-#[test]
-fn offboarding_revokes_every_credential_of_a_user_and_then_they_can_go() {
-    let mut team = Team::new();
-    let now = team.fx.clock_now();
-    let vault = &mut team.vault;
-    let cleo = Some(team.member);
-    let mut ids = Vec::new();
-    for (kind, name_) in [
-        (TokenKind::PersonalAccessToken, "one"),
-        (TokenKind::ApiClient, "two"),
-        (TokenKind::ClientCredentials, "three"),
-    ] {
-        ids.push(
-            vault
-                .issue(&credential(now, kind, cleo, name_, &[]))
+        inactive(
+            team.vault
+                .verify(issued.token.expose(), None, Some(APPLICATION))
                 .unwrap()
-                .credential
-                .id,
-        );
-    }
-    vault.revoke(ids[0]).unwrap();
-    let bobs = vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(team.admin),
-            "bob",
-            &[],
-        ))
-        .unwrap();
-
-    assert_eq!(vault.revoke_all_of_user(team.member).unwrap(), ids[1..]);
-    assert!(vault
-        .list_credentials()
-        .unwrap()
-        .iter()
-        .filter(|c| c.owner_id == cleo)
-        .all(|c| c.revoked_at.is_some()));
-    assert!(matches!(
-        vault.verify(bobs.token.expose(), None, None).unwrap(),
-        Verification::Active(_)
-    ));
-    assert_eq!(vault.delete_user(team.member).unwrap_err().code(), "in_use");
-    for id in ids {
-        vault.delete(id).unwrap();
-    }
-    vault.delete_user(team.member).unwrap();
-    assert_eq!(
-        vault.user(team.member).unwrap_err().code(),
-        "user_not_found"
-    );
-}
-
-#[test]
-fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
-    let mut team = Team::new();
-    let now = team.fx.clock_now();
-    let vault = &mut team.vault;
-    vault
-        .add_application(&name("Ledger"), &Description::new("the ledger").unwrap())
-        .unwrap();
-    let new = NewCredential {
-        applications: vec![name("Ledger"), name(APPLICATION)],
-        rights: Rights::Read,
-        rate_limit: keysmith_core::RateLimit::new(120).unwrap(),
-        ..credential(
-            now,
-            TokenKind::ClientCredentials,
-            Some(team.member),
-            "ledger sync",
-            &["payables:read"],
-        )
-    };
-    let old = vault.issue(&new).unwrap().credential;
-    assert_eq!(
-        vault.remove_application("Ledger").unwrap_err().code(),
-        "in_use"
-    );
-
-    let renewed = vault
-        .renew(
-            old.id,
-            &keysmith_core::Renewal {
-                old_ends_at: now + chrono::Duration::hours(1),
-                name: name("ledger sync 2"),
-                description: Description::default(),
-            },
-        )
-        .unwrap();
-    let fresh = &renewed.credential;
-    assert_eq!(
-        (
-            fresh.kind,
-            fresh.owner_id,
-            &fresh.scopes,
-            fresh.rights,
-            &fresh.applications,
-            fresh.rate_limit
         ),
-        (
-            old.kind,
-            old.owner_id,
-            &old.scopes,
-            old.rights,
-            &old.applications,
-            120
-        )
+        InactiveReason::ApplicationNotAllowed
     );
-    assert_ne!(fresh.client_id, old.client_id);
-    assert!(renewed.token.expose().starts_with("ks_sec_"));
 
-    // Once Cleo no longer holds the scope, renewing is refused like issuing.
-    vault
-        .update_group(
-            team.payables,
-            &GroupSpec {
-                name: name("Payables"),
-                permissions: vec![],
-                members: vec![team.member],
-            },
-        )
-        .unwrap();
-    let before = snapshot(vault);
-    let again = keysmith_core::Renewal {
-        old_ends_at: now + chrono::Duration::hours(1),
-        name: name("ledger sync 3"),
-        description: Description::default(),
+    let mut member = team.unlock_as_member();
+    let before = snapshot(&member);
+    let own = NewCredential {
+        owner: Some(team.member),
+        ..bare
     };
-    assert_eq!(
-        vault.renew(fresh.id, &again).unwrap_err().code(),
-        "scope_not_held"
-    );
-    assert_eq!(before, snapshot(vault));
+    assert_eq!(member.issue(&own).unwrap_err().code(), "forbidden");
+    assert_eq!(before, snapshot(&member));
 }
 
 mod property {
@@ -922,60 +509,4 @@ mod property {
             }
         }
     }
-}
-
-#[test]
-fn verifier_keys_are_for_admins_carry_nothing_and_verify_as_verifiers() {
-    let mut team = Team::new();
-    let now = team.fx.clock_now();
-    let holder = team.vault.operator().user_id;
-    let bare = NewCredential {
-        applications: Vec::new(),
-        ..credential(now, TokenKind::Verifier, Some(holder), "gateway", &[])
-    };
-    let before = snapshot(&team.vault);
-    let scoped = NewCredential {
-        scopes: perms(&["users:read"]),
-        ..bare.clone()
-    };
-    assert_eq!(
-        team.vault.issue(&scoped).unwrap_err().code(),
-        "invalid_kind"
-    );
-    let for_app = NewCredential {
-        applications: vec![name(APPLICATION)],
-        ..bare.clone()
-    };
-    assert_eq!(
-        team.vault.issue(&for_app).unwrap_err().code(),
-        "invalid_kind"
-    );
-    assert_eq!(before, snapshot(&team.vault));
-
-    let issued = team.vault.issue(&bare).unwrap();
-    assert!(issued.token.expose().starts_with("ks_vfy_"));
-    let verified = active(
-        team.vault
-            .verify(issued.token.expose(), None, None)
-            .unwrap(),
-    );
-    assert_eq!(verified.credential.kind, TokenKind::Verifier);
-    assert!(verified.scopes.is_empty());
-    assert_eq!(
-        inactive(
-            team.vault
-                .verify(issued.token.expose(), None, Some(APPLICATION))
-                .unwrap()
-        ),
-        InactiveReason::ApplicationNotAllowed
-    );
-
-    let mut member = team.unlock_as_member();
-    let before = snapshot(&member);
-    let own = NewCredential {
-        owner: Some(team.member),
-        ..bare
-    };
-    assert_eq!(member.issue(&own).unwrap_err().code(), "forbidden");
-    assert_eq!(before, snapshot(&member));
 }

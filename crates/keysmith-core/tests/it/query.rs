@@ -1,9 +1,7 @@
 //! Listing credentials: filters, search, sort and paging against a real vault.
 
-mod common;
-
+use crate::common::Fixture;
 use chrono::Duration;
-use common::Fixture;
 use keysmith_core::{CredentialQuery, SortKey, Status, TokenKind};
 
 fn names(credentials: Vec<keysmith_core::Credential>) -> Vec<String> {

@@ -1,10 +1,8 @@
 //! The credential lifecycle beyond issue and revoke: disable and enable, edit, renew, delete.
 //! Each refusal is checked to leave the credentials and the audit log unchanged.
 
-mod common;
-
+use crate::common::{snapshot, Fixture};
 use chrono::Duration;
-use common::{snapshot, Fixture};
 use keysmith_core::{
     CredentialEdit, Description, InactiveReason, Name, Renewal, Status, Verification,
 };
@@ -100,7 +98,7 @@ fn only_the_description_is_edited() {
     assert_eq!(edited.expires_at, issued.credential.expires_at);
     assert!(Description::new(&"x".repeat(1001)).is_err());
     drop(vault);
-    let vault = fx.unlock(common::PASSPHRASE).unwrap();
+    let vault = fx.unlock(crate::common::PASSPHRASE).unwrap();
     assert_eq!(
         vault.credential(id).unwrap().description,
         "billing exports, nightly"

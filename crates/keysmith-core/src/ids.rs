@@ -1,0 +1,26 @@
+//! The row ids of the vault's records, as newtypes so that one is never passed for another.
+//! They sit apart from their features so that the audit log and the features can both name
+//! them without importing each other.
+
+use serde::{Deserialize, Serialize};
+
+/// A credential's row id in the vault.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct CredentialId(pub i64);
+
+/// A user's row id.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+/// A group's row id.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct GroupId(pub i64);

@@ -1,0 +1,100 @@
+//! The one way to change a vault: [`Vault::audited`] reads the clock, opens a transaction,
+//! runs the change, which records what it did with [`Change::record`], and commits the change
+//! and its audit rows together — or, on any error, neither. Feature modules (credentials,
+//! people, operators, settings) write through it and nothing else, so every change is
+//! audited the same way and later hooks (webhook events) hang off this one point.
+
+use std::ops::Deref;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction};
+
+use super::Vault;
+use crate::audit::{self, AuditAction, AuditEntry};
+use crate::credential::CredentialId;
+use crate::digest::Pepper;
+use crate::error::Result;
+use crate::people::Operator;
+
+/// A change in progress: its transaction (read and write through it, as a [`Connection`]),
+/// the time it happens at, who makes it, and the pepper that digests new tokens.
+pub(crate) struct Change<'v> {
+    tx: Transaction<'v>,
+    now: DateTime<Utc>,
+    operator: &'v Operator,
+    pepper: &'v Pepper,
+}
+
+impl Change<'_> {
+    /// When the change happens: one instant for all of it.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// Who makes the change.
+    pub(crate) fn operator(&self) -> &Operator {
+        self.operator
+    }
+
+    /// The key that digests tokens.
+    pub(crate) fn pepper(&self) -> &Pepper {
+        self.pepper
+    }
+
+    /// Records `action` in the audit log, in this change's transaction: it commits with the
+    /// change or not at all. `details` never holds a secret.
+    pub(crate) fn record(
+        &self,
+        action: AuditAction,
+        credential: Option<CredentialId>,
+        details: serde_json::Value,
+    ) -> Result<()> {
+        audit::append(
+            &self.tx,
+            self.now,
+            &self.operator.audit_name(),
+            action,
+            credential,
+            &details,
+        )
+    }
+}
+
+impl Deref for Change<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+impl Vault {
+    /// Runs `change` in one transaction at one instant and commits it with the audit rows it
+    /// recorded; an error from `change` rolls everything back.
+    pub(crate) fn audited<T>(
+        &mut self,
+        change: impl FnOnce(&Change<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let now = self.clock.now();
+        let change_in_progress = Change {
+            tx: self.conn.transaction()?,
+            now,
+            operator: &self.operator,
+            pepper: &self.pepper,
+        };
+        let result = change(&change_in_progress)?;
+        change_in_progress.tx.commit()?;
+        Ok(result)
+    }
+
+    /// The whole audit log, oldest first; `credential` narrows it to one credential.
+    pub fn audit_log(&self, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
+        audit::log(&self.conn, credential)
+    }
+
+    /// Recomputes the audit log's hash chain; the `seq` of the first row that does not
+    /// match, if any.
+    pub fn verify_audit_chain(&self) -> Result<Option<i64>> {
+        audit::first_broken_row(&self.conn)
+    }
+}

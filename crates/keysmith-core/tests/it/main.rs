@@ -1,0 +1,13 @@
+//! The core's scenarios, across modules and against real SQLCipher files: one test binary, so
+//! SQLCipher is linked once. A module per topic; `common` and `team` hold the shared fixtures.
+
+mod common;
+mod exchange;
+mod keychain;
+mod kinds;
+mod lifecycle;
+mod operators;
+mod people;
+mod query;
+mod team;
+mod vault;
