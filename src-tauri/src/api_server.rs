@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::oneshot;
 
 /// What the server is doing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ApiStatus {
     /// Not running (switched off, or the vault is locked).
@@ -35,78 +35,91 @@ pub enum ApiStatus {
     },
 }
 
-/// A server that is running: what stops it, and the settings it runs with.
+/// A server that is running: what stops it, the settings it runs with and where it listens.
 struct Running {
     stop: oneshot::Sender<()>,
     settings: ApiSettings,
+    address: String,
+}
+
+/// The server, if one runs, and what the status line says.
+struct Server {
+    running: Option<Running>,
+    status: ApiStatus,
+}
+
+impl Server {
+    /// Stops the server, if it runs. Recorded uses are written on its way out.
+    fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            // The server may have ended already; then there is nothing to stop.
+            let _ = running.stop.send(());
+        }
+        self.status = ApiStatus::Stopped;
+    }
 }
 
 /// The app's one local API server.
 pub struct ApiServer {
-    inner: Mutex<(Option<Running>, ApiStatus)>,
+    inner: Mutex<Server>,
 }
 
 impl Default for ApiServer {
     fn default() -> Self {
         ApiServer {
-            inner: Mutex::new((None, ApiStatus::Stopped)),
+            inner: Mutex::new(Server {
+                running: None,
+                status: ApiStatus::Stopped,
+            }),
         }
     }
 }
 
 impl ApiServer {
-    fn inner(&self) -> MutexGuard<'_, (Option<Running>, ApiStatus)> {
+    fn inner(&self) -> MutexGuard<'_, Server> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// What the server is doing now.
     pub fn status(&self) -> ApiStatus {
-        self.inner().1.clone()
+        self.inner().status.clone()
     }
 
     /// Runs the server as `api` says over `vault`: keeps it when it already listens with these
     /// settings, otherwise stops it and, when switched on, starts it afresh (so saving again
     /// retries a port that was in use).
     pub fn apply(&self, vault: &Vault, api: &ApiSettings) -> ApiStatus {
-        let mut inner = self.inner();
-        if let (Some(running), ApiStatus::Listening { .. }) = &*inner {
+        let mut server = self.inner();
+        if let (Some(running), ApiStatus::Listening { .. }) = (&server.running, &server.status) {
             if running.settings == *api {
-                return inner.1.clone();
+                return server.status.clone();
             }
         }
-        stop(&mut inner);
+        server.stop();
         if api.enabled {
-            inner.1 = match start(vault, api) {
+            server.status = match start(vault, api) {
                 Ok(running) => {
                     let status = ApiStatus::Listening {
-                        address: running.1,
+                        address: running.address.clone(),
                         verifier_required: api.requires_verifier(),
                     };
-                    inner.0 = Some(running.0);
+                    server.running = Some(running);
                     status
                 }
                 Err(status) => status,
             };
         }
-        inner.1.clone()
+        server.status.clone()
     }
 
     /// Stops the server, if it runs. Recorded uses are written on its way out.
     pub fn stop(&self) {
-        stop(&mut self.inner());
+        self.inner().stop();
     }
-}
-
-fn stop(inner: &mut (Option<Running>, ApiStatus)) {
-    if let Some(running) = inner.0.take() {
-        // The server may have ended already; then there is nothing to stop.
-        let _ = running.stop.send(());
-    }
-    inner.1 = ApiStatus::Stopped;
 }
 
 /// Binds now (so the status is known at once) and serves on the async runtime.
-fn start(vault: &Vault, api: &ApiSettings) -> Result<(Running, String), ApiStatus> {
+fn start(vault: &Vault, api: &ApiSettings) -> Result<Running, ApiStatus> {
     let wanted = api.listen().to_string();
     let failed = |message: String| ApiStatus::Failed { message };
     let listener = TcpListener::bind(api.listen()).map_err(|error| match error.kind() {
@@ -143,13 +156,11 @@ fn start(vault: &Vault, api: &ApiSettings) -> Result<(Running, String), ApiStatu
         }
     });
     tracing::info!(%address, "local API listening");
-    Ok((
-        Running {
-            stop,
-            settings: *api,
-        },
+    Ok(Running {
+        stop,
+        settings: *api,
         address,
-    ))
+    })
 }
 
 #[cfg(test)]

@@ -17,11 +17,12 @@ use crate::error::{AppError, AppResult};
 /// Remembers the last copy by its hash, never its text.
 #[derive(Default)]
 pub struct ClipboardGuard {
-    last: Mutex<Option<Copy>>,
+    last: Mutex<Option<CopyMark>>,
 }
 
+/// What marks one copy of ours: its place in the order of copies and its text's hash.
 #[derive(Clone, Copy, PartialEq, Eq)]
-struct Copy {
+struct CopyMark {
     generation: u64,
     digest: [u8; 32],
 }
@@ -44,7 +45,7 @@ impl ClipboardGuard {
         let copy = {
             let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
             let generation = last.map_or(1, |c| c.generation + 1);
-            let copy = Copy {
+            let copy = CopyMark {
                 generation,
                 digest: digest(text.expose()),
             };
@@ -60,7 +61,7 @@ impl ClipboardGuard {
         Ok(())
     }
 
-    fn clear_if_unchanged<R: Runtime>(&self, app: &AppHandle<R>, copy: Copy) {
+    fn clear_if_unchanged<R: Runtime>(&self, app: &AppHandle<R>, copy: CopyMark) {
         // A newer copy of ours has its own timer.
         if *self.last.lock().unwrap_or_else(PoisonError::into_inner) != Some(copy) {
             return;

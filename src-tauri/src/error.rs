@@ -1,7 +1,9 @@
-//! The error every command returns. It crosses IPC as `{code, message}`, the same shape the
-//! core's errors have, so the UI handles one form.
+//! The error every command returns. It crosses IPC as [`IpcError`] — `{code, message}`, the
+//! same shape the HTTP API sends — with `code` typed as the union of the core's codes and the
+//! shell's own, so the UI's generated types name every code it can receive.
 
-use serde::{ser::SerializeStruct, Serialize, Serializer};
+use keysmith_core::ErrorCode;
+use serde::{Serialize, Serializer};
 
 /// A command's failure.
 #[derive(Debug, thiserror::Error)]
@@ -15,33 +17,73 @@ pub enum AppError {
     /// The typed confirmation does not match the credential's name.
     #[error("Type the credential's name exactly to confirm")]
     ConfirmationMismatch,
-    /// A date the UI sent is not `YYYY-MM-DD`.
-    #[error("Dates are written YYYY-MM-DD")]
-    InvalidDate,
     /// The system clipboard refused.
     #[error("The clipboard is not available: {0}")]
     Clipboard(String),
+    /// A command's work ended without an answer (it panicked); the detail is in the log.
+    #[error("Keysmith could not finish this; the log has the details")]
+    Internal,
+}
+
+/// The codes only the shell reports, beside the core's [`ErrorCode`]s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ShellCode {
+    /// See [`AppError::Locked`].
+    VaultLocked,
+    /// See [`AppError::ConfirmationMismatch`].
+    ConfirmationMismatch,
+    /// See [`AppError::Clipboard`].
+    ClipboardUnavailable,
+    /// See [`AppError::Internal`].
+    Internal,
+}
+
+/// Any code a command can fail with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(untagged)]
+pub enum Code {
+    /// One of the core's.
+    Core(ErrorCode),
+    /// One of the shell's.
+    Shell(ShellCode),
+}
+
+/// A failed command as the UI receives it.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct IpcError {
+    /// Stable: the UI keys off it.
+    pub code: Code,
+    /// For people; never holds a secret.
+    pub message: String,
 }
 
 impl AppError {
     /// The stable code sent to the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            AppError::Core(error) => error.code().as_str(),
-            AppError::Locked => "vault_locked",
-            AppError::ConfirmationMismatch => "confirmation_mismatch",
-            AppError::InvalidDate => "invalid_date",
-            AppError::Clipboard(_) => "clipboard_unavailable",
+            AppError::Core(error) => Code::Core(error.code()),
+            AppError::Locked => Code::Shell(ShellCode::VaultLocked),
+            AppError::ConfirmationMismatch => Code::Shell(ShellCode::ConfirmationMismatch),
+            AppError::Clipboard(_) => Code::Shell(ShellCode::ClipboardUnavailable),
+            AppError::Internal => Code::Shell(ShellCode::Internal),
         }
     }
 }
 
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut error = serializer.serialize_struct("AppError", 2)?;
-        error.serialize_field("code", self.code())?;
-        error.serialize_field("message", &self.to_string())?;
-        error.end()
+        IpcError {
+            code: self.code(),
+            message: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl specta::Type for AppError {
+    fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
+        IpcError::definition(types)
     }
 }
 

@@ -1,6 +1,10 @@
-//! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in [`commands`]
-//! map IPC calls to core calls, [`state`] holds the unlocked vault, [`clipboard`] copies with a
-//! timed clear, [`api_server`] runs the local API. No credential rule lives here.
+//! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`
+//! and `people` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
+//! copies with a timed clear, `api_server` runs the local API. No credential rule lives here.
+//!
+//! The IPC contract is [`contract`]: the commands (named once, in `command_list.rs`), the
+//! events and the core's limits, from which both the invoke handler and the UI's TypeScript
+//! (`ui/src/lib/bindings.ts`, committed; a test fails when it is stale) are made.
 
 mod api_server;
 mod clipboard;
@@ -13,10 +17,35 @@ mod state;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tauri::{App, Emitter, Manager};
+use tauri::{App, Manager, Wry};
+use tauri_specta::{collect_events, Event};
 
 use clipboard::ClipboardGuard;
+use models::VaultLocked;
 use state::AppState;
+
+/// Makes [`collected_commands`] from the one command list.
+macro_rules! commands {
+    ($($module:ident::$command:ident),* $(,)?) => {
+        /// Every command: the invoke handler and the generated TypeScript both come from here.
+        fn collected_commands() -> tauri_specta::Commands<Wry> {
+            tauri_specta::collect_commands![$($module::$command),*]
+        }
+    };
+}
+
+include!("command_list.rs");
+
+/// The IPC contract: every command, every event, and the core's limits as `LIMITS`.
+pub fn contract() -> tauri_specta::Builder<Wry> {
+    tauri_specta::Builder::<Wry>::new()
+        .commands(collected_commands())
+        .events(collect_events![VaultLocked])
+        .constant("LIMITS", keysmith_core::LIMITS)
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        // One TypeScript type per Rust type: what the UI sends and receives has one shape.
+        .disable_serde_phases()
+}
 
 /// The environment variable that points the app at another vault file.
 const VAULT_ENV: &str = "KEYSMITH_VAULT";
@@ -28,46 +57,19 @@ const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 /// Starts the desktop app.
 pub fn run() {
     init_logging();
+    let contract = contract();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(ClipboardGuard::default())
-        .setup(|app| {
+        .invoke_handler(contract.invoke_handler())
+        .setup(move |app| {
+            contract.mount_events(app);
             let path = vault_path(app)?;
             tracing::info!(vault = %path.display(), "starting");
             app.manage(AppState::new(path));
             watch_idle_time(app);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::vault_status,
-            commands::create_vault,
-            commands::unlock_vault,
-            commands::unlock_with_keychain,
-            commands::lock_vault,
-            commands::list_credentials,
-            commands::credential_detail,
-            commands::issue_credential,
-            commands::revoke_credential,
-            commands::set_credential_enabled,
-            commands::edit_credential,
-            commands::renew_credential,
-            commands::delete_credential,
-            commands::get_settings,
-            commands::update_settings,
-            commands::api_status,
-            commands::copy_secret,
-            commands::touch,
-            people::people_overview,
-            people::save_user,
-            people::delete_user,
-            people::save_group,
-            people::delete_group,
-            people::add_catalogue_entry,
-            people::remove_catalogue_entry,
-            people::add_operator,
-            people::remove_operator,
-            people::revoke_all_of_user,
-        ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = app {
         tracing::error!(%error, "Keysmith stopped with an error");
@@ -114,15 +116,95 @@ fn watch_idle_time(app: &App) {
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::time::sleep(AUTO_LOCK_TICK).await;
-            let state = handle.state::<AppState>();
-            let idle = state.session_untouched().idle_expired(Instant::now());
-            if idle {
-                state.lock();
+            let state = handle.state::<AppState>().inner().clone();
+            let locked = state
+                .run(|state| {
+                    let idle = state.session_untouched().idle_expired(Instant::now());
+                    if idle {
+                        state.lock();
+                    }
+                    Ok(idle)
+                })
+                .await;
+            if let Ok(true) = locked {
                 tracing::info!("vault auto-locked after idle time");
-                if let Err(error) = handle.emit("vault-locked", ()) {
+                if let Err(error) = VaultLocked.emit(&handle) {
                     tracing::warn!(%error, "could not tell the window about the auto-lock");
                 }
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use specta_typescript::Typescript;
+
+    use super::*;
+
+    /// The generated TypeScript the UI imports, committed beside the code that uses it.
+    const BINDINGS: &str = "../ui/src/lib/bindings.ts";
+
+    fn manifest_path(relative: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    }
+
+    /// The bindings as the Rust types make them now.
+    fn generated_bindings() -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bindings.ts");
+        contract()
+            .dangerously_cast_bigints_to_number()
+            .export(
+                Typescript::default().header(
+                    "// Generated from the Rust types by tauri-specta (src-tauri/src/lib.rs); do not edit.\n\
+                     // A test fails when this file is stale: KEYSMITH_WRITE_BINDINGS=1 cargo test -p keysmith-app rewrites it.",
+                ),
+                &path,
+            )
+            .unwrap();
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// A Rust change that changes what crosses IPC fails here until the bindings are rewritten
+    /// (and then the UI's type check sees the change).
+    #[test]
+    fn the_ui_bindings_are_current() {
+        let generated = generated_bindings();
+        let path = manifest_path(BINDINGS);
+        if std::env::var_os("KEYSMITH_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &generated).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == generated,
+            "{BINDINGS} is stale; run KEYSMITH_WRITE_BINDINGS=1 cargo test -p keysmith-app \
+             the_ui_bindings_are_current and commit it"
+        );
+    }
+
+    /// The window may call exactly the commands of the list, and hear events; nothing else.
+    #[test]
+    fn the_capability_allows_exactly_the_commands() {
+        let capability: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(manifest_path("capabilities/default.json")).unwrap(),
+        )
+        .unwrap();
+        let allowed: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|permission| permission.as_str().unwrap().to_owned())
+            .collect();
+        let mut expected: BTreeSet<String> = (collected_commands().1)(&mut Default::default())
+            .functions
+            .iter()
+            .map(|command| format!("allow-{}", command.name().replace('_', "-")))
+            .collect();
+        expected.extend(["core:event:allow-listen", "core:event:allow-unlisten"].map(String::from));
+        assert_eq!(allowed, expected);
+    }
 }

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use keysmith_core::audit::AuditEntry;
 use keysmith_core::{AutoRenewal, Credential, CredentialId, Secret, Status};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// Where the vault stands, for the first screen.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct VaultStatus {
     /// The vault file's path.
     pub path: String,
@@ -18,7 +19,7 @@ pub struct VaultStatus {
 }
 
 /// The outcome of a keychain attempt: unlocked, or why not in one line.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct KeychainOutcome {
     /// Whether the vault is now unlocked.
     pub unlocked: bool,
@@ -28,7 +29,7 @@ pub struct KeychainOutcome {
 }
 
 /// A credential as the inventory shows it, with the derived values computed in one place.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct CredentialRow {
     /// The credential.
     #[serde(flatten)]
@@ -54,7 +55,7 @@ impl CredentialRow {
 }
 
 /// Everything the detail view shows of one credential.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct CredentialDetail {
     /// The credential with its derived values.
     pub credential: CredentialRow,
@@ -67,11 +68,36 @@ pub struct CredentialDetail {
 }
 
 /// A newly issued token, revealed once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct Revealed {
     /// The stored credential.
     pub credential: CredentialRow,
     /// The token: this response is the only time it leaves the core.
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    #[specta(type = String)]
     pub token: Secret,
 }
+
+/// A credential's editable fields as the UI sends them: only those present change, and a null
+/// `auto_renewal` turns auto-renewal off. The core reads them field by field, so that any
+/// other field is refused as `immutable_field`; the UI's type is [`CredentialChangesShape`].
+#[derive(Debug, Deserialize, specta::Type)]
+#[specta(type = CredentialChangesShape)]
+pub struct CredentialChanges(pub Map<String, Value>);
+
+/// The shape of [`CredentialChanges`], for the generated TypeScript only.
+#[derive(specta::Type)]
+#[allow(dead_code)] // never built: it describes what the UI may send
+pub struct CredentialChangesShape {
+    /// The new description.
+    #[specta(optional)]
+    description: Option<String>,
+    /// New auto-renewal settings; null turns auto-renewal off.
+    #[specta(optional)]
+    auto_renewal: Option<Option<AutoRenewal>>,
+}
+
+/// Sent when the app locks the vault by itself (idle time), so the window shows the unlock
+/// screen.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct VaultLocked;

@@ -1,6 +1,6 @@
 //! The commands of the People screen: users, groups, the two catalogues, who may unlock the
 //! vault, and offboarding. Each maps its arguments to the core, which enforces every rule
-//! (members are refused with `forbidden`).
+//! (members are refused with `forbidden`), and runs off the window's thread.
 
 use keysmith_core::{
     CatalogueEntry, Description, EmailAddress, Group, GroupId, GroupSpec, KdfParams, Name,
@@ -13,7 +13,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 /// Everything the People screen and the new-credential form need, in one call.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, specta::Type)]
 pub struct PeopleOverview {
     /// Who is acting.
     pub operator: Operator,
@@ -28,7 +28,7 @@ pub struct PeopleOverview {
 }
 
 /// Which catalogue an entry belongs to.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum CatalogueKind {
     /// Permissions.
@@ -39,137 +39,187 @@ pub enum CatalogueKind {
 
 /// The operator, users, groups and catalogues.
 #[tauri::command]
-pub fn people_overview(state: State<'_, AppState>) -> AppResult<PeopleOverview> {
-    let mut session = state.session();
-    let vault = session.vault()?;
-    Ok(PeopleOverview {
-        operator: vault.operator().clone(),
-        users: vault.users()?,
-        groups: vault.groups()?,
-        permissions: vault.permissions()?,
-        applications: vault.applications()?,
-    })
+#[specta::specta]
+pub async fn people_overview(state: State<'_, AppState>) -> AppResult<PeopleOverview> {
+    state
+        .run(|state| {
+            let mut session = state.session();
+            let vault = session.vault()?;
+            Ok(PeopleOverview {
+                operator: vault.operator().clone(),
+                users: vault.users()?,
+                groups: vault.groups()?,
+                permissions: vault.permissions()?,
+                applications: vault.applications()?,
+            })
+        })
+        .await
 }
 
 /// Adds a user (`id` absent) or replaces one's name, e-mail, role and API access.
 #[tauri::command]
-pub fn save_user(
+#[specta::specta]
+pub async fn save_user(
     state: State<'_, AppState>,
-    id: Option<i64>,
+    id: Option<UserId>,
     name: String,
     email: String,
     role: Role,
     api_access: bool,
 ) -> AppResult<User> {
-    let spec = UserSpec {
-        name: Name::new(&name)?,
-        email: EmailAddress::try_from(email)?,
-        role,
-        api_access,
-    };
-    let mut session = state.session();
-    let vault = session.vault()?;
-    Ok(match id {
-        None => vault.create_user(&spec)?,
-        Some(id) => vault.update_user(UserId(id), &spec)?,
-    })
+    state
+        .run(move |state| {
+            let spec = UserSpec {
+                name: Name::new(&name)?,
+                email: EmailAddress::try_from(email)?,
+                role,
+                api_access,
+            };
+            let mut session = state.session();
+            let vault = session.vault()?;
+            Ok(match id {
+                None => vault.create_user(&spec)?,
+                Some(id) => vault.update_user(id, &spec)?,
+            })
+        })
+        .await
 }
 
 /// Removes a user who owns no credentials.
 #[tauri::command]
-pub fn delete_user(state: State<'_, AppState>, id: i64) -> AppResult<()> {
-    Ok(state.session().vault()?.delete_user(UserId(id))?)
+#[specta::specta]
+pub async fn delete_user(state: State<'_, AppState>, id: UserId) -> AppResult<()> {
+    state
+        .run(move |state| Ok(state.session().vault()?.delete_user(id)?))
+        .await
 }
 
 /// Adds a group (`id` absent) or replaces one's name, permissions and members.
 #[tauri::command]
-pub fn save_group(
+#[specta::specta]
+pub async fn save_group(
     state: State<'_, AppState>,
-    id: Option<i64>,
+    id: Option<GroupId>,
     name: String,
     permissions: Vec<String>,
-    members: Vec<i64>,
+    members: Vec<UserId>,
 ) -> AppResult<Group> {
-    let spec = GroupSpec {
-        name: Name::new(&name)?,
-        permissions: permissions
-            .iter()
-            .map(|p| Permission::new(p))
-            .collect::<Result<_, _>>()?,
-        members: members.into_iter().map(UserId).collect(),
-    };
-    let mut session = state.session();
-    let vault = session.vault()?;
-    Ok(match id {
-        None => vault.create_group(&spec)?,
-        Some(id) => vault.update_group(GroupId(id), &spec)?,
-    })
+    state
+        .run(move |state| {
+            let spec = GroupSpec {
+                name: Name::new(&name)?,
+                permissions: permissions
+                    .iter()
+                    .map(|p| Permission::new(p))
+                    .collect::<Result<_, _>>()?,
+                members,
+            };
+            let mut session = state.session();
+            let vault = session.vault()?;
+            Ok(match id {
+                None => vault.create_group(&spec)?,
+                Some(id) => vault.update_group(id, &spec)?,
+            })
+        })
+        .await
 }
 
 /// Removes a group.
 #[tauri::command]
-pub fn delete_group(state: State<'_, AppState>, id: i64) -> AppResult<()> {
-    Ok(state.session().vault()?.delete_group(GroupId(id))?)
+#[specta::specta]
+pub async fn delete_group(state: State<'_, AppState>, id: GroupId) -> AppResult<()> {
+    state
+        .run(move |state| Ok(state.session().vault()?.delete_group(id)?))
+        .await
 }
 
 /// Adds a permission or an application to its catalogue.
 #[tauri::command]
-pub fn add_catalogue_entry(
+#[specta::specta]
+pub async fn add_catalogue_entry(
     state: State<'_, AppState>,
     catalogue: CatalogueKind,
     name: String,
     description: String,
 ) -> AppResult<()> {
-    let description = Description::new(&description)?;
-    let mut session = state.session();
-    let vault = session.vault()?;
-    match catalogue {
-        CatalogueKind::Permissions => {
-            vault.add_permission(&Permission::new(&name)?, &description)?
-        }
-        CatalogueKind::Applications => vault.add_application(&Name::new(&name)?, &description)?,
-    }
-    Ok(())
+    state
+        .run(move |state| {
+            let description = Description::new(&description)?;
+            let mut session = state.session();
+            let vault = session.vault()?;
+            match catalogue {
+                CatalogueKind::Permissions => {
+                    vault.add_permission(&Permission::new(&name)?, &description)?
+                }
+                CatalogueKind::Applications => {
+                    vault.add_application(&Name::new(&name)?, &description)?
+                }
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Removes a permission or an application from its catalogue.
 #[tauri::command]
-pub fn remove_catalogue_entry(
+#[specta::specta]
+pub async fn remove_catalogue_entry(
     state: State<'_, AppState>,
     catalogue: CatalogueKind,
     name: String,
 ) -> AppResult<()> {
-    let mut session = state.session();
-    let vault = session.vault()?;
-    match catalogue {
-        CatalogueKind::Permissions => vault.remove_permission(&name)?,
-        CatalogueKind::Applications => vault.remove_application(&name)?,
-    }
-    Ok(())
+    state
+        .run(move |state| {
+            let mut session = state.session();
+            let vault = session.vault()?;
+            match catalogue {
+                CatalogueKind::Permissions => vault.remove_permission(&name)?,
+                CatalogueKind::Applications => vault.remove_application(&name)?,
+            }
+            Ok(())
+        })
+        .await
 }
 
 /// Gives a user a passphrase of their own to unlock the vault with (the account holder only).
-/// Derives a key, so it runs off the main thread.
-#[tauri::command(async)]
-pub fn add_operator(state: State<'_, AppState>, user_id: i64, passphrase: Secret) -> AppResult<()> {
-    let mut session = state.session();
-    Ok(session
-        .vault()?
-        .add_operator(UserId(user_id), &passphrase, KdfParams::DEFAULT)?)
+/// The key is derived (argon2, about half a second) with no lock held, so every other command
+/// — a keystroke's activity ping, the inventory — goes on meanwhile.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_operator(
+    state: State<'_, AppState>,
+    user_id: UserId,
+    passphrase: Secret,
+) -> AppResult<()> {
+    state
+        .run(move |state| {
+            let sealer = state.session().vault()?.slot_sealer()?;
+            let sealed = sealer.seal(user_id, &passphrase, KdfParams::DEFAULT)?;
+            Ok(state
+                .session()
+                .vault()?
+                .add_sealed_operator(user_id, sealed)?)
+        })
+        .await
 }
 
 /// Takes a user's own passphrase away.
 #[tauri::command]
-pub fn remove_operator(state: State<'_, AppState>, user_id: i64) -> AppResult<()> {
-    Ok(state.session().vault()?.remove_operator(UserId(user_id))?)
+#[specta::specta]
+pub async fn remove_operator(state: State<'_, AppState>, user_id: UserId) -> AppResult<()> {
+    state
+        .run(move |state| Ok(state.session().vault()?.remove_operator(user_id)?))
+        .await
 }
 
 /// Revokes every credential of a user (offboarding); how many were revoked.
 #[tauri::command]
-pub fn revoke_all_of_user(state: State<'_, AppState>, user_id: i64) -> AppResult<usize> {
-    Ok(state
-        .session()
-        .vault()?
-        .revoke_all_of_user(UserId(user_id))?
-        .len())
+#[specta::specta]
+pub async fn revoke_all_of_user(state: State<'_, AppState>, user_id: UserId) -> AppResult<u32> {
+    state
+        .run(move |state| {
+            let revoked = state.session().vault()?.revoke_all_of_user(user_id)?;
+            Ok(u32::try_from(revoked.len()).unwrap_or(u32::MAX))
+        })
+        .await
 }

@@ -1,8 +1,10 @@
 //! The app's state: where the vault lives, the unlocked vault if any, and when the user last
-//! did something (for auto-lock).
+//! did something (for auto-lock). Commands reach it through [`AppState::run`], which does
+//! their work on a blocking thread: no command runs on the window's thread, and none blocks
+//! the async runtime with SQLCipher or argon2.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use keysmith_core::{Settings, Vault};
@@ -57,27 +59,45 @@ impl Session {
     }
 }
 
-/// Everything the commands share.
+/// Everything the commands share. Cloning it is cheap: each clone is a handle to the same
+/// session and server.
+#[derive(Clone)]
 pub struct AppState {
     /// The vault file.
-    pub vault_path: PathBuf,
-    session: Mutex<Session>,
+    pub vault_path: Arc<PathBuf>,
+    session: Arc<Mutex<Session>>,
     /// The local API, running while the vault is unlocked and the API is switched on.
-    pub api: ApiServer,
+    pub api: Arc<ApiServer>,
 }
 
 impl AppState {
     /// State for the vault at `vault_path`, locked.
     pub fn new(vault_path: PathBuf) -> Self {
         AppState {
-            vault_path,
-            session: Mutex::new(Session {
+            vault_path: Arc::new(vault_path),
+            session: Arc::new(Mutex::new(Session {
                 vault: None,
                 last_activity: Instant::now(),
                 auto_lock_after: Duration::from_secs(10 * 60),
-            }),
-            api: ApiServer::default(),
+            })),
+            api: Arc::default(),
         }
+    }
+
+    /// Runs a command's `work` on a blocking thread with a handle to this state, and waits
+    /// for it without blocking the async runtime. Locks are taken inside `work`, as briefly
+    /// as it needs them; a derivation (argon2) runs with none held.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&AppState) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        let state = self.clone();
+        tauri::async_runtime::spawn_blocking(move || work(&state))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "a command's work ended without an answer");
+                AppError::Internal
+            })?
     }
 
     /// Takes an unlocked vault into the session and starts the local API if it is switched on.

@@ -12,6 +12,7 @@ pub mod credential;
 mod digest;
 pub mod error;
 mod ids;
+pub mod limits;
 pub mod people;
 pub mod secret;
 pub mod settings;
@@ -25,7 +26,8 @@ pub use credential::{
     CredentialId, CredentialQuery, Expiry, InactiveReason, IssueRequest, Issued, NewCredential,
     RateLimit, Renewal, Rights, SortKey, Status, UsageRecorder, Verification, Verified,
 };
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};
+pub use limits::{Limits, LIMITS};
 pub use people::{
     CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
 };

@@ -17,10 +17,8 @@ pub struct Settings {
     /// Idle minutes until the app locks the vault.
     pub auto_lock_minutes: u32,
     /// Whether organization tokens (deprecated) may be issued.
-    #[serde(default)]
     pub organization_tokens: bool,
     /// The local API server.
-    #[serde(default)]
     pub api: ApiSettings,
 }
 
@@ -39,7 +37,6 @@ impl Default for Settings {
 /// any other address is an explicit, separately confirmed choice, and then every call needs a
 /// verifier key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(default)]
 pub struct ApiSettings {
     /// Whether the app runs the server while the vault is unlocked.
     pub enabled: bool,
@@ -112,10 +109,14 @@ impl Settings {
                 |row| row.get(0),
             )
             .optional()?;
-        // Fields added in later versions fall back to their defaults.
-        Ok(stored
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default())
+        // Fields added in later versions fall back to their defaults: what is stored is laid
+        // over the defaults, field by field.
+        let Some(stored) = stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()) else {
+            return Ok(Settings::default());
+        };
+        let mut merged = serde_json::to_value(Settings::default()).unwrap_or_default();
+        overlay(&mut merged, stored);
+        Ok(serde_json::from_value(merged).unwrap_or_default())
     }
 
     pub(crate) fn save(&self, conn: &Connection) -> Result<()> {
@@ -126,6 +127,23 @@ impl Settings {
             (SETTINGS_KEY, json),
         )?;
         Ok(())
+    }
+}
+
+/// Lays `stored` over `defaults`: objects merge key by key, anything else replaces.
+fn overlay(defaults: &mut serde_json::Value, stored: serde_json::Value) {
+    match (defaults, stored) {
+        (serde_json::Value::Object(defaults), serde_json::Value::Object(stored)) => {
+            for (key, value) in stored {
+                match defaults.get_mut(&key) {
+                    Some(default) => overlay(default, value),
+                    None => {
+                        defaults.insert(key, value);
+                    }
+                }
+            }
+        }
+        (defaults, stored) => *defaults = stored,
     }
 }
 
@@ -180,11 +198,33 @@ mod tests {
             ..loopback
         };
         assert!(strict.requires_verifier());
-        // A vault saved before these settings existed reads them as the defaults.
-        let old: Settings = serde_json::from_str(
+        // A vault saved before these settings existed reads them as the defaults; one saved
+        // with only some of them keeps those.
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate_for_tests(&mut conn);
+        let stored = |json: &str| {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (SETTINGS_KEY, json.as_bytes()),
+            )
+            .unwrap();
+            Settings::load(&conn).unwrap()
+        };
+        let old = stored(
             r#"{"clipboard_clear_seconds":30,"auto_lock_minutes":10,"organization_tokens":false}"#,
-        )
-        .unwrap();
+        );
         assert_eq!(old.api, ApiSettings::default());
+        let partial =
+            stored(r#"{"clipboard_clear_seconds":45,"auto_lock_minutes":10,"api":{"port":9000}}"#);
+        assert_eq!(partial.clipboard_clear_seconds, 45);
+        assert!(!partial.organization_tokens);
+        assert_eq!(
+            partial.api,
+            ApiSettings {
+                port: 9000,
+                ..ApiSettings::default()
+            }
+        );
     }
 }

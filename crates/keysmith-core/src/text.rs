@@ -62,6 +62,7 @@ impl Description {
 /// An e-mail address: one `@`, something on each side, a dot in the domain, no spaces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
+#[specta(type = String)]
 pub struct EmailAddress(String);
 
 impl TryFrom<String> for EmailAddress {

@@ -40,6 +40,7 @@ impl AutoRenewal {
 /// A callback URL: https, or http to a loopback address (for services on this machine).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
+#[specta(type = String)]
 pub struct CallbackUrl(String);
 
 impl TryFrom<String> for CallbackUrl {

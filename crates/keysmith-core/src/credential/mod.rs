@@ -105,20 +105,25 @@ pub struct RateLimit(u32);
 impl RateLimit {
     /// The limit when none is chosen.
     pub const DEFAULT: RateLimit = RateLimit(30);
-    const RANGE: (u32, u32) = (1, 10_000);
+    /// The smallest limit.
+    pub const MIN: u32 = 1;
+    /// The largest limit.
+    pub const MAX: u32 = 10_000;
 
     /// Validates a limit.
     pub fn new(per_minute: u32) -> Result<Self> {
-        let (min, max) = Self::RANGE;
-        if (min..=max).contains(&per_minute) {
+        if (Self::MIN..=Self::MAX).contains(&per_minute) {
             Ok(RateLimit(per_minute))
         } else {
-            Err(Error::InvalidRateLimit { min, max })
+            Err(Error::InvalidRateLimit {
+                min: Self::MIN,
+                max: Self::MAX,
+            })
         }
     }
 
     /// Requests per minute.
-    pub fn per_minute(self) -> u32 {
+    pub const fn per_minute(self) -> u32 {
         self.0
     }
 }

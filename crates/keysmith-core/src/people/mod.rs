@@ -53,6 +53,7 @@ impl Role {
 /// permission, which read-only credentials never grant.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, specta::Type)]
 #[serde(into = "String")]
+#[specta(type = String)]
 pub struct Permission(String);
 
 impl Permission {

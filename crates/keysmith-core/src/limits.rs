@@ -1,0 +1,38 @@
+//! The limits a form can check before it asks the core — the very constants the core checks
+//! with, gathered in one value the app exports to its UI, so no limit is typed twice.
+
+use serde::Serialize;
+
+use crate::credential::{Expiry, RateLimit};
+use crate::text::{Description, Name};
+use crate::vault::MIN_PASSPHRASE_CHARS;
+
+/// Every limit a form shows before asking the core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// The most characters in a name.
+    pub name_max_chars: usize,
+    /// The most characters in a description.
+    pub description_max_chars: usize,
+    /// The furthest an expiry may lie ahead, in days.
+    pub expiry_max_days: i64,
+    /// The fewest characters in a passphrase.
+    pub passphrase_min_chars: usize,
+    /// The smallest rate limit, in requests per minute.
+    pub rate_limit_min: u32,
+    /// The largest rate limit, in requests per minute.
+    pub rate_limit_max: u32,
+    /// The rate limit when none is chosen.
+    pub rate_limit_default: u32,
+}
+
+/// The limits in force.
+pub const LIMITS: Limits = Limits {
+    name_max_chars: Name::MAX_CHARS,
+    description_max_chars: Description::MAX_CHARS,
+    expiry_max_days: Expiry::MAX_DAYS,
+    passphrase_min_chars: MIN_PASSPHRASE_CHARS,
+    rate_limit_min: RateLimit::MIN,
+    rate_limit_max: RateLimit::MAX,
+    rate_limit_default: RateLimit::DEFAULT.per_minute(),
+};
