@@ -1,12 +1,16 @@
 //! The first slice in the real window: create a vault, issue a token (box ticked), read it once,
 //! copy it and watch the X clipboard hold it and then lose it, lock, unlock (wrong passphrase
 //! first), check the token verifies against the vault file, revoke it, check it no longer
-//! does. A screenshot of every screen lands in the run's artifacts.
+//! does. Also: the window answering while keys are derived, a vault found locked, auto-lock,
+//! filters. A screenshot of every screen lands in the run's artifacts.
 
 use std::path::Path;
 use std::time::Duration;
 
-use keysmith_core::{InactiveReason, Vault, Verification};
+use keysmith_core::{
+    clock, EmailAddress, InactiveReason, KdfParams, Name, Role, Secret, UserSpec, Vault,
+    Verification,
+};
 use keysmith_e2e::flows::{
     close_reveal, create_vault, fill_holder, issue_token, listed_names, row, row_action,
     verify_from_outside, PASSPHRASE,
@@ -483,5 +487,104 @@ async fn filter_search_and_sort_the_inventory() {
     // WebDriver reads the rendered text, which CSS upper-cases.
     let label = header.text().await.unwrap().to_lowercase();
     assert!(label.contains("name ▼"), "{label}");
+    app.end().await;
+}
+
+/// While the app derives keys (argon2) for a wrong passphrase, the window goes on answering:
+/// keystrokes typed then register while the button still says "Unlocking…". Every WebDriver
+/// command goes through the app's main thread, so had the derivation run there, the typing
+/// would only land after it. Three extra key slots make the derivation last about two seconds
+/// (a wrong passphrase is tried against every slot).
+#[tokio::test]
+async fn the_window_answers_while_a_key_is_derived() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("responsive.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    app.click("[data-testid=lock-button]").await;
+    app.find("[data-testid=unlock-vault]").await;
+    {
+        let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system())
+            .expect("the test opens the app's vault");
+        for name in ["Dana", "Eli", "Fay"] {
+            let user = outside
+                .create_user(&UserSpec {
+                    name: Name::new(name).unwrap(),
+                    email: EmailAddress::try_from(format!("{name}@example.com")).unwrap(),
+                    role: Role::Member,
+                    api_access: true,
+                })
+                .unwrap();
+            outside
+                .add_operator(
+                    user.id,
+                    &Secret::from(format!("{name}'s own passphrase").as_str()),
+                    KdfParams::DEFAULT,
+                )
+                .unwrap();
+        }
+    }
+
+    app.type_into("#passphrase", "not the passphrase").await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.find("[data-testid=unlock-vault] button[aria-busy=true]")
+        .await;
+    app.type_into("#passphrase", " typed meanwhile").await;
+    let typed = app
+        .find("#passphrase")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let button = app
+        .text("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    assert_eq!(typed, "not the passphrase typed meanwhile");
+    assert_eq!(
+        button, "Unlocking…",
+        "the keystrokes landed only after the derivation ended"
+    );
+    app.wait_text("[data-testid=unlock-error]", "Wrong passphrase")
+        .await;
+    app.screenshot("15-wrong-passphrase-after-deriving").await;
+    app.end().await;
+}
+
+/// A vault locked behind the window's back (here: the lock command called from the page, as
+/// a screen lock would) sends the window to the unlock screen with a one-line notice at the
+/// next command, instead of an error box.
+#[tokio::test]
+async fn a_vault_found_locked_returns_to_the_unlock_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("found-locked.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(&app, "locked elsewhere").await;
+    app.client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('lock_vault').then(() => done('locked'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.click(&format!(
+        "{} [data-testid=open-detail]",
+        row("locked elsewhere")
+    ))
+    .await;
+    app.find("[data-testid=unlock-vault]").await;
+    assert_eq!(
+        app.text("[data-testid=notice]").await,
+        "The vault was locked; unlock it to go on."
+    );
+    assert!(!app.present("[role=alert]").await, "an error box showed");
+    app.screenshot("16-found-locked").await;
+    app.type_into("#passphrase", PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.find(&row("locked elsewhere")).await;
     app.end().await;
 }

@@ -137,9 +137,7 @@ pub async fn list_credentials(
     query: Option<CredentialQuery>,
 ) -> AppResult<Vec<CredentialRow>> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             let now = vault.now();
             Ok(vault
                 .query_credentials(&query.unwrap_or_default())?
@@ -158,9 +156,7 @@ pub async fn credential_detail(
     id: CredentialId,
 ) -> AppResult<CredentialDetail> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             Ok(CredentialDetail {
                 credential: CredentialRow::new(vault.credential(id)?, vault.now()),
                 successor: vault.successor(id)?,
@@ -179,9 +175,7 @@ pub async fn issue_credential(
     request: IssueRequest,
 ) -> AppResult<Revealed> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             let now = vault.now();
             let issued = vault.issue(&request.validate(now)?)?;
             Ok(Revealed {
@@ -201,9 +195,7 @@ pub async fn revoke_credential(
     confirm_name: String,
 ) -> AppResult<CredentialRow> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             confirm(vault, id, &confirm_name)?;
             let revoked = vault.revoke(id)?;
             Ok(CredentialRow::new(revoked, vault.now()))
@@ -220,9 +212,7 @@ pub async fn set_credential_enabled(
     enabled: bool,
 ) -> AppResult<CredentialRow> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             let credential = vault.set_enabled(id, enabled)?;
             Ok(CredentialRow::new(credential, vault.now()))
         })
@@ -239,10 +229,8 @@ pub async fn edit_credential(
     changes: CredentialChanges,
 ) -> AppResult<CredentialRow> {
     state
-        .run(move |state| {
+        .with_vault(move |vault| {
             let edit = CredentialEdit::from_fields(&changes.0)?;
-            let mut session = state.session();
-            let vault = session.vault()?;
             let credential = vault.edit(id, &edit)?;
             Ok(CredentialRow::new(credential, vault.now()))
         })
@@ -261,9 +249,7 @@ pub async fn renew_credential(
     description: String,
 ) -> AppResult<Revealed> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             let now = vault.now();
             let old_ends_at = match old_ends_in_seconds {
                 Some(seconds) => now + Span::seconds(seconds),
@@ -292,9 +278,7 @@ pub async fn delete_credential(
     confirm_name: String,
 ) -> AppResult<()> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             confirm(vault, id, &confirm_name)?;
             Ok(vault.delete(id)?)
         })
@@ -314,9 +298,7 @@ fn confirm(vault: &Vault, id: CredentialId, typed: &str) -> AppResult<()> {
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
-    state
-        .run(|state| Ok(state.session().vault()?.settings()?))
-        .await
+    state.with_vault(|vault| Ok(vault.settings()?)).await
 }
 
 /// Saves the vault's settings; the auto-lock time and the local API's apply at once.

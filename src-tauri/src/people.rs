@@ -42,9 +42,7 @@ pub enum CatalogueKind {
 #[specta::specta]
 pub async fn people_overview(state: State<'_, AppState>) -> AppResult<PeopleOverview> {
     state
-        .run(|state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(|vault| {
             Ok(PeopleOverview {
                 operator: vault.operator().clone(),
                 users: vault.users()?,
@@ -68,15 +66,13 @@ pub async fn save_user(
     api_access: bool,
 ) -> AppResult<User> {
     state
-        .run(move |state| {
+        .with_vault(move |vault| {
             let spec = UserSpec {
                 name: Name::new(&name)?,
                 email: EmailAddress::try_from(email)?,
                 role,
                 api_access,
             };
-            let mut session = state.session();
-            let vault = session.vault()?;
             Ok(match id {
                 None => vault.create_user(&spec)?,
                 Some(id) => vault.update_user(id, &spec)?,
@@ -90,7 +86,7 @@ pub async fn save_user(
 #[specta::specta]
 pub async fn delete_user(state: State<'_, AppState>, id: UserId) -> AppResult<()> {
     state
-        .run(move |state| Ok(state.session().vault()?.delete_user(id)?))
+        .with_vault(move |vault| Ok(vault.delete_user(id)?))
         .await
 }
 
@@ -105,7 +101,7 @@ pub async fn save_group(
     members: Vec<UserId>,
 ) -> AppResult<Group> {
     state
-        .run(move |state| {
+        .with_vault(move |vault| {
             let spec = GroupSpec {
                 name: Name::new(&name)?,
                 permissions: permissions
@@ -114,8 +110,6 @@ pub async fn save_group(
                     .collect::<Result<_, _>>()?,
                 members,
             };
-            let mut session = state.session();
-            let vault = session.vault()?;
             Ok(match id {
                 None => vault.create_group(&spec)?,
                 Some(id) => vault.update_group(id, &spec)?,
@@ -129,7 +123,7 @@ pub async fn save_group(
 #[specta::specta]
 pub async fn delete_group(state: State<'_, AppState>, id: GroupId) -> AppResult<()> {
     state
-        .run(move |state| Ok(state.session().vault()?.delete_group(id)?))
+        .with_vault(move |vault| Ok(vault.delete_group(id)?))
         .await
 }
 
@@ -143,10 +137,8 @@ pub async fn add_catalogue_entry(
     description: String,
 ) -> AppResult<()> {
     state
-        .run(move |state| {
+        .with_vault(move |vault| {
             let description = Description::new(&description)?;
-            let mut session = state.session();
-            let vault = session.vault()?;
             match catalogue {
                 CatalogueKind::Permissions => {
                     vault.add_permission(&Permission::new(&name)?, &description)?
@@ -169,9 +161,7 @@ pub async fn remove_catalogue_entry(
     name: String,
 ) -> AppResult<()> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
+        .with_vault(move |vault| {
             match catalogue {
                 CatalogueKind::Permissions => vault.remove_permission(&name)?,
                 CatalogueKind::Applications => vault.remove_application(&name)?,
@@ -208,7 +198,7 @@ pub async fn add_operator(
 #[specta::specta]
 pub async fn remove_operator(state: State<'_, AppState>, user_id: UserId) -> AppResult<()> {
     state
-        .run(move |state| Ok(state.session().vault()?.remove_operator(user_id)?))
+        .with_vault(move |vault| Ok(vault.remove_operator(user_id)?))
         .await
 }
 
@@ -217,8 +207,8 @@ pub async fn remove_operator(state: State<'_, AppState>, user_id: UserId) -> App
 #[specta::specta]
 pub async fn revoke_all_of_user(state: State<'_, AppState>, user_id: UserId) -> AppResult<u32> {
     state
-        .run(move |state| {
-            let revoked = state.session().vault()?.revoke_all_of_user(user_id)?;
+        .with_vault(move |vault| {
+            let revoked = vault.revoke_all_of_user(user_id)?;
             Ok(u32::try_from(revoked.len()).unwrap_or(u32::MAX))
         })
         .await

@@ -100,6 +100,15 @@ impl AppState {
             })?
     }
 
+    /// Runs a command's `work` on the unlocked vault, on a blocking thread (see
+    /// [`AppState::run`]); [`AppError::Locked`] when it is locked. Counts as activity.
+    pub async fn with_vault<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vault) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        self.run(|state| work(state.session().vault()?)).await
+    }
+
     /// Takes an unlocked vault into the session and starts the local API if it is switched on.
     pub fn open(&self, vault: Vault) -> AppResult<()> {
         let settings = vault.settings()?;

@@ -1,16 +1,21 @@
 // Form rules the UI shows before asking the core. The core enforces every one of them again;
-// these only give early, friendly feedback.
-import { isIpcError, type ApiStatus, type Kind, type Rights, type Status } from './ipc';
+// these only give early, friendly feedback. The limits are the core's own (LIMITS, generated).
+import { isIpcError, LIMITS, type ApiStatus, type TokenKind, type Rights, type Status } from './ipc';
 
-export const MIN_PASSPHRASE_CHARS = 12;
-export const MAX_EXPIRY_DAYS = 365;
-export const NAME_MAX_CHARS = 100;
-export const DESCRIPTION_MAX_CHARS = 1000;
-export const EXPIRY_PRESETS = [7, 30, 90, 365] as const;
-export const RATE_LIMIT = { min: 1, max: 10_000, default: 30 } as const;
+export const MIN_PASSPHRASE_CHARS = LIMITS.passphrase_min_chars;
+export const MAX_EXPIRY_DAYS = LIMITS.expiry_max_days;
+export const NAME_MAX_CHARS = LIMITS.name_max_chars;
+export const DESCRIPTION_MAX_CHARS = LIMITS.description_max_chars;
+/** Expiry quick picks, in days: the last is the longest allowed. */
+export const EXPIRY_PRESETS = [7, 30, 90, MAX_EXPIRY_DAYS] as const;
+export const RATE_LIMIT = {
+  min: LIMITS.rate_limit_min,
+  max: LIMITS.rate_limit_max,
+  default: LIMITS.rate_limit_default,
+} as const;
 
 /** How each kind is named, and whether it is deprecated. */
-export const KINDS: { kind: Kind; label: string; deprecated: boolean }[] = [
+export const KINDS: { kind: TokenKind; label: string; deprecated: boolean }[] = [
   { kind: 'personal_access_token', label: 'Personal access token', deprecated: false },
   { kind: 'api_client', label: 'API client', deprecated: false },
   { kind: 'client_credentials', label: 'Client credentials', deprecated: false },
@@ -19,7 +24,7 @@ export const KINDS: { kind: Kind; label: string; deprecated: boolean }[] = [
 ];
 
 /** The label of a kind, marked when deprecated. */
-export function kindLabel(kind: Kind): string {
+export function kindLabel(kind: TokenKind): string {
   const found = KINDS.find((k) => k.kind === kind);
   if (!found) return kind;
   return found.deprecated ? `${found.label} (deprecated)` : found.label;
@@ -41,7 +46,7 @@ export function kindsOffered(organizationTokens: boolean, admin: boolean): typeo
  * client credentials), none for an API client (it carries the owner's permissions
  * themselves), the whole catalogue for an organization token.
  */
-export function scopesOffered(kind: Kind, ownerPermissions: string[], catalogue: string[]): string[] {
+export function scopesOffered(kind: TokenKind, ownerPermissions: string[], catalogue: string[]): string[] {
   if (kind === 'api_client' || kind === 'verifier') return [];
   if (kind === 'organization_token') return catalogue;
   return ownerPermissions;
@@ -128,7 +133,7 @@ export function expiryBounds(today: Date): { min: string; max: string } {
 }
 
 export interface TokenForm {
-  kind: Kind;
+  kind: TokenKind;
   /** Null for an organization token, or before an owner is picked. */
   ownerId: number | null;
   name: string;

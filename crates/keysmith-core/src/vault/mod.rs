@@ -1,7 +1,7 @@
 //! The vault: one SQLCipher database file plus its key header (`<file>.keys`).
 //!
 //! A random 256-bit [`DataKey`] encrypts the database; the header keeps that key wrapped under
-//! each passphrase's argon2id-derived key (see [`header`]). Unlocking derives, unwraps, keys
+//! each passphrase's argon2id-derived key (see `header`). Unlocking derives, unwraps, keys
 //! SQLCipher and migrates the schema. A wrong passphrase fails before the database is opened,
 //! so the file is never touched. Locking is dropping the [`Vault`].
 
@@ -63,8 +63,8 @@ enum UnlockMethod {
 
 /// An unlocked vault. Dropping it locks the vault and wipes its keys from memory.
 ///
-/// Its fields are private to this module: feature modules read through [`Vault::conn`] and
-/// change the vault only through [`Vault::audited`].
+/// Its fields are private to this module: feature modules read through `Vault::conn` and
+/// change the vault only through `Vault::audited`.
 pub struct Vault {
     conn: Connection,
     pepper: Pepper,
