@@ -84,8 +84,20 @@ pub async fn pick_application(app: &Session) {
         .await;
 }
 
-/// The names in the table, top to bottom.
+/// The names in the table, top to bottom. A table re-rendered while it is being read (a
+/// refresh landing) is read again.
 pub async fn listed_names(app: &Session) -> Vec<String> {
+    for _ in 0..20 {
+        if let Some(names) = read_names(app).await {
+            return names;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the table kept changing while it was read");
+}
+
+/// The names in the table, or `None` when a row went away while they were read.
+async fn read_names(app: &Session) -> Option<Vec<String>> {
     let rows = app
         .client
         .find_all(fantoccini::Locator::Css("[data-testid=credential-row]"))
@@ -93,7 +105,15 @@ pub async fn listed_names(app: &Session) -> Vec<String> {
         .unwrap();
     let mut names = Vec::new();
     for row in rows {
-        names.push(row.attr("data-name").await.unwrap().unwrap_or_default());
+        match row.attr("data-name").await {
+            Ok(name) => names.push(name.unwrap_or_default()),
+            Err(fantoccini::error::CmdError::Standard(error))
+                if error.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                return None
+            }
+            Err(error) => panic!("cannot read a row's name: {error}"),
+        }
     }
-    names
+    Some(names)
 }
