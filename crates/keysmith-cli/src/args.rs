@@ -82,7 +82,7 @@ pub enum VaultCommand {
     },
     /// Renew a credential: the old one ends at --end-old, the new one is printed once.
     Renew(RenewArgs),
-    /// Verify a token (`-` reads it from stdin): exit 0 when active, 1 when not.
+    /// Verify a token read from stdin: exit 0 when active, 1 when not.
     Verify(VerifyArgs),
     /// Serve the local HTTP API until interrupted.
     Serve(ServeArgs),
@@ -124,8 +124,9 @@ pub struct RenewArgs {
 /// `keysmith verify`'s arguments.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The token, or `-`.
-    pub token: String,
+    /// The token. Leave it out (or give `-`) to read it from stdin, as you should: arguments
+    /// are visible to every user of the machine (ps, /proc).
+    pub token: Option<String>,
     /// The application asking.
     #[arg(long)]
     pub application: Option<String>,

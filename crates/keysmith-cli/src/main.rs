@@ -184,10 +184,15 @@ fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
 
 /// `keysmith verify`: exit 0 when the token is active, 1 when not.
 fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
-    let token = if args.token == "-" {
-        read_line()?
-    } else {
-        Secret::new(args.token.clone())
+    let token = match args.token.as_deref() {
+        None | Some("-") => read_line()?,
+        Some(token) => {
+            eprintln!(
+                "warning: a token given as an argument is visible to other users of this \
+                 machine; pipe it in instead: keysmith verify < token-file"
+            );
+            Secret::new(token.to_owned())
+        }
     };
     let answer = vault.verify(
         token.expose(),

@@ -4,6 +4,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -18,6 +20,25 @@ fn keysmith(vault: &Path, args: &[&str]) -> Output {
         .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
         .output()
         .expect("keysmith runs")
+}
+
+/// `keysmith` with `input` on its stdin, as secrets should travel.
+fn keysmith_with_stdin(vault: &Path, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .arg("--vault")
+        .arg(vault)
+        .args(args)
+        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("keysmith runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -132,15 +153,25 @@ async fn init_issue_serve_verify_revoke_refused() {
     let client_id = pair["client_id"].as_str().unwrap().to_owned();
     let client_secret = pair["client_secret"].as_str().unwrap().to_owned();
 
-    // verify: exit 0 when active, 1 when not, with the reason.
-    let active = keysmith(&vault, &["verify", &token, "--scope", "payables:read"]);
+    // verify reads the token from stdin: exit 0 when active, 1 when not, with the reason.
+    let line = format!("{token}\n");
+    let active = keysmith_with_stdin(&vault, &["verify", "--scope", "payables:read"], &line);
     assert_eq!(active.status.code(), Some(0));
-    let refused = keysmith(&vault, &["verify", &token, "--scope", "users:write"]);
+    assert!(
+        active.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&active.stderr)
+    );
+    let refused = keysmith_with_stdin(&vault, &["verify", "-", "--scope", "users:write"], &line);
     assert_eq!(refused.status.code(), Some(1));
     assert_eq!(stdout(&refused).trim(), "not active: scope_not_granted");
-    let malformed = keysmith(&vault, &["verify", "ks_pat_nope", "--json"]);
+    let malformed = keysmith_with_stdin(&vault, &["verify", "--json"], "ks_pat_nope\n");
     assert_eq!(malformed.status.code(), Some(1));
     assert_eq!(ok_json_lenient(&malformed)["reason"], "malformed");
+    // A token given as an argument still works, with a warning: other users can read it.
+    let argument = keysmith(&vault, &["verify", &token, "--scope", "payables:read"]);
+    assert_eq!(argument.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&argument.stderr).contains("visible to other users"));
 
     // list and show never print a secret.
     let listed = ok_json(keysmith(&vault, &["list", "--json"]));
@@ -312,4 +343,101 @@ async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
     assert_eq!(answered.status(), 200);
     assert_eq!(answered.json::<Value>().await.unwrap()["active"], true);
     assert!(server.stop().success());
+}
+
+/// Eight `keysmith` processes at once, ten rounds, each listing and then issuing on the same
+/// vault file, while `keysmith serve` answers a stream of client-credentials exchanges (each a
+/// write): every run succeeds. (Unlocking writes an audit row and issuing writes two tables;
+/// every write waits for the write lock instead of failing on it, and takes the audit sequence
+/// inside its own transaction.)
+#[tokio::test(flavor = "multi_thread")]
+async fn eight_processes_at_once_beside_a_loaded_server_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("busy.vault");
+    let created = keysmith(
+        &vault,
+        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
+    );
+    assert!(created.status.success());
+    let expires = in_days(30);
+    let pair = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "exchanger",
+            "--kind",
+            "client-credentials",
+            "--expires",
+            &expires,
+            "--rate-limit",
+            "10000",
+            "--json",
+        ],
+    ));
+    let server = Server::start(&vault, &[]);
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let loading = Arc::new(AtomicBool::new(true));
+    // A bounded stream of exchanges on loopback: at most 20,000, and it stops with the rounds.
+    let load = tokio::spawn({
+        let (loading, url) = (
+            Arc::clone(&loading),
+            format!("{}/v1/oauth/token", server.base),
+        );
+        let body = json!({
+            "grant_type": "client_credentials",
+            "client_id": pair["client_id"],
+            "client_secret": pair["client_secret"],
+        });
+        async move {
+            let mut granted = 0;
+            for _ in 0..20_000 {
+                if !loading.load(Ordering::Relaxed) {
+                    break;
+                }
+                if post(&client, url.clone(), body.clone()).await.0 == 200 {
+                    granted += 1;
+                }
+            }
+            granted
+        }
+    });
+
+    let mut failures = Vec::new();
+    for round in 0..10 {
+        let runs: Vec<_> = (0..8)
+            .map(|process| {
+                let (vault, expires) = (vault.clone(), expires.clone());
+                std::thread::spawn(move || {
+                    let name = format!("round {round} process {process}");
+                    [
+                        keysmith(&vault, &["list"]),
+                        keysmith(&vault, &["issue", "--name", &name, "--expires", &expires]),
+                    ]
+                })
+            })
+            .collect();
+        for run in runs {
+            for output in run.join().unwrap() {
+                if !output.status.success() {
+                    failures.push(String::from_utf8_lossy(&output.stderr).into_owned());
+                }
+            }
+        }
+    }
+    loading.store(false, Ordering::Relaxed);
+    let granted = load.await.unwrap();
+    assert!(granted > 0, "the server answered no exchange");
+    assert!(server.stop().success());
+    assert!(
+        failures.is_empty(),
+        "{} of 160 failed: {failures:?}",
+        failures.len()
+    );
+    let listed = ok_json(keysmith(&vault, &["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 81);
 }

@@ -36,6 +36,20 @@ pub enum Error {
     /// The vault's key header is unreadable or inconsistent.
     #[error("The vault's key header is damaged: {0}")]
     VaultCorrupt(String),
+    /// A key slot asks for argon2 costs outside the bounds Keysmith accepts (an edited or
+    /// damaged key header).
+    #[error(
+        "The vault's key header asks for key-derivation costs out of bounds (memory {m_kib} KiB, \
+         {t} passes, {p} lanes); restore the .keys file from a backup"
+    )]
+    KdfOutOfBounds {
+        /// Memory in KiB.
+        m_kib: u32,
+        /// Passes.
+        t: u32,
+        /// Lanes.
+        p: u32,
+    },
     /// The vault was written by a newer Keysmith.
     #[error("This vault has format version {found}; this Keysmith reads up to {supported}")]
     UnsupportedVersion {
@@ -198,6 +212,7 @@ impl Error {
             Error::VaultNotFound(_) => ErrorCode::VaultNotFound,
             Error::VaultCorrupt(_) => ErrorCode::VaultCorrupt,
             Error::UnsupportedVersion { .. } => ErrorCode::VaultVersionUnsupported,
+            Error::KdfOutOfBounds { .. } => ErrorCode::KdfOutOfBounds,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
             Error::InvalidName { .. } => ErrorCode::InvalidName,
             Error::InvalidDescription { .. } => ErrorCode::InvalidDescription,
@@ -268,6 +283,7 @@ error_codes! {
     VaultNotFound = "vault_not_found",
     VaultCorrupt = "vault_corrupt",
     VaultVersionUnsupported = "vault_version_unsupported",
+    KdfOutOfBounds = "kdf_out_of_bounds",
     KeychainUnavailable = "keychain_unavailable",
     InvalidName = "invalid_name",
     InvalidDescription = "invalid_description",

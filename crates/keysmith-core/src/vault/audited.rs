@@ -7,7 +7,7 @@
 use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::Vault;
 use crate::audit::{self, AuditAction, AuditEntry};
@@ -70,14 +70,19 @@ impl Deref for Change<'_> {
 
 impl Vault {
     /// Runs `change` in one transaction at one instant and commits it with the audit rows it
-    /// recorded; an error from `change` rolls everything back.
+    /// recorded; an error from `change` rolls everything back. The transaction takes the
+    /// write lock as it begins (IMMEDIATE), waiting up to the busy timeout for another
+    /// process's writer, so what it reads — the audit log's last row among them — is what it
+    /// writes after: no two processes append the same audit sequence number.
     pub(crate) fn audited<T>(
         &mut self,
         change: impl FnOnce(&Change<'_>) -> Result<T>,
     ) -> Result<T> {
         let now = self.clock.now();
         let change_in_progress = Change {
-            tx: self.conn.transaction()?,
+            tx: self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?,
             now,
             operator: &self.operator,
             pepper: &self.pepper,

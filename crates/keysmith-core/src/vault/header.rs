@@ -67,12 +67,34 @@ impl KdfParams {
         p: 1,
     };
 
-    fn derive(&self, passphrase: &Secret, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
-        if self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < 1 {
-            return Err(Error::VaultCorrupt(
-                "key slot cost below the minimum".into(),
-            ));
+    /// The most a key slot may ask for: 1 GiB, 100 passes, 16 lanes. The header is a plain
+    /// file; without a ceiling, an edited one could hang an unlock (`t`) or abort the process
+    /// on allocation (`m_kib`).
+    pub const MAXIMUM: KdfParams = KdfParams {
+        m_kib: 1024 * 1024,
+        t: 100,
+        p: 16,
+    };
+
+    /// Refuses costs outside [`KdfParams::MINIMUM`] … [`KdfParams::MAXIMUM`].
+    fn check(&self) -> Result<()> {
+        let (low, high) = (Self::MINIMUM, Self::MAXIMUM);
+        let within = (low.m_kib..=high.m_kib).contains(&self.m_kib)
+            && (low.t..=high.t).contains(&self.t)
+            && (low.p..=high.p).contains(&self.p);
+        if within {
+            Ok(())
+        } else {
+            Err(Error::KdfOutOfBounds {
+                m_kib: self.m_kib,
+                t: self.t,
+                p: self.p,
+            })
         }
+    }
+
+    fn derive(&self, passphrase: &Secret, salt: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+        self.check()?;
         let params = Params::new(self.m_kib, self.t, self.p, Some(32))
             .map_err(|e| Error::VaultCorrupt(format!("key slot parameters: {e}")))?;
         let mut out = Zeroizing::new([0u8; 32]);
@@ -163,7 +185,9 @@ impl Header {
         let tmp = PathBuf::from(tmp_name);
         let json = serde_json::to_vec_pretty(self)
             .map_err(|e| Error::VaultCorrupt(format!("cannot encode header: {e}")))?;
-        let mut file = fs::File::create(&tmp)?;
+        // A temporary file left by a crash is replaced; the new one is the owner's alone.
+        let _ = fs::remove_file(&tmp);
+        let mut file = super::files::new_private_file().open(&tmp)?;
         file.write_all(&json)?;
         file.sync_all()?;
         fs::rename(&tmp, &path)?;
@@ -304,6 +328,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn costs_from_the_floor_to_the_ceiling_are_accepted_and_no_further() {
+        let (low, high) = (KdfParams::MINIMUM, KdfParams::MAXIMUM);
+        assert!(low.check().is_ok() && high.check().is_ok());
+        for beyond in [
+            KdfParams {
+                m_kib: high.m_kib + 1,
+                ..high
+            },
+            KdfParams {
+                t: high.t + 1,
+                ..high
+            },
+            KdfParams {
+                p: high.p + 1,
+                ..high
+            },
+            KdfParams {
+                m_kib: low.m_kib - 1,
+                ..low
+            },
+            KdfParams {
+                t: low.t - 1,
+                ..low
+            },
+            KdfParams { p: 0, ..low },
+        ] {
+            assert_eq!(beyond.check().unwrap_err().code(), "kdf_out_of_bounds");
+        }
+    }
+
+    #[test]
     fn the_right_passphrase_unwraps_the_key_and_a_wrong_one_does_not() {
         let key = DataKey::generate();
         let header = Header::new(
@@ -345,7 +400,7 @@ mod tests {
                 .unwrap_key(&"pass phrase 1".into())
                 .unwrap_err()
                 .code(),
-            "vault_corrupt"
+            "kdf_out_of_bounds"
         );
     }
 }

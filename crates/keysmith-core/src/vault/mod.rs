@@ -6,6 +6,7 @@
 //! so the file is never touched. Locking is dropping the [`Vault`].
 
 mod audited;
+mod files;
 mod header;
 mod keychain;
 pub(crate) mod operators;
@@ -118,7 +119,7 @@ impl Vault {
             return Err(Error::VaultExists(path.to_owned()));
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)?;
+            files::create_private_dir(parent)?;
         }
         let key = DataKey::generate();
         let header = Header::new(&key, SlotId::HOLDER, passphrase, kdf)?;
@@ -138,7 +139,10 @@ impl Vault {
         holder: &AccountHolder,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
-        let mut conn = open_database(path, &key, true)?;
+        // Created here, empty and private, before SQLite opens it: SQLite itself never
+        // creates a vault file.
+        files::create_database_file(path)?;
+        let mut conn = open_database(path, &key)?;
         schema::migrate(&mut conn)?;
         // The schema seeds a placeholder account holder; this one is they.
         let holder_id = people::store::account_holder(&conn)?;
@@ -221,7 +225,14 @@ impl Vault {
         method: UnlockMethod,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
-        let mut conn = open_database(path, &key, false)?;
+        let tightened = files::tighten(&files::vault_files(path, &Header::path_for(path)))?;
+        if !tightened.is_empty() {
+            tracing::warn!(
+                files = ?tightened,
+                "the vault's files were readable by other users; they are now the owner's alone"
+            );
+        }
+        let mut conn = open_database(path, &key)?;
         let found = schema::version(&conn)?;
         if found > schema::CURRENT {
             return Err(Error::UnsupportedVersion {
@@ -291,7 +302,7 @@ impl Vault {
     /// Another connection to this vault's database, keyed like the first: for a writer that
     /// must not hold up this connection's readers.
     pub(crate) fn open_connection(&self) -> Result<Connection> {
-        open_database(&self.path, &self.key, false)
+        open_database(&self.path, &self.key)
     }
 
     /// A second handle to this unlocked vault, on a connection of its own, for the same
@@ -372,14 +383,11 @@ fn load_pepper(conn: &Connection) -> Result<Pepper> {
 
 /// Opens and keys the SQLCipher database. The first read decides whether the key is right;
 /// a wrong key fails there, before anything is written.
-fn open_database(path: &Path, key: &DataKey, create: bool) -> Result<Connection> {
-    if !create && !path.exists() {
+fn open_database(path: &Path, key: &DataKey) -> Result<Connection> {
+    if !path.exists() {
         return Err(Error::VaultNotFound(path.to_owned()));
     }
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     // A raw key ("x'…'") skips SQLCipher's own PBKDF2: the key is already random.
     let hex_key = Zeroizing::new(hex::encode(key.expose()));

@@ -3,6 +3,7 @@
 
 mod common;
 mod exchange;
+mod files;
 mod keychain;
 mod kinds;
 mod lifecycle;

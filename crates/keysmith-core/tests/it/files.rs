@@ -1,0 +1,104 @@
+//! The vault's files on disk: only their owner may read them, and an edited key header can
+//! neither hang an unlock nor exhaust memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::common::{holder, Fixture, PASSPHRASE};
+use keysmith_core::{KdfParams, ManualClock, Secret, Vault};
+
+/// `path` with `suffix` added to its file name.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn the_vault_and_the_folders_made_for_it_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("made/for/it/team.vault");
+    let mut vault = Vault::create(
+        &path,
+        &Secret::from(PASSPHRASE),
+        &holder(),
+        KdfParams::MINIMUM,
+        Arc::new(ManualClock::new(chrono::Utc::now())),
+    )
+    .unwrap();
+    let now = vault.now();
+    vault
+        .issue(&crate::common::pat(now, "writes the wal", 30))
+        .unwrap();
+    for folder in ["made", "made/for", "made/for/it"] {
+        assert_eq!(mode(&dir.path().join(folder)), 0o700, "{folder}");
+    }
+    let files = [
+        path.clone(),
+        beside(&path, "-wal"),
+        beside(&path, "-shm"),
+        beside(&path, ".keys"),
+    ];
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    drop(vault);
+
+    // A vault copied about with a loose umask is tightened when it is opened.
+    for file in &files {
+        if file.exists() {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    let vault = Vault::unlock(
+        &path,
+        &Secret::from(PASSPHRASE),
+        Arc::new(ManualClock::new(chrono::Utc::now())),
+    )
+    .unwrap();
+    for file in files.iter().filter(|file| file.exists()) {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    drop(vault);
+}
+
+/// Rewrites the first key slot's argon2 costs in the header of `fx`'s vault.
+fn set_costs(fx: &Fixture, m_kib: u64, t: u64, p: u64) {
+    let keys = beside(&fx.path, ".keys");
+    let mut header: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&keys).unwrap()).unwrap();
+    header["slots"][0]["kdf"] = serde_json::json!({ "m_kib": m_kib, "t": t, "p": p });
+    std::fs::write(&keys, serde_json::to_vec(&header).unwrap()).unwrap();
+}
+
+#[test]
+fn key_slot_costs_out_of_bounds_are_refused_at_once() {
+    let fx = Fixture::new();
+    drop(fx.create());
+    let database = std::fs::read(&fx.path).unwrap();
+    for (m_kib, t, p) in [
+        (19 * 1024, 1_000_000, 1), // would take hours
+        (4_000_000_000, 2, 1),     // would abort on allocation
+        (19 * 1024, 2, 64),
+        (1024, 2, 1), // below the floor
+    ] {
+        set_costs(&fx, m_kib, t, p);
+        // Refused before deriving: had it derived, this would hang or abort the test.
+        let refused = fx.unlock(PASSPHRASE).unwrap_err();
+        assert_eq!(refused.code(), "kdf_out_of_bounds", "{m_kib} {t} {p}");
+        assert!(refused.to_string().contains(&format!("{t} passes")));
+    }
+    assert_eq!(std::fs::read(&fx.path).unwrap(), database);
+}
