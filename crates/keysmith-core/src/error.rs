@@ -30,6 +30,12 @@ pub enum Error {
     /// Creating a vault where one already exists.
     #[error("A vault already exists at {0}")]
     VaultExists(PathBuf),
+    /// Creating a vault at the path of a folder.
+    #[error("{0} is a folder; give the vault a file name inside it, e.g. {0}/keysmith.vault")]
+    VaultPathIsFolder(PathBuf),
+    /// The database is there but its key header (`<vault>.keys`) is not.
+    #[error("The vault's key header {0} is missing; restore it from a backup")]
+    HeaderMissing(PathBuf),
     /// Opening a vault that does not exist.
     #[error("No vault at {0}")]
     VaultNotFound(PathBuf),
@@ -210,6 +216,8 @@ impl Error {
             Error::WrongKey => ErrorCode::WrongKey,
             Error::VaultExists(_) => ErrorCode::VaultExists,
             Error::VaultNotFound(_) => ErrorCode::VaultNotFound,
+            Error::VaultPathIsFolder(_) => ErrorCode::VaultPathIsFolder,
+            Error::HeaderMissing(_) => ErrorCode::HeaderMissing,
             Error::VaultCorrupt(_) => ErrorCode::VaultCorrupt,
             Error::UnsupportedVersion { .. } => ErrorCode::VaultVersionUnsupported,
             Error::KdfOutOfBounds { .. } => ErrorCode::KdfOutOfBounds,
@@ -281,6 +289,8 @@ error_codes! {
     WrongKey = "wrong_key",
     VaultExists = "vault_exists",
     VaultNotFound = "vault_not_found",
+    VaultPathIsFolder = "vault_path_is_folder",
+    HeaderMissing = "header_missing",
     VaultCorrupt = "vault_corrupt",
     VaultVersionUnsupported = "vault_version_unsupported",
     KdfOutOfBounds = "kdf_out_of_bounds",

@@ -25,6 +25,8 @@ pub enum ApiError {
     TooLarge,
     /// No such route.
     NotFound,
+    /// The route does not take this method.
+    MethodNotAllowed,
     /// A credential was verified more often than its rate limit allows.
     RateLimited {
         /// Seconds until the next call is allowed.
@@ -34,6 +36,17 @@ pub enum ApiError {
     VerifierKeyRequired,
     /// The call's verifier key is not an active verifier key.
     VerifierKeyInvalid,
+    /// The `Host` header does not name the address the API listens on.
+    HostNotAllowed,
+    /// The request comes from a web page (it carries an `Origin` other than the API's own).
+    OriginNotAllowed,
+    /// The body is not of a type the route takes.
+    UnsupportedMediaType(&'static str),
+    /// Too many failed client authentications for this client ID.
+    TooManyFailures {
+        /// Seconds until attempts are allowed again.
+        retry_after: u64,
+    },
     /// The core refused or failed.
     Core(keysmith_core::Error),
 }
@@ -63,6 +76,12 @@ impl IntoResponse for ApiError {
                 "No such route; see /v1/openapi.json".to_owned(),
                 None,
             ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This route does not take that method; see /v1/openapi.json".to_owned(),
+                None,
+            ),
             ApiError::VerifierKeyRequired => (
                 StatusCode::UNAUTHORIZED,
                 "verifier_key_required",
@@ -81,13 +100,45 @@ impl IntoResponse for ApiError {
                 format!("Too many verifications; retry in {retry_after} s"),
                 Some((header::RETRY_AFTER, HeaderValue::from(retry_after))),
             ),
+            ApiError::HostNotAllowed => (
+                StatusCode::MISDIRECTED_REQUEST,
+                "host_not_allowed",
+                "This API answers only to the address it listens on".to_owned(),
+                None,
+            ),
+            ApiError::OriginNotAllowed => (
+                StatusCode::FORBIDDEN,
+                "origin_not_allowed",
+                "This API does not answer web pages".to_owned(),
+                None,
+            ),
+            ApiError::UnsupportedMediaType(wanted) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!("Send the body as {wanted}"),
+                None,
+            ),
+            ApiError::TooManyFailures { retry_after } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_failures",
+                format!("Too many failed attempts for this client ID; retry in {retry_after} s"),
+                Some((header::RETRY_AFTER, HeaderValue::from(retry_after))),
+            ),
+            ApiError::Core(
+                error @ (keysmith_core::Error::Storage(_) | keysmith_core::Error::Io(_)),
+            ) => {
+                // The detail is for the log; the client learns only that it failed.
+                tracing::error!(%error, "the vault failed to answer");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Keysmith could not answer; the server's log has the details".to_owned(),
+                    None,
+                )
+            }
             ApiError::Core(error) => {
                 let status = match &error {
                     keysmith_core::Error::InvalidClient => StatusCode::UNAUTHORIZED,
-                    keysmith_core::Error::Storage(_) | keysmith_core::Error::Io(_) => {
-                        tracing::error!(code = error.code().as_str(), "vault failure");
-                        StatusCode::INTERNAL_SERVER_ERROR
-                    }
                     _ => StatusCode::BAD_REQUEST,
                 };
                 (status, error.code().as_str(), error.to_string(), None)

@@ -6,12 +6,14 @@
 //!
 //! The rules live in the core; this crate maps HTTP to core calls and back.
 
+mod boundary;
 mod error;
 mod limits;
 mod routes;
 mod usage;
 mod verifier;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -24,7 +26,8 @@ use tokio::net::TcpListener;
 pub use error::ApiError;
 pub use routes::{openapi_json, Introspection};
 
-use limits::RateLimits;
+use boundary::Boundary;
+use limits::{FailedAttempts, RateLimits};
 use usage::Usage;
 
 /// The largest request body accepted, in bytes.
@@ -57,6 +60,7 @@ pub struct ApiState {
     vault: Mutex<Vault>,
     access: Access,
     limits: RateLimits,
+    failures: FailedAttempts,
     usage: Usage,
     recorder: Mutex<UsageRecorder>,
 }
@@ -69,6 +73,7 @@ impl ApiState {
             vault: Mutex::new(vault),
             access,
             limits: RateLimits::default(),
+            failures: FailedAttempts::default(),
             usage: Usage::default(),
             recorder: Mutex::new(recorder),
         }))
@@ -93,20 +98,25 @@ impl ApiState {
     }
 }
 
-/// The API's routes over `state`; with [`Access::VerifierKey`], every one behind the
-/// verifier-key check.
-pub fn router(state: Arc<ApiState>) -> Router {
+/// The API's routes over `state` as served on `local`: every one behind the boundary (Host,
+/// Origin) and, with [`Access::VerifierKey`], the verifier-key check.
+pub fn router(state: Arc<ApiState>, local: SocketAddr) -> Router {
     Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/oauth/token", post(routes::token))
         .route("/v1/health", get(routes::health))
         .route("/v1/openapi.json", get(routes::openapi))
         .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             verifier::require,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            Arc::new(Boundary::listening_on(local)),
+            boundary::guard,
+        ))
         .with_state(state)
 }
 
@@ -134,7 +144,8 @@ pub async fn serve(
             }
         })
     };
-    let served = axum::serve(listener, router(Arc::clone(&state)))
+    let local = listener.local_addr()?;
+    let served = axum::serve(listener, router(Arc::clone(&state), local))
         .with_graceful_shutdown(shutdown)
         .await;
     flusher.abort();

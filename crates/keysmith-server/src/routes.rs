@@ -3,6 +3,7 @@
 //! gets the API's own `{code, message}` answer.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -110,14 +111,21 @@ pub struct InactiveToken {
         (status = 200, description = "Active, or not active and why", body = Introspection),
         (status = 400, description = "Not a verification request", body = ErrorBody),
         (status = 401, description = "Verifier key missing or not active, where the API requires one", body = ErrorBody),
+        (status = 403, description = "Sent by a web page (an Origin other than the API's own)", body = ErrorBody),
         (status = 413, description = "Body over 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not application/json", body = ErrorBody),
+        (status = 421, description = "The Host does not name the address the API listens on", body = ErrorBody),
         (status = 429, description = "The credential's rate limit is spent; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn verify(
     State(state): State<Arc<ApiState>>,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Introspection>, ApiError> {
+    if media_type(&headers) != Some("application/json") {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
     let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
     let verification = state.vault().verify(
         request.token.expose(),
@@ -140,12 +148,21 @@ pub(crate) async fn verify(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
+    #[schema(value_type = GrantType)]
     grant_type: String,
     /// The client ID (`ks_id_…`).
     client_id: Option<String>,
     /// The client secret (`ks_sec_…`).
     #[schema(value_type = Option<String>)]
     client_secret: Option<Secret>,
+}
+
+/// The one grant type the exchange supports.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GrantType {
+    /// RFC 6749 §4.4.
+    ClientCredentials,
 }
 
 /// A new access token.
@@ -172,6 +189,10 @@ pub struct TokenResponse {
         (status = 200, description = "A short-lived access token", body = TokenResponse),
         (status = 400, description = "Not a client-credentials request", body = ErrorBody),
         (status = 401, description = "The client ID and secret are not valid", body = ErrorBody),
+        (status = 403, description = "Sent by a web page (an Origin other than the API's own)", body = ErrorBody),
+        (status = 415, description = "The body is neither a form nor JSON", body = ErrorBody),
+        (status = 421, description = "The Host does not name the address the API listens on", body = ErrorBody),
+        (status = 429, description = "The credentials' rate limit is spent, or too many failed attempts for this client ID (10 a minute); see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn token(
@@ -180,15 +201,15 @@ pub(crate) async fn token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<TokenResponse>, ApiError> {
     let body = body_bytes(body)?;
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    let request: TokenRequest = if json {
-        parse_json(&body)?
-    } else {
-        serde_urlencoded::from_bytes(&body)
-            .map_err(|e| ApiError::BadRequest(format!("Unreadable form: {e}")))?
+    let request: TokenRequest = match media_type(&headers) {
+        Some("application/json") => parse_json(&body)?,
+        Some("application/x-www-form-urlencoded") => serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::BadRequest(format!("Unreadable form: {e}")))?,
+        _ => {
+            return Err(ApiError::UnsupportedMediaType(
+                "application/x-www-form-urlencoded or application/json",
+            ))
+        }
     };
     if request.grant_type != "client_credentials" {
         return Err(ApiError::BadRequest(
@@ -202,9 +223,27 @@ pub(crate) async fn token(
             _ => return Err(keysmith_core::Error::InvalidClient.into()),
         },
     };
-    let grant = state
-        .vault()
-        .exchange_client_credentials(&client_id, client_secret.expose())?;
+    let now = Instant::now();
+    state
+        .failures
+        .check(&client_id, now)
+        .map_err(|retry_after| ApiError::TooManyFailures { retry_after })?;
+    let mut vault = state.vault();
+    let client = match vault.authenticate_client(&client_id, client_secret.expose()) {
+        Err(keysmith_core::Error::InvalidClient) => {
+            state.failures.record(&client_id, now);
+            return Err(keysmith_core::Error::InvalidClient.into());
+        }
+        other => other?,
+    };
+    // The credentials' own rate limit applies to exchanges as to verifications.
+    let credential = client.credential();
+    state
+        .limits
+        .check(credential.id, credential.rate_limit)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    let grant = vault.grant_access_token(client)?;
+    drop(vault);
     Ok(Json(TokenResponse {
         access_token: grant.token,
         token_type: "Bearer",
@@ -253,6 +292,11 @@ pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound
 }
 
+/// A known route asked with a method it does not take.
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -276,6 +320,15 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
         _ => ApiError::BadRequest("Unreadable body".into()),
     })
+}
+
+/// The body's media type (`Content-Type` without parameters), lower-case.
+fn media_type(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let media_type = value.split(';').next()?.trim();
+    ["application/json", "application/x-www-form-urlencoded"]
+        .into_iter()
+        .find(|known| media_type.eq_ignore_ascii_case(known))
 }
 
 /// Parses a JSON body; the error names what is wrong but never echoes the body.

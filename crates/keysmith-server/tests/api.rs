@@ -248,6 +248,12 @@ async fn bad_requests_get_typed_json_errors() {
     let json: Value = response.json().await.unwrap();
     assert_eq!(json["code"], "not_found");
 
+    // A known route asked with another method answers in JSON too.
+    let response = api.get("/v1/verify").await;
+    assert_eq!(response.status().as_u16(), 405);
+    let json: Value = response.json().await.unwrap();
+    assert_eq!(json["code"], "method_not_allowed");
+
     let health: Value = api.get("/v1/health").await.json().await.unwrap();
     assert_eq!(health["status"], "ok");
     api.stop().await;
@@ -430,6 +436,12 @@ async fn the_openapi_document_lists_every_route() {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["VerifyRequest"].is_object());
+    assert_eq!(
+        doc["components"]["schemas"]["GrantType"]["enum"],
+        json!(["client_credentials"]),
+        "{}",
+        doc["components"]["schemas"]
+    );
     api.stop().await;
 }
 
@@ -502,4 +514,173 @@ fn beyond_loopback_the_settings_call_for_verifier_keys() {
         ..loopback
     };
     assert_eq!(Access::for_settings(&strict), Access::VerifierKey);
+}
+
+/// One raw HTTP/1.1 exchange on `address` (the request as written, so headers a client
+/// library would fix up can be wrong on purpose): the status code and the headers and body.
+async fn raw(address: &str, request: String) -> (u16, String) {
+    let address = address.to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream
+            .read_to_string(&mut answer)
+            .expect("the server answers and closes");
+        answer
+    })
+    .await
+    .unwrap();
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    (status, answer.to_ascii_lowercase())
+}
+
+/// A POST /v1/verify of `token` with `headers` (each `Name: value`).
+fn verify_request(token: &str, headers: &[String]) -> String {
+    let body = json!({ "token": token }).to_string();
+    let mut request = "POST /v1/verify HTTP/1.1\r\nConnection: close\r\n".to_owned();
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    request
+}
+
+/// What a web page can make the admin's browser send is refused: a rebound Host (421), a
+/// missing one (400), a cross-origin Origin (403), a `text/plain` body (415). No answer
+/// carries CORS headers, so no page could read one anyway.
+#[tokio::test(flavor = "multi_thread")]
+async fn web_pages_are_refused_at_the_boundary() {
+    let (api, pat, _) = start(Access::Open).await;
+    let address = api.base.trim_start_matches("http://").to_owned();
+    let port = address.rsplit(':').next().unwrap().to_owned();
+    let token = pat.token.expose();
+    let json = "Content-Type: application/json".to_owned();
+    for (headers, status, code) in [
+        (vec![format!("Host: {address}"), json.clone()], 200, None),
+        (
+            vec![format!("Host: localhost:{port}"), json.clone()],
+            200,
+            None,
+        ),
+        (
+            vec![format!("Host: rebound.example.com:{port}"), json.clone()],
+            421,
+            Some("host_not_allowed"),
+        ),
+        (vec![json.clone()], 400, Some("bad_request")),
+        (
+            vec![
+                format!("Host: {address}"),
+                json.clone(),
+                "Origin: https://attacker.example".to_owned(),
+            ],
+            403,
+            Some("origin_not_allowed"),
+        ),
+        (
+            vec![
+                format!("Host: {address}"),
+                json.clone(),
+                "Origin: null".to_owned(),
+            ],
+            403,
+            Some("origin_not_allowed"),
+        ),
+        (
+            vec![
+                format!("Host: {address}"),
+                "Content-Type: text/plain".to_owned(),
+            ],
+            415,
+            Some("unsupported_media_type"),
+        ),
+        (
+            vec![format!("Host: {address}")],
+            415,
+            Some("unsupported_media_type"),
+        ),
+    ] {
+        let (got, answer) = raw(&address, verify_request(token, &headers)).await;
+        assert_eq!(got, status, "{headers:?}: {answer}");
+        if let Some(code) = code {
+            assert!(answer.contains(&format!("\"code\":\"{code}\"")), "{answer}");
+        }
+        assert!(!answer.contains("access-control-allow"), "{answer}");
+    }
+    // The exchange takes a form or JSON, nothing else.
+    let refused = api
+        .client
+        .post(format!("{}/v1/oauth/token", api.base))
+        .header("Content-Type", "text/plain")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 415);
+    api.stop().await;
+}
+
+/// The exchange obeys the credentials' own rate limit (30 a minute here), and wrong secrets
+/// for one client ID are limited to 10 a minute: the 11th attempt is refused with 429 even
+/// with the right secret, while other clients go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_exchange_is_rate_limited_and_guessing_a_secret_is_not_possible() {
+    let (api, _, pair) = start(Access::Open).await;
+    let client_id = pair.credential.client_id.clone().unwrap();
+    let exchange = |secret: String| {
+        let body = json!({
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+        });
+        let api = &api;
+        async move { api.post_json("/v1/oauth/token", body).await }
+    };
+    let secret = pair.token.expose().to_owned();
+    for _ in 0..30 {
+        assert_eq!(exchange(secret.clone()).await.0, 200);
+    }
+    let (status, answer) = exchange(secret.clone()).await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (429, Some("rate_limited"))
+    );
+
+    // Guessing: ten wrong secrets are 401 each, then the client ID waits.
+    let wrong = keysmith_core::Secret::from("ks_sec_wrong")
+        .expose()
+        .to_owned();
+    for _ in 0..10 {
+        let (status, answer) = exchange(wrong.clone()).await;
+        assert_eq!(
+            (status, answer["code"].as_str()),
+            (401, Some("invalid_client"))
+        );
+    }
+    let response = api
+        .post(
+            "/v1/oauth/token",
+            &json!({
+                "grant_type": "client_credentials",
+                "client_id": pair.credential.client_id,
+                "client_secret": secret,
+            }),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), 429);
+    assert!(response.headers().contains_key("retry-after"));
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["code"], "too_many_failures");
+    api.stop().await;
 }

@@ -32,14 +32,26 @@ impl Vault {
     /// How long an access token lives.
     pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(15);
 
-    /// Exchanges client credentials for an access token. Any failure — an unknown client ID,
-    /// a wrong secret, a secret of another client, credentials that are not active — is
+    /// Exchanges client credentials for an access token: [`Vault::authenticate_client`], then
+    /// [`Vault::grant_access_token`]. Any failure to authenticate is
     /// [`Error::InvalidClient`], and nothing is written.
     pub fn exchange_client_credentials(
         &mut self,
         client_id: &str,
         client_secret: &str,
     ) -> Result<AccessGrant> {
+        let client = self.authenticate_client(client_id, client_secret)?;
+        self.grant_access_token(client)
+    }
+
+    /// Checks client credentials without writing anything. Any failure — an unknown client
+    /// ID, a wrong secret, a secret of another client, credentials that are not active — is
+    /// [`Error::InvalidClient`].
+    pub fn authenticate_client(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<AuthenticatedClient> {
         if token::parse(client_secret).map(|t| t.kind) != Some(TokenKind::ClientCredentials) {
             return Err(Error::InvalidClient);
         }
@@ -49,6 +61,13 @@ impl Vault {
         if verified.credential.client_id.as_deref() != Some(client_id) {
             return Err(Error::InvalidClient);
         }
+        Ok(AuthenticatedClient(verified))
+    }
+
+    /// Hands an authenticated client a new access token (15 minutes, never beyond its
+    /// credentials' expiry).
+    pub fn grant_access_token(&mut self, client: AuthenticatedClient) -> Result<AccessGrant> {
+        let verified = client.0;
         let token = token::generate(TokenKind::AccessToken);
         // Not recorded in the audit log: access tokens are short-lived stand-ins for the
         // client credentials, handed out on the API's hot path, and would drown the log.
@@ -79,6 +98,18 @@ impl Vault {
             scopes: verified.scopes,
             credential: verified.credential.id,
         })
+    }
+}
+
+/// Client credentials that [`Vault::authenticate_client`] accepted, ready to be granted an
+/// access token.
+#[derive(Debug)]
+pub struct AuthenticatedClient(Box<super::Verified>);
+
+impl AuthenticatedClient {
+    /// The client credentials.
+    pub fn credential(&self) -> &super::Credential {
+        &self.0.credential
     }
 }
 

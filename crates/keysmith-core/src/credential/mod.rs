@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::ids::CredentialId;
-pub use access::AccessGrant;
+pub use access::{AccessGrant, AuthenticatedClient};
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;

@@ -158,7 +158,12 @@ impl Header {
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::VaultNotFound(vault.to_owned()))
+                // A database without its header is a vault that lost its keys, not no vault.
+                return Err(if vault.exists() {
+                    Error::HeaderMissing(path)
+                } else {
+                    Error::VaultNotFound(vault.to_owned())
+                });
             }
             Err(e) => return Err(e.into()),
         };
@@ -221,6 +226,11 @@ impl Header {
 
     /// The data key and the id of the first slot that `passphrase` opens.
     pub(crate) fn unwrap_key(&self, passphrase: &Secret) -> Result<(DataKey, String)> {
+        if self.slots.is_empty() {
+            return Err(Error::VaultCorrupt(
+                "the key header has no key slots; restore it from a backup".into(),
+            ));
+        }
         for slot in &self.slots {
             if let Some(key) = slot.open(&self.vault_id, passphrase)? {
                 return Ok((key, slot.id.clone()));

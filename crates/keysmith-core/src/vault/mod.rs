@@ -115,6 +115,9 @@ impl Vault {
                 got,
             });
         }
+        if path.is_dir() {
+            return Err(Error::VaultPathIsFolder(path.to_owned()));
+        }
         if path.exists() || Vault::exists(path) {
             return Err(Error::VaultExists(path.to_owned()));
         }

@@ -102,3 +102,38 @@ fn key_slot_costs_out_of_bounds_are_refused_at_once() {
     }
     assert_eq!(std::fs::read(&fx.path).unwrap(), database);
 }
+
+/// Each case says what it is: a database without its key header, a folder given as the
+/// vault's path, a key header with no key slot left. None writes a byte.
+#[test]
+fn misplaced_and_missing_files_are_named_for_what_they_are() {
+    let fx = Fixture::new();
+    drop(fx.create());
+    let keys = beside(&fx.path, ".keys");
+    let header = std::fs::read(&keys).unwrap();
+    let database = std::fs::read(&fx.path).unwrap();
+
+    std::fs::rename(&keys, beside(&fx.path, ".keys.aside")).unwrap();
+    let missing = fx.unlock(PASSPHRASE).unwrap_err();
+    assert_eq!(missing.code(), "header_missing");
+    assert!(missing.to_string().contains("team.vault.keys"), "{missing}");
+    std::fs::rename(beside(&fx.path, ".keys.aside"), &keys).unwrap();
+
+    let folder = Vault::create(
+        fx.path.parent().unwrap(),
+        &Secret::from(PASSPHRASE),
+        &holder(),
+        KdfParams::MINIMUM,
+        Arc::new(ManualClock::new(chrono::Utc::now())),
+    )
+    .unwrap_err();
+    assert_eq!(folder.code(), "vault_path_is_folder");
+
+    let mut emptied: serde_json::Value = serde_json::from_slice(&header).unwrap();
+    emptied["slots"] = serde_json::json!([]);
+    std::fs::write(&keys, serde_json::to_vec(&emptied).unwrap()).unwrap();
+    let no_slots = fx.unlock(PASSPHRASE).unwrap_err();
+    assert_eq!(no_slots.code(), "vault_corrupt");
+    assert!(no_slots.to_string().contains("no key slots"), "{no_slots}");
+    assert_eq!(std::fs::read(&fx.path).unwrap(), database);
+}
