@@ -165,6 +165,15 @@ pub enum GrantType {
     ClientCredentials,
 }
 
+impl GrantType {
+    /// The name a request gives it.
+    fn as_str(&self) -> &'static str {
+        match self {
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
 /// A new access token.
 #[derive(Serialize, ToSchema)]
 pub struct TokenResponse {
@@ -211,7 +220,7 @@ pub(crate) async fn token(
             ))
         }
     };
-    if request.grant_type != "client_credentials" {
+    if request.grant_type != GrantType::ClientCredentials.as_str() {
         return Err(ApiError::BadRequest(
             "Only grant_type=client_credentials is supported".into(),
         ));
