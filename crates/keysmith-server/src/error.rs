@@ -27,6 +27,8 @@ pub enum ApiError {
     NotFound,
     /// The route does not take this method.
     MethodNotAllowed,
+    /// The request's body did not arrive in time.
+    RequestTimeout,
     /// A credential was verified more often than its rate limit allows.
     RateLimited {
         /// Seconds until the next call is allowed.
@@ -80,6 +82,12 @@ impl IntoResponse for ApiError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
                 "This route does not take that method; see /v1/openapi.json".to_owned(),
+                None,
+            ),
+            ApiError::RequestTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "The request did not arrive in time".to_owned(),
                 None,
             ),
             ApiError::VerifierKeyRequired => (

@@ -7,6 +7,7 @@
 //! The rules live in the core; this crate maps HTTP to core calls and back.
 
 mod boundary;
+mod connections;
 mod error;
 mod limits;
 mod routes;
@@ -23,6 +24,7 @@ use axum::{middleware, Router};
 use keysmith_core::{ApiSettings, UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
+pub use connections::ConnectionLimits;
 pub use error::ApiError;
 pub use routes::{openapi_json, Introspection};
 
@@ -120,11 +122,23 @@ pub fn router(state: Arc<ApiState>, local: SocketAddr) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` resolves, writing recorded uses every
-/// [`USAGE_FLUSH_INTERVAL`] and once more on the way out.
+/// Serves the API on `listener` within the default [`ConnectionLimits`] until `shutdown`
+/// resolves; see [`serve_within`].
 pub async fn serve(
     listener: TcpListener,
     state: Arc<ApiState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_within(listener, state, ConnectionLimits::default(), shutdown).await
+}
+
+/// Serves the API on `listener` within `limits` until `shutdown` resolves, writing recorded
+/// uses every [`USAGE_FLUSH_INTERVAL`] and once more on the way out. Requests in flight get
+/// the limits' grace period to finish; then it returns.
+pub async fn serve_within(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    limits: ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let flusher = {
@@ -145,10 +159,9 @@ pub async fn serve(
         })
     };
     let local = listener.local_addr()?;
-    let served = axum::serve(listener, router(Arc::clone(&state), local))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let app = router(Arc::clone(&state), local);
+    connections::accept(listener, app, limits, shutdown).await;
     flusher.abort();
     state.flush_usage();
-    served
+    Ok(())
 }

@@ -10,7 +10,7 @@ use keysmith_core::{
     AccountHolder, CredentialId, Description, EmailAddress, Expiry, Issued, KdfParams, ManualClock,
     Name, NewCredential, Permission, RateLimit, Rights, Secret, TokenKind, UserId, Vault,
 };
-use keysmith_server::{serve, Access, ApiState};
+use keysmith_server::{serve_within, Access, ApiState, ConnectionLimits};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -33,6 +33,11 @@ struct Running {
 /// payables:write), client credentials ("pair", payables:read) and a verifier key, served on
 /// a free loopback port with `access`.
 async fn start(access: Access) -> (Running, Issued, Issued) {
+    start_within(access, ConnectionLimits::default()).await
+}
+
+/// [`start`], served within `limits`.
+async fn start_within(access: Access, limits: ConnectionLimits) -> (Running, Issued, Issued) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("api.vault");
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap());
@@ -89,7 +94,7 @@ async fn start(access: Access) -> (Running, Issued, Issued) {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     let state = ApiState::new(vault, access).unwrap();
-    let served = tokio::spawn(serve(listener, state, async {
+    let served = tokio::spawn(serve_within(listener, state, limits, async {
         let _ = stopped.await;
     }));
     let client = reqwest::Client::builder()
@@ -683,4 +688,108 @@ async fn the_exchange_is_rate_limited_and_guessing_a_secret_is_not_possible() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["code"], "too_many_failures");
     api.stop().await;
+}
+
+/// What a client on a raw socket gets: everything the server sent until it closed the
+/// connection, or `None` if it was still open after 10 s.
+fn until_closed(mut stream: std::net::TcpStream) -> Option<String> {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return Some(String::from_utf8_lossy(&received).into_owned()),
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+            Err(error) if error.kind() == std::io::ErrorKind::ConnectionReset => {
+                return Some(String::from_utf8_lossy(&received).into_owned())
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Opens a raw connection and sends `bytes` on it.
+fn send(address: &str, bytes: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(bytes.as_bytes()).unwrap();
+    stream
+}
+
+/// Slow, idle and surplus clients against a server with small limits (1 s for a head and
+/// for a body, 4 connections, 1 s of grace): a head that never ends and an idle keep-alive
+/// connection are closed, a body that never arrives gets 408, a fifth connection 503, and a
+/// request in flight does not hold the server up once it is asked to stop.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
+    let limits = ConnectionLimits {
+        max_connections: 4,
+        header_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(1),
+        shutdown_grace: Duration::from_secs(1),
+    };
+    let (api, pat, _) = start_within(Access::Open, limits).await;
+    let address = api.base.trim_start_matches("http://").to_owned();
+    let host = format!("Host: {address}");
+    let token = pat.token.expose().to_owned();
+    let (slow_head, idle, slow_body, surplus, after) = tokio::task::spawn_blocking({
+        let (address, host) = (address.clone(), host.clone());
+        move || {
+            // A head that never ends.
+            let slow_head = until_closed(send(&address, "GET /v1/health HTTP/1.1\r\nHo"));
+            // One request, then nothing: the keep-alive connection is closed.
+            let idle = until_closed(send(
+                &address,
+                &format!("GET /v1/health HTTP/1.1\r\n{host}\r\n\r\n"),
+            ));
+            // A body announced and never sent in full.
+            let body = format!("{{\"token\":\"{token}");
+            let slow_body = until_closed(send(
+                &address,
+                &format!(
+                    "POST /v1/verify HTTP/1.1\r\n{host}\r\nContent-Type: application/json\r\n\
+                     Content-Length: 500\r\n\r\n{body}"
+                ),
+            ));
+            // Four connections that say nothing hold every place; a fifth is turned away.
+            let holders: Vec<_> = (0..4).map(|_| send(&address, "")).collect();
+            std::thread::sleep(Duration::from_millis(200));
+            let surplus = until_closed(send(&address, ""));
+            // Once they are cut off, the API answers again.
+            for holder in holders {
+                until_closed(holder);
+            }
+            let after = until_closed(send(
+                &address,
+                &format!("GET /v1/health HTTP/1.1\r\n{host}\r\nConnection: close\r\n\r\n"),
+            ));
+            (slow_head, idle, slow_body, surplus, after)
+        }
+    })
+    .await
+    .unwrap();
+    let slow_head = slow_head.expect("a head that never ends is cut off");
+    assert!(!slow_head.starts_with("HTTP/1.1 200"), "{slow_head}");
+    let idle = idle.expect("an idle connection is closed");
+    assert!(idle.starts_with("HTTP/1.1 200"), "{idle}");
+    let slow_body = slow_body.expect("a body that never arrives is cut off");
+    assert!(slow_body.starts_with("HTTP/1.1 408"), "{slow_body}");
+    assert!(slow_body.contains("request_timeout"), "{slow_body}");
+    let surplus = surplus.expect("a surplus connection is answered and closed");
+    assert!(surplus.starts_with("HTTP/1.1 503"), "{surplus}");
+    assert!(surplus.contains("\"code\":\"busy\""), "{surplus}");
+    assert!(after.expect("answered").starts_with("HTTP/1.1 200"));
+
+    // A request still in flight (its body never comes) does not keep the server running.
+    let in_flight = send(
+        &address,
+        &format!("POST /v1/verify HTTP/1.1\r\n{host}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{{"),
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stopped = tokio::time::timeout(Duration::from_secs(10), api.stop()).await;
+    assert!(stopped.is_ok(), "the server did not stop");
+    drop(in_flight);
 }

@@ -1,0 +1,122 @@
+//! Accepting connections so that no client, slow, idle or many, can take the API down: a
+//! request's head must arrive within [`ConnectionLimits::header_timeout`] (which also closes
+//! idle keep-alive connections), the rest of it and the answer within
+//! [`ConnectionLimits::request_timeout`] (408 otherwise), at most
+//! [`ConnectionLimits::max_connections`] are served at once (more are answered 503 and
+//! closed), and on shutdown requests in flight get [`ConnectionLimits::shutdown_grace`] to
+//! finish before the server returns regardless.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+
+/// How long and how many: the bounds a server keeps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once; more are answered 503.
+    pub max_connections: usize,
+    /// Time for a request's head to arrive, and for an idle connection to send its next one.
+    pub header_timeout: Duration,
+    /// Time for the rest of a request (its body) and the answer.
+    pub request_timeout: Duration,
+    /// Time requests in flight get to finish once the server is asked to stop.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Serves `app` on `listener` within `limits` until `shutdown` resolves, then lets requests
+/// in flight finish within the grace period and returns.
+pub(crate) async fn accept(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let app = app.layer(axum::middleware::from_fn(move |request, next| {
+        within(limits.request_timeout, request, next)
+    }));
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            tokio::spawn(turn_away(stream));
+            continue;
+        };
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            // A connection ends with an error when a client goes away or times out: routine.
+            let _ = connection.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still unfinished after the grace period were cut off");
+    }
+}
+
+/// Runs the request with at most `timeout` for reading its body and answering.
+async fn within(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
+}
+
+/// Answers a connection beyond the limit with 503 and closes it, without reading from it.
+async fn turn_away(stream: TcpStream) {
+    const BODY: &str = r#"{"code":"busy","message":"Too many connections; retry shortly"}"#;
+    let answer = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    // One small write into a fresh socket's empty buffer; a client that cannot take even
+    // that is simply closed.
+    if let Ok(Ok(())) = tokio::time::timeout(Duration::from_secs(1), stream.writable()).await {
+        let _ = stream.try_write(answer.as_bytes());
+    }
+}
