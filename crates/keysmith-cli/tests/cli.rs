@@ -41,6 +41,19 @@ fn keysmith_with_stdin(vault: &Path, args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Creates the vault at `vault` with `keysmith init` (Ada Holder as account holder).
+fn init(vault: &Path) {
+    let init = keysmith(
+        vault,
+        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
+    );
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -109,15 +122,7 @@ async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value
 async fn init_issue_serve_verify_revoke_refused() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("cli.vault");
-    let init = keysmith(
-        &vault,
-        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
-    );
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    init(&vault);
 
     let expires = in_days(30);
     let pat = ok_json(keysmith(
@@ -246,12 +251,7 @@ fn errors_are_one_line_with_their_code_and_exit_2() {
     assert!(stderr.starts_with("error: vault_not_found: "), "{stderr}");
     assert_eq!(stderr.lines().count(), 1);
 
-    assert!(keysmith(
-        &vault,
-        &["init", "--name", "Ada", "--email", "ada@example.com"]
-    )
-    .status
-    .success());
+    init(&vault);
     let unknown = keysmith(&vault, &["show", "999"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).starts_with("error: credential_not_found: "));
@@ -290,12 +290,7 @@ fn errors_are_one_line_with_their_code_and_exit_2() {
 async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("strict.vault");
-    assert!(keysmith(
-        &vault,
-        &["init", "--name", "Ada", "--email", "ada@example.com"]
-    )
-    .status
-    .success());
+    init(&vault);
     // Beyond loopback only when confirmed: refused before anything listens.
     let unconfirmed = keysmith(&vault, &["serve", "--listen", "0.0.0.0:0"]);
     assert_eq!(unconfirmed.status.code(), Some(2));
@@ -354,11 +349,7 @@ async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
 async fn eight_processes_at_once_beside_a_loaded_server_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("busy.vault");
-    let created = keysmith(
-        &vault,
-        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
-    );
-    assert!(created.status.success());
+    init(&vault);
     let expires = in_days(30);
     let pair = ok_json(keysmith(
         &vault,

@@ -1,7 +1,7 @@
 //! Accepting connections so that no client, slow, idle or many, can take the API down: a
 //! request's head must arrive within [`ConnectionLimits::header_timeout`] (which also closes
 //! idle keep-alive connections), the rest of it and the answer within
-//! [`ConnectionLimits::request_timeout`] (408 otherwise), at most
+//! [`ConnectionLimits::request_timeout`] (408 otherwise, answered by the boundary), at most
 //! [`ConnectionLimits::max_connections`] are served at once (more are answered 503 and
 //! closed), and on shutdown requests in flight get [`ConnectionLimits::shutdown_grace`] to
 //! finish before the server returns regardless.
@@ -10,9 +10,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -20,8 +17,6 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-
-use crate::error::ApiError;
 
 /// How long and how many: the bounds a server keeps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,9 +52,6 @@ pub(crate) async fn accept(
 ) {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
-    let app = app.layer(axum::middleware::from_fn(move |request, next| {
-        within(limits.request_timeout, request, next)
-    }));
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -95,14 +87,6 @@ pub(crate) async fn accept(
         .is_err()
     {
         tracing::warn!("requests still unfinished after the grace period were cut off");
-    }
-}
-
-/// Runs the request with at most `timeout` for reading its body and answering.
-async fn within(timeout: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::RequestTimeout.into_response(),
     }
 }
 

@@ -100,9 +100,10 @@ impl ApiState {
     }
 }
 
-/// The API's routes over `state` as served on `local`: every one behind the boundary (Host,
-/// Origin) and, with [`Access::VerifierKey`], the verifier-key check.
-pub fn router(state: Arc<ApiState>, local: SocketAddr) -> Router {
+/// The API's routes over `state` as served on `local` within `limits`: every one behind the
+/// boundary (Host, Origin, request timeout) and, with [`Access::VerifierKey`], the
+/// verifier-key check.
+pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> Router {
     Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/oauth/token", post(routes::token))
@@ -116,7 +117,7 @@ pub fn router(state: Arc<ApiState>, local: SocketAddr) -> Router {
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
-            Arc::new(Boundary::listening_on(local)),
+            Arc::new(Boundary::listening_on(local, limits.request_timeout)),
             boundary::guard,
         ))
         .with_state(state)
@@ -159,7 +160,7 @@ pub async fn serve_within(
         })
     };
     let local = listener.local_addr()?;
-    let app = router(Arc::clone(&state), local);
+    let app = router(Arc::clone(&state), local, limits);
     connections::accept(listener, app, limits, shutdown).await;
     flusher.abort();
     state.flush_usage();
