@@ -155,7 +155,6 @@ fn start(vault: &Vault, api: &ApiSettings) -> Result<Running, ApiStatus> {
             tracing::warn!(%error, "the local API stopped with an error");
         }
     });
-    tracing::info!(%address, "local API listening");
     Ok(Running {
         stop,
         settings: *api,

@@ -390,6 +390,13 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
 /// wait for it (measured: more requests/s and a shorter tail with one, see README); the
 /// once-a-second write of "last used" runs on a thread of its own.
 fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
+    // The server's log goes to stderr (info, or $RUST_LOG); nothing logged carries a secret.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

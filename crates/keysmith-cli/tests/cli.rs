@@ -86,6 +86,7 @@ impl Server {
             .args(extra)
             .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -100,10 +101,21 @@ impl Server {
         Server { child, base }
     }
 
-    fn stop(mut self) -> std::process::ExitStatus {
+    fn stop(self) -> std::process::ExitStatus {
+        self.stop_with_log().0
+    }
+
+    /// Stops the server (SIGTERM); its exit status and what it logged on stderr.
+    fn stop_with_log(mut self) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        self.child.wait().unwrap()
+        let status = self.child.wait().unwrap();
+        let mut log = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            stderr.read_to_string(&mut log).unwrap();
+        }
+        (status, log)
     }
 }
 
@@ -225,7 +237,16 @@ async fn init_issue_serve_verify_revoke_refused() {
         answer["active"], true,
         "the pair's access token is unaffected"
     );
-    assert!(server.stop().success());
+    // serve logs to stderr, and never a secret.
+    let (stopped, log) = server.stop_with_log();
+    assert!(stopped.success());
+    assert!(
+        log.contains("local API listening") && log.contains("local API stopped"),
+        "{log}"
+    );
+    for secret in [token.as_str(), client_secret.as_str(), PASSPHRASE] {
+        assert!(!log.contains(secret), "a secret in the log");
+    }
 
     // The server wrote "last used" before it stopped.
     let shown = ok_json(keysmith(

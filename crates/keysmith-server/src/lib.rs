@@ -87,15 +87,21 @@ impl ApiState {
     }
 
     /// Writes the uses recorded since the last flush, in one transaction on the recorder's
-    /// own connection: verifications go on meanwhile.
+    /// own connection: verifications go on meanwhile. A batch that cannot be written (the
+    /// vault's write lock held elsewhere past the busy timeout) is kept for the next flush.
     pub fn flush_usage(&self) {
         let uses = self.usage.take();
+        if uses.is_empty() {
+            return;
+        }
         let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
         if let Err(error) = recorder.record(&uses) {
             tracing::warn!(
                 code = error.code().as_str(),
-                "could not record credential uses"
+                uses = uses.len(),
+                "could not record credential uses; they go with the next flush"
             );
+            self.usage.restore(uses);
         }
     }
 }
@@ -161,8 +167,10 @@ pub async fn serve_within(
     };
     let local = listener.local_addr()?;
     let app = router(Arc::clone(&state), local, limits);
+    tracing::info!(address = %local, "local API listening");
     connections::accept(listener, app, limits, shutdown).await;
     flusher.abort();
     state.flush_usage();
+    tracing::info!(address = %local, "local API stopped");
     Ok(())
 }

@@ -21,6 +21,14 @@ impl Usage {
         *latest = (*latest).max(at);
     }
 
+    /// Puts back `uses` that could not be written, to go with the next flush; a newer use
+    /// recorded meanwhile wins.
+    pub(crate) fn restore(&self, uses: Vec<(CredentialId, DateTime<Utc>)>) {
+        for (credential, at) in uses {
+            self.record(credential, at);
+        }
+    }
+
     /// Everything recorded so far in credential order (neighbouring rows share pages when
     /// written), emptying the batch.
     pub(crate) fn take(&self) -> Vec<(CredentialId, DateTime<Utc>)> {
@@ -30,5 +38,28 @@ impl Usage {
         };
         uses.sort_unstable_by_key(|(id, _)| id.0);
         uses
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn a_batch_put_back_goes_with_the_next_one_and_newer_uses_win() {
+        let usage = Usage::default();
+        let at = |second| Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, second).unwrap();
+        usage.record(CredentialId(2), at(1));
+        usage.record(CredentialId(1), at(2));
+        let failed = usage.take();
+        assert!(usage.take().is_empty());
+        usage.record(CredentialId(2), at(5));
+        usage.restore(failed);
+        assert_eq!(
+            usage.take(),
+            [(CredentialId(1), at(2)), (CredentialId(2), at(5))]
+        );
     }
 }
