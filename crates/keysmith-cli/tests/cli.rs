@@ -303,6 +303,22 @@ fn errors_are_one_line_with_their_code_and_exit_2() {
     assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).starts_with("error: wrong_passphrase: "));
 
+    // Another vault's key header (same passphrase): one line, its own code, no SQLCipher
+    // log lines beside it.
+    let other = dir.path().join("other.vault");
+    init(&other);
+    let keys = |vault: &Path| {
+        let mut name = vault.as_os_str().to_owned();
+        name.push(".keys");
+        std::path::PathBuf::from(name)
+    };
+    std::fs::copy(keys(&other), keys(&vault)).unwrap();
+    let mismatch = keysmith(&vault, &["list"]);
+    assert_eq!(mismatch.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&mismatch.stderr).into_owned();
+    assert!(stderr.starts_with("error: header_mismatch: "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
     let help = keysmith(&vault, &["--help"]);
     assert!(stdout(&help).contains("Exit codes: 0 success"));
 }

@@ -39,6 +39,19 @@ pub enum Error {
     /// Opening a vault that does not exist.
     #[error("No vault at {0}")]
     VaultNotFound(PathBuf),
+    /// The database file is damaged (empty, unreadable pages, a broken structure); nothing
+    /// was written to it.
+    #[error(
+        "The vault's database is damaged ({0}); nothing was changed. Restore it from a backup"
+    )]
+    VaultDamaged(String),
+    /// The passphrase opened the key header, but its key does not open the database: the
+    /// header belongs to another vault, or the database's first page is damaged.
+    #[error(
+        "The key header does not open this database: it belongs to another vault, or the \
+         database's first page is damaged. Nothing was changed"
+    )]
+    HeaderMismatch,
     /// The vault's key header is unreadable or inconsistent.
     #[error("The vault's key header is damaged: {0}")]
     VaultCorrupt(String),
@@ -219,6 +232,8 @@ impl Error {
             Error::VaultPathIsFolder(_) => ErrorCode::VaultPathIsFolder,
             Error::HeaderMissing(_) => ErrorCode::HeaderMissing,
             Error::VaultCorrupt(_) => ErrorCode::VaultCorrupt,
+            Error::VaultDamaged(_) => ErrorCode::VaultDamaged,
+            Error::HeaderMismatch => ErrorCode::HeaderMismatch,
             Error::UnsupportedVersion { .. } => ErrorCode::VaultVersionUnsupported,
             Error::KdfOutOfBounds { .. } => ErrorCode::KdfOutOfBounds,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
@@ -292,6 +307,8 @@ error_codes! {
     VaultPathIsFolder = "vault_path_is_folder",
     HeaderMissing = "header_missing",
     VaultCorrupt = "vault_corrupt",
+    VaultDamaged = "vault_damaged",
+    HeaderMismatch = "header_mismatch",
     VaultVersionUnsupported = "vault_version_unsupported",
     KdfOutOfBounds = "kdf_out_of_bounds",
     KeychainUnavailable = "keychain_unavailable",

@@ -193,6 +193,12 @@ impl Vault {
             UnlockMethod::Passphrase,
             clock,
         )
+        .map_err(|error| match error {
+            // The passphrase opened a slot of this header, so the key is the header's: the
+            // database is another vault's, or its first page is damaged.
+            Error::WrongKey => Error::HeaderMismatch,
+            other => other,
+        })
     }
 
     /// Unlocks the vault at `path` with the key this device remembers, if it remembers one.
@@ -235,14 +241,25 @@ impl Vault {
                 "the vault's files were readable by other users; they are now the owner's alone"
             );
         }
+        // Only a file made by Vault::create is ever given a schema: an empty one here is a
+        // damaged vault, and is left as it is.
+        if std::fs::metadata(path)?.len() == 0 {
+            return Err(Error::VaultDamaged("the database file is empty".into()));
+        }
         let mut conn = open_database(path, &key)?;
         let found = schema::version(&conn)?;
+        if found == 0 {
+            return Err(Error::VaultDamaged(
+                "the database has no Keysmith schema".into(),
+            ));
+        }
         if found > schema::CURRENT {
             return Err(Error::UnsupportedVersion {
                 found,
                 supported: schema::CURRENT,
             });
         }
+        check_integrity(&conn)?;
         schema::migrate(&mut conn)?;
         let pepper = load_pepper(&conn)?;
         let operator = operators::operator_for_slot(&conn, &slot)?;
@@ -373,6 +390,20 @@ pub(crate) fn migrate_for_tests(conn: &mut Connection) {
     schema::migrate(conn).expect("schema applies to an empty database");
 }
 
+/// Reads every page once (SQLCipher checks each page's HMAC) and SQLite's own structure checks
+/// (`quick_check`), before anything is written: a damaged vault is reported, not made worse.
+fn check_integrity(conn: &Connection) -> Result<()> {
+    let damaged = |detail: String| Error::VaultDamaged(detail);
+    let verdict: String = conn
+        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
+        .map_err(|error| damaged(error.to_string()))?;
+    if verdict == "ok" {
+        Ok(())
+    } else {
+        Err(damaged(verdict))
+    }
+}
+
 /// The pepper, from inside the encrypted database.
 fn load_pepper(conn: &Connection) -> Result<Pepper> {
     let stored: Zeroizing<Vec<u8>> = Zeroizing::new(conn.query_row(
@@ -392,6 +423,9 @@ fn open_database(path: &Path, key: &DataKey) -> Result<Connection> {
     }
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
+    // SQLCipher's own log lines (e.g. "hmac check failed" on a wrong key) would turn one
+    // typed error into several lines on stderr; the error says what they would.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     // A raw key ("x'…'") skips SQLCipher's own PBKDF2: the key is already random.
     let hex_key = Zeroizing::new(hex::encode(key.expose()));
     let pragma = Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", hex_key.as_str()));

@@ -137,3 +137,59 @@ fn misplaced_and_missing_files_are_named_for_what_they_are() {
     assert!(no_slots.to_string().contains("no key slots"), "{no_slots}");
     assert_eq!(std::fs::read(&fx.path).unwrap(), database);
 }
+
+fn sha256_of(path: &Path) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(std::fs::read(path).unwrap()).to_vec()
+}
+
+/// A vault of `fx` with a few credentials, closed (so the database holds every page).
+fn closed_vault_with_pages(fx: &Fixture) {
+    let mut vault = fx.create();
+    for i in 0..40 {
+        vault
+            .issue(&fx.new_credential(&format!("filler {i}"), 30))
+            .unwrap();
+    }
+}
+
+/// A damaged database is reported with its own code and left byte for byte as it was: an
+/// empty file is not given a fresh schema, a flipped byte in a page is found before the
+/// session's first write (the unlock's audit row).
+#[test]
+fn a_damaged_database_is_reported_and_left_as_it_is() {
+    let fx = Fixture::new();
+    closed_vault_with_pages(&fx);
+    let pages = std::fs::metadata(&fx.path).unwrap().len() / 4096;
+    assert!(pages >= 4, "{pages} pages");
+
+    // One flipped byte in the middle of the third page.
+    let mut bytes = std::fs::read(&fx.path).unwrap();
+    bytes[2 * 4096 + 2000] ^= 0x55;
+    std::fs::write(&fx.path, &bytes).unwrap();
+    let before = sha256_of(&fx.path);
+    let damaged = fx.unlock(PASSPHRASE).unwrap_err();
+    assert_eq!(damaged.code(), "vault_damaged", "{damaged}");
+    assert_eq!(sha256_of(&fx.path), before);
+
+    // An empty file where the database was.
+    std::fs::write(&fx.path, b"").unwrap();
+    let empty = fx.unlock(PASSPHRASE).unwrap_err();
+    assert_eq!(empty.code(), "vault_damaged", "{empty}");
+    assert_eq!(std::fs::metadata(&fx.path).unwrap().len(), 0);
+}
+
+/// A key header from another vault (same passphrase) opens its own slot but not this
+/// database: `header_mismatch`, not "wrong key", and the database is untouched.
+#[test]
+fn another_vaults_key_header_is_a_mismatch_not_a_wrong_key() {
+    let ours = Fixture::new();
+    let theirs = Fixture::new();
+    drop(ours.create());
+    drop(theirs.create());
+    std::fs::copy(beside(&theirs.path, ".keys"), beside(&ours.path, ".keys")).unwrap();
+    let before = sha256_of(&ours.path);
+    let mismatch = ours.unlock(PASSPHRASE).unwrap_err();
+    assert_eq!(mismatch.code(), "header_mismatch", "{mismatch}");
+    assert_eq!(sha256_of(&ours.path), before);
+}
