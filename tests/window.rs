@@ -548,7 +548,7 @@ async fn the_window_answers_while_a_key_is_derived() {
     );
     app.wait_text("[data-testid=unlock-error]", "Wrong passphrase")
         .await;
-    app.screenshot("15-wrong-passphrase-after-deriving").await;
+    app.screenshot("19-wrong-passphrase-after-deriving").await;
     app.end().await;
 }
 
@@ -581,7 +581,7 @@ async fn a_vault_found_locked_returns_to_the_unlock_screen() {
         "The vault was locked; unlock it to go on."
     );
     assert!(!app.present("[role=alert]").await, "an error box showed");
-    app.screenshot("16-found-locked").await;
+    app.screenshot("20-found-locked").await;
     app.type_into("#passphrase", PASSPHRASE).await;
     app.click("[data-testid=unlock-vault] button[type=submit]")
         .await;
