@@ -178,10 +178,7 @@ pub async fn issue_credential(
         .with_vault(move |vault| {
             let now = vault.now();
             let issued = vault.issue(&request.validate(now)?)?;
-            Ok(Revealed {
-                credential: CredentialRow::new(issued.credential, now),
-                token: issued.token,
-            })
+            Ok(Revealed::new(issued, now))
         })
         .await
 }
@@ -260,11 +257,7 @@ pub async fn renew_credential(
                 name: Name::new(&name)?,
                 description: Description::new(&description)?,
             };
-            let issued = vault.renew(id, &renewal)?;
-            Ok(Revealed {
-                credential: CredentialRow::new(issued.credential, now),
-                token: issued.token,
-            })
+            Ok(Revealed::new(vault.renew(id, &renewal)?, now))
         })
         .await
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use keysmith_core::audit::AuditEntry;
-use keysmith_core::{AutoRenewal, Credential, CredentialId, Secret, Status};
+use keysmith_core::{AutoRenewal, Credential, CredentialId, Issued, Secret, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -76,6 +76,16 @@ pub struct Revealed {
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
     #[specta(type = String)]
     pub token: Secret,
+}
+
+impl Revealed {
+    /// The response for a credential just issued (or renewed) at `now`.
+    pub fn new(issued: Issued, now: DateTime<Utc>) -> Self {
+        Revealed {
+            credential: CredentialRow::new(issued.credential, now),
+            token: issued.token,
+        }
+    }
 }
 
 /// A credential's editable fields as the UI sends them: only those present change, and a null
