@@ -64,9 +64,18 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Init { name, email } => return init(&path, passphrase, &name, email),
         Command::Vault(command) => command,
     };
-    let mut vault = match passphrase {
-        Some(passphrase) => Vault::unlock(&path, &passphrase, clock::system())?,
-        None => Vault::unlock_from_keychain(&path, &Keychain, clock::system())?
+    // Reading commands open the vault read-only: they write nothing, not even an audit row,
+    // so they work on a vault the user may only read. Sessions that change it are audited.
+    let reads_only = matches!(
+        command,
+        VaultCommand::List(_) | VaultCommand::Show { .. } | VaultCommand::Verify(_)
+    );
+    let mut vault = match (passphrase, reads_only) {
+        (Some(passphrase), false) => Vault::unlock(&path, &passphrase, clock::system())?,
+        (Some(passphrase), true) => Vault::unlock_read_only(&path, &passphrase, clock::system())?,
+        (None, false) => Vault::unlock_from_keychain(&path, &Keychain, clock::system())?
+            .ok_or_else(no_passphrase)?,
+        (None, true) => Vault::unlock_from_keychain_read_only(&path, &Keychain, clock::system())?
             .ok_or_else(no_passphrase)?,
     };
     match command {

@@ -323,6 +323,53 @@ fn errors_are_one_line_with_their_code_and_exit_2() {
     assert!(stdout(&help).contains("Exit codes: 0 success"));
 }
 
+/// `list`, `show` and `verify` open the vault for reading: the files stay byte for byte as
+/// they were, no -wal or -shm file is left beside them, and no audit row is added. A command
+/// that changes something is a session, audited.
+#[test]
+fn reading_commands_leave_the_vault_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("read.vault");
+    init(&vault);
+    let issued = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "read me",
+            "--expires",
+            &in_days(30),
+            "--json",
+        ],
+    ));
+    let token = issued["token"].as_str().unwrap();
+    let files = || {
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let (listed, bytes) = (files(), std::fs::read(&vault).unwrap());
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    for _ in 0..3 {
+        assert!(keysmith(&vault, &["list"]).status.success());
+        assert!(keysmith(&vault, &["show", "1", "--json"]).status.success());
+        assert!(keysmith_with_stdin(&vault, &["verify"], token)
+            .status
+            .success());
+    }
+    assert_eq!(files(), listed);
+    assert!(
+        std::fs::read(&vault).unwrap() == bytes,
+        "a reading command wrote"
+    );
+
+    assert!(keysmith(&vault, &["disable", "1"]).status.success());
+    assert!(std::fs::read(&vault).unwrap() != bytes);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
     let dir = tempfile::tempdir().unwrap();

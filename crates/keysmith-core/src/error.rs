@@ -212,9 +212,16 @@ pub enum Error {
     /// credential that is not active. Deliberately says no more than that.
     #[error("The client ID and secret are not valid")]
     InvalidClient,
+    /// Another connection (a second Keysmith process, the app) held the vault's lock for
+    /// longer than this handle waits; nothing was changed, and trying again may succeed.
+    #[error("The vault is busy: another Keysmith is changing it; try again in a moment")]
+    VaultBusy,
+    /// A change to a vault opened for reading only.
+    #[error("The vault is open for reading only; nothing was changed")]
+    VaultReadOnly,
     /// The database refused or failed an operation.
     #[error("Vault storage error: {0}")]
-    Storage(#[from] rusqlite::Error),
+    Storage(rusqlite::Error),
     /// A file operation failed.
     #[error("File error: {0}")]
     Io(#[from] std::io::Error),
@@ -270,8 +277,24 @@ impl Error {
             Error::InvalidKind(_) => ErrorCode::InvalidKind,
             Error::RemoteBindUnconfirmed(_) => ErrorCode::RemoteBindUnconfirmed,
             Error::InvalidClient => ErrorCode::InvalidClient,
+            Error::VaultBusy => ErrorCode::VaultBusy,
+            Error::VaultReadOnly => ErrorCode::VaultReadOnly,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Io(_) => ErrorCode::Io,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A lock that was not given up in time is [`Error::VaultBusy`], a write to a read-only
+    /// vault [`Error::VaultReadOnly`], a damaged page [`Error::VaultDamaged`]; the rest is
+    /// storage.
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) => Error::VaultBusy,
+            Some(rusqlite::ErrorCode::ReadOnly) => Error::VaultReadOnly,
+            Some(rusqlite::ErrorCode::DatabaseCorrupt) => Error::VaultDamaged(error.to_string()),
+            _ => Error::Storage(error),
         }
     }
 }
@@ -345,6 +368,8 @@ error_codes! {
     InvalidKind = "invalid_kind",
     RemoteBindUnconfirmed = "remote_bind_unconfirmed",
     InvalidClient = "invalid_client",
+    VaultBusy = "vault_busy",
+    VaultReadOnly = "vault_read_only",
     Storage = "storage",
     Io = "io",
 }

@@ -49,6 +49,8 @@ pub enum ApiError {
         /// Seconds until attempts are allowed again.
         retry_after: u64,
     },
+    /// The work on a request stopped unexpectedly (a panic); nothing was changed.
+    Interrupted,
     /// The core refused or failed.
     Core(keysmith_core::Error),
 }
@@ -62,6 +64,14 @@ impl From<keysmith_core::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let bearer = || Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        let internal = || {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Keysmith could not answer; the server's log has the details".to_owned(),
+                None,
+            )
+        };
         let (status, code, message, extra_header) = match self {
             ApiError::BadRequest(message) => {
                 (StatusCode::BAD_REQUEST, "bad_request", message, None)
@@ -132,17 +142,27 @@ impl IntoResponse for ApiError {
                 format!("Too many failed attempts for this client ID; retry in {retry_after} s"),
                 Some((header::RETRY_AFTER, HeaderValue::from(retry_after))),
             ),
+            ApiError::Core(error @ keysmith_core::Error::VaultBusy) => {
+                // Another process held the vault's write lock past the busy timeout: a
+                // moment later, the same request will likely succeed.
+                tracing::warn!("the vault's write lock was held elsewhere for too long");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    error.code().as_str(),
+                    error.to_string(),
+                    Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
+                )
+            }
+            ApiError::Interrupted => {
+                tracing::error!("the work on a request stopped unexpectedly");
+                internal()
+            }
             ApiError::Core(
                 error @ (keysmith_core::Error::Storage(_) | keysmith_core::Error::Io(_)),
             ) => {
                 // The detail is for the log; the client learns only that it failed.
                 tracing::error!(%error, "the vault failed to answer");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Keysmith could not answer; the server's log has the details".to_owned(),
-                    None,
-                )
+                internal()
             }
             ApiError::Core(error) => {
                 let status = match &error {

@@ -56,10 +56,23 @@ impl Access {
     }
 }
 
-/// What every request shares: the vault, who may call, the per-credential rate limiters, the
-/// uses not yet written and the connection that writes them.
+/// What every request shares: the vault (two handles, below), who may call, the
+/// per-credential rate limiters, the uses not yet written and the connection that writes them.
+///
+/// Verifications must keep answering while a write waits for the vault's lock (held, say, by
+/// the app or a `keysmith issue` in the middle of a change), and the threads that accept and
+/// answer must never wait on the database. So the vault has two handles, each on a connection
+/// of its own (the vault is in WAL mode: readers never wait for a writer):
+/// - `instant` only reads, and never waits for a lock: verifications and client
+///   authentication run on it right where the request is answered (a verification is an
+///   in-memory lookup of a few microseconds; moving it to another thread costs more than it
+///   does, measured in `scripts/bench-api`). In the rare moment SQLite still says busy (a
+///   crashed process's log being recovered), the same work is redone on `patient`.
+/// - `patient` waits up to the busy timeout, always on a blocking thread: the exchange's write,
+///   and the reads `instant` could not do at once.
 pub struct ApiState {
-    vault: Mutex<Vault>,
+    instant: Mutex<Vault>,
+    patient: Mutex<Vault>,
     access: Access,
     limits: RateLimits,
     failures: FailedAttempts,
@@ -68,11 +81,15 @@ pub struct ApiState {
 }
 
 impl ApiState {
-    /// State over an unlocked vault; opens a second connection to it for recording uses.
+    /// State over an unlocked vault; opens two more connections to it, for answering at once
+    /// and for recording uses.
     pub fn new(vault: Vault, access: Access) -> keysmith_core::Result<Arc<ApiState>> {
         let recorder = vault.usage_recorder()?;
+        let instant = vault.open_again()?;
+        instant.set_lock_wait(Duration::ZERO)?;
         Ok(Arc::new(ApiState {
-            vault: Mutex::new(vault),
+            instant: Mutex::new(instant),
+            patient: Mutex::new(vault),
             access,
             limits: RateLimits::default(),
             failures: FailedAttempts::default(),
@@ -81,9 +98,32 @@ impl ApiState {
         }))
     }
 
-    /// The vault, for one short, non-async step.
-    fn vault(&self) -> MutexGuard<'_, Vault> {
-        self.vault.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `work`, which only reads, on the `instant` handle right here; if the vault was
+    /// busy, runs it again on the `patient` handle on a blocking thread. `work` must not
+    /// change anything before its first read of the vault.
+    async fn reading<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl Fn(&ApiState, &Vault) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let at_once = work(self, &lock(&self.instant));
+        match at_once {
+            Err(ApiError::Core(keysmith_core::Error::VaultBusy)) => {
+                let state = Arc::clone(self);
+                off_thread(move || work(&state, &lock(&state.patient))).await
+            }
+            answered => answered,
+        }
+    }
+
+    /// Runs `work`, which writes, on the `patient` handle on a blocking thread: it may wait
+    /// up to the busy timeout for the vault's write lock, and nothing else waits for it but
+    /// other writes.
+    async fn writing<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut Vault) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = Arc::clone(self);
+        off_thread(move || work(&mut lock(&state.patient))).await
     }
 
     /// Writes the uses recorded since the last flush, in one transaction on the recorder's
@@ -94,8 +134,7 @@ impl ApiState {
         if uses.is_empty() {
             return;
         }
-        let mut recorder = self.recorder.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Err(error) = recorder.record(&uses) {
+        if let Err(error) = lock(&self.recorder).record(&uses) {
             tracing::warn!(
                 code = error.code().as_str(),
                 uses = uses.len(),
@@ -106,21 +145,41 @@ impl ApiState {
     }
 }
 
+/// The value behind `mutex`; a panic elsewhere while it was held leaves nothing half-done
+/// (every change to the vault is one transaction), so a poisoned lock is taken as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs blocking `work` on tokio's blocking threads; a panic in it is an internal error.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or(Err(ApiError::Interrupted))
+}
+
 /// The API's routes over `state` as served on `local` within `limits`: every one behind the
 /// boundary (Host, Origin, request timeout) and, with [`Access::VerifierKey`], the
 /// verifier-key check.
 pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/oauth/token", post(routes::token))
         .route("/v1/health", get(routes::health))
         .route("/v1/openapi.json", get(routes::openapi))
         .fallback(routes::not_found)
-        .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(middleware::from_fn_with_state(
+        .method_not_allowed_fallback(routes::method_not_allowed);
+    // Only where it has work to do: each layer costs every request a boxed future.
+    let routes = match state.access {
+        Access::Open => routes,
+        Access::VerifierKey => routes.layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             verifier::require,
-        ))
+        )),
+    };
+    routes
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             Arc::new(Boundary::listening_on(local, limits.request_timeout)),
@@ -154,12 +213,13 @@ pub async fn serve_within(
             let mut tick = tokio::time::interval(USAGE_FLUSH_INTERVAL);
             loop {
                 tick.tick().await;
-                // Off the async workers: while a chunk is written, they keep answering.
+                // Off the answering threads: while a batch is written, they keep answering.
                 let state = Arc::clone(&state);
-                if tokio::task::spawn_blocking(move || state.flush_usage())
-                    .await
-                    .is_err()
-                {
+                let flushed = off_thread(move || {
+                    state.flush_usage();
+                    Ok(())
+                });
+                if flushed.await.is_err() {
                     tracing::warn!("the usage flush stopped unexpectedly");
                 }
             }

@@ -116,6 +116,7 @@ pub struct InactiveToken {
         (status = 415, description = "The body is not application/json", body = ErrorBody),
         (status = 421, description = "The Host does not name the address the API listens on", body = ErrorBody),
         (status = 429, description = "The credential's rate limit is spent; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The vault was locked elsewhere for too long; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn verify(
@@ -127,20 +128,25 @@ pub(crate) async fn verify(
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
-    let verification = state.vault().verify(
-        request.token.expose(),
-        request.scope.as_deref(),
-        request.application.as_deref(),
-    )?;
-    if let Verification::Active(verified) = &verification {
-        let credential = &verified.credential;
-        state
-            .limits
-            .check(credential.id, credential.rate_limit)
-            .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-        state.usage.record(credential.id, chrono::Utc::now());
-    }
-    Ok(Json(Introspection::from(&verification)))
+    let introspection = state
+        .reading(move |state, vault| {
+            let verification = vault.verify(
+                request.token.expose(),
+                request.scope.as_deref(),
+                request.application.as_deref(),
+            )?;
+            if let Verification::Active(verified) = &verification {
+                let credential = &verified.credential;
+                state
+                    .limits
+                    .check(credential.id, credential.rate_limit)
+                    .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+                state.usage.record(credential.id, chrono::Utc::now());
+            }
+            Ok(Introspection::from(&verification))
+        })
+        .await?;
+    Ok(Json(introspection))
 }
 
 /// A token request (RFC 6749 §4.4), as a form or JSON; the client may authenticate with HTTP
@@ -202,6 +208,7 @@ pub struct TokenResponse {
         (status = 415, description = "The body is neither a form nor JSON", body = ErrorBody),
         (status = 421, description = "The Host does not name the address the API listens on", body = ErrorBody),
         (status = 429, description = "The credentials' rate limit is spent, or too many failed attempts for this client ID (10 a minute); see Retry-After", body = ErrorBody),
+        (status = 503, description = "The vault's write lock was held elsewhere for too long; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn token(
@@ -237,22 +244,28 @@ pub(crate) async fn token(
         .failures
         .check(&client_id, now)
         .map_err(|retry_after| ApiError::TooManyFailures { retry_after })?;
-    let mut vault = state.vault();
-    let client = match vault.authenticate_client(&client_id, client_secret.expose()) {
-        Err(keysmith_core::Error::InvalidClient) => {
-            state.failures.record(&client_id, now);
-            return Err(keysmith_core::Error::InvalidClient.into());
-        }
-        other => other?,
-    };
-    // The credentials' own rate limit applies to exchanges as to verifications.
-    let credential = client.credential();
-    state
-        .limits
-        .check(credential.id, credential.rate_limit)
-        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    let grant = vault.grant_access_token(client)?;
-    drop(vault);
+    // Authenticating only reads, so it never waits behind another exchange's write.
+    let client = state
+        .reading(move |state, vault| {
+            let client = match vault.authenticate_client(&client_id, client_secret.expose()) {
+                Err(keysmith_core::Error::InvalidClient) => {
+                    state.failures.record(&client_id, now);
+                    return Err(keysmith_core::Error::InvalidClient.into());
+                }
+                other => other?,
+            };
+            // The credentials' own rate limit applies to exchanges as to verifications.
+            let credential = client.credential();
+            state
+                .limits
+                .check(credential.id, credential.rate_limit)
+                .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+            Ok(client)
+        })
+        .await?;
+    let grant = state
+        .writing(move |vault| Ok(vault.grant_access_token(client)?))
+        .await?;
     Ok(Json(TokenResponse {
         access_token: grant.token,
         token_type: "Bearer",

@@ -10,34 +10,38 @@ use axum::response::{IntoResponse, Response};
 use keysmith_core::{Secret, TokenKind, Verification};
 
 use crate::error::ApiError;
-use crate::{Access, ApiState};
+use crate::ApiState;
 
-/// Lets the request through when the API is open or it carries an active verifier key.
+/// Lets the request through when it carries an active verifier key (layered only where the
+/// API requires one).
 pub(crate) async fn require(
     State(state): State<Arc<ApiState>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if state.access == Access::VerifierKey {
-        if let Err(error) = check(&state, request.headers()) {
-            return error.into_response();
-        }
+    match check(&state, request.headers()).await {
+        Ok(()) => next.run(request).await,
+        Err(error) => error.into_response(),
     }
-    next.run(request).await
 }
 
-fn check(state: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
+async fn check(state: &Arc<ApiState>, headers: &HeaderMap) -> Result<(), ApiError> {
     let key = bearer(headers).ok_or(ApiError::VerifierKeyRequired)?;
-    let verification = state.vault().verify(key.expose(), None, None)?;
-    match verification {
-        Verification::Active(verified) if verified.credential.kind == TokenKind::Verifier => {
-            state
-                .usage
-                .record(verified.credential.id, chrono::Utc::now());
-            Ok(())
-        }
-        _ => Err(ApiError::VerifierKeyInvalid),
-    }
+    state
+        .reading(
+            move |state, vault| match vault.verify(key.expose(), None, None)? {
+                Verification::Active(verified)
+                    if verified.credential.kind == TokenKind::Verifier =>
+                {
+                    state
+                        .usage
+                        .record(verified.credential.id, chrono::Utc::now());
+                    Ok(())
+                }
+                _ => Err(ApiError::VerifierKeyInvalid),
+            },
+        )
+        .await
 }
 
 /// The token of an `Authorization: Bearer` header, if there is one.

@@ -427,6 +427,96 @@ async fn concurrent_verifiers_get_correct_answers_and_uses_are_recorded() {
     Arc::into_inner(api).unwrap().stop().await;
 }
 
+/// On one answering thread, as `keysmith serve` runs: while another connection holds the
+/// vault's write lock (the app or a `keysmith issue` in the middle of a change), an exchange
+/// waits for it on a blocking thread, and health and verification keep answering meanwhile;
+/// the exchange that waited past the busy timeout answers 503 `vault_busy` with Retry-After
+/// (never the storage detail), and the "last used" of a verification made meanwhile is
+/// written once the lock is free.
+#[tokio::test(flavor = "current_thread")]
+async fn a_write_lock_held_elsewhere_stalls_only_the_exchange() {
+    let (api, pat, pair) = start(Access::Open).await;
+    let (locked, is_locked) = oneshot::channel::<()>();
+    let (answered, on_answered) = std::sync::mpsc::channel::<()>();
+    let (exchanged, on_exchanged) = std::sync::mpsc::channel::<()>();
+    let mut other = api.open_vault();
+    let holder = std::thread::spawn(move || {
+        other
+            .holding_write_lock(|| {
+                locked.send(()).unwrap();
+                // Did health and verification answer before the lock was let go?
+                let answered_while_locked =
+                    on_answered.recv_timeout(Duration::from_secs(4)).is_ok();
+                on_exchanged.recv_timeout(Duration::from_secs(15)).unwrap();
+                // Long enough for the flush under way to fail too (it waits 5 s at most).
+                std::thread::sleep(Duration::from_millis(2500));
+                answered_while_locked
+            })
+            .unwrap()
+    });
+    is_locked.await.unwrap();
+
+    let client_id = pair.credential.client_id.clone().unwrap();
+    let exchange = {
+        let request = api
+            .client
+            .post(format!("{}/v1/oauth/token", api.base))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id.as_str()),
+                ("client_secret", pair.token.expose()),
+            ]);
+        tokio::spawn(async move { request.send().await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(api.get("/v1/health").await.status().as_u16(), 200);
+    assert_eq!(
+        api.verify(json!({ "token": pat.token.expose() })).await["active"],
+        true
+    );
+    answered.send(()).unwrap();
+
+    let waited = exchange.await.unwrap();
+    assert_eq!(waited.status().as_u16(), 503);
+    assert_eq!(waited.headers()["retry-after"], "1");
+    let body: Value = waited.json().await.unwrap();
+    assert_eq!(body["code"], "vault_busy", "{body}");
+    let message = body["message"].as_str().unwrap().to_lowercase();
+    assert!(
+        !message.contains("sqlite") && !message.contains("database"),
+        "{body}"
+    );
+    exchanged.send(()).unwrap();
+    let holder = tokio::task::spawn_blocking(move || holder.join().unwrap());
+    assert!(
+        holder.await.unwrap(),
+        "health and verification waited for the write lock"
+    );
+
+    // With the lock free, exchanges succeed again, and the use made meanwhile is recorded.
+    let (status, granted) = api
+        .post_json(
+            "/v1/oauth/token",
+            json!({ "grant_type": "client_credentials", "client_id": client_id, "client_secret": pair.token.expose() }),
+        )
+        .await;
+    assert_eq!(status, 200, "{granted}");
+    let used = || {
+        api.open_vault()
+            .credential(pat.credential.id)
+            .unwrap()
+            .last_used_at
+    };
+    for _ in 0..30 {
+        if used().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(used().is_some(), "the use made under the lock was lost");
+    api.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_openapi_document_lists_every_route() {
     let (api, _, _) = start(Access::Open).await;

@@ -92,6 +92,19 @@ impl Vault {
         Ok(result)
     }
 
+    /// Holds the vault's write lock on this handle's connection while `held` runs, as
+    /// another process in the middle of a change would, and changes nothing. For tests of
+    /// what waits for whom (the `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub fn holding_write_lock<T>(&mut self, held: impl FnOnce() -> T) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let result = held();
+        tx.rollback()?;
+        Ok(result)
+    }
+
     /// The whole audit log, oldest first; `credential` narrows it to one credential.
     pub fn audit_log(&self, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
         audit::log(&self.conn, credential)

@@ -62,6 +62,17 @@ enum UnlockMethod {
     Keychain,
 }
 
+/// What an unlocked vault may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// A session that may change the vault: checked before its first write, brought to the
+    /// current schema, and its unlock audited.
+    Session,
+    /// Reading only: the database is opened read-only and nothing is written, not even an
+    /// audit row; a change fails with [`Error::VaultReadOnly`].
+    ReadOnly,
+}
+
 /// An unlocked vault. Dropping it locks the vault and wipes its keys from memory.
 ///
 /// Its fields are private to this module: feature modules read through `Vault::conn` and
@@ -145,7 +156,7 @@ impl Vault {
         // Created here, empty and private, before SQLite opens it: SQLite itself never
         // creates a vault file.
         files::create_database_file(path)?;
-        let mut conn = open_database(path, &key)?;
+        let mut conn = open_database(path, &key, Mode::Session)?;
         schema::migrate(&mut conn)?;
         // The schema seeds a placeholder account holder; this one is they.
         let holder_id = people::store::account_holder(&conn)?;
@@ -180,9 +191,30 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Unlocks the vault at `path` with `passphrase`. A wrong passphrase is
-    /// [`Error::WrongPassphrase`] and leaves every file as it was.
+    /// Unlocks the vault at `path` with `passphrase` for a session that may change it (the
+    /// unlock is audited). A wrong passphrase is [`Error::WrongPassphrase`] and leaves every
+    /// file as it was.
     pub fn unlock(path: &Path, passphrase: &Secret, clock: Arc<dyn Clock>) -> Result<Vault> {
+        Self::unlock_with_passphrase(path, passphrase, Mode::Session, clock)
+    }
+
+    /// Unlocks the vault at `path` with `passphrase` for reading only: nothing is written, not
+    /// even an audit row, so it works on a vault the user may only read, and leaves no trace
+    /// (for commands such as `keysmith list`). A change fails with [`Error::VaultReadOnly`].
+    pub fn unlock_read_only(
+        path: &Path,
+        passphrase: &Secret,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
+        Self::unlock_with_passphrase(path, passphrase, Mode::ReadOnly, clock)
+    }
+
+    fn unlock_with_passphrase(
+        path: &Path,
+        passphrase: &Secret,
+        mode: Mode,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
         let header = Header::read(path)?;
         let (key, slot) = header.unwrap_key(passphrase)?;
         Self::open(
@@ -190,7 +222,7 @@ impl Vault {
             key,
             header.vault_id,
             slot,
-            UnlockMethod::Passphrase,
+            (UnlockMethod::Passphrase, mode),
             clock,
         )
         .map_err(|error| match error {
@@ -201,10 +233,29 @@ impl Vault {
         })
     }
 
-    /// Unlocks the vault at `path` with the key this device remembers, if it remembers one.
+    /// Unlocks the vault at `path` with the key this device remembers, if it remembers one,
+    /// for a session that may change it (the unlock is audited).
     pub fn unlock_from_keychain(
         path: &Path,
         keychain: &Keychain,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Option<Vault>> {
+        Self::unlock_with_keychain(path, keychain, Mode::Session, clock)
+    }
+
+    /// [`Vault::unlock_from_keychain`], for reading only (see [`Vault::unlock_read_only`]).
+    pub fn unlock_from_keychain_read_only(
+        path: &Path,
+        keychain: &Keychain,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Option<Vault>> {
+        Self::unlock_with_keychain(path, keychain, Mode::ReadOnly, clock)
+    }
+
+    fn unlock_with_keychain(
+        path: &Path,
+        keychain: &Keychain,
+        mode: Mode,
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
         let header = Header::read(path)?;
@@ -220,7 +271,7 @@ impl Vault {
             key,
             header.vault_id,
             slot,
-            UnlockMethod::Keychain,
+            (UnlockMethod::Keychain, mode),
             clock,
         )
         .map(Some)
@@ -231,7 +282,7 @@ impl Vault {
         key: DataKey,
         id: VaultId,
         slot: String,
-        method: UnlockMethod,
+        (method, mode): (UnlockMethod, Mode),
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
         let tightened = files::tighten(&files::vault_files(path, &Header::path_for(path)))?;
@@ -246,7 +297,7 @@ impl Vault {
         if std::fs::metadata(path)?.len() == 0 {
             return Err(Error::VaultDamaged("the database file is empty".into()));
         }
-        let mut conn = open_database(path, &key)?;
+        let mut conn = open_database(path, &key, mode)?;
         let found = schema::version(&conn)?;
         if found == 0 {
             return Err(Error::VaultDamaged(
@@ -259,8 +310,16 @@ impl Vault {
                 supported: schema::CURRENT,
             });
         }
-        check_integrity(&conn)?;
-        schema::migrate(&mut conn)?;
+        if mode == Mode::ReadOnly && found < schema::CURRENT {
+            // Reading an older schema would misread it, and bringing it up to date is a
+            // change: such a vault is opened as a session, once.
+            drop(conn);
+            return Self::open(path, key, id, slot, (method, Mode::Session), clock);
+        }
+        if mode == Mode::Session {
+            check_integrity(&conn)?;
+            schema::migrate(&mut conn)?;
+        }
         let pepper = load_pepper(&conn)?;
         let operator = operators::operator_for_slot(&conn, &slot)?;
         let mut vault = Vault {
@@ -273,17 +332,19 @@ impl Vault {
             key,
             path: path.to_owned(),
         };
-        let method = match method {
-            UnlockMethod::Passphrase => "passphrase",
-            UnlockMethod::Keychain => "keychain",
-        };
-        vault.audited(|change| {
-            change.record(
-                AuditAction::VaultUnlocked,
-                None,
-                json!({ "method": method }),
-            )
-        })?;
+        if mode == Mode::Session {
+            let method = match method {
+                UnlockMethod::Passphrase => "passphrase",
+                UnlockMethod::Keychain => "keychain",
+            };
+            vault.audited(|change| {
+                change.record(
+                    AuditAction::VaultUnlocked,
+                    None,
+                    json!({ "method": method }),
+                )
+            })?;
+        }
         Ok(vault)
     }
 
@@ -322,7 +383,7 @@ impl Vault {
     /// Another connection to this vault's database, keyed like the first: for a writer that
     /// must not hold up this connection's readers.
     pub(crate) fn open_connection(&self) -> Result<Connection> {
-        open_database(&self.path, &self.key)
+        open_database(&self.path, &self.key, Mode::Session)
     }
 
     /// A second handle to this unlocked vault, on a connection of its own, for the same
@@ -341,6 +402,13 @@ impl Vault {
             key: self.key.clone(),
             path: self.path.clone(),
         })
+    }
+
+    /// How long this handle waits for another connection's lock before an operation fails
+    /// with [`Error::VaultBusy`]: five seconds as opened; zero for a handle that must never
+    /// wait, such as one a server answers with on the threads that accept connections.
+    pub fn set_lock_wait(&self, wait: std::time::Duration) -> Result<()> {
+        Ok(self.conn.busy_timeout(wait)?)
     }
 
     /// The current time by this vault's clock.
@@ -417,7 +485,7 @@ fn load_pepper(conn: &Connection) -> Result<Pepper> {
 
 /// Opens and keys the SQLCipher database. The first read decides whether the key is right;
 /// a wrong key fails there, before anything is written.
-fn open_database(path: &Path, key: &DataKey) -> Result<Connection> {
+fn open_database(path: &Path, key: &DataKey, mode: Mode) -> Result<Connection> {
     if !path.exists() {
         return Err(Error::VaultNotFound(path.to_owned()));
     }
@@ -456,5 +524,11 @@ fn open_database(path: &Path, key: &DataKey) -> Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",
     )?;
+    if mode == Mode::ReadOnly {
+        // Opened for writing all the same (SQLite falls back to reading on a file the user
+        // may not write), so that the last connection out removes its -wal and -shm files as
+        // usual; SQLite itself refuses every change on this connection.
+        conn.pragma_update(None, "query_only", true)?;
+    }
     Ok(conn)
 }

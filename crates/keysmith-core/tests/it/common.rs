@@ -59,6 +59,15 @@ impl Fixture {
         )
     }
 
+    /// Unlocks the vault for reading only.
+    pub fn unlock_read_only(&self) -> Result<Vault, Error> {
+        Vault::unlock_read_only(
+            &self.path,
+            &Secret::from(PASSPHRASE),
+            Arc::new(self.clock.clone()),
+        )
+    }
+
     /// [`pat`] as of the fixture's clock.
     pub fn new_credential(&self, name: &str, days: i64) -> NewCredential {
         pat(self.clock_now(), name, days)

@@ -172,11 +172,62 @@ fn a_damaged_database_is_reported_and_left_as_it_is() {
     assert_eq!(damaged.code(), "vault_damaged", "{damaged}");
     assert_eq!(sha256_of(&fx.path), before);
 
+    // Reading it, the damage is reported with the same code where it is met.
+    let read = fx
+        .unlock_read_only()
+        .and_then(|vault| vault.query_credentials(&Default::default()).map(drop))
+        .unwrap_err();
+    assert_eq!(read.code(), "vault_damaged", "{read}");
+    assert_eq!(sha256_of(&fx.path), before);
+
     // An empty file where the database was.
     std::fs::write(&fx.path, b"").unwrap();
     let empty = fx.unlock(PASSPHRASE).unwrap_err();
     assert_eq!(empty.code(), "vault_damaged", "{empty}");
     assert_eq!(std::fs::metadata(&fx.path).unwrap().len(), 0);
+}
+
+/// A vault unlocked for reading writes nothing — no audit row, no -wal or -shm file left
+/// behind — and refuses every change with `vault_read_only`.
+#[test]
+fn a_read_only_unlock_writes_nothing_and_refuses_changes() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let issued = vault.issue(&fx.new_credential("read me", 30)).unwrap();
+    let audit_rows = vault.audit_log(None).unwrap().len();
+    drop(vault);
+    let before = sha256_of(&fx.path);
+    let files_before = files_in(fx.path.parent().unwrap());
+
+    for _ in 0..3 {
+        let mut reader = fx.unlock_read_only().unwrap();
+        assert_eq!(
+            reader.query_credentials(&Default::default()).unwrap().len(),
+            1
+        );
+        assert!(matches!(
+            reader.verify(issued.token.expose(), None, None).unwrap(),
+            keysmith_core::Verification::Active(_)
+        ));
+        assert_eq!(reader.audit_log(None).unwrap().len(), audit_rows);
+        let refused = reader.revoke(issued.credential.id).unwrap_err();
+        assert_eq!(refused.code(), "vault_read_only", "{refused}");
+    }
+    assert_eq!(sha256_of(&fx.path), before);
+    assert_eq!(files_in(fx.path.parent().unwrap()), files_before);
+    // A session still works, and is audited.
+    let session = fx.unlock(PASSPHRASE).unwrap();
+    assert_eq!(session.audit_log(None).unwrap().len(), audit_rows + 1);
+}
+
+/// The names of the files in `dir`, sorted.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 /// A key header from another vault (same passphrase) opens its own slot but not this
