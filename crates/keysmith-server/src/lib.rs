@@ -234,3 +234,51 @@ pub async fn serve_within(
     tracing::info!(address = %local, "local API stopped");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::thread::ThreadId;
+
+    use keysmith_core::{AccountHolder, EmailAddress, KdfParams, Name, Secret};
+
+    use super::*;
+
+    /// A read the instant handle finds busy is redone once, on the patient handle, off the
+    /// thread that answers.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_busy_read_is_redone_off_the_answering_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(
+            &dir.path().join("busy.vault"),
+            &Secret::from("busy read passphrase"),
+            &AccountHolder {
+                name: Name::new("Ada Holder").unwrap(),
+                email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+            },
+            KdfParams::MINIMUM,
+            keysmith_core::clock::system(),
+        )
+        .unwrap();
+        let state = ApiState::new(vault, Access::Open).unwrap();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let threads = Arc::new(Mutex::new(Vec::<ThreadId>::new()));
+        let answer = {
+            let (calls, threads) = (Arc::clone(&calls), Arc::clone(&threads));
+            state
+                .reading(move |_, _| {
+                    lock(&threads).push(std::thread::current().id());
+                    match calls.fetch_add(1, Ordering::SeqCst) {
+                        0 => Err(keysmith_core::Error::VaultBusy.into()),
+                        _ => Ok("answered"),
+                    }
+                })
+                .await
+        };
+        assert!(matches!(answer, Ok("answered")));
+        let threads = lock(&threads).clone();
+        assert_eq!(threads.len(), 2);
+        assert_eq!(threads[0], std::thread::current().id());
+        assert_ne!(threads[1], std::thread::current().id());
+    }
+}

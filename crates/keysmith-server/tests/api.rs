@@ -11,6 +11,7 @@ use keysmith_core::{
     Name, NewCredential, Permission, RateLimit, Rights, Secret, TokenKind, UserId, Vault,
 };
 use keysmith_server::{serve_within, Access, ApiState, ConnectionLimits};
+use proptest::strategy::Strategy;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
@@ -882,4 +883,293 @@ async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
     let stopped = tokio::time::timeout(Duration::from_secs(10), api.stop()).await;
     assert!(stopped.is_ok(), "the server did not stop");
     drop(in_flight);
+}
+
+/// One generated request: every part a client controls, valid and not.
+#[derive(Debug, Clone)]
+struct Fuzzed {
+    method: &'static str,
+    path: String,
+    host: Option<String>,
+    origin: Option<String>,
+    content_type: Option<String>,
+    authorization: Option<String>,
+    body: Vec<u8>,
+}
+
+/// The tokens and names a generated request may carry: real ones, so that requests get
+/// through to every answer, not just the refusals.
+struct Known {
+    port: u16,
+    token: String,
+    client_id: String,
+    client_secret: String,
+}
+
+fn fuzzed_requests(known: Known) -> impl Strategy<Value = Fuzzed> {
+    use proptest::prelude::*;
+    let Known {
+        port,
+        token,
+        client_id,
+        client_secret,
+    } = known;
+    // Weighted towards what reaches a handler: POST to the two routes that take a body.
+    let method = prop_oneof![
+        4 => Just("POST"),
+        2 => prop::sample::select(vec!["GET", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    ];
+    let path = prop_oneof![
+        3 => prop::sample::select(vec!["/v1/verify", "/v1/oauth/token"]).prop_map(str::to_owned),
+        1 => prop::sample::select(vec![
+            "/v1/health",
+            "/v1/openapi.json",
+            "/",
+            "/v1/verify/",
+            "/v1/verify?scope=x",
+        ])
+        .prop_map(str::to_owned),
+        1 => "/[a-zA-Z0-9/._%~-]{0,24}",
+    ];
+    let host = prop_oneof![
+        6 => Just(Some(format!("127.0.0.1:{port}"))),
+        1 => Just(Some(format!("localhost:{port}"))),
+        1 => Just(None),
+        1 => "[a-z0-9.:-]{0,20}".prop_map(Some),
+    ];
+    let origin = prop_oneof![
+        6 => Just(None),
+        1 => Just(Some(format!("http://127.0.0.1:{port}"))),
+        1 => Just(Some("https://evil.example".to_owned())),
+    ];
+    let content_type = prop_oneof![
+        3 => Just(Some("application/json".to_owned())),
+        3 => Just(Some("application/x-www-form-urlencoded".to_owned())),
+        1 => Just(Some("Application/JSON; charset=utf-8".to_owned())),
+        1 => Just(Some("text/plain".to_owned())),
+        1 => Just(None),
+        1 => "[ -~]{0,30}".prop_map(Some),
+    ];
+    let basic = |id: &str, secret: &str| {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+        )
+    };
+    let authorization = prop_oneof![
+        6 => Just(None),
+        1 => Just(Some(basic(&client_id, &client_secret))),
+        1 => "Basic [A-Za-z0-9+/=]{0,40}".prop_map(Some),
+        1 => "Bearer [ -~]{0,40}".prop_map(Some),
+    ];
+    let authorization_for_handlers = authorization.clone();
+    let text = || "[ -~\\u{80}-\\u{10ffff}]{0,24}";
+    let known_values = prop::sample::select(vec![
+        token,
+        client_id,
+        client_secret,
+        "client_credentials".to_owned(),
+        "payables:read".to_owned(),
+        APPLICATION.to_owned(),
+    ]);
+    let value = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(Into::into),
+        any::<i64>().prop_map(Into::into),
+        text().prop_map(Into::into),
+        known_values.clone().prop_map(Into::into),
+    ];
+    let field = prop::sample::select(vec![
+        "token",
+        "scope",
+        "application",
+        "grant_type",
+        "client_id",
+        "client_secret",
+        "extra",
+    ]);
+    let fields = prop::collection::btree_map(field, value, 0..5);
+    let body = prop_oneof![
+        3 => fields.clone().prop_map(|fields| serde_json::to_vec(&fields).unwrap()),
+        3 => fields.prop_map(|fields| {
+            let pairs: Vec<(String, String)> = fields
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value.as_str().map_or(value.to_string(), str::to_owned)))
+                .collect();
+            serde_urlencoded::to_string(pairs).unwrap().into_bytes()
+        }),
+        1 => prop::collection::vec(any::<u8>(), 0..300),
+        1 => Just(b"{\"token\":".to_vec()),
+        1 => Just(vec![b'['; 2000]),
+    ];
+    let anything = (
+        method,
+        path,
+        host,
+        origin,
+        content_type,
+        authorization,
+        body,
+    )
+        .prop_map(
+            |(method, path, host, origin, content_type, authorization, body)| Fuzzed {
+                method,
+                path,
+                host,
+                origin,
+                content_type,
+                authorization,
+                body,
+            },
+        );
+    // Half of them a well-formed envelope (a POST to a route that takes a body, with a good
+    // Host and the route's content type) around a body of the route's shape, with real values
+    // or not, so that they get through to every answer and not just the refusals.
+    let string = prop_oneof![3 => known_values, 1 => text()];
+    let verify = (
+        string.clone(),
+        proptest::option::of(string.clone()),
+        proptest::option::of(string.clone()),
+    )
+        .prop_map(|(token, scope, application)| {
+            let body = json!({ "token": token, "scope": scope, "application": application });
+            (
+                "/v1/verify",
+                "application/json",
+                serde_json::to_vec(&body).unwrap(),
+            )
+        });
+    let grant_type = prop_oneof![3 => Just("client_credentials".to_owned()), 1 => text()];
+    let exchange = (
+        grant_type,
+        proptest::option::of(string.clone()),
+        proptest::option::of(string),
+        any::<bool>(),
+    )
+        .prop_map(|(grant_type, client_id, client_secret, as_form)| {
+            let mut fields = vec![("grant_type", grant_type)];
+            fields.extend(client_id.map(|id| ("client_id", id)));
+            fields.extend(client_secret.map(|secret| ("client_secret", secret)));
+            if as_form {
+                let form = serde_urlencoded::to_string(&fields).unwrap();
+                (
+                    "/v1/oauth/token",
+                    "application/x-www-form-urlencoded",
+                    form.into_bytes(),
+                )
+            } else {
+                let body: serde_json::Map<_, _> = fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v.into()))
+                    .collect();
+                (
+                    "/v1/oauth/token",
+                    "application/json",
+                    serde_json::to_vec(&body).unwrap(),
+                )
+            }
+        });
+    let enveloped = (prop_oneof![verify, exchange], authorization_for_handlers).prop_map(
+        move |((path, content_type, body), authorization)| Fuzzed {
+            method: "POST",
+            path: path.to_owned(),
+            host: Some(format!("127.0.0.1:{port}")),
+            origin: None,
+            content_type: Some(content_type.to_owned()),
+            authorization,
+            body,
+        },
+    );
+    prop_oneof![anything, enveloped]
+}
+
+/// Sends `request` as written on a fresh connection; the status and the body.
+fn send_fuzzed(address: &str, request: &Fuzzed) -> (u16, Vec<u8>, Option<String>) {
+    use std::io::{Read, Write};
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
+    for (name, value) in [
+        ("Host", &request.host),
+        ("Origin", &request.origin),
+        ("Content-Type", &request.content_type),
+        ("Authorization", &request.authorization),
+    ] {
+        if let Some(value) = value {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        request.body.len()
+    ));
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (and close) before it has read a body it refuses.
+    let _ = stream.write_all(&request.body);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no answer to {request:?}: {answer:?}"));
+    let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
+    let status = head[9..12].parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|line| line.strip_prefix("content-type: "))
+        .map(str::to_owned);
+    (status, answer[split + 4..].to_vec(), content_type)
+}
+
+/// Generated requests — any method, path, Host, Origin, content type, authorization and body,
+/// valid or not — never get a 5xx, and always get a JSON body: `{code, message}` for a
+/// refusal, the route's own shape otherwise. Every answer occurs among them (active and not,
+/// a token granted, 401, 429 …). Bounded: 2,000 requests, each on its own connection, to
+/// 127.0.0.1, in about a second.
+#[tokio::test(flavor = "multi_thread")]
+async fn generated_requests_never_get_a_server_error_and_always_get_json() {
+    use proptest::test_runner::{Config, TestRunner};
+    let (api, pat, pair) = start(Access::Open).await;
+    let address = api.base.trim_start_matches("http://").to_owned();
+    let port: u16 = address.rsplit_once(':').unwrap().1.parse().unwrap();
+    let strategy = fuzzed_requests(Known {
+        port,
+        token: pat.token.expose().to_owned(),
+        client_id: pair.credential.client_id.clone().unwrap(),
+        client_secret: pair.token.expose().to_owned(),
+    });
+    // The failure, as text: the runner's error is large, and only its message matters.
+    let fuzzed = tokio::task::spawn_blocking(move || {
+        let mut runner = TestRunner::new(Config {
+            cases: 2000,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        runner
+            .run(&strategy, |request| {
+                let (status, body, content_type) = send_fuzzed(&address, &request);
+                proptest::prop_assert!(status < 500, "{status} for {request:?}");
+                proptest::prop_assert_eq!(content_type.as_deref(), Some("application/json"));
+                let json: Value = serde_json::from_slice(&body).map_err(|e| {
+                    proptest::test_runner::TestCaseError::fail(format!("{e}: {request:?}"))
+                })?;
+                if status >= 400 {
+                    proptest::prop_assert!(
+                        json["code"].is_string() && json["message"].is_string(),
+                        "{json}"
+                    );
+                }
+                Ok(())
+            })
+            .map_err(|failure| failure.to_string())
+    })
+    .await
+    .unwrap();
+    if let Err(failure) = fuzzed {
+        panic!("{failure}");
+    }
+    api.stop().await;
 }
