@@ -24,6 +24,12 @@ use args::{
     VaultCommand, VerifyArgs,
 };
 
+/// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
+/// `serve` read, answers it wrote — do not outlive the values that held them.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 /// Why a command failed: the core's error, or one of the command line's own.
 enum Failure {
     Core(keysmith_core::Error),
