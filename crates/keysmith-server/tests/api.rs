@@ -897,6 +897,30 @@ struct Fuzzed {
     body: Vec<u8>,
 }
 
+/// A request's parts: its line, where it claims to come from, its content headers, its body.
+type FuzzedParts = (
+    (&'static str, String),
+    (Option<String>, Option<String>),
+    (Option<String>, Option<String>),
+    Vec<u8>,
+);
+
+impl From<FuzzedParts> for Fuzzed {
+    fn from(
+        ((method, path), (host, origin), (content_type, authorization), body): FuzzedParts,
+    ) -> Self {
+        Fuzzed {
+            method,
+            path,
+            host,
+            origin,
+            content_type,
+            authorization,
+            body,
+        }
+    }
+}
+
 /// The tokens and names a generated request may carry: real ones, so that requests get
 /// through to every answer, not just the refusals.
 struct Known {
@@ -1003,26 +1027,13 @@ fn fuzzed_requests(known: Known) -> impl Strategy<Value = Fuzzed> {
         1 => Just(b"{\"token\":".to_vec()),
         1 => Just(vec![b'['; 2000]),
     ];
-    let anything = (
-        method,
-        path,
-        host,
-        origin,
-        content_type,
-        authorization,
+    let parts = (
+        (method, path),
+        (host, origin),
+        (content_type, authorization),
         body,
-    )
-        .prop_map(
-            |(method, path, host, origin, content_type, authorization, body)| Fuzzed {
-                method,
-                path,
-                host,
-                origin,
-                content_type,
-                authorization,
-                body,
-            },
-        );
+    );
+    let anything = parts.prop_map(Fuzzed::from);
     // Half of them a well-formed envelope (a POST to a route that takes a body, with a good
     // Host and the route's content type) around a body of the route's shape, with real values
     // or not, so that they get through to every answer and not just the refusals.
@@ -1071,14 +1082,15 @@ fn fuzzed_requests(known: Known) -> impl Strategy<Value = Fuzzed> {
             }
         });
     let enveloped = (prop_oneof![verify, exchange], authorization_for_handlers).prop_map(
-        move |((path, content_type, body), authorization)| Fuzzed {
-            method: "POST",
-            path: path.to_owned(),
-            host: Some(format!("127.0.0.1:{port}")),
-            origin: None,
-            content_type: Some(content_type.to_owned()),
-            authorization,
-            body,
+        move |((path, content_type, body), authorization)| {
+            let host = Some(format!("127.0.0.1:{port}"));
+            let content_type = Some(content_type.to_owned());
+            Fuzzed::from((
+                ("POST", path.to_owned()),
+                (host, None),
+                (content_type, authorization),
+                body,
+            ))
         },
     );
     prop_oneof![anything, enveloped]

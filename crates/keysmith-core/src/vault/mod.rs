@@ -62,6 +62,14 @@ enum UnlockMethod {
     Keychain,
 }
 
+/// Where the data key comes from.
+enum KeySource<'a> {
+    /// An operator's passphrase, which opens their key slot.
+    Passphrase(&'a Secret),
+    /// The key this device remembers.
+    Keychain(&'a Keychain),
+}
+
 /// What an unlocked vault may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -195,7 +203,13 @@ impl Vault {
     /// unlock is audited). A wrong passphrase is [`Error::WrongPassphrase`] and leaves every
     /// file as it was.
     pub fn unlock(path: &Path, passphrase: &Secret, clock: Arc<dyn Clock>) -> Result<Vault> {
-        Self::unlock_with_passphrase(path, passphrase, Mode::Session, clock)
+        Self::unlock_with(
+            path,
+            KeySource::Passphrase(passphrase),
+            Mode::Session,
+            clock,
+        )
+        .and_then(|vault| vault.ok_or(Error::WrongPassphrase))
     }
 
     /// Unlocks the vault at `path` with `passphrase` for reading only: nothing is written, not
@@ -206,31 +220,13 @@ impl Vault {
         passphrase: &Secret,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
-        Self::unlock_with_passphrase(path, passphrase, Mode::ReadOnly, clock)
-    }
-
-    fn unlock_with_passphrase(
-        path: &Path,
-        passphrase: &Secret,
-        mode: Mode,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Vault> {
-        let header = Header::read(path)?;
-        let (key, slot) = header.unwrap_key(passphrase)?;
-        Self::open(
+        Self::unlock_with(
             path,
-            key,
-            header.vault_id,
-            slot,
-            (UnlockMethod::Passphrase, mode),
+            KeySource::Passphrase(passphrase),
+            Mode::ReadOnly,
             clock,
         )
-        .map_err(|error| match error {
-            // The passphrase opened a slot of this header, so the key is the header's: the
-            // database is another vault's, or its first page is damaged.
-            Error::WrongKey => Error::HeaderMismatch,
-            other => other,
-        })
+        .and_then(|vault| vault.ok_or(Error::WrongPassphrase))
     }
 
     /// Unlocks the vault at `path` with the key this device remembers, if it remembers one,
@@ -240,7 +236,7 @@ impl Vault {
         keychain: &Keychain,
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
-        Self::unlock_with_keychain(path, keychain, Mode::Session, clock)
+        Self::unlock_with(path, KeySource::Keychain(keychain), Mode::Session, clock)
     }
 
     /// [`Vault::unlock_from_keychain`], for reading only (see [`Vault::unlock_read_only`]).
@@ -249,32 +245,39 @@ impl Vault {
         keychain: &Keychain,
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
-        Self::unlock_with_keychain(path, keychain, Mode::ReadOnly, clock)
+        Self::unlock_with(path, KeySource::Keychain(keychain), Mode::ReadOnly, clock)
     }
 
-    fn unlock_with_keychain(
+    /// Unlocks with the data key from `source`: `None` when the keychain remembers no usable
+    /// key for this vault (a passphrase always gives a key, or an error).
+    fn unlock_with(
         path: &Path,
-        keychain: &Keychain,
+        source: KeySource<'_>,
         mode: Mode,
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
         let header = Header::read(path)?;
-        let Some((key, slot)) = keychain.load(&header.vault_id)? else {
-            return Ok(None);
+        let (key, slot, method) = match source {
+            KeySource::Passphrase(passphrase) => {
+                let (key, slot) = header.unwrap_key(passphrase)?;
+                (key, slot, UnlockMethod::Passphrase)
+            }
+            KeySource::Keychain(keychain) => match keychain.load(&header.vault_id)? {
+                // The operator it was remembered for must still be able to unlock it.
+                Some((key, slot)) if header.slot_ids().any(|id| id == slot) => {
+                    (key, slot, UnlockMethod::Keychain)
+                }
+                _ => return Ok(None),
+            },
         };
-        if !header.slot_ids().any(|id| id == slot) {
-            // The operator it was remembered for can no longer unlock this vault.
-            return Ok(None);
-        }
-        Self::open(
-            path,
-            key,
-            header.vault_id,
-            slot,
-            (UnlockMethod::Keychain, mode),
-            clock,
-        )
-        .map(Some)
+        Self::open(path, key, header.vault_id, slot, (method, mode), clock)
+            .map(Some)
+            .map_err(|error| match (error, method) {
+                // The passphrase opened a slot of this header, so the key is the header's:
+                // the database is another vault's, or its first page is damaged.
+                (Error::WrongKey, UnlockMethod::Passphrase) => Error::HeaderMismatch,
+                (other, _) => other,
+            })
     }
 
     fn open(
