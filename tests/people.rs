@@ -46,6 +46,12 @@ async fn issue(
     for scope in scopes {
         app.click(&format!("[data-testid='scope-{scope}']")).await;
     }
+    // Least privilege is the default: read only, unless asked otherwise.
+    let read = app.find("[data-testid=rights-read]").await;
+    assert_eq!(read.prop("checked").await.unwrap().as_deref(), Some("true"));
+    if kind == "api_client" || scopes.iter().any(|s| s.ends_with(":write")) {
+        app.click("[data-testid=rights-read-write]").await;
+    }
     pick_application(app).await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;

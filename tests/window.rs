@@ -137,10 +137,8 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     assert!(row_text.contains("active"), "{row_text}");
     assert!(row_text.contains("Personal access token"));
     assert!(row_text.contains("today"), "{row_text}");
-    assert!(
-        row_text.contains("in 89 days") || row_text.contains("in 90 days"),
-        "{row_text}"
-    );
+    // The 90-day preset is 90 calendar days away, not "89".
+    assert!(row_text.contains("(in 90 days)"), "{row_text}");
     app.screenshot("07-inventory").await;
 
     // Lock, then a wrong passphrase, then the right one.
@@ -198,6 +196,8 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
         assert!(!app.present(&item).await, "a revoked row offers {action}");
     }
     assert!(!app.present("[data-testid=enabled-switch]").await);
+    // Its expiry no longer counts down.
+    assert!(!app.present("[data-testid=days-left]").await);
     app.click("[data-testid=row-menu]").await;
     app.screenshot("10-revoked").await;
 
@@ -281,9 +281,19 @@ async fn disable_enable_edit_renew_and_delete() {
     app.wait_gone("[data-testid=edit]").await;
     app.wait_text(&row("reports"), "weekly KPI export").await;
 
-    // Renew: the old token keeps working for an hour, the new one is revealed once.
+    // Renew: the form starts from the old name and description; the old token keeps working
+    // for an hour, the new one is revealed once.
     row_action(&app, "reports", "renew").await;
     app.click("[data-testid=old-ends-1h]").await;
+    let name = app.find("#renew-name").await;
+    assert_eq!(
+        name.prop("value").await.unwrap().as_deref(),
+        Some("reports")
+    );
+    let description = app.find("#renew-description").await;
+    let carried = description.prop("value").await.unwrap();
+    assert_eq!(carried.as_deref(), Some("weekly KPI export"));
+    name.clear().await.unwrap();
     app.type_into("#renew-name", "reports 2").await;
     app.screenshot("16-renew").await;
     app.click("[data-testid=confirm-renew]").await;
@@ -294,9 +304,13 @@ async fn disable_enable_edit_renew_and_delete() {
         .to_owned();
     assert_ne!(new, old);
     close_reveal(&app).await;
-    app.find(&row("reports 2")).await;
+    app.wait_text(&row("reports 2"), "weekly KPI export").await;
     match verify_from_outside(&vault, &new) {
-        Verification::Active(v) => assert!(v.credential.renewed_from.is_some()),
+        Verification::Active(v) => {
+            assert!(v.credential.renewed_from.is_some());
+            // An expiry is a date: 00:00 UTC.
+            assert_eq!(v.expires_at.time(), chrono::NaiveTime::MIN);
+        }
         other => panic!("the renewed token does not verify: {other:?}"),
     }
     match verify_from_outside(&vault, &old) {
@@ -314,6 +328,9 @@ async fn disable_enable_edit_renew_and_delete() {
     app.click(&format!("{} [data-testid=open-detail]", row("reports 2")))
         .await;
     app.wait_text("[data-testid=history]", "credential.issued")
+        .await;
+    // Its auto-renewal settings came with it.
+    app.wait_text("[data-testid=detail-auto-renewal]", "tells ops@example.com")
         .await;
     app.click("[data-testid=renewed-from]").await;
     app.wait_text("[data-testid=history]", "credential.renewed")
@@ -345,9 +362,30 @@ async fn disable_enable_edit_renew_and_delete() {
         verify_from_outside(&vault, &new),
         Verification::Active(_)
     ));
+
+    // Renewed again, keeping its name, the old one stopping now: the name is the
+    // successor's, the old one stays listed, expired.
+    row_action(&app, "reports 2", "renew").await;
+    app.click("[data-testid=old-ends-now]").await;
+    app.click("[data-testid=confirm-renew]").await;
+    let newest = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    close_reveal(&app).await;
+    wait_listed(&app, &["reports 2", "reports 2"]).await;
+    assert!(matches!(
+        verify_from_outside(&vault, &newest),
+        Verification::Active(_)
+    ));
+    assert_eq!(
+        verify_from_outside(&vault, &new),
+        Verification::Inactive(InactiveReason::Expired)
+    );
     let log = app.log();
     assert!(
-        !log.contains(&old) && !log.contains(&new),
+        !log.contains(&old) && !log.contains(&new) && !log.contains(&newest),
         "a token is in the app's log"
     );
     app.end().await;

@@ -254,8 +254,8 @@ pub async fn renew_credential(
             };
             let renewal = Renewal {
                 old_ends_at,
-                name: Name::new(&name)?,
-                description: Description::new(&description)?,
+                name: Some(Name::new(&name)?),
+                description: Some(Description::new(&description)?),
             };
             Ok(Revealed::new(vault.renew(id, &renewal)?, now))
         })

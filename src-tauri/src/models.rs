@@ -38,7 +38,7 @@ pub struct CredentialRow {
     pub status: Status,
     /// Whole days since issue.
     pub age_days: i64,
-    /// Whole days until expiry (negative once expired).
+    /// Calendar days (UTC) from today to the expiry date (0 or less once expired).
     pub days_left: i64,
 }
 

@@ -110,12 +110,12 @@ pub struct RenewArgs {
     /// When the old one stops: YYYY-MM-DD (00:00 UTC) or `now`.
     #[arg(long)]
     pub end_old: String,
-    /// The new credential's name.
+    /// The new credential's name (default: the old one's, which steps aside).
     #[arg(long)]
-    pub name: String,
-    /// The new credential's description.
-    #[arg(long, default_value = "")]
-    pub description: String,
+    pub name: Option<String>,
+    /// The new credential's description (default: the old one's).
+    #[arg(long)]
+    pub description: Option<String>,
     /// One JSON object.
     #[arg(long)]
     pub json: bool,

@@ -190,8 +190,10 @@ fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
     };
     let renewal = Renewal {
         old_ends_at,
-        name: Name::new(&args.name)?,
-        description: Description::new(&args.description)?,
+        name: args.name.as_deref().map(Name::new).transpose()?,
+        description: (args.description.as_deref())
+            .map(Description::new)
+            .transpose()?,
     };
     print_issued(&vault.renew(CredentialId(args.id), &renewal)?, args.json);
     Ok(ExitCode::SUCCESS)

@@ -312,7 +312,7 @@ export type CredentialRow = {
 	status: Status,
 	/**  Whole days since issue. */
 	age_days: number,
-	/**  Whole days until expiry (negative once expired). */
+	/**  Calendar days (UTC) from today to the expiry date (0 or less once expired). */
 	days_left: number,
 } & Credential;
 

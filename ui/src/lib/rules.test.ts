@@ -114,10 +114,13 @@ describe('inventory display', () => {
     expect(ageText(1)).toBe('1 day ago');
     expect(ageText(200)).toBe('200 days ago');
   });
-  it('words days left', () => {
-    expect(daysLeftText(1)).toBe('in 1 day');
-    expect(daysLeftText(0)).toBe('today');
-    expect(daysLeftText(-3)).toBe('3 days ago');
+  it('words days left in calendar days, and nothing once revoked', () => {
+    expect(daysLeftText(30, 'active')).toBe('in 30 days');
+    expect(daysLeftText(1, 'active')).toBe('tomorrow');
+    expect(daysLeftText(0, 'expired')).toBe('today');
+    expect(daysLeftText(-1, 'expired')).toBe('1 day ago');
+    expect(daysLeftText(-3, 'expired')).toBe('3 days ago');
+    expect(daysLeftText(29, 'revoked')).toBe('');
   });
   it('reads IPC errors', () => {
     expect(errorMessage({ code: 'wrong_passphrase', message: 'Wrong passphrase' })).toBe(

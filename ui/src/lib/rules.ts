@@ -201,10 +201,16 @@ export function ageText(ageDays: number): string {
   return `${ageDays} day${ageDays === 1 ? '' : 's'} ago`;
 }
 
-/** "in 3 days", "today", "2 days ago". */
-export function daysLeftText(daysLeft: number): string {
+/**
+ * When an expiry date comes, in calendar days from today: "in 30 days", "tomorrow" (it stops
+ * at the coming midnight UTC), "today", "2 days ago"; nothing for a revoked credential, whose
+ * expiry no longer matters.
+ */
+export function daysLeftText(daysLeft: number, status: Status): string {
+  if (status === 'revoked') return '';
   if (daysLeft === 0) return 'today';
-  if (daysLeft > 0) return `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+  if (daysLeft === 1) return 'tomorrow';
+  if (daysLeft > 0) return `in ${daysLeft} days`;
   return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago`;
 }
 

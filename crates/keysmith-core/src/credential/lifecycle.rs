@@ -8,8 +8,8 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::{
-    store, Credential, CredentialFields, CredentialId, CredentialQuery, Expiry, Issued,
-    NewCredential, Status,
+    auto_renewal, store, Credential, CredentialFields, CredentialId, CredentialQuery, Expiry,
+    Issued, NewCredential, Status,
 };
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -19,16 +19,18 @@ use crate::text::{Description, Name};
 use crate::token::{self, TokenKind};
 use crate::vault::{Change, Vault};
 
-/// What renewing a credential takes: when the old one stops, and the new one's name and
-/// description. The new one keeps the old one's kind and lifetime (capped at 365 days).
+/// What renewing a credential takes: when the old one stops, and, if they change, the new
+/// one's name and description. The new one keeps the old one's kind, owner, scopes, rights,
+/// applications, rate limit, auto-renewal settings and lifetime in whole days (capped at
+/// 365), and expires at 00:00 UTC of a date like every other credential.
 #[derive(Debug, Clone)]
 pub struct Renewal {
     /// When the old credential stops working: between now and its current expiry.
     pub old_ends_at: DateTime<Utc>,
-    /// The new credential's name.
-    pub name: Name,
-    /// The new credential's description.
-    pub description: Description,
+    /// The new credential's name; `None` keeps the old one's (it steps aside, renewed).
+    pub name: Option<Name>,
+    /// The new credential's description; `None` keeps the old one's.
+    pub description: Option<Description>,
 }
 
 impl Vault {
@@ -80,23 +82,37 @@ impl Vault {
                 return Err(Error::InvalidEndDate);
             }
             // Same kind, owner, scopes, rights, applications and rate limit; the old one's
-            // lifetime, capped at the longest allowed.
-            let lifetime = (old.expires_at - old.created_at).min(Duration::days(Expiry::MAX_DAYS));
+            // lifetime in whole days (at least one, at most the longest allowed), to a date.
+            let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
+                .num_days()
+                .clamp(1, Expiry::MAX_DAYS);
+            let expiry = Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)?;
             let new = CredentialFields {
                 kind: old.kind,
                 owner_id: old.owner_id,
-                name: renewal.name.as_str().to_owned(),
-                description: renewal.description.as_str().to_owned(),
+                name: renewal
+                    .name
+                    .as_ref()
+                    .map_or(old.name.as_str(), Name::as_str)
+                    .to_owned(),
+                description: (renewal.description.as_ref())
+                    .map_or(old.description.as_str(), Description::as_str)
+                    .to_owned(),
                 scopes: old.scopes.clone(),
                 rights: old.rights,
                 applications: old.applications.clone(),
                 rate_limit: Some(old.rate_limit),
             }
-            .validate(Expiry::new(now + lifetime, now)?)?;
+            .validate(expiry)?;
             if !expired {
                 store::set_expiry(change, id, renewal.old_ends_at)?;
             }
+            // Renewed, the old one steps aside: its name is free for its successor.
+            store::set_renewed(change, id, now)?;
             let issued = issue_in(change, &new, Some(id))?;
+            if let Some(settings) = auto_renewal::load(change, id)? {
+                auto_renewal::save(change, issued.credential.id, Some(&settings))?;
+            }
             change.record(
                 AuditAction::CredentialRenewed,
                 Some(id),

@@ -318,9 +318,11 @@ impl Credential {
         (now - self.created_at).num_days()
     }
 
-    /// Whole days until it expires (negative once expired).
+    /// Calendar days (UTC) from today to its expiry date: 30 for one issued today with
+    /// the 30-day preset, 1 for one that stops at the coming midnight, 0 or less once
+    /// expired.
     pub fn days_left(&self, now: DateTime<Utc>) -> i64 {
-        (self.expires_at - now).num_days()
+        (self.expires_at.date_naive() - now.date_naive()).num_days()
     }
 }
 

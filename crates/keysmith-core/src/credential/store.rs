@@ -95,7 +95,8 @@ pub(super) struct Stored<'a> {
     pub(super) client_id: Option<&'a str>,
 }
 
-/// Inserts a new credential; a clash on the owner's unrevoked names is
+/// Inserts a new credential; a clash on the owner's current names (neither revoked nor
+/// renewed) is
 /// [`Error::DuplicateName`]. Scopes and applications are stored sorted.
 pub(super) fn insert(
     conn: &Connection,
@@ -136,7 +137,7 @@ pub(super) fn insert(
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
         Err(rusqlite::Error::SqliteFailure(e, Some(message)))
             if e.code == rusqlite::ErrorCode::ConstraintViolation
-                && message.contains("credentials_unrevoked_name") =>
+                && message.contains("credentials_current_name") =>
         {
             Err(Error::DuplicateName(new.name.as_str().to_owned()))
         }
@@ -242,6 +243,13 @@ pub(super) fn set_expiry(
 ) -> Result<()> {
     conn.prepare_cached("UPDATE credentials SET expires_at = ?2 WHERE id = ?1")?
         .execute((id.0, expires_at.timestamp()))?;
+    Ok(())
+}
+
+/// Marks `id` as renewed at `at`: its successor may take its name.
+pub(super) fn set_renewed(conn: &Connection, id: CredentialId, at: DateTime<Utc>) -> Result<()> {
+    conn.prepare_cached("UPDATE credentials SET renewed_at = ?2 WHERE id = ?1")?
+        .execute((id.0, at.timestamp()))?;
     Ok(())
 }
 

@@ -177,6 +177,19 @@ const MIGRATIONS: &[&str] = &[
         created_at, expires_at, revoked_at, disabled_at, renewed_from, owner_id, scopes, rights,
         applications, rate_limit, client_id);
     "#,
+    // 7: a renewed credential steps aside, so its successor may keep its name: names are
+    // unique among an owner's credentials that are neither revoked nor renewed.
+    r#"
+    ALTER TABLE credentials ADD COLUMN renewed_at INTEGER;
+    UPDATE credentials SET renewed_at = (
+        SELECT successor.created_at FROM credentials successor
+        WHERE successor.renewed_from = credentials.id
+    )
+    WHERE id IN (SELECT renewed_from FROM credentials WHERE renewed_from IS NOT NULL);
+    DROP INDEX credentials_unrevoked_name;
+    CREATE UNIQUE INDEX credentials_current_name ON credentials (ifnull(owner_id, 0), name)
+        WHERE revoked_at IS NULL AND renewed_at IS NULL;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -202,6 +215,40 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Credentials renewed before version 7 step aside as they are upgraded: the successor
+    /// may take the renewed one's name, and current names stay unique.
+    #[test]
+    fn renewed_credentials_step_aside_in_version_7() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        let insert = "INSERT INTO credentials (kind, name, description, token_hint, digest,
+                          created_at, expires_at, renewed_from, owner_id, scopes, rights,
+                          applications, rate_limit)
+                      VALUES ('personal_access_token', ?1, '', 'ks_pat_abcd…', ?2, ?3, 99, ?4, 1,
+                              '', 'read', '', 30)";
+        conn.execute(insert, ("sync", [1u8], 10, None::<i64>))
+            .unwrap();
+        conn.execute(insert, ("sync 2", [2u8], 20, Some(1)))
+            .unwrap();
+
+        migrate(&mut conn).unwrap();
+        let renewed_at = |id: i64| -> Option<i64> {
+            conn.query_row(
+                "SELECT renewed_at FROM credentials WHERE id = ?1",
+                [id],
+                |row| row.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!((renewed_at(1), renewed_at(2)), (Some(20), None));
+        conn.execute(insert, ("sync", [3u8], 30, Some(2))).unwrap();
+        let clash = conn.execute(insert, ("sync 2", [4u8], 40, None::<i64>));
+        assert!(clash.is_err(), "two current credentials named \"sync 2\"");
+    }
 
     #[test]
     fn a_version_1_database_upgrades_with_its_rows_intact() {

@@ -478,8 +478,8 @@ mod property {
                         let (id, _) = &tokens[usize::from(index) % tokens.len()];
                         let renewal = keysmith_core::Renewal {
                             old_ends_at: now + chrono::Duration::days(1),
-                            name: name(&format!("r{step}")),
-                            description: Description::default(),
+                            name: Some(name(&format!("r{step}"))),
+                            description: Some(Description::default()),
                         };
                         if let Ok(issued) = vault.renew(*id, &renewal) {
                             tokens.push((issued.credential.id, issued.token));

@@ -4,14 +4,14 @@
 use crate::common::{snapshot, Fixture};
 use chrono::Duration;
 use keysmith_core::{
-    CredentialEdit, Description, InactiveReason, Name, Renewal, Status, Verification,
+    CredentialEdit, Description, InactiveReason, Name, NewCredential, Renewal, Status, Verification,
 };
 
 fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {
     Renewal {
         old_ends_at: fx.clock_now() + old_ends_in,
-        name: Name::new(name).unwrap(),
-        description: Description::new("rotated").unwrap(),
+        name: Some(Name::new(name).unwrap()),
+        description: Some(Description::new("rotated").unwrap()),
     }
 }
 
@@ -122,11 +122,8 @@ fn renewal_issues_a_linked_successor_and_ends_the_old_token_on_its_date() {
     assert_eq!(new.credential.renewed_from, Some(old.credential.id));
     assert_eq!(new.credential.description, "rotated");
     assert_eq!(new.credential.kind, old.credential.kind);
-    // Same 30-day lifetime, counted from now.
-    assert_eq!(
-        new.credential.expires_at,
-        fx.clock_now() + Duration::days(30)
-    );
+    // Same 30-day lifetime, counted from today, to a date (00:00 UTC) like every expiry.
+    assert_eq!(new.credential.expires_at, start_of_day_in(&fx, 30));
     assert_eq!(
         vault.successor(old.credential.id).unwrap(),
         Some(new.credential.id)
@@ -170,10 +167,62 @@ fn a_renewed_expiry_never_exceeds_365_days() {
             &renewal(&fx, "yearly 2", Duration::zero()),
         )
         .unwrap();
+    assert_eq!(new.credential.expires_at, start_of_day_in(&fx, 365));
+}
+
+/// 00:00 UTC of the day `days` after the fixture's today.
+fn start_of_day_in(fx: &Fixture, days: i64) -> chrono::DateTime<chrono::Utc> {
+    (fx.clock_now().date_naive() + Duration::days(days))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+}
+
+/// Renewing keeps the name (the old credential steps aside), the description and the
+/// auto-renewal settings unless they are given; another current credential's name is still
+/// taken.
+#[test]
+fn a_renewal_keeps_the_name_description_and_auto_renewal_settings() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault
+        .issue(&NewCredential {
+            description: Description::new("nightly exports").unwrap(),
+            ..fx.new_credential("exports", 30)
+        })
+        .unwrap();
+    let settings = serde_json::json!({ "auto_renewal": {
+        "days_before_expiry": 7,
+        "recipient": "ops@example.com",
+        "callback_url": "https://hooks.example.com/renewed",
+    }});
+    let edit = CredentialEdit::from_fields(settings.as_object().unwrap()).unwrap();
+    vault.edit(old.credential.id, &edit).unwrap();
+    vault.issue(&fx.new_credential("other", 30)).unwrap();
+
+    let taken = Renewal {
+        name: Some(Name::new("other").unwrap()),
+        ..renewal(&fx, "unused", Duration::hours(1))
+    };
     assert_eq!(
-        new.credential.expires_at,
-        fx.clock_now() + Duration::days(365)
+        vault.renew(old.credential.id, &taken).unwrap_err().code(),
+        "duplicate_name"
     );
+    let kept = Renewal {
+        old_ends_at: fx.clock_now() + Duration::hours(1),
+        name: None,
+        description: None,
+    };
+    let new = vault.renew(old.credential.id, &kept).unwrap();
+    assert_eq!(new.credential.name, "exports");
+    assert_eq!(new.credential.description, "nightly exports");
+    assert_eq!(
+        vault.auto_renewal(new.credential.id).unwrap(),
+        vault.auto_renewal(old.credential.id).unwrap()
+    );
+    assert!(vault.auto_renewal(new.credential.id).unwrap().is_some());
+    // The successor now holds the name: a third "exports" is refused.
+    let clash = vault.issue(&fx.new_credential("exports", 30)).unwrap_err();
+    assert_eq!(clash.code(), "duplicate_name");
 }
 
 #[test]
@@ -216,11 +265,13 @@ fn bad_renewals_are_refused_and_write_nothing() {
         vault.renew(id, &beyond).unwrap_err().code(),
         "invalid_end_date"
     );
-    // The old token still holds its name, so the new one needs another.
-    let same_name = renewal(&fx, "api", Duration::hours(1));
+    let too_long = Renewal {
+        name: None,
+        ..renewal(&fx, "api 2", Duration::days(400))
+    };
     assert_eq!(
-        vault.renew(id, &same_name).unwrap_err().code(),
-        "duplicate_name"
+        vault.renew(id, &too_long).unwrap_err().code(),
+        "invalid_end_date"
     );
     assert_eq!(
         snapshot(&vault),

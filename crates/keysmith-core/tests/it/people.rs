@@ -199,8 +199,8 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
             old.id,
             &keysmith_core::Renewal {
                 old_ends_at: now + chrono::Duration::hours(1),
-                name: name("ledger sync 2"),
-                description: Description::default(),
+                name: Some(name("ledger sync 2")),
+                description: Some(Description::default()),
             },
         )
         .unwrap();
@@ -240,8 +240,8 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
     let before = snapshot(vault);
     let again = keysmith_core::Renewal {
         old_ends_at: now + chrono::Duration::hours(1),
-        name: name("ledger sync 3"),
-        description: Description::default(),
+        name: Some(name("ledger sync 3")),
+        description: Some(Description::default()),
     };
     assert_eq!(
         vault.renew(fresh.id, &again).unwrap_err().code(),
