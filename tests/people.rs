@@ -20,6 +20,9 @@ async fn add_user(app: &Session, name: &str, email: &str, role: &str) {
     app.type_into("#user-name", name).await;
     app.type_into("#user-email", email).await;
     app.click(&format!("#user-role option[value={role}]")).await;
+    // Where the role is chosen, it says it is not a group.
+    app.wait_text("[data-testid=role-hint]", "grants no API permissions")
+        .await;
     app.click("[data-testid=save-user]").await;
     app.find(&format!("[data-testid=user-row][data-email='{email}']"))
         .await;
@@ -94,6 +97,8 @@ async fn people_every_kind_and_an_admin_operator() {
     app.click("[data-testid=people-button]").await;
     add_user(&app, "Bob Admin", "bob@example.com", "admin").await;
     add_user(&app, "Cleo Member", "cleo@example.com", "member").await;
+    app.wait_text("[data-testid=groups-hint]", "do not make anyone an admin")
+        .await;
     app.click("[data-testid=add-group]").await;
     app.type_into("#group-name", "Payables").await;
     for checkbox in [
@@ -177,6 +182,7 @@ async fn people_every_kind_and_an_admin_operator() {
     app.wait_text("[data-testid=detail-scopes]", "payables:write")
         .await;
     app.click("[data-testid=detail-enabled-switch]").await;
+    app.click("[data-testid=confirm-disable-yes]").await;
     app.wait_text("[data-testid=detail-status]", "disabled")
         .await;
     assert_eq!(

@@ -248,8 +248,17 @@ async fn disable_enable_edit_renew_and_delete() {
     let status = format!("{} [data-testid=status]", row("reports"));
     let switch = format!("{} [data-testid=enabled-switch]", row("reports"));
 
-    // The slider disables and enables; verification follows it.
+    // The slider disables (after a confirmation; Cancel changes nothing) and enables;
+    // verification follows it.
     app.click(&switch).await;
+    app.click("[data-testid=confirm-disable-no]").await;
+    app.wait_gone("[data-testid=confirm-disable]").await;
+    assert_eq!(app.text(&status).await, "active");
+    let ticked = app.find(&switch).await.prop("checked").await.unwrap();
+    assert_eq!(ticked.as_deref(), Some("true"));
+    app.click(&switch).await;
+    app.screenshot("15a-confirm-disable").await;
+    app.click("[data-testid=confirm-disable-yes]").await;
     app.wait_text(&status, "disabled").await;
     app.screenshot("15-disabled").await;
     assert_eq!(
@@ -268,8 +277,14 @@ async fn disable_enable_edit_renew_and_delete() {
     let description = app.find("#edit-description").await;
     description.clear().await.unwrap();
     description.send_keys("weekly KPI export").await.unwrap();
-    // Auto-renewal: a bad address is refused with the core's message, then fixed.
+    // Auto-renewal: a bad address is refused with the core's message, then fixed. The form
+    // says that nothing acts on the settings yet.
     app.click("[data-testid=auto-renew]").await;
+    app.wait_text(
+        "[data-testid=auto-renewal-pending]",
+        "nothing renews this credential yet",
+    )
+    .await;
     app.type_into("#renew-recipient", "nobody").await;
     app.click("[data-testid=save-description]").await;
     app.wait_text("[data-testid=edit-error]", "is not an e-mail address")
@@ -375,6 +390,16 @@ async fn disable_enable_edit_renew_and_delete() {
         .to_owned();
     close_reveal(&app).await;
     wait_listed(&app, &["reports 2", "reports 2"]).await;
+    // Only the live one has an enabled switch: an expired credential has nothing to switch.
+    let switches = app
+        .client
+        .find_all(fantoccini::Locator::Css(&format!(
+            "{} [data-testid=enabled-switch]",
+            row("reports 2")
+        )))
+        .await
+        .unwrap();
+    assert_eq!(switches.len(), 1);
     assert!(matches!(
         verify_from_outside(&vault, &newest),
         Verification::Active(_)
