@@ -141,11 +141,35 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     assert!(row_text.contains("(in 90 days)"), "{row_text}");
     app.screenshot("07-inventory").await;
 
-    // Lock, then a wrong passphrase, then the right one.
+    // Lock, then a wrong passphrase, then the right one. The unlock screen names the vault,
+    // shows the passphrase on request, and warns while Caps Lock is on.
     app.click("[data-testid=lock-button]").await;
     app.find("[data-testid=unlock-vault]").await;
+    assert_eq!(app.text("[data-testid=unlock-path]").await, "e2e.vault");
     let vault_bytes = std::fs::read(&vault).unwrap();
     app.type_into("#passphrase", "not the passphrase").await;
+    let field_type = async || {
+        let field = app.find("#passphrase").await;
+        field.attr("type").await.unwrap().unwrap_or_default()
+    };
+    assert_eq!(field_type().await, "password");
+    app.click("[data-testid=toggle-passphrase]").await;
+    assert_eq!(field_type().await, "text");
+    app.click("[data-testid=toggle-passphrase]").await;
+    assert_eq!(field_type().await, "password");
+    assert!(!app.present("[data-testid=caps-lock]").await);
+    // WebDriver has no Caps Lock key: the key event a keyboard with it on sends.
+    app.client
+        .execute(
+            "document.querySelector('#passphrase').dispatchEvent(new KeyboardEvent('keydown', \
+             { key: 'A', modifierCapsLock: true, bubbles: true }))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.wait_text("[data-testid=caps-lock]", "Caps Lock is on")
+        .await;
+    app.screenshot("07b-unlock-caps-lock").await;
     app.click("[data-testid=unlock-vault] button[type=submit]")
         .await;
     app.wait_text("[data-testid=unlock-error]", "Wrong passphrase")
@@ -244,6 +268,38 @@ async fn disable_enable_edit_renew_and_delete() {
     let vault = dir.path().join("lifecycle.vault");
     let app = Session::start(&vault, &[]).await;
     create_vault(&app, false).await;
+
+    // A half-filled new-credential form is not thrown away by a stray Escape: it asks.
+    let escape = "\u{e00c}";
+    app.click("[data-testid=new-token-button]").await;
+    app.type_into("#token-name", "half").await;
+    app.find("#token-name")
+        .await
+        .send_keys(escape)
+        .await
+        .unwrap();
+    app.find("[data-testid=confirm-discard]").await;
+    app.screenshot("11b-confirm-discard").await;
+    app.click("[data-testid=keep-editing]").await;
+    app.wait_gone("[data-testid=confirm-discard]").await;
+    let kept = app.find("#token-name").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("half"));
+    app.find("#token-name")
+        .await
+        .send_keys(escape)
+        .await
+        .unwrap();
+    app.click("[data-testid=discard-new]").await;
+    app.wait_gone("[data-testid=new-token]").await;
+    // An untouched one closes at once.
+    app.click("[data-testid=new-token-button]").await;
+    app.find("#token-name")
+        .await
+        .send_keys(escape)
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=new-token]").await;
+
     let old = issue_token(&app, "reports").await;
     let status = format!("{} [data-testid=status]", row("reports"));
     let switch = format!("{} [data-testid=enabled-switch]", row("reports"));

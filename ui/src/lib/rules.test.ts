@@ -15,6 +15,7 @@ import {
   scopesOffered,
   daysLeftText,
   errorMessage,
+  fileName,
   nameProblem,
   expiryBounds,
   passphraseStrength,
@@ -121,6 +122,11 @@ describe('inventory display', () => {
     expect(daysLeftText(-1, 'expired')).toBe('1 day ago');
     expect(daysLeftText(-3, 'expired')).toBe('3 days ago');
     expect(daysLeftText(29, 'revoked')).toBe('');
+  });
+  it('names a file by the last part of its path', () => {
+    expect(fileName('/home/ada/.local/share/dev.keysmith.app/keysmith.vault')).toBe('keysmith.vault');
+    expect(fileName('C:\\Users\\Ada\\AppData\\Roaming\\keysmith.vault')).toBe('keysmith.vault');
+    expect(fileName('plain.vault')).toBe('plain.vault');
   });
   it('reads IPC errors', () => {
     expect(errorMessage({ code: 'wrong_passphrase', message: 'Wrong passphrase' })).toBe(

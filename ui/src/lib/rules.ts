@@ -214,6 +214,11 @@ export function daysLeftText(daysLeft: number, status: Status): string {
   return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago`;
 }
 
+/** The last part of a file path, whichever separator the OS uses. */
+export function fileName(path: string): string {
+  return path.split(/[\\/]/).pop() || path;
+}
+
 /** The person-readable message of any failure a command can throw. */
 export function errorMessage(error: unknown): string {
   if (isIpcError(error)) return error.message;
