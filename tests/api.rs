@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use keysmith_e2e::flows::{close_reveal, create_vault, issue_token};
+use keysmith_e2e::flows::{create_vault, issue_token, take_revealed_token};
 use keysmith_e2e::{eventually, free_port, Session, UI_TIMEOUT};
 use serde_json::{json, Value};
 
@@ -69,13 +69,8 @@ async fn the_local_api_from_the_settings_switch() {
     app.type_into("#token-name", "gateway").await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;
-    let key = app
-        .text("[data-testid=revealed-token]")
-        .await
-        .trim()
-        .to_owned();
+    let key = take_revealed_token(&app).await;
     assert!(key.starts_with("ks_vfy_"), "{key}");
-    close_reveal(&app).await;
 
     let client = reqwest::Client::builder()
         .no_proxy()

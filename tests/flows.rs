@@ -49,6 +49,11 @@ pub async fn issue_token(app: &Session, name: &str) -> String {
     pick_application(app).await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;
+    take_revealed_token(app).await
+}
+
+/// The token the reveal dialog shows, read once; then the dialog is closed.
+pub async fn take_revealed_token(app: &Session) -> String {
     let token = app
         .text("[data-testid=revealed-token]")
         .await

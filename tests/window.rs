@@ -12,7 +12,7 @@ use keysmith_core::{
     Verification,
 };
 use keysmith_e2e::flows::{
-    close_reveal, create_vault, fill_holder, issue_token, listed_names, row, row_action,
+    create_vault, fill_holder, issue_token, listed_names, row, row_action, take_revealed_token,
     verify_from_outside, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
@@ -368,13 +368,8 @@ async fn disable_enable_edit_renew_and_delete() {
     app.type_into("#renew-name", "reports 2").await;
     app.screenshot("16-renew").await;
     app.click("[data-testid=confirm-renew]").await;
-    let new = app
-        .text("[data-testid=revealed-token]")
-        .await
-        .trim()
-        .to_owned();
+    let new = take_revealed_token(&app).await;
     assert_ne!(new, old);
-    close_reveal(&app).await;
     app.wait_text(&row("reports 2"), "weekly KPI export").await;
     match verify_from_outside(&vault, &new) {
         Verification::Active(v) => {
@@ -439,12 +434,7 @@ async fn disable_enable_edit_renew_and_delete() {
     row_action(&app, "reports 2", "renew").await;
     app.click("[data-testid=old-ends-now]").await;
     app.click("[data-testid=confirm-renew]").await;
-    let newest = app
-        .text("[data-testid=revealed-token]")
-        .await
-        .trim()
-        .to_owned();
-    close_reveal(&app).await;
+    let newest = take_revealed_token(&app).await;
     wait_listed(&app, &["reports 2", "reports 2"]).await;
     // Only the live one has an enabled switch: an expired credential has nothing to switch.
     let switches = app
