@@ -67,6 +67,15 @@ fn ok_json(output: Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("one JSON value")
 }
 
+/// `keysmith issue --name NAME --expires <in 30 days> --json` with `extra` arguments; the
+/// printed JSON.
+fn issue_json(vault: &Path, name: &str, extra: &[&str]) -> Value {
+    let expires = in_days(30);
+    let mut args = vec!["issue", "--name", name, "--expires", &expires, "--json"];
+    args.extend_from_slice(extra);
+    ok_json(keysmith(vault, &args))
+}
+
 fn in_days(days: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
@@ -136,37 +145,14 @@ async fn init_issue_serve_verify_revoke_refused() {
     let vault = dir.path().join("cli.vault");
     init(&vault);
 
-    let expires = in_days(30);
-    let pat = ok_json(keysmith(
-        &vault,
-        &[
-            "issue",
-            "--name",
-            "ci",
-            "--expires",
-            &expires,
-            "--scope",
-            "payables:read",
-            "--json",
-        ],
-    ));
+    let pat = issue_json(&vault, "ci", &["--scope", "payables:read"]);
     let token = pat["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("ks_pat_"));
-    let pair = ok_json(keysmith(
+    let pair = issue_json(
         &vault,
-        &[
-            "issue",
-            "--name",
-            "ledger",
-            "--expires",
-            &expires,
-            "--kind",
-            "client-credentials",
-            "--scope",
-            "payables:read",
-            "--json",
-        ],
-    ));
+        "ledger",
+        &["--kind", "client-credentials", "--scope", "payables:read"],
+    );
     let client_id = pair["client_id"].as_str().unwrap().to_owned();
     let client_secret = pair["client_secret"].as_str().unwrap().to_owned();
 
@@ -331,17 +317,7 @@ fn reading_commands_leave_the_vault_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("read.vault");
     init(&vault);
-    let issued = ok_json(keysmith(
-        &vault,
-        &[
-            "issue",
-            "--name",
-            "read me",
-            "--expires",
-            &in_days(30),
-            "--json",
-        ],
-    ));
+    let issued = issue_json(&vault, "read me", &[]);
     let token = issued["token"].as_str().unwrap();
     let files = || {
         let mut names: Vec<_> = std::fs::read_dir(dir.path())
@@ -381,26 +357,10 @@ async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
     assert!(String::from_utf8_lossy(&unconfirmed.stderr)
         .starts_with("error: remote_bind_unconfirmed: "));
 
-    let expires = in_days(90);
-    let key = ok_json(keysmith(
-        &vault,
-        &[
-            "issue",
-            "--name",
-            "gateway",
-            "--expires",
-            &expires,
-            "--kind",
-            "verifier",
-            "--json",
-        ],
-    ));
+    let key = issue_json(&vault, "gateway", &["--kind", "verifier"]);
     let key = key["token"].as_str().unwrap().to_owned();
     assert!(key.starts_with("ks_vfy_"));
-    let pat = ok_json(keysmith(
-        &vault,
-        &["issue", "--name", "ci", "--expires", &expires, "--json"],
-    ));
+    let pat = issue_json(&vault, "ci", &[]);
 
     let server = Server::start(&vault, &["--require-verifier"]);
     let client = reqwest::Client::builder()
@@ -426,30 +386,20 @@ async fn a_verifier_key_from_the_command_line_opens_a_strict_server() {
 
 /// Eight `keysmith` processes at once, ten rounds, each listing and then issuing on the same
 /// vault file, while `keysmith serve` answers a stream of client-credentials exchanges (each a
-/// write): every run succeeds. (Unlocking writes an audit row and issuing writes two tables;
+/// write): every run succeeds. (Issuing writes an audit row for its unlock and two tables;
 /// every write waits for the write lock instead of failing on it, and takes the audit sequence
-/// inside its own transaction.)
+/// inside its own transaction. Listing writes nothing.)
 #[tokio::test(flavor = "multi_thread")]
 async fn eight_processes_at_once_beside_a_loaded_server_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("busy.vault");
     init(&vault);
     let expires = in_days(30);
-    let pair = ok_json(keysmith(
+    let pair = issue_json(
         &vault,
-        &[
-            "issue",
-            "--name",
-            "exchanger",
-            "--kind",
-            "client-credentials",
-            "--expires",
-            &expires,
-            "--rate-limit",
-            "10000",
-            "--json",
-        ],
-    ));
+        "exchanger",
+        &["--kind", "client-credentials", "--rate-limit", "10000"],
+    );
     let server = Server::start(&vault, &[]);
     let client = reqwest::Client::builder()
         .no_proxy()
@@ -554,34 +504,11 @@ async fn secrets_that_went_through_serve_are_not_left_in_its_memory() {
     init(&vault);
     let mut secrets: Vec<String> = (0..6)
         .map(|i| {
-            let name = format!("pat {i}");
-            let issued = ok_json(keysmith(
-                &vault,
-                &[
-                    "issue",
-                    "--name",
-                    &name,
-                    "--expires",
-                    &in_days(30),
-                    "--json",
-                ],
-            ));
+            let issued = issue_json(&vault, &format!("pat {i}"), &[]);
             issued["token"].as_str().unwrap().to_owned()
         })
         .collect();
-    let pair = ok_json(keysmith(
-        &vault,
-        &[
-            "issue",
-            "--kind",
-            "client-credentials",
-            "--name",
-            "pair",
-            "--expires",
-            &in_days(30),
-            "--json",
-        ],
-    ));
+    let pair = issue_json(&vault, "pair", &["--kind", "client-credentials"]);
     let client_id = pair["client_id"].as_str().unwrap();
     let client_secret = pair["client_secret"].as_str().unwrap().to_owned();
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
-use keysmith_core::{ApiSettings, UsageRecorder, Vault};
+use keysmith_core::{ApiSettings, Credential, UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
 pub use connections::ConnectionLimits;
@@ -96,6 +96,14 @@ impl ApiState {
             usage: Usage::default(),
             recorder: Mutex::new(recorder),
         }))
+    }
+
+    /// Counts one use of `credential` against its rate limit (verifications and exchanges
+    /// alike): 429 with the seconds to wait once it is spent.
+    fn admit(&self, credential: &Credential) -> Result<(), ApiError> {
+        self.limits
+            .check(credential.id, credential.rate_limit)
+            .map_err(|retry_after| ApiError::RateLimited { retry_after })
     }
 
     /// Runs `work`, which only reads, on the `instant` handle right here; if the vault was

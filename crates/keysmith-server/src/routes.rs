@@ -136,12 +136,10 @@ pub(crate) async fn verify(
                 request.application.as_deref(),
             )?;
             if let Verification::Active(verified) = &verification {
-                let credential = &verified.credential;
+                state.admit(&verified.credential)?;
                 state
-                    .limits
-                    .check(credential.id, credential.rate_limit)
-                    .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-                state.usage.record(credential.id, chrono::Utc::now());
+                    .usage
+                    .record(verified.credential.id, chrono::Utc::now());
             }
             Ok(Introspection::from(&verification))
         })
@@ -255,11 +253,7 @@ pub(crate) async fn token(
                 other => other?,
             };
             // The credentials' own rate limit applies to exchanges as to verifications.
-            let credential = client.credential();
-            state
-                .limits
-                .check(credential.id, credential.rate_limit)
-                .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+            state.admit(client.credential())?;
             Ok(client)
         })
         .await?;

@@ -76,8 +76,8 @@ enum Mode {
     /// A session that may change the vault: checked before its first write, brought to the
     /// current schema, and its unlock audited.
     Session,
-    /// Reading only: the database is opened read-only and nothing is written, not even an
-    /// audit row; a change fails with [`Error::VaultReadOnly`].
+    /// Reading only: nothing is written, not even an audit row, and SQLite refuses any change
+    /// on the connection (`query_only`), which fails with [`Error::VaultReadOnly`].
     ReadOnly,
 }
 
@@ -203,13 +203,7 @@ impl Vault {
     /// unlock is audited). A wrong passphrase is [`Error::WrongPassphrase`] and leaves every
     /// file as it was.
     pub fn unlock(path: &Path, passphrase: &Secret, clock: Arc<dyn Clock>) -> Result<Vault> {
-        Self::unlock_with(
-            path,
-            KeySource::Passphrase(passphrase),
-            Mode::Session,
-            clock,
-        )
-        .and_then(|vault| vault.ok_or(Error::WrongPassphrase))
+        Self::unlock_with_passphrase(path, passphrase, Mode::Session, clock)
     }
 
     /// Unlocks the vault at `path` with `passphrase` for reading only: nothing is written, not
@@ -220,13 +214,18 @@ impl Vault {
         passphrase: &Secret,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
-        Self::unlock_with(
-            path,
-            KeySource::Passphrase(passphrase),
-            Mode::ReadOnly,
-            clock,
-        )
-        .and_then(|vault| vault.ok_or(Error::WrongPassphrase))
+        Self::unlock_with_passphrase(path, passphrase, Mode::ReadOnly, clock)
+    }
+
+    /// [`Vault::unlock_with`] a passphrase, which always gives a key or an error.
+    fn unlock_with_passphrase(
+        path: &Path,
+        passphrase: &Secret,
+        mode: Mode,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Vault> {
+        Self::unlock_with(path, KeySource::Passphrase(passphrase), mode, clock)?
+            .ok_or(Error::WrongPassphrase)
     }
 
     /// Unlocks the vault at `path` with the key this device remembers, if it remembers one,
@@ -270,7 +269,7 @@ impl Vault {
                 _ => return Ok(None),
             },
         };
-        Self::open(path, key, header.vault_id, slot, (method, mode), clock)
+        Self::open(path, key, header.vault_id, slot, method, mode, clock)
             .map(Some)
             .map_err(|error| match (error, method) {
                 // The passphrase opened a slot of this header, so the key is the header's:
@@ -285,7 +284,8 @@ impl Vault {
         key: DataKey,
         id: VaultId,
         slot: String,
-        (method, mode): (UnlockMethod, Mode),
+        method: UnlockMethod,
+        mode: Mode,
         clock: Arc<dyn Clock>,
     ) -> Result<Vault> {
         let tightened = files::tighten(&files::vault_files(path, &Header::path_for(path)))?;
@@ -317,7 +317,7 @@ impl Vault {
             // Reading an older schema would misread it, and bringing it up to date is a
             // change: such a vault is opened as a session, once.
             drop(conn);
-            return Self::open(path, key, id, slot, (method, Mode::Session), clock);
+            return Self::open(path, key, id, slot, method, Mode::Session, clock);
         }
         if mode == Mode::Session {
             check_integrity(&conn)?;
