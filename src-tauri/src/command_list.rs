@@ -23,7 +23,6 @@ commands![
     commands::touch,
     people::people_overview,
     people::save_user,
-    people::delete_user,
     people::save_group,
     people::delete_group,
     people::add_catalogue_entry,
@@ -31,4 +30,8 @@ commands![
     people::add_operator,
     people::remove_operator,
     people::revoke_all_of_user,
+    people::offboard_user,
+    audit::audit_page,
+    audit::audit_actors,
+    audit::verify_audit_chain,
 ];

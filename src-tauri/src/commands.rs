@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use keysmith_core::{
     clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
-    IssueRequest, KdfParams, Keychain, Name, Renewal, Secret, Settings, Vault,
+    IssueRequest, KdfParams, Keychain, Name, Renewal, Secret, Settings, Status, Vault,
 };
 use tauri::{AppHandle, State};
 
@@ -16,7 +16,8 @@ use crate::api_server::ApiStatus;
 use crate::clipboard::ClipboardGuard;
 use crate::error::{AppError, AppResult};
 use crate::models::{
-    CredentialChanges, CredentialDetail, CredentialRow, KeychainOutcome, Revealed, VaultStatus,
+    CredentialChanges, CredentialDetail, CredentialListing, CredentialRow, KeychainOutcome,
+    Revealed, VaultStatus, EXPIRING_SOON_DAYS,
 };
 use crate::state::AppState;
 
@@ -128,22 +129,40 @@ pub async fn lock_vault(state: State<'_, AppState>) -> AppResult<()> {
         .await
 }
 
-/// The credentials the query selects (all, newest first, without one), with status, age and
-/// days left.
+/// The page of credentials the query selects (all, newest first, without one), with status,
+/// age and days left, and the counts beside it.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_credentials(
     state: State<'_, AppState>,
     query: Option<CredentialQuery>,
-) -> AppResult<Vec<CredentialRow>> {
+) -> AppResult<CredentialListing> {
     state
         .with_vault(move |vault| {
             let now = vault.now();
-            Ok(vault
-                .query_credentials(&query.unwrap_or_default())?
-                .into_iter()
-                .map(|credential| CredentialRow::new(credential, now))
-                .collect())
+            let page = vault.credential_page(&query.unwrap_or_default())?;
+            let count = |query: CredentialQuery| {
+                vault
+                    .credential_page(&CredentialQuery {
+                        limit: Some(0),
+                        ..query
+                    })
+                    .map(|page| page.total)
+            };
+            Ok(CredentialListing {
+                total: page.total,
+                in_vault: count(CredentialQuery::default())?,
+                expiring_soon: count(CredentialQuery {
+                    statuses: vec![Status::Active],
+                    expires_within_days: Some(EXPIRING_SOON_DAYS),
+                    ..CredentialQuery::default()
+                })?,
+                rows: page
+                    .credentials
+                    .into_iter()
+                    .map(|credential| CredentialRow::new(credential, now))
+                    .collect(),
+            })
         })
         .await
 }

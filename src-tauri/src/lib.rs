@@ -1,5 +1,5 @@
 //! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`
-//! and `people` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
+//! `people` and `audit` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
 //! copies with a timed clear, `api_server` runs the local API. No credential rule lives here.
 //!
 //! The IPC contract is [`contract`]: the commands (named once, in `command_list.rs`), the
@@ -7,6 +7,7 @@
 //! (`ui/src/lib/bindings.ts`, committed; a test fails when it is stale) are made.
 
 mod api_server;
+mod audit;
 mod clipboard;
 mod commands;
 mod error;
@@ -15,6 +16,7 @@ mod people;
 mod state;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tauri::{App, Manager, Wry};
@@ -42,6 +44,11 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
         .commands(collected_commands())
         .events(collect_events![VaultLocked])
         .constant("LIMITS", keysmith_core::LIMITS)
+        .constant("EXPIRING_SOON_DAYS", models::EXPIRING_SOON_DAYS)
+        .constant(
+            "AUDIT_ACTIONS",
+            keysmith_core::audit::AuditAction::ALL.map(keysmith_core::audit::AuditAction::as_str),
+        )
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // One TypeScript type per Rust type: what the UI sends and receives has one shape.
         .disable_serde_phases()
@@ -66,7 +73,13 @@ pub fn run() {
             contract.mount_events(app);
             let path = vault_path(app)?;
             tracing::info!(vault = %path.display(), "starting");
-            app.manage(AppState::new(path));
+            let window = app.get_webview_window("main");
+            let show_title: state::ShowTitle = Arc::new(move |title: String| {
+                if let Some(Err(error)) = window.as_ref().map(|window| window.set_title(&title)) {
+                    tracing::warn!(%error, "could not set the window title");
+                }
+            });
+            app.manage(AppState::new(path, show_title));
             watch_idle_time(app);
             Ok(())
         })

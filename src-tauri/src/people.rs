@@ -4,7 +4,7 @@
 
 use keysmith_core::{
     CatalogueEntry, Description, EmailAddress, Group, GroupId, GroupSpec, KdfParams, Name,
-    Operator, Permission, Role, Secret, User, UserId, UserSpec,
+    Offboarding, Operator, Permission, Role, Secret, User, UserId, UserSpec,
 };
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -78,15 +78,6 @@ pub async fn save_user(
                 Some(id) => vault.update_user(id, &spec)?,
             })
         })
-        .await
-}
-
-/// Removes a user who owns no credentials.
-#[tauri::command]
-#[specta::specta]
-pub async fn delete_user(state: State<'_, AppState>, id: UserId) -> AppResult<()> {
-    state
-        .with_vault(move |vault| Ok(vault.delete_user(id)?))
         .await
 }
 
@@ -210,6 +201,23 @@ pub async fn revoke_all_of_user(state: State<'_, AppState>, user_id: UserId) -> 
         .with_vault(move |vault| {
             let revoked = vault.revoke_all_of_user(user_id)?;
             Ok(u32::try_from(revoked.len()).unwrap_or(u32::MAX))
+        })
+        .await
+}
+
+/// Removes a user and, in the same change, revokes and deletes or hands over every credential
+/// they own; how many credentials that was.
+#[tauri::command]
+#[specta::specta]
+pub async fn offboard_user(
+    state: State<'_, AppState>,
+    user_id: UserId,
+    plan: Offboarding,
+) -> AppResult<u32> {
+    state
+        .with_vault(move |vault| {
+            let handled = vault.offboard_user(user_id, plan)?;
+            Ok(u32::try_from(handled).unwrap_or(u32::MAX))
         })
         .await
 }

@@ -59,6 +59,9 @@ impl Session {
     }
 }
 
+/// Shows a title on the window.
+pub type ShowTitle = Arc<dyn Fn(String) + Send + Sync>;
+
 /// Everything the commands share. Cloning it is cheap: each clone is a handle to the same
 /// session and server.
 #[derive(Clone)]
@@ -68,11 +71,27 @@ pub struct AppState {
     session: Arc<Mutex<Session>>,
     /// The local API, running while the vault is unlocked and the API is switched on.
     pub api: Arc<ApiServer>,
+    show_title: ShowTitle,
+}
+
+/// The window's title: the vault's file name, and whether it is locked.
+pub fn window_title(vault_path: &std::path::Path, unlocked: bool) -> String {
+    let name = vault_path.file_name().map_or_else(
+        || vault_path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    if unlocked {
+        format!("{name} — Keysmith")
+    } else {
+        format!("{name} (locked) — Keysmith")
+    }
 }
 
 impl AppState {
-    /// State for the vault at `vault_path`, locked.
-    pub fn new(vault_path: PathBuf) -> Self {
+    /// State for the vault at `vault_path`, locked; `show_title` puts the window's title up
+    /// (now, and whenever the vault locks or unlocks).
+    pub fn new(vault_path: PathBuf, show_title: ShowTitle) -> Self {
+        show_title(window_title(&vault_path, false));
         AppState {
             vault_path: Arc::new(vault_path),
             session: Arc::new(Mutex::new(Session {
@@ -81,6 +100,7 @@ impl AppState {
                 auto_lock_after: Duration::from_secs(10 * 60),
             })),
             api: Arc::default(),
+            show_title,
         }
     }
 
@@ -114,6 +134,7 @@ impl AppState {
         let settings = vault.settings()?;
         self.api.apply(&vault, &settings.api);
         self.session().open(vault, &settings);
+        (self.show_title)(window_title(&self.vault_path, true));
         Ok(())
     }
 
@@ -121,6 +142,7 @@ impl AppState {
     pub fn lock(&self) {
         self.api.stop();
         self.session_untouched().lock();
+        (self.show_title)(window_title(&self.vault_path, false));
     }
 
     /// The session, with activity recorded: every command is the user doing something.
@@ -140,9 +162,20 @@ impl AppState {
 mod tests {
     use super::*;
 
+    fn untitled(path: PathBuf) -> AppState {
+        AppState::new(path, Arc::new(|_| {}))
+    }
+
+    #[test]
+    fn the_title_names_the_vault_file_and_says_when_it_is_locked() {
+        let path = PathBuf::from("/home/ada/.local/share/keysmith/team.vault");
+        assert_eq!(window_title(&path, false), "team.vault (locked) — Keysmith");
+        assert_eq!(window_title(&path, true), "team.vault — Keysmith");
+    }
+
     #[test]
     fn a_locked_session_never_idles_out_and_refuses_vault_access() {
-        let state = AppState::new(PathBuf::from("/nonexistent"));
+        let state = untitled(PathBuf::from("/nonexistent"));
         let mut session = state.session();
         assert!(!session.idle_expired(Instant::now() + Duration::from_secs(86_400)));
         assert!(matches!(session.vault(), Err(AppError::Locked)));
@@ -162,7 +195,7 @@ mod tests {
             keysmith_core::clock::system(),
         )
         .unwrap();
-        let state = AppState::new(dir.path().join("v.vault"));
+        let state = untitled(dir.path().join("v.vault"));
         let mut session = state.session();
         let settings = vault.settings().unwrap();
         session.open(vault, &settings);

@@ -91,9 +91,9 @@ pub enum VaultCommand {
 /// `keysmith list`'s arguments.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Only this status.
-    #[arg(long, value_enum)]
-    pub status: Option<StatusArg>,
+    /// Only these statuses (repeat the flag, or separate them by commas).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub status: Vec<StatusArg>,
     /// Only this kind.
     #[arg(long, value_enum)]
     pub kind: Option<KindArg>,

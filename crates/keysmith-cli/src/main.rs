@@ -139,7 +139,7 @@ fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
 /// `keysmith list`: one line (or one JSON object) per credential.
 fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
     let query = CredentialQuery {
-        status: args.status.map(status_of),
+        statuses: args.status.iter().copied().map(status_of).collect(),
         kind: args.kind.map(kind_of),
         ..CredentialQuery::default()
     };

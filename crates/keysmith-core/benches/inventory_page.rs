@@ -38,7 +38,7 @@ fn benches(c: &mut Criterion) {
         (
             "active, expiring within 30 days, by expiry",
             CredentialQuery {
-                status: Some(Status::Active),
+                statuses: vec![Status::Active],
                 expires_within_days: Some(30),
                 sort: SortKey::Expires,
                 descending: false,

@@ -1,13 +1,14 @@
 //! The audit log: an append-only table (triggers refuse UPDATE and DELETE) in which each row
-//! carries SHA-256(previous row's hash ‖ this row). `first_broken_row` finds the first row
+//! carries SHA-256(previous row's hash ‖ this row). [`verify_chain`] finds the first row
 //! whose hash no longer matches. Details never hold a secret.
 //!
 //! Rows are written only through [`Vault::audited`](crate::Vault), inside the transaction of
 //! the change they record; this module knows tables and hashes, not vaults.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
@@ -37,6 +38,8 @@ pub enum AuditAction {
     CredentialRevoked,
     /// A credential's row was deleted.
     CredentialDeleted,
+    /// A credential was handed to another owner (offboarding).
+    CredentialTransferred,
     /// A user was added.
     UserCreated,
     /// A user's name, e-mail, role or API access changed.
@@ -64,6 +67,33 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
+    /// Every action, in the order above.
+    pub const ALL: [AuditAction; 23] = [
+        AuditAction::VaultCreated,
+        AuditAction::VaultUnlocked,
+        AuditAction::SettingsChanged,
+        AuditAction::CredentialIssued,
+        AuditAction::CredentialEnabled,
+        AuditAction::CredentialDisabled,
+        AuditAction::CredentialEdited,
+        AuditAction::CredentialRenewed,
+        AuditAction::CredentialRevoked,
+        AuditAction::CredentialDeleted,
+        AuditAction::CredentialTransferred,
+        AuditAction::UserCreated,
+        AuditAction::UserUpdated,
+        AuditAction::UserDeleted,
+        AuditAction::GroupCreated,
+        AuditAction::GroupUpdated,
+        AuditAction::GroupDeleted,
+        AuditAction::PermissionAdded,
+        AuditAction::PermissionRemoved,
+        AuditAction::ApplicationAdded,
+        AuditAction::ApplicationRemoved,
+        AuditAction::OperatorAdded,
+        AuditAction::OperatorRemoved,
+    ];
+
     /// The stable name stored in the log, e.g. `credential.issued`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -77,6 +107,7 @@ impl AuditAction {
             AuditAction::CredentialRenewed => "credential.renewed",
             AuditAction::CredentialRevoked => "credential.revoked",
             AuditAction::CredentialDeleted => "credential.deleted",
+            AuditAction::CredentialTransferred => "credential.transferred",
             AuditAction::UserCreated => "user.created",
             AuditAction::UserUpdated => "user.updated",
             AuditAction::UserDeleted => "user.deleted",
@@ -185,6 +216,85 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     })
 }
 
+/// Which part of the log to list, newest first, and which page of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(default)]
+pub struct AuditQuery {
+    /// Only rows by this actor, exactly as stored.
+    pub actor: Option<String>,
+    /// Only rows of this action, e.g. `credential.issued`.
+    pub action: Option<String>,
+    /// Only rows about this credential (deleted ones included).
+    pub credential: Option<CredentialId>,
+    /// At most this many rows.
+    pub limit: Option<u32>,
+    /// Rows to skip, for paging.
+    pub offset: u32,
+}
+
+/// One page of the log, newest first, and how many rows the query selects in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct AuditPage {
+    /// Rows the filters select, on every page.
+    pub total: u32,
+    /// This page's rows, newest first.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// What recomputing the hash chain found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct ChainVerdict {
+    /// Rows checked: all of them when the chain is intact, up to the broken one otherwise.
+    pub checked: u32,
+    /// The first row whose hash does not match, as stored now.
+    pub first_broken: Option<AuditEntry>,
+}
+
+/// A page of the rows `query` selects, newest first, read in one transaction with its total.
+pub(crate) fn page(conn: &Connection, query: &AuditQuery) -> Result<AuditPage> {
+    let snapshot = conn.unchecked_transaction()?;
+    let mut clauses = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
+    let mut keep = |column: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            params.push(value);
+            clauses.push(format!("{column} = ?{}", params.len()));
+        }
+    };
+    keep("actor", query.actor.clone().map(Value::Text));
+    keep("action", query.action.clone().map(Value::Text));
+    keep(
+        "credential_id",
+        query.credential.map(|id| Value::Integer(id.0)),
+    );
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    let total: u32 = snapshot
+        .prepare_cached(&format!("SELECT count(*) FROM audit{filter}"))?
+        .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
+    params.push(Value::Integer(query.limit.map_or(-1, i64::from)));
+    params.push(Value::Integer(i64::from(query.offset)));
+    let mut statement = snapshot.prepare_cached(&format!(
+        "SELECT {ENTRY_COLUMNS} FROM audit{filter} ORDER BY seq DESC LIMIT ?{} OFFSET ?{}",
+        params.len() - 1,
+        params.len()
+    ))?;
+    let rows = statement.query_map(params_from_iter(params.iter()), entry_from_row)?;
+    let entries = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(AuditPage { total, entries })
+}
+
+/// Everyone who appears in the log as an actor, by name.
+pub(crate) fn actors(conn: &Connection) -> Result<Vec<String>> {
+    let mut statement =
+        conn.prepare_cached("SELECT DISTINCT actor FROM audit ORDER BY actor COLLATE NOCASE")?;
+    let rows = statement.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The whole log, oldest first; `credential` narrows it to one credential.
 pub(crate) fn log(conn: &Connection, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(&format!(
@@ -194,23 +304,32 @@ pub(crate) fn log(conn: &Connection, credential: Option<CredentialId>) -> Result
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Recomputes the hash chain; the `seq` of the first row that does not match, if any.
-pub(crate) fn first_broken_row(conn: &Connection) -> Result<Option<i64>> {
+/// Recomputes the hash chain from the first row: how many rows it checked, and the first
+/// that does not match, if any.
+pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainVerdict> {
     let mut statement = conn.prepare(&format!(
         "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
     ))?;
     let mut rows = statement.query([])?;
     let mut previous = [0u8; 32];
+    let mut checked = 0;
     while let Some(row) = rows.next()? {
         let entry = entry_from_row(row)?;
         let stored: Vec<u8> = row.get(6)?;
         let expected = chain_hash(&previous, &entry);
+        checked += 1;
         if stored != expected {
-            return Ok(Some(entry.seq));
+            return Ok(ChainVerdict {
+                checked,
+                first_broken: Some(entry),
+            });
         }
         previous = expected;
     }
-    Ok(None)
+    Ok(ChainVerdict {
+        checked,
+        first_broken: None,
+    })
 }
 
 #[cfg(test)]
@@ -235,9 +354,76 @@ mod tests {
         conn
     }
 
+    fn first_broken_row(conn: &Connection) -> Option<i64> {
+        verify_chain(conn)
+            .unwrap()
+            .first_broken
+            .map(|entry| entry.seq)
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
-        assert_eq!(first_broken_row(&log_with_rows(5)).unwrap(), None);
+        let verdict = verify_chain(&log_with_rows(5)).unwrap();
+        assert_eq!((verdict.checked, verdict.first_broken), (5, None));
+    }
+
+    #[test]
+    fn pages_run_newest_first_and_filter_by_actor_action_and_credential() {
+        let conn = log_with_rows(5);
+        let credential = Some(CredentialId(7));
+        let at = DateTime::from_timestamp(1_800_000_100, 0).unwrap();
+        let details = serde_json::json!({ "name": "sync" });
+        append(
+            &conn,
+            at,
+            "Bo <bo@example.com>",
+            AuditAction::CredentialIssued,
+            credential,
+            &details,
+        )
+        .unwrap();
+        append(
+            &conn,
+            at,
+            "Bo <bo@example.com>",
+            AuditAction::CredentialRevoked,
+            credential,
+            &details,
+        )
+        .unwrap();
+        let seqs = |query: AuditQuery| {
+            let page = page(&conn, &query).unwrap();
+            (
+                page.total,
+                page.entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            )
+        };
+        let paged = |offset| AuditQuery {
+            limit: Some(3),
+            offset,
+            ..AuditQuery::default()
+        };
+        assert_eq!(seqs(paged(0)), (7, vec![7, 6, 5]));
+        assert_eq!(seqs(paged(6)), (7, vec![1]));
+        let by_bo = AuditQuery {
+            actor: Some("Bo <bo@example.com>".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(seqs(by_bo), (2, vec![7, 6]));
+        let revoked = AuditQuery {
+            action: Some("credential.revoked".into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(seqs(revoked), (1, vec![7]));
+        let of_7 = AuditQuery {
+            credential,
+            ..AuditQuery::default()
+        };
+        assert_eq!(seqs(of_7), (2, vec![7, 6]));
+        assert_eq!(
+            actors(&conn).unwrap(),
+            ["Ada <ada@example.com>", "Bo <bo@example.com>"]
+        );
     }
 
     #[test]
@@ -256,7 +442,7 @@ mod tests {
              UPDATE audit SET details = '{\"i\":99}' WHERE seq = 3;",
         )
         .unwrap();
-        assert_eq!(first_broken_row(&conn).unwrap(), Some(3));
+        assert_eq!(first_broken_row(&conn), Some(3));
     }
 
     #[test]
@@ -264,6 +450,6 @@ mod tests {
         let conn = log_with_rows(4);
         conn.execute_batch("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 2;")
             .unwrap();
-        assert_eq!(first_broken_row(&conn).unwrap(), Some(3));
+        assert_eq!(first_broken_row(&conn), Some(3));
     }
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::credential::{Expiry, RateLimit};
+use crate::settings::Settings;
 use crate::text::{Description, Name};
 use crate::vault::MIN_PASSPHRASE_CHARS;
 
@@ -24,6 +25,10 @@ pub struct Limits {
     pub rate_limit_max: u32,
     /// The rate limit when none is chosen.
     pub rate_limit_default: u32,
+    /// The shortest and longest clipboard clear delay, in seconds.
+    pub clipboard_clear_seconds: (u32, u32),
+    /// The shortest and longest idle time before the vault locks, in minutes.
+    pub auto_lock_minutes: (u32, u32),
 }
 
 /// The limits in force.
@@ -35,4 +40,6 @@ pub const LIMITS: Limits = Limits {
     rate_limit_min: RateLimit::MIN,
     rate_limit_max: RateLimit::MAX,
     rate_limit_default: RateLimit::DEFAULT.per_minute(),
+    clipboard_clear_seconds: Settings::CLIPBOARD_SECONDS,
+    auto_lock_minutes: Settings::AUTO_LOCK_MINUTES,
 };

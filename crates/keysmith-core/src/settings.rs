@@ -83,8 +83,8 @@ impl ApiSettings {
 }
 
 impl Settings {
-    const CLIPBOARD_SECONDS: (u32, u32) = (1, 600);
-    const AUTO_LOCK_MINUTES: (u32, u32) = (1, 1440);
+    pub(crate) const CLIPBOARD_SECONDS: (u32, u32) = (1, 600);
+    pub(crate) const AUTO_LOCK_MINUTES: (u32, u32) = (1, 1440);
 
     /// Checks every value against its range.
     pub fn validate(&self) -> Result<()> {

@@ -22,10 +22,10 @@ export const commands = {
 	/**  Locks the vault now. */
 	lockVault: () => __TAURI_INVOKE<null>("lock_vault"),
 	/**
-	 *  The credentials the query selects (all, newest first, without one), with status, age and
-	 *  days left.
+	 *  The page of credentials the query selects (all, newest first, without one), with status,
+	 *  age and days left, and the counts beside it.
 	 */
-	listCredentials: (query: CredentialQuery | null) => __TAURI_INVOKE<CredentialRow[]>("list_credentials", { query }),
+	listCredentials: (query: CredentialQuery | null) => __TAURI_INVOKE<CredentialListing>("list_credentials", { query }),
 	/**  One credential with its renewal links and audit history. */
 	credentialDetail: (id: CredentialId) => __TAURI_INVOKE<CredentialDetail>("credential_detail", { id }),
 	/**  Issues a credential; its secret is revealed once in the response. */
@@ -63,8 +63,6 @@ export const commands = {
 	peopleOverview: () => __TAURI_INVOKE<PeopleOverview>("people_overview"),
 	/**  Adds a user (`id` absent) or replaces one's name, e-mail, role and API access. */
 	saveUser: (id: UserId | null, name: string, email: string, role: Role, apiAccess: boolean) => __TAURI_INVOKE<User>("save_user", { id, name, email, role, apiAccess }),
-	/**  Removes a user who owns no credentials. */
-	deleteUser: (id: UserId) => __TAURI_INVOKE<null>("delete_user", { id }),
 	/**  Adds a group (`id` absent) or replaces one's name, permissions and members. */
 	saveGroup: (id: GroupId | null, name: string, permissions: string[], members: UserId[]) => __TAURI_INVOKE<Group>("save_group", { id, name, permissions, members }),
 	/**  Removes a group. */
@@ -83,6 +81,17 @@ export const commands = {
 	removeOperator: (userId: UserId) => __TAURI_INVOKE<null>("remove_operator", { userId }),
 	/**  Revokes every credential of a user (offboarding); how many were revoked. */
 	revokeAllOfUser: (userId: UserId) => __TAURI_INVOKE<number>("revoke_all_of_user", { userId }),
+	/**
+	 *  Removes a user and, in the same change, revokes and deletes or hands over every credential
+	 *  they own; how many credentials that was.
+	 */
+	offboardUser: (userId: UserId, plan: Offboarding) => __TAURI_INVOKE<number>("offboard_user", { userId, plan }),
+	/**  A page of the audit log, newest first, with how many rows the filters select. */
+	auditPage: (query: AuditQuery) => __TAURI_INVOKE<AuditPage>("audit_page", { query }),
+	/**  Everyone the audit log names as an actor, for its filter. */
+	auditActors: () => __TAURI_INVOKE<string[]>("audit_actors"),
+	/**  Recomputes the log's hash chain: the rows checked, and the first that does not match. */
+	verifyAuditChain: () => __TAURI_INVOKE<ChainVerdict>("verify_audit_chain"),
 };
 
 /** Events */
@@ -91,7 +100,11 @@ export const events = {
 };
 
 /* Constants */
-export const LIMITS = {"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed"] as const;
+
+export const EXPIRING_SOON_DAYS = 7 as const;
+
+export const LIMITS = {"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
 
 /* Types */
 /**
@@ -147,6 +160,28 @@ export type AuditEntry = {
 	details: string,
 };
 
+/**  One page of the log, newest first, and how many rows the query selects in all. */
+export type AuditPage = {
+	/**  Rows the filters select, on every page. */
+	total: number,
+	/**  This page's rows, newest first. */
+	entries: AuditEntry[],
+};
+
+/**  Which part of the log to list, newest first, and which page of it. */
+export type AuditQuery = {
+	/**  Only rows by this actor, exactly as stored. */
+	actor?: string | null,
+	/**  Only rows of this action, e.g. `credential.issued`. */
+	action?: string | null,
+	/**  Only rows about this credential (deleted ones included). */
+	credential?: CredentialId | null,
+	/**  At most this many rows. */
+	limit?: number | null,
+	/**  Rows to skip, for paging. */
+	offset?: number,
+};
+
 /**  When and whom to renew for. */
 export type AutoRenewal = {
 	/**  Renew this many days before expiry (1 to 364). */
@@ -174,6 +209,14 @@ export type CatalogueKind =
 "permissions" | 
 /**  Applications. */
 "applications";
+
+/**  What recomputing the hash chain found. */
+export type ChainVerdict = {
+	/**  Rows checked: all of them when the chain is intact, up to the broken one otherwise. */
+	checked: number,
+	/**  The first row whose hash does not match, as stored now. */
+	first_broken: AuditEntry | null,
+};
 
 /**  Any code a command can fail with. */
 export type Code = 
@@ -284,14 +327,26 @@ export type CredentialFields = {
 /**  A credential's row id in the vault. */
 export type CredentialId = number;
 
+/**  A page of the inventory, with the counts the window shows beside it. */
+export type CredentialListing = {
+	/**  How many credentials the filters select, on every page. */
+	total: number,
+	/**  How many credentials the vault holds, whatever the filters. */
+	in_vault: number,
+	/**  How many active credentials expire within [`EXPIRING_SOON_DAYS`] days. */
+	expiring_soon: number,
+	/**  This page's rows, in the query's order. */
+	rows: CredentialRow[],
+};
+
 /**  What to list, in which order. */
 export type CredentialQuery = {
 	/**  Only this kind. */
 	kind?: TokenKind | null,
 	/**  Only credentials of this user. */
 	owner?: UserId | null,
-	/**  Only this status (as of now). */
-	status?: Status | null,
+	/**  Only credentials in one of these statuses (as of now); empty for any. */
+	statuses?: Status[],
 	/**  Only credentials still valid now that expire within this many days. */
 	expires_within_days?: number | null,
 	/**  Case-insensitive text in the name or description, or the start of the token. */
@@ -367,6 +422,15 @@ export type KeychainOutcome = {
 	 */
 	notice: string | null,
 };
+
+/**  What becomes of a departing user's credentials. */
+export type Offboarding = 
+/**  Revoke every live one and delete them all. */
+{ plan: "revoke_and_delete" } | 
+/**  Hand them all to `to`, who must have API access and hold their scopes. */
+{ plan: "transfer_to"; 
+/**  The new owner. */
+to: UserId };
 
 /**  The user acting on an unlocked vault, as of the unlock. */
 export type Operator = {
@@ -459,9 +523,9 @@ export type SortKey =
 "created" | 
 /**  Expiry. */
 "expires" | 
-/**  Status: active, disabled, expired, revoked. */
+/**  Status: active, disabled, expired, revoked; each by expiry. */
 "status" | 
-/**  Last successful verification. */
+/**  Last successful verification (never used first). */
 "last_used";
 
 /**  Where a credential stands. */

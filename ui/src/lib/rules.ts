@@ -1,6 +1,16 @@
 // Form rules the UI shows before asking the core. The core enforces every one of them again;
 // these only give early, friendly feedback. The limits are the core's own (LIMITS, generated).
-import { isIpcError, LIMITS, type ApiStatus, type TokenKind, type Rights, type Status } from './ipc';
+import {
+  EXPIRING_SOON_DAYS,
+  isIpcError,
+  LIMITS,
+  type ApiStatus,
+  type CredentialQuery,
+  type CredentialRow,
+  type Rights,
+  type Status,
+  type TokenKind,
+} from './ipc';
 
 export const MIN_PASSPHRASE_CHARS = LIMITS.passphrase_min_chars;
 export const MAX_EXPIRY_DAYS = LIMITS.expiry_max_days;
@@ -258,4 +268,49 @@ export function apiStatusLine(status: ApiStatus): string {
     case 'failed':
       return `Local API: not running: ${status.message}`;
   }
+}
+
+/** Whether a live credential expires within the days that make it stand out. */
+export function expiringSoon(row: Pick<CredentialRow, 'status' | 'days_left'>): boolean {
+  return row.status === 'active' && row.days_left <= EXPIRING_SOON_DAYS;
+}
+
+/** Whether any filter narrows the inventory (the order does not). */
+export function isFiltered(query: CredentialQuery): boolean {
+  return Boolean(
+    query.kind || query.owner || query.statuses?.length || query.search || query.expires_within_days,
+  );
+}
+
+const counting = new Intl.NumberFormat('en-US');
+
+/**
+ * The count beside a list: "1,204 credentials", or with filters "12 of 1,204 credentials";
+ * `noun` is the singular and plural.
+ */
+export function countText(
+  shown: number,
+  all: number,
+  filtered: boolean,
+  noun: [string, string] = ['credential', 'credentials'],
+): string {
+  const counted = `${counting.format(all)} ${all === 1 ? noun[0] : noun[1]}`;
+  return filtered ? `${counting.format(shown)} of ${counted}` : counted;
+}
+
+/** What is wrong with the clipboard and auto-lock times, beside each field. */
+export function settingsProblems(settings: { clipboard_clear_seconds: number; auto_lock_minutes: number }): {
+  clearSeconds?: string;
+  autoLock?: string;
+} {
+  const within = (value: number, min: number, max: number, unit: string) =>
+    Number.isInteger(value) && value >= min && value <= max
+      ? undefined
+      : `Enter whole ${unit} from ${min} to ${max}.`;
+  const [clearMin, clearMax] = LIMITS.clipboard_clear_seconds;
+  const [lockMin, lockMax] = LIMITS.auto_lock_minutes;
+  return {
+    clearSeconds: within(settings.clipboard_clear_seconds, clearMin, clearMax, 'seconds'),
+    autoLock: within(settings.auto_lock_minutes, lockMin, lockMax, 'minutes'),
+  };
 }

@@ -8,8 +8,8 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::{
-    auto_renewal, store, Credential, CredentialFields, CredentialId, CredentialQuery, Expiry,
-    Issued, NewCredential, Status,
+    auto_renewal, store, Credential, CredentialFields, CredentialId, CredentialPage,
+    CredentialQuery, Expiry, Issued, NewCredential, Status,
 };
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -201,7 +201,12 @@ impl Vault {
 
     /// The credentials `query` selects, filtered, sorted and paged.
     pub fn query_credentials(&self, query: &CredentialQuery) -> Result<Vec<Credential>> {
-        store::query(self.conn(), query, self.now())
+        Ok(self.credential_page(query)?.credentials)
+    }
+
+    /// The page of credentials `query` selects, and how many it selects on all pages.
+    pub fn credential_page(&self, query: &CredentialQuery) -> Result<CredentialPage> {
+        store::page(self.conn(), query, self.now())
     }
 }
 
@@ -219,7 +224,11 @@ pub(super) fn authorize(
 }
 
 /// Marks `credential` revoked and records it; false when it already was.
-fn revoke_in(change: &Change<'_>, credential: &Credential, offboarding: bool) -> Result<bool> {
+pub(super) fn revoke_in(
+    change: &Change<'_>,
+    credential: &Credential,
+    offboarding: bool,
+) -> Result<bool> {
     if !store::mark_revoked(change, credential.id, change.now())? {
         return Ok(false);
     }

@@ -10,6 +10,7 @@ mod access;
 mod auto_renewal;
 mod edit;
 mod lifecycle;
+mod offboarding;
 mod query;
 mod store;
 mod usage;
@@ -23,7 +24,8 @@ pub use access::{AccessGrant, AuthenticatedClient};
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
-pub use query::{CredentialQuery, SortKey};
+pub use offboarding::Offboarding;
+pub use query::{CredentialPage, CredentialQuery, SortKey};
 pub use usage::UsageRecorder;
 pub use verify::{InactiveReason, Verification, Verified};
 

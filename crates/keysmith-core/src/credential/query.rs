@@ -1,12 +1,17 @@
-//! Finding credentials: filters by kind, owner, status and coming expiry, a search over name,
-//! description, token prefix and client ID, a sort on any column, and paging. Status is derived from
-//! timestamps, so each status filter is the SQL form of [`Credential::status`].
+//! Finding credentials: filters by kind, owner, statuses and coming expiry, a search over name,
+//! description, token prefix and client ID, a sort on any column, and paging with a total.
+//!
+//! Every sort order walks an index. An order that no single index can give is listed as a run
+//! of [`Segment`]s, each walking its own index: status (which depends on the clock) as active,
+//! disabled, expired and revoked credentials, each by expiry; the owner as organization tokens
+//! and then the users by name; the last use as never used and then the used by time. A page
+//! takes its rows from the segments its offset falls in, with their counts for the total.
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value;
 use serde::Deserialize;
 
-use super::Status;
+use super::{Credential, Status};
 use crate::people::UserId;
 use crate::token::TokenKind;
 
@@ -18,8 +23,8 @@ pub struct CredentialQuery {
     pub kind: Option<TokenKind>,
     /// Only credentials of this user.
     pub owner: Option<UserId>,
-    /// Only this status (as of now).
-    pub status: Option<Status>,
+    /// Only credentials in one of these statuses (as of now); empty for any.
+    pub statuses: Vec<Status>,
     /// Only credentials still valid now that expire within this many days.
     pub expires_within_days: Option<u32>,
     /// Case-insensitive text in the name or description, or the start of the token.
@@ -40,7 +45,7 @@ impl Default for CredentialQuery {
         CredentialQuery {
             kind: None,
             owner: None,
-            status: None,
+            statuses: Vec::new(),
             expires_within_days: None,
             search: None,
             sort: SortKey::Created,
@@ -66,19 +71,143 @@ pub enum SortKey {
     Created,
     /// Expiry.
     Expires,
-    /// Status: active, disabled, expired, revoked.
+    /// Status: active, disabled, expired, revoked; each by expiry.
     Status,
-    /// Last successful verification.
+    /// Last successful verification (never used first).
     LastUsed,
 }
 
-/// The SQL that ranks statuses in the order of [`SortKey::Status`], with `?1` as now.
-const STATUS_RANK: &str = "CASE WHEN c.revoked_at IS NOT NULL THEN 3 \
-     WHEN c.expires_at <= ?1 THEN 2 WHEN c.disabled_at IS NOT NULL THEN 1 ELSE 0 END";
+/// One page of a query's credentials, and how many the query selects in all.
+#[derive(Debug, Clone)]
+pub struct CredentialPage {
+    /// Every credential the filters select, on any page.
+    pub total: u32,
+    /// This page's credentials, in the query's order.
+    pub credentials: Vec<Credential>,
+}
+
+/// The joins every listing reads: `c` the credential, `u` its owner, `us` its last use.
+pub(super) const CREDENTIAL_FIRST: &str = "credentials c LEFT JOIN users u ON u.id = c.owner_id \
+     LEFT JOIN credential_usage us ON us.credential_id = c.id";
+
+/// A part of an order that one index walks: the rows its condition selects, from its joins
+/// (`CROSS JOIN` fixes which table the walk starts from), in the order of its terms.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Segment {
+    /// The joins, naming `c`, `u` and `us` as in [`CREDENTIAL_FIRST`].
+    pub from: &'static str,
+    /// What the segment adds to the filters; `?1` is now.
+    pub condition: Option<&'static str>,
+    /// The ORDER BY terms, ascending.
+    pub order: &'static [&'static str],
+}
+
+/// The SQL condition of each status, with `?1` as now: the SQL form of
+/// [`Credential::status`](super::Credential::status).
+const fn status_condition(status: Status) -> &'static str {
+    match status {
+        Status::Active => "c.revoked_at IS NULL AND c.disabled_at IS NULL AND c.expires_at > ?1",
+        Status::Disabled => {
+            "c.revoked_at IS NULL AND c.disabled_at IS NOT NULL AND c.expires_at > ?1"
+        }
+        Status::Expired => "c.revoked_at IS NULL AND c.expires_at <= ?1",
+        Status::Revoked => "c.revoked_at IS NOT NULL",
+    }
+}
+
+/// The statuses in the order of [`SortKey::Status`].
+const STATUS_ORDER: [Status; 4] = [
+    Status::Active,
+    Status::Disabled,
+    Status::Expired,
+    Status::Revoked,
+];
+
+const BY_EXPIRY: &[&str] = &["c.expires_at", "c.id"];
+
+const fn status_segment(status: Status) -> Segment {
+    Segment {
+        from: CREDENTIAL_FIRST,
+        condition: Some(status_condition(status)),
+        order: BY_EXPIRY,
+    }
+}
+
+const fn one_segment(order: &'static [&'static str]) -> Segment {
+    Segment {
+        from: CREDENTIAL_FIRST,
+        condition: None,
+        order,
+    }
+}
+
+impl SortKey {
+    /// The segments of this order, ascending.
+    fn segments(self) -> Vec<Segment> {
+        match self {
+            SortKey::Name => vec![one_segment(&["c.name COLLATE NOCASE", "c.id"])],
+            SortKey::Kind => vec![one_segment(&["c.kind", "c.id"])],
+            SortKey::Created => vec![one_segment(&["c.created_at", "c.id"])],
+            SortKey::Expires => vec![one_segment(BY_EXPIRY)],
+            SortKey::Status => STATUS_ORDER.map(status_segment).to_vec(),
+            SortKey::Owner => vec![
+                Segment {
+                    from: CREDENTIAL_FIRST,
+                    condition: Some("c.owner_id IS NULL"),
+                    order: &["c.id"],
+                },
+                Segment {
+                    from: "users u CROSS JOIN credentials c ON c.owner_id = u.id \
+                           LEFT JOIN credential_usage us ON us.credential_id = c.id",
+                    condition: None,
+                    order: &["u.name COLLATE NOCASE", "u.id", "c.id"],
+                },
+            ],
+            SortKey::LastUsed => vec![
+                Segment {
+                    from: CREDENTIAL_FIRST,
+                    condition: Some("us.credential_id IS NULL"),
+                    order: &["c.id"],
+                },
+                Segment {
+                    from:
+                        "credential_usage us CROSS JOIN credentials c ON c.id = us.credential_id \
+                           LEFT JOIN users u ON u.id = c.owner_id",
+                    condition: None,
+                    order: &["us.last_used_at", "us.credential_id"],
+                },
+            ],
+        }
+    }
+}
+
+/// The filters of a query as SQL: conditions joined by AND, and their parameters (`?1` is
+/// always now).
+pub(super) struct Filter {
+    pub clauses: Vec<String>,
+    pub params: Vec<Value>,
+}
 
 impl CredentialQuery {
-    /// The WHERE and ORDER BY clauses and their parameters; `?1` is always now.
-    pub(super) fn to_sql(&self, now: DateTime<Utc>) -> (String, Vec<Value>) {
+    /// The segments to walk, in the query's direction; with a status sort, only those of the
+    /// statuses the filter keeps.
+    pub(super) fn segments(&self) -> Vec<Segment> {
+        let mut segments = self.sort.segments();
+        if self.sort == SortKey::Status && !self.statuses.is_empty() {
+            segments = STATUS_ORDER
+                .into_iter()
+                .filter(|status| self.statuses.contains(status))
+                .map(status_segment)
+                .collect();
+        }
+        if self.descending {
+            segments.reverse();
+        }
+        segments
+    }
+
+    /// The filters as SQL, as of `now`.
+    pub(super) fn filter(&self, now: DateTime<Utc>) -> Filter {
         let mut clauses = Vec::new();
         let mut params = vec![Value::Integer(now.timestamp())];
         if let Some(kind) = self.kind {
@@ -89,14 +218,14 @@ impl CredentialQuery {
             params.push(Value::Integer(owner.0));
             clauses.push(format!("c.owner_id = ?{}", params.len()));
         }
-        if let Some(status) = self.status {
-            let rank = match status {
-                Status::Active => 0,
-                Status::Disabled => 1,
-                Status::Expired => 2,
-                Status::Revoked => 3,
-            };
-            clauses.push(format!("({STATUS_RANK}) = {rank}"));
+        // A status sort keeps its statuses by choosing segments.
+        if !self.statuses.is_empty() && self.sort != SortKey::Status {
+            let any: Vec<String> = STATUS_ORDER
+                .into_iter()
+                .filter(|status| self.statuses.contains(status))
+                .map(|status| format!("({})", status_condition(status)))
+                .collect();
+            clauses.push(format!("({})", any.join(" OR ")));
         }
         if let Some(days) = self.expires_within_days {
             let until = now + Duration::days(i64::from(days));
@@ -123,30 +252,46 @@ impl CredentialQuery {
                  OR c.token_hint LIKE ?{prefix} ESCAPE '\\' OR c.client_id LIKE ?{contains} ESCAPE '\\')"
             ));
         }
-        let column = match self.sort {
-            SortKey::Name => "c.name COLLATE NOCASE",
-            SortKey::Kind => "c.kind",
-            SortKey::Owner => "u.name COLLATE NOCASE",
-            SortKey::Created => "c.created_at",
-            SortKey::Expires => "c.expires_at",
-            SortKey::Status => STATUS_RANK,
-            SortKey::LastUsed => "us.last_used_at",
-        };
-        let direction = if self.descending { "DESC" } else { "ASC" };
-        let mut sql = String::new();
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
+        Filter { clauses, params }
+    }
+}
+
+impl Filter {
+    /// The parameters `statement` takes: those up to the highest it names (a statement that
+    /// never names now, `?1`, takes none).
+    pub(super) fn params_for(
+        &self,
+        statement: &rusqlite::Statement<'_>,
+    ) -> rusqlite::ParamsFromIter<std::slice::Iter<'_, Value>> {
+        rusqlite::params_from_iter(self.params[..statement.parameter_count()].iter())
+    }
+}
+
+impl Segment {
+    /// `FROM … WHERE …` of this segment under `filter`.
+    pub(super) fn from_where(&self, filter: &Filter) -> String {
+        let conditions: Vec<&str> = filter
+            .clauses
+            .iter()
+            .map(String::as_str)
+            .chain(self.condition)
+            .collect();
+        if conditions.is_empty() {
+            format!(" FROM {}", self.from)
+        } else {
+            format!(" FROM {} WHERE {}", self.from, conditions.join(" AND "))
         }
-        sql.push_str(&format!(" ORDER BY {column} {direction}, c.id {direction}"));
-        params.push(Value::Integer(self.limit.map_or(-1, i64::from)));
-        params.push(Value::Integer(i64::from(self.offset)));
-        sql.push_str(&format!(
-            " LIMIT ?{} OFFSET ?{}",
-            params.len() - 1,
-            params.len()
-        ));
-        (sql, params)
+    }
+
+    /// The ORDER BY clause, ascending or descending.
+    pub(super) fn order_by(&self, descending: bool) -> String {
+        let direction = if descending { " DESC" } else { "" };
+        let terms: Vec<String> = self
+            .order
+            .iter()
+            .map(|term| format!("{term}{direction}"))
+            .collect();
+        format!(" ORDER BY {}", terms.join(", "))
     }
 }
 
@@ -159,4 +304,76 @@ fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rusqlite::Connection;
+
+    const SORTS: [SortKey; 7] = [
+        SortKey::Name,
+        SortKey::Kind,
+        SortKey::Owner,
+        SortKey::Created,
+        SortKey::Expires,
+        SortKey::Status,
+        SortKey::LastUsed,
+    ];
+
+    /// The query plan of each segment's page and count, one line per step.
+    fn plans(conn: &Connection, query: &CredentialQuery) -> Vec<String> {
+        let filter = query.filter(Utc::now());
+        let mut lines = Vec::new();
+        for segment in query.segments() {
+            let from_where = segment.from_where(&filter);
+            let page = format!(
+                "SELECT c.id{from_where}{} LIMIT 50",
+                segment.order_by(query.descending)
+            );
+            for sql in [page, format!("SELECT count(*){from_where}")] {
+                let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                let params = filter.params_for(&statement);
+                let steps = statement
+                    .query_map(params, |row| row.get::<_, String>(3))
+                    .unwrap();
+                lines.extend(steps.map(Result::unwrap));
+            }
+        }
+        lines
+    }
+
+    /// No order, either way, and no status filter makes SQLite sort rows in a temporary
+    /// B-tree: each walks an index (or the table in id order).
+    #[test]
+    fn every_order_and_status_filter_walks_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate_for_tests(&mut conn);
+        let mut queries = Vec::new();
+        for sort in SORTS {
+            for descending in [false, true] {
+                queries.push(CredentialQuery {
+                    sort,
+                    descending,
+                    ..CredentialQuery::default()
+                });
+            }
+        }
+        for status in STATUS_ORDER {
+            for sort in [SortKey::Status, SortKey::Expires] {
+                queries.push(CredentialQuery {
+                    statuses: vec![status],
+                    sort,
+                    ..CredentialQuery::default()
+                });
+            }
+        }
+        for query in queries {
+            let plan = plans(&conn, &query);
+            assert!(
+                plan.iter().all(|step| !step.contains("TEMP B-TREE")),
+                "{query:?} sorts or scans: {plan:#?}"
+            );
+        }
+    }
 }

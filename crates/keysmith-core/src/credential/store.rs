@@ -3,16 +3,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{Credential, CredentialId, CredentialQuery, NewCredential, Rights};
+use super::query::CREDENTIAL_FIRST;
+use super::{Credential, CredentialId, CredentialPage, CredentialQuery, NewCredential, Rights};
 use crate::clock::from_seconds;
 use crate::digest::TokenDigest;
 use crate::error::{Error, Result};
 use crate::people::UserId;
 use crate::token::TokenKind;
 
-/// The columns [`from_row`] reads and the join they come from (`c` the credential, `u` its
-/// owner), as macros so statements are `concat!`ed at compile time: verify runs one per
-/// request and should not build its SQL text each time.
+/// The columns [`from_row`] reads from [`CREDENTIAL_FIRST`]'s joins, as a macro so statements
+/// are `concat!`ed at compile time: verify runs one per request and should not build its SQL
+/// text each time.
 macro_rules! columns {
     () => {
         columns!("us.last_used_at", "u.name")
@@ -26,12 +27,6 @@ macro_rules! columns {
             $owner_name,
             ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
         )
-    };
-}
-macro_rules! from_joined {
-    () => {
-        " FROM credentials c LEFT JOIN users u ON u.id = c.owner_id \
-          LEFT JOIN credential_usage us ON us.credential_id = c.id"
     };
 }
 
@@ -135,23 +130,25 @@ pub(super) fn insert(
         ]);
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
-        Err(rusqlite::Error::SqliteFailure(e, Some(message)))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation
-                && message.contains("credentials_current_name") =>
-        {
+        Err(error) if is_name_clash(&error) => {
             Err(Error::DuplicateName(new.name.as_str().to_owned()))
         }
-        Err(e) => Err(e.into()),
+        Err(error) => Err(error.into()),
     }
+}
+
+/// Whether `error` is the owner already holding a current credential of that name.
+fn is_name_clash(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(e, Some(message))
+        if e.code == rusqlite::ErrorCode::ConstraintViolation
+            && message.contains("credentials_current_name"))
 }
 
 /// The credential with `id`.
 pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
-    conn.prepare_cached(concat!(
-        "SELECT ",
-        columns!(),
-        from_joined!(),
-        " WHERE c.id = ?1"
+    conn.prepare_cached(&format!(
+        concat!("SELECT ", columns!(), " FROM {} WHERE c.id = ?1"),
+        CREDENTIAL_FIRST
     ))?
     .query_row([id.0], from_row)
     .optional()?
@@ -179,20 +176,49 @@ pub(super) fn find_by_digest(
     Ok(found.flatten())
 }
 
-/// The credentials `query` selects, in its order.
-pub(super) fn query(
+/// The page of credentials `query` selects, with their total, read in one transaction so the
+/// two agree.
+pub(super) fn page(
     conn: &Connection,
     query: &CredentialQuery,
     now: DateTime<Utc>,
-) -> Result<Vec<Credential>> {
-    let (clauses, params) = query.to_sql(now);
-    let sql = format!(
-        concat!("SELECT ", columns!(), from_joined!(), "{}"),
-        clauses
-    );
-    let mut statement = conn.prepare_cached(&sql)?;
-    let rows = statement.query_map(rusqlite::params_from_iter(params), from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+) -> Result<CredentialPage> {
+    let snapshot = conn.unchecked_transaction()?;
+    let filter = query.filter(now);
+    let mut total = 0u32;
+    let mut skip = query.offset;
+    let mut room = query.limit;
+    let mut credentials = Vec::new();
+    for segment in query.segments() {
+        let from_where = segment.from_where(&filter);
+        let mut counting = snapshot.prepare_cached(&format!("SELECT count(*){from_where}"))?;
+        let params = filter.params_for(&counting);
+        let count: u32 = counting.query_row(params, |row| row.get(0))?;
+        total += count;
+        if skip >= count {
+            skip -= count;
+            continue;
+        }
+        if room == Some(0) {
+            continue;
+        }
+        let sql = format!(
+            concat!("SELECT ", columns!(), "{}{} LIMIT {} OFFSET {}"),
+            from_where,
+            segment.order_by(query.descending),
+            room.map_or(-1, i64::from),
+            skip
+        );
+        let mut statement = snapshot.prepare_cached(&sql)?;
+        let before = credentials.len();
+        let params = filter.params_for(&statement);
+        for row in statement.query_map(params, from_row)? {
+            credentials.push(row?);
+        }
+        room = room.map(|room| room - (credentials.len() - before) as u32);
+        skip = 0;
+    }
+    Ok(CredentialPage { total, credentials })
 }
 
 /// Marks a credential revoked at `now`; false when it was already revoked.
@@ -258,6 +284,27 @@ pub(super) fn delete(conn: &Connection, id: CredentialId) -> Result<()> {
     conn.prepare_cached("DELETE FROM credentials WHERE id = ?1")?
         .execute([id.0])?;
     Ok(())
+}
+
+/// Every credential `owner` owns, revoked or not, in id order.
+pub(super) fn owned_by(conn: &Connection, owner: UserId) -> Result<Vec<CredentialId>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM credentials WHERE owner_id = ?1 ORDER BY id")?
+        .query_map([owner.0], |row| row.get(0).map(CredentialId))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Makes `owner` the owner of `credential`; [`Error::DuplicateName`] when they already hold a
+/// current credential of that name.
+pub(super) fn set_owner(conn: &Connection, credential: &Credential, owner: UserId) -> Result<()> {
+    let changed = conn
+        .prepare_cached("UPDATE credentials SET owner_id = ?2 WHERE id = ?1")?
+        .execute((credential.id.0, owner.0));
+    match changed {
+        Ok(_) => Ok(()),
+        Err(error) if is_name_clash(&error) => Err(Error::DuplicateName(credential.name.clone())),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The credential that renewed `id`, if any.

@@ -2,6 +2,8 @@
 //! account holder and admins may change them (members are refused with `forbidden`); every
 //! change commits with its audit row or not at all.
 
+use std::path::Path;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -11,7 +13,7 @@ use super::{GroupId, Permission, Role, UserId};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::text::{Description, EmailAddress, Name};
-use crate::vault::{operators, Vault};
+use crate::vault::{operators, Change, Vault};
 
 /// A user as the vault keeps them, with what follows from their groups.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
@@ -161,29 +163,7 @@ impl Vault {
     pub fn delete_user(&mut self, id: UserId) -> Result<()> {
         self.operator().require_admin("remove users")?;
         let path = self.path().to_owned();
-        self.audited(|change| {
-            let user = store::user(change, id)?;
-            if user.role == Role::AccountHolder || id == change.operator().user_id {
-                return Err(Error::Forbidden(
-                    "the account holder and the operator cannot be removed".into(),
-                ));
-            }
-            let owned = store::credentials_owned(change, id)?;
-            if owned > 0 {
-                return Err(Error::InUse(format!(
-                    "{} still owns {owned} credential(s); revoke and delete them first",
-                    user.name
-                )));
-            }
-            store::delete_user(change, id)?;
-            change.record(
-                AuditAction::UserDeleted,
-                None,
-                json!({ "user": id.0, "email": user.email }),
-            )?;
-            // The key slot goes before the commit: if it cannot be removed, the user stays.
-            operators::remove_slot(&path, id)
-        })
+        self.audited(|change| remove_user_in(change, &path, id))
     }
 
     /// Every group, by name.
@@ -322,4 +302,30 @@ impl Vault {
             change.record(action, None, json!({ "name": name }))
         })
     }
+}
+
+/// Removes user `id` inside `change`: never the account holder or the operator, and only once
+/// they own no credential. Their key slot beside the vault at `path` goes too, before the
+/// commit: if it cannot be removed, the user stays.
+pub(crate) fn remove_user_in(change: &Change<'_>, path: &Path, id: UserId) -> Result<()> {
+    let user = store::user(change, id)?;
+    if user.role == Role::AccountHolder || id == change.operator().user_id {
+        return Err(Error::Forbidden(
+            "the account holder and the operator cannot be removed".into(),
+        ));
+    }
+    let owned = store::credentials_owned(change, id)?;
+    if owned > 0 {
+        return Err(Error::InUse(format!(
+            "{} still owns {owned} credential(s); offboard them to revoke or hand those over",
+            user.name
+        )));
+    }
+    store::delete_user(change, id)?;
+    change.record(
+        AuditAction::UserDeleted,
+        None,
+        json!({ "user": id.0, "email": user.email }),
+    )?;
+    operators::remove_slot(path, id)
 }

@@ -7,7 +7,7 @@
 //! a group and every credential of its members verifies with the new set at once.
 
 pub(crate) mod access;
-mod admin;
+pub(crate) mod admin;
 mod rules;
 pub(crate) mod store;
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::Vault;
-use crate::audit::{self, AuditAction, AuditEntry};
+use crate::audit::{self, AuditAction, AuditEntry, AuditPage, AuditQuery, ChainVerdict};
 use crate::credential::CredentialId;
 use crate::digest::Pepper;
 use crate::error::Result;
@@ -110,9 +110,27 @@ impl Vault {
         audit::log(&self.conn, credential)
     }
 
-    /// Recomputes the audit log's hash chain; the `seq` of the first row that does not
+    /// A page of the audit log, newest first, with how many rows the query selects.
+    pub fn audit_page(&self, query: &AuditQuery) -> Result<AuditPage> {
+        audit::page(&self.conn, query)
+    }
+
+    /// Everyone the audit log names as an actor.
+    pub fn audit_actors(&self) -> Result<Vec<String>> {
+        audit::actors(&self.conn)
+    }
+
+    /// Recomputes the audit log's hash chain: the rows checked and the first that does not
     /// match, if any.
-    pub fn verify_audit_chain(&self) -> Result<Option<i64>> {
-        audit::first_broken_row(&self.conn)
+    pub fn verify_audit_chain(&self) -> Result<ChainVerdict> {
+        audit::verify_chain(&self.conn)
+    }
+
+    /// A second connection to this vault's file, outside every rule of the vault: for tests
+    /// that play someone holding the key and editing the database directly (the
+    /// `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub fn raw_connection(&self) -> Result<rusqlite::Connection> {
+        self.open_connection()
     }
 }

@@ -5,8 +5,8 @@
 use crate::common::{snapshot, APPLICATION, HOLDER};
 use crate::team::{credential, name, perms, user, Team};
 use keysmith_core::{
-    Description, GroupSpec, NewCredential, Permission, Rights, Role, TokenKind, UserId,
-    Verification,
+    Description, GroupSpec, NewCredential, Offboarding, Permission, Rights, Role, TokenKind,
+    UserId, Verification,
 };
 
 #[test]
@@ -165,6 +165,102 @@ fn offboarding_revokes_every_credential_of_a_user_and_then_they_can_go() {
     assert_eq!(
         vault.user(team.member).unwrap_err().code(),
         "user_not_found"
+    );
+}
+
+/// Cleo holds three credentials (one already revoked) with `payables:read`; the ids.
+fn cleos_credentials(team: &mut Team) -> Vec<keysmith_core::CredentialId> {
+    let now = team.fx.clock_now();
+    let cleo = Some(team.member);
+    let ids: Vec<_> = [
+        (TokenKind::PersonalAccessToken, "one"),
+        (TokenKind::PersonalAccessToken, "two"),
+        (TokenKind::ClientCredentials, "three"),
+    ]
+    .into_iter()
+    .map(|(kind, name_)| {
+        let new = credential(now, kind, cleo, name_, &["payables:read"]);
+        team.vault.issue(&new).unwrap().credential.id
+    })
+    .collect();
+    team.vault.revoke(ids[0]).unwrap();
+    ids
+}
+
+#[test]
+fn offboarding_in_one_step_revokes_deletes_and_removes_keeping_the_history() {
+    let mut team = Team::new();
+    let ids = cleos_credentials(&mut team);
+    let vault = &mut team.vault;
+    let handled = vault
+        .offboard_user(team.member, Offboarding::RevokeAndDelete)
+        .unwrap();
+    assert_eq!(handled, 3);
+    assert_eq!(
+        vault.user(team.member).unwrap_err().code(),
+        "user_not_found"
+    );
+    for id in &ids {
+        assert_eq!(
+            vault.credential(*id).unwrap_err().code(),
+            "credential_not_found"
+        );
+        let history: Vec<_> = vault
+            .audit_log(Some(*id))
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.action)
+            .collect();
+        assert_eq!(
+            history,
+            [
+                "credential.issued",
+                "credential.revoked",
+                "credential.deleted"
+            ]
+        );
+    }
+    assert_eq!(vault.verify_audit_chain().unwrap().first_broken, None);
+}
+
+#[test]
+fn offboarding_hands_credentials_to_someone_who_may_hold_them_or_changes_nothing() {
+    let mut team = Team::new();
+    let ids = cleos_credentials(&mut team);
+    let dee = team
+        .vault
+        .create_user(&user("Dee Nogroup", Role::Member, true))
+        .unwrap();
+    let before = snapshot(&team.vault);
+    let vault = &mut team.vault;
+    let refused = |vault: &mut keysmith_core::Vault, to| {
+        vault
+            .offboard_user(team.member, Offboarding::TransferTo { to })
+            .unwrap_err()
+            .code()
+    };
+    // Dee holds no payables permission; Cleo cannot receive her own credentials.
+    assert_eq!(refused(vault, dee.id), "scope_not_held");
+    assert_eq!(refused(vault, team.member), "invalid_owner");
+    assert_eq!(snapshot(vault), before);
+
+    vault
+        .offboard_user(team.member, Offboarding::TransferTo { to: team.admin })
+        .unwrap();
+    assert_eq!(
+        vault.user(team.member).unwrap_err().code(),
+        "user_not_found"
+    );
+    for id in &ids {
+        assert_eq!(vault.credential(*id).unwrap().owner_id, Some(team.admin));
+        let last = vault.audit_log(Some(*id)).unwrap().pop().unwrap();
+        assert_eq!(last.action, "credential.transferred");
+    }
+    // The handed-over credentials keep working under their new owner.
+    let live = vault.credential(ids[1]).unwrap();
+    assert_eq!(
+        live.status(team.fx.clock_now()),
+        keysmith_core::Status::Active
     );
 }
 

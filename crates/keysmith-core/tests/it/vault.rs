@@ -294,7 +294,40 @@ fn the_audit_log_records_each_step_and_its_chain_holds() {
     assert!(for_credential
         .iter()
         .all(|e| e.actor == "Ada Holder <ada@example.com>"));
-    assert_eq!(vault.verify_audit_chain().unwrap(), None);
+    assert_eq!(vault.verify_audit_chain().unwrap().first_broken, None);
     let log = format!("{:?}", vault.audit_log(None).unwrap());
     assert!(!log.contains(issued.token.expose()));
+}
+
+/// Someone holding the key edits a row of the log through a connection of their own, past the
+/// append-only triggers: the chain check names exactly that row, as it reads now.
+#[test]
+fn the_chain_check_names_the_row_edited_from_a_second_connection() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    for name in ["one", "two", "three"] {
+        vault.issue(&fx.new_credential(name, 30)).unwrap();
+    }
+    let log = vault.audit_log(None).unwrap();
+    let intact = vault.verify_audit_chain().unwrap();
+    assert_eq!(
+        (intact.checked as usize, intact.first_broken),
+        (log.len(), None)
+    );
+
+    let edited = log[2].seq;
+    let raw = vault.raw_connection().unwrap();
+    raw.execute_batch("DROP TRIGGER audit_no_update").unwrap();
+    raw.execute(
+        "UPDATE audit SET actor = 'Mallory <m@example.com>' WHERE seq = ?1",
+        [edited],
+    )
+    .unwrap();
+    drop(raw);
+
+    let verdict = vault.verify_audit_chain().unwrap();
+    let broken = verdict.first_broken.expect("the edit is found");
+    assert_eq!(broken.seq, edited);
+    assert_eq!(broken.actor, "Mallory <m@example.com>");
+    assert_eq!(i64::from(verdict.checked), edited);
 }

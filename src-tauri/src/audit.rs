@@ -1,0 +1,34 @@
+//! The commands of the Audit log screen: a page of the hash-chained log with its filters, the
+//! actors to filter by, and the chain check. Reading only; the log is written by the core
+//! inside each change it records.
+
+use keysmith_core::audit::{AuditPage, AuditQuery, ChainVerdict};
+use tauri::State;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// A page of the audit log, newest first, with how many rows the filters select.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_page(state: State<'_, AppState>, query: AuditQuery) -> AppResult<AuditPage> {
+    state
+        .with_vault(move |vault| Ok(vault.audit_page(&query)?))
+        .await
+}
+
+/// Everyone the audit log names as an actor, for its filter.
+#[tauri::command]
+#[specta::specta]
+pub async fn audit_actors(state: State<'_, AppState>) -> AppResult<Vec<String>> {
+    state.with_vault(|vault| Ok(vault.audit_actors()?)).await
+}
+
+/// Recomputes the log's hash chain: the rows checked, and the first that does not match.
+#[tauri::command]
+#[specta::specta]
+pub async fn verify_audit_chain(state: State<'_, AppState>) -> AppResult<ChainVerdict> {
+    state
+        .with_vault(|vault| Ok(vault.verify_audit_chain()?))
+        .await
+}

@@ -1,0 +1,31 @@
+// The icons of kinds and statuses, from one icon set (lucide), so each reads the same
+// everywhere it appears.
+import {
+  Ban,
+  Bot,
+  Building2,
+  CircleCheck,
+  CirclePause,
+  Clock,
+  KeyRound,
+  KeySquare,
+  ShieldCheck,
+  Timer,
+} from '@lucide/svelte';
+import type { Status, TokenKind } from './ipc';
+
+export const KIND_ICONS: Record<TokenKind, typeof KeyRound> = {
+  personal_access_token: KeyRound,
+  api_client: Bot,
+  client_credentials: KeySquare,
+  organization_token: Building2,
+  verifier: ShieldCheck,
+  access_token: Timer,
+};
+
+export const STATUS_ICONS: Record<Status, typeof KeyRound> = {
+  active: CircleCheck,
+  disabled: CirclePause,
+  expired: Clock,
+  revoked: Ban,
+};

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { PagedList, type Page } from './pages.svelte';
+
+/** A read whose reply the test releases by hand, in any order. */
+function deferred<T>() {
+  let release!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+const rows = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('PagedList', () => {
+  it('keeps the newest start when an older one answers last', async () => {
+    const replies: ReturnType<typeof deferred<Page<number>>>[] = [];
+    const list = new PagedList<number>(10, () => {
+      const reply = deferred<Page<number>>();
+      replies.push(reply);
+      return reply.promise;
+    }, String);
+    const older = list.reset();
+    const newer = list.reset();
+    replies[1].release({ total: 3, items: [7, 8, 9] });
+    await newer;
+    replies[0].release({ total: 100, items: rows(0, 10) });
+    await older;
+    expect(list.total).toBe(3);
+    expect(list.row(0)).toBe(7);
+  });
+
+  it('reads a page only when one of its rows is drawn, once', async () => {
+    const asked: number[] = [];
+    const list = new PagedList<number>(10, async (offset, limit) => {
+      asked.push(offset);
+      return { total: 35, items: rows(offset, Math.min(limit, 35 - offset)) };
+    }, String);
+    await list.reset();
+    expect(list.row(25)).toBeUndefined();
+    expect(list.row(26)).toBeUndefined();
+    await settle();
+    expect(list.row(25)).toBe(25);
+    expect(asked).toEqual([0, 20]);
+  });
+
+  it('shows why a read failed and asks again next time', async () => {
+    let fail = true;
+    const list = new PagedList<number>(10, async (offset) => {
+      if (fail && offset > 0) throw new Error('vault busy');
+      return { total: 20, items: rows(offset, 10) };
+    }, (error) => (error as Error).message);
+    await list.reset();
+    list.row(15);
+    await settle();
+    expect(list.failure).toBe('vault busy');
+    fail = false;
+    list.row(15);
+    await settle();
+    expect(list.row(15)).toBe(15);
+    expect(list.failure).toBeNull();
+  });
+});

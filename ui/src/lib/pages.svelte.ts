@@ -1,0 +1,96 @@
+// A long list read a page at a time: the inventory and the audit log. The list knows its total
+// at once (so a virtual list can size its scrollbar), keeps the pages it has read, and asks for
+// a page only when one of its rows is about to be drawn. Starting over (new filters) keeps the
+// old rows on screen until the new first page is in, and a reply to an older start is dropped.
+
+/** One page as a command returns it. */
+export interface Page<T> {
+  total: number;
+  items: T[];
+}
+
+export class PagedList<T> {
+  /** Rows the query selects, on every page. */
+  total = $state(0);
+  /** Whether the first page of the current query is in. */
+  ready = $state(false);
+  /** Why the last read failed, if it did. */
+  failure = $state<string | null>(null);
+  private pages = $state<Record<number, T[]>>({});
+  /** Pages asked for and not yet in, of the current generation. */
+  private asked = new Set<number>();
+  private generation = 0;
+
+  constructor(
+    readonly pageSize: number,
+    private readonly read: (offset: number, limit: number) => Promise<Page<T>>,
+    private readonly describe: (error: unknown) => string,
+  ) {}
+
+  /** Starts over from the first page (new filters or order); resolves once it is shown. */
+  async reset(): Promise<void> {
+    const generation = ++this.generation;
+    this.asked.clear();
+    const first = await this.fetch(0, generation);
+    if (!first) return;
+    this.pages = { 0: first.items };
+    this.total = first.total;
+    this.ready = true;
+  }
+
+  /** Reads again every page on screen (after a change), keeping the rows until they are in. */
+  async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    this.asked.clear();
+    const numbers = Object.keys(this.pages).map(Number);
+    const replies = await Promise.all(numbers.map((n) => this.fetch(n, generation)));
+    if (generation !== this.generation) return;
+    const pages: Record<number, T[]> = {};
+    let total = this.total;
+    replies.forEach((reply, i) => {
+      if (reply) {
+        pages[numbers[i]] = reply.items;
+        total = reply.total;
+      }
+    });
+    this.pages = pages;
+    this.total = total;
+  }
+
+  /** The row at `index`, or undefined while its page is read (asking for it). */
+  row(index: number): T | undefined {
+    const number = Math.floor(index / this.pageSize);
+    const page = this.pages[number];
+    if (page) return page[index % this.pageSize];
+    this.load(number);
+    return undefined;
+  }
+
+  private load(number: number) {
+    if (this.asked.has(number)) return;
+    this.asked.add(number);
+    const generation = this.generation;
+    // Not awaited here: `row` is called while drawing, and state changes only once it is in.
+    void this.fetch(number, generation).then((reply) => {
+      if (!reply) return;
+      this.pages = { ...this.pages, [number]: reply.items };
+      this.total = reply.total;
+    });
+  }
+
+  /** A page, or null when a newer generation started meanwhile or the read failed. */
+  private async fetch(number: number, generation: number): Promise<Page<T> | null> {
+    try {
+      const reply = await this.read(number * this.pageSize, this.pageSize);
+      if (generation !== this.generation) return null;
+      this.failure = null;
+      return reply;
+    } catch (error) {
+      if (generation === this.generation) {
+        this.failure = this.describe(error);
+        this.asked.delete(number);
+      }
+      return null;
+    }
+  }
+}

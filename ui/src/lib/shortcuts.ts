@@ -1,0 +1,44 @@
+// The keyboard shortcuts of the main window, in one table: the help overlay lists it and the
+// shell matches key presses against it.
+
+export type Command = 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings';
+
+export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
+  { command: 'new', keys: ['Ctrl+N'], does: 'New credential' },
+  { command: 'search', keys: ['Ctrl+F', '/'], does: 'Search the credentials' },
+  { command: 'lock', keys: ['Ctrl+L'], does: 'Lock the vault' },
+  { command: 'credentials', keys: ['Ctrl+1'], does: 'Credentials' },
+  { command: 'people', keys: ['Ctrl+2'], does: 'People' },
+  { command: 'audit', keys: ['Ctrl+3'], does: 'Audit log' },
+  { command: 'settings', keys: ['Ctrl+4'], does: 'Settings' },
+  { command: 'help', keys: ['?'], does: 'This list of shortcuts' },
+];
+
+/** Keys handled in place, listed in the overlay but not matched here. */
+export const LOCAL_KEYS: { keys: string[]; does: string }[] = [
+  { keys: ['↑', '↓', 'Page Up', 'Page Down', 'Home', 'End'], does: 'Move through a list' },
+  { keys: ['Enter'], does: 'Open the credential under the cursor' },
+  { keys: ['Escape'], does: 'Close the topmost dialog, menu or panel' },
+];
+
+/** What a key press means, or null. Bare keys (/ and ?) count only outside text fields. */
+export function commandFor(
+  event: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey'>,
+  typing: boolean,
+): Command | null {
+  const ctrl = event.ctrlKey || event.metaKey;
+  if (event.altKey) return null;
+  const pressed = ctrl ? `Ctrl+${event.key.length === 1 ? event.key.toUpperCase() : event.key}` : event.key;
+  if (!ctrl && typing) return null;
+  return SHORTCUTS.find((s) => s.keys.includes(pressed))?.command ?? null;
+}
+
+/** Whether the element takes typed text (so bare keys are its, not shortcuts). */
+export function takesText(element: Element | null): boolean {
+  if (!element) return false;
+  if (element instanceof HTMLTextAreaElement) return true;
+  if (element instanceof HTMLInputElement) {
+    return !['checkbox', 'radio', 'button', 'submit', 'range', 'color', 'file'].includes(element.type);
+  }
+  return element instanceof HTMLElement && element.isContentEditable;
+}

@@ -1,0 +1,67 @@
+// The audit log in words people read: "Issued “sync” · Ada Holder", not `credential.issued`.
+import { AUDIT_ACTIONS, type AuditEntry } from './ipc';
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What each action did, as a past-tense phrase; a credential's name follows it. */
+export const ACTION_WORDS: Record<AuditAction, string> = {
+  'vault.created': 'Created the vault',
+  'vault.unlocked': 'Unlocked the vault',
+  'settings.changed': 'Changed the settings',
+  'credential.issued': 'Issued',
+  'credential.enabled': 'Enabled',
+  'credential.disabled': 'Disabled',
+  'credential.edited': 'Edited',
+  'credential.renewed': 'Renewed',
+  'credential.revoked': 'Revoked',
+  'credential.deleted': 'Deleted',
+  'credential.transferred': 'Handed over',
+  'user.created': 'Added a user',
+  'user.updated': 'Changed a user',
+  'user.deleted': 'Removed a user',
+  'group.created': 'Added a group',
+  'group.updated': 'Changed a group',
+  'group.deleted': 'Removed a group',
+  'permission.added': 'Added a permission',
+  'permission.removed': 'Removed a permission',
+  'application.added': 'Added an application',
+  'application.removed': 'Removed an application',
+  'operator.added': 'Gave a user their own passphrase',
+  'operator.removed': 'Took a user’s passphrase away',
+};
+
+/** The name in an actor as stored ("Ada Holder <ada@example.com>" → "Ada Holder"). */
+export function actorName(actor: string): string {
+  const at = actor.lastIndexOf(' <');
+  return at > 0 && actor.endsWith('>') ? actor.slice(0, at) : actor;
+}
+
+/** A detail of an entry's JSON, if it is text. */
+function detail(entry: AuditEntry, key: string): string | undefined {
+  try {
+    const value = (JSON.parse(entry.details) as Record<string, unknown>)[key];
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What happened, in words: the action, and what it was done to when the details say. */
+export function auditWords(entry: AuditEntry): string {
+  const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
+  const name = detail(entry, 'name');
+  const about = name ?? detail(entry, 'email') ?? detail(entry, 'user_name');
+  const to = detail(entry, 'to');
+  return [words, about ? `“${about}”` : '', to ? `to ${to}` : ''].filter(Boolean).join(' ');
+}
+
+/** A line of a credential's history: "Issued by Ada Holder". */
+export function historyWords(entry: AuditEntry): string {
+  const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
+  return `${words} by ${actorName(entry.actor)}`;
+}
+
+/** A timestamp as the app shows it: "2026-11-22 09:00 UTC". */
+export function when(iso: string): string {
+  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+}
