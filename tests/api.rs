@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 /// Opens the settings, lets `change` edit them, and saves.
 async fn change_settings(app: &Session, change: impl AsyncFnOnce(&Session)) {
-    app.click("[data-testid=settings-button]").await;
+    app.click("[data-testid=nav-settings]").await;
     change(app).await;
     app.click("[data-testid=save-settings]").await;
 }
@@ -83,7 +83,7 @@ async fn the_local_api_from_the_settings_switch() {
         set_listen(app, "127.0.0.1", port).await;
     })
     .await;
-    app.wait_gone("[data-testid=settings]").await;
+    app.settings_saved().await;
     app.wait_text(
         "[data-testid=api-status]",
         &format!("listening on 127.0.0.1:{port}"),
@@ -99,7 +99,7 @@ async fn the_local_api_from_the_settings_switch() {
         set_listen(app, "127.0.0.1", taken_port).await
     })
     .await;
-    app.wait_gone("[data-testid=settings]").await;
+    app.settings_saved().await;
     app.wait_text("[data-testid=api-status]", "port in use")
         .await;
     stops_answering(&client, port, &token).await;
@@ -110,10 +110,10 @@ async fn the_local_api_from_the_settings_switch() {
     app.find("[data-testid=confirm-remote]").await;
     app.click("[data-testid=keep-local]").await;
     app.wait_gone("[data-testid=confirm-remote]").await;
-    assert!(app.present("[data-testid=settings]").await);
+    assert!(!app.present("[data-testid=settings-saved]").await);
     app.click("[data-testid=save-settings]").await;
     app.click("[data-testid=confirm-remote-button]").await;
-    app.wait_gone("[data-testid=settings]").await;
+    app.settings_saved().await;
     app.wait_text(
         "[data-testid=api-status]",
         &format!("listening on 0.0.0.0:{port} (verifier key required)"),
@@ -134,7 +134,7 @@ async fn the_local_api_from_the_settings_switch() {
         set_listen(app, "127.0.0.1", port).await;
     })
     .await;
-    app.wait_gone("[data-testid=settings]").await;
+    app.settings_saved().await;
     app.wait_text("[data-testid=api-status]", "Local API: stopped")
         .await;
     stops_answering(&client, port, &token).await;

@@ -43,9 +43,14 @@ pub async fn create_vault(app: &Session, remember: bool) {
 /// Issues a token through the form (30-day preset) and returns the revealed token after
 /// closing the reveal dialog.
 pub async fn issue_token(app: &Session, name: &str) -> String {
+    issue_token_for_days(app, name, 30).await
+}
+
+/// [`issue_token`] with the expiry preset of `days`.
+pub async fn issue_token_for_days(app: &Session, name: &str, days: u32) -> String {
     app.click("[data-testid=new-token-button]").await;
     app.type_into("#token-name", name).await;
-    app.click("[data-testid=preset-30]").await;
+    app.click(&format!("[data-testid=preset-{days}]")).await;
     pick_application(app).await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;
@@ -68,6 +73,16 @@ pub async fn close_reveal(app: &Session) {
     app.click("[data-testid=done]").await;
     app.click("[data-testid=confirm-close-yes]").await;
     app.wait_gone("[data-testid=reveal]").await;
+}
+
+/// Closes the detail panel with Escape from the list, as the keyboard would.
+pub async fn close_detail(app: &Session) {
+    app.find("[data-testid=credential-grid]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=detail]").await;
 }
 
 /// The row of the credential named `name`, as CSS.

@@ -132,6 +132,14 @@ impl Session {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Waits for the Settings section to say its changes are saved, then goes back to the
+    /// Credentials section.
+    pub async fn settings_saved(&self) {
+        self.wait_text("[data-testid=settings-saved]", "Saved")
+            .await;
+        self.click("[data-testid=nav-credentials]").await;
+    }
+
     /// Waits until no element matches the selector.
     pub async fn wait_gone(&self, css: &str) {
         eventually(UI_TIMEOUT, async || match self.present(css).await {
@@ -181,9 +189,18 @@ impl Session {
             .unwrap_or_else(|e| panic!("cannot type into {css}: {e}"));
     }
 
-    /// The visible text of the element matching the selector.
+    /// The rendered text of the element matching the selector (`innerText`: what CSS shows,
+    /// whole even where an ellipsis cuts it on screen). WebDriver's own element text reads
+    /// nothing inside a box that clips its overflow, as every one-line cell here does.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.expect("element text")
+        let element = self.find(css).await;
+        let reference = serde_json::to_value(&element).expect("an element reference");
+        let text = self
+            .client
+            .execute("return arguments[0].innerText;", vec![reference])
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the text of {css}: {e}"));
+        text.as_str().unwrap_or_default().to_owned()
     }
 
     /// Waits until the element's text contains `needle`.

@@ -6,8 +6,8 @@
 
 use keysmith_core::{InactiveReason, Verification};
 use keysmith_e2e::flows::{
-    close_reveal, create_vault, issue_token, listed_names, pick_application, row, row_action,
-    verify_from_outside,
+    close_detail, close_reveal, create_vault, issue_token, listed_names, pick_application, row,
+    row_action, verify_from_outside,
 };
 use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
 
@@ -94,7 +94,7 @@ async fn people_every_kind_and_an_admin_operator() {
     create_vault(&app, false).await;
 
     // People: an admin, a member, and a group granting both payables permissions.
-    app.click("[data-testid=people-button]").await;
+    app.click("[data-testid=nav-people]").await;
     add_user(&app, "Bob Admin", "bob@example.com", "admin").await;
     add_user(&app, "Cleo Member", "cleo@example.com", "member").await;
     app.wait_text("[data-testid=groups-hint]", "do not make anyone an admin")
@@ -127,7 +127,7 @@ async fn people_every_kind_and_an_admin_operator() {
     app.wait_text("[data-testid=people-outcome]", "can now unlock")
         .await;
     app.screenshot("p-01-people").await;
-    app.click("[data-testid=close-people]").await;
+    app.click("[data-testid=nav-credentials]").await;
     app.wait_gone("[data-testid=people]").await;
 
     // One credential of each user kind for Cleo.
@@ -192,12 +192,7 @@ async fn people_every_kind_and_an_admin_operator() {
     app.screenshot("p-detail-client-credentials").await;
     app.click("[data-testid=detail-enabled-switch]").await;
     app.wait_text("[data-testid=detail-status]", "active").await;
-    app.find("[data-testid=detail]")
-        .await
-        .send_keys("\u{e00c}")
-        .await
-        .unwrap();
-    app.wait_gone("[data-testid=detail]").await;
+    close_detail(&app).await;
     assert!(matches!(
         verify_from_outside(&vault, &pair[1]),
         Verification::Active(_)
@@ -211,10 +206,10 @@ async fn people_every_kind_and_an_admin_operator() {
     );
     app.click("[data-testid=cancel-new]").await;
     app.wait_gone("[data-testid=new-token]").await;
-    app.click("[data-testid=settings-button]").await;
+    app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=organization-tokens]").await;
     app.click("[data-testid=save-settings]").await;
-    app.wait_gone("[data-testid=settings]").await;
+    app.settings_saved().await;
     let org = issue(
         &app,
         "organization_token",
@@ -244,20 +239,42 @@ async fn people_every_kind_and_an_admin_operator() {
         .await;
     rows_listed(&app, 5).await;
 
-    // Offboarding Cleo revokes her three credentials in one action.
-    app.click("[data-testid=people-button]").await;
+    // Offboarding Cleo: her credentials listed, revoked and deleted, and she is removed, in
+    // one confirmed step; the audit log keeps their history.
+    app.click("[data-testid=nav-people]").await;
     app.click("[data-testid=user-row][data-email='cleo@example.com'] [data-testid=offboard]")
         .await;
-    app.click("[data-testid=confirm-offboard-yes]").await;
-    app.wait_text("[data-testid=people-outcome]", "Revoked 3 credentials")
+    app.wait_text("[data-testid=offboard-credentials]", "cleo pair")
         .await;
-    app.click("[data-testid=close-people]").await;
+    let remove = app.find("[data-testid=offboard-confirm]").await;
+    assert!(
+        !remove.is_enabled().await.unwrap(),
+        "enabled before the name is typed"
+    );
+    app.type_into("[data-testid=offboard-name]", "Cleo Member")
+        .await;
+    app.screenshot("p-03-offboard").await;
+    app.click("[data-testid=offboard-confirm]").await;
+    app.wait_text(
+        "[data-testid=people-outcome]",
+        "Removed Cleo Member; revoked and deleted 3 credentials",
+    )
+    .await;
+    assert!(
+        !app.present("[data-testid=user-row][data-email='cleo@example.com']")
+            .await
+    );
     for token in [&pat[0], &client[0], &pair[1]] {
         assert_eq!(
             verify_from_outside(&vault, token),
-            Verification::Inactive(InactiveReason::Revoked)
+            Verification::Inactive(InactiveReason::Unknown)
         );
     }
+    app.click("[data-testid=nav-audit]").await;
+    app.click("[data-testid=audit-action] option[value='credential.deleted']")
+        .await;
+    app.wait_text("[data-testid=audit-count]", "3 of").await;
+    app.click("[data-testid=nav-credentials]").await;
 
     // Bob unlocks with his own passphrase and is refused on the account holder's token.
     app.click("[data-testid=lock-button]").await;

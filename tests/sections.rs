@@ -1,0 +1,273 @@
+//! The window at scale's shell, in the real window: the sections and their screenshots in
+//! light and dark, the keyboard (shortcuts, the row menu, Escape), the window title, the
+//! expiring-soon badge, the audit log's chain check against a row edited outside the app, and
+//! the smallest window size.
+
+use std::process::Command;
+
+use keysmith_core::{clock, Secret, Vault};
+use keysmith_e2e::flows::{create_vault, issue_token, issue_token_for_days, row, PASSPHRASE};
+use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
+use serde_json::json;
+
+/// Whether an X window titled exactly `title` exists (xdotool, on the test's display).
+fn window_titled(title: &str) -> bool {
+    Command::new("xdotool")
+        .args(["search", "--name", &format!("^{}$", regex_escape(title))])
+        .output()
+        .map(|out| out.status.success() && !out.stdout.is_empty())
+        .unwrap_or(false)
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '(' | ')' | '.' | '[' | ']' | '*' | '+' | '?' | '^' | '$' | '\\' | '|' => {
+                vec!['\\', c]
+            }
+            _ => vec![c],
+        })
+        .collect()
+}
+
+async fn wait_title(title: &str) {
+    eventually(UI_TIMEOUT, async || match window_titled(title) {
+        true => Ok(()),
+        false => Err(format!("no window titled {title:?}")),
+    })
+    .await
+}
+
+/// Sends keys to the focused element, as a person typing would.
+async fn press(app: &Session, keys: &str) {
+    app.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+/// The `data-testid` of the focused element.
+async fn focused(app: &Session) -> String {
+    let value = app
+        .client
+        .execute(
+            "return document.activeElement?.dataset?.testid ?? ''",
+            vec![],
+        )
+        .await
+        .unwrap();
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+const CTRL: &str = "\u{e009}";
+const ESCAPE: &str = "\u{e00c}";
+const ARROW_DOWN: &str = "\u{e015}";
+
+#[tokio::test]
+async fn sections_keyboard_title_and_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("sections.vault");
+    let app = Session::start(&vault, &[]).await;
+    wait_title("sections.vault (locked) — Keysmith").await;
+    create_vault(&app, false).await;
+    wait_title("sections.vault — Keysmith").await;
+
+    // A credential expiring within 7 days stands out: a badge on the section, a marked row.
+    issue_token(&app, "weekly").await; // 30 days
+    issue_token_for_days(&app, "soon", 7).await;
+    let soon = row("soon");
+    app.wait_text("[data-testid=expiring-badge]", "1").await;
+    let class = app.find(&soon).await.attr("class").await.unwrap().unwrap();
+    assert!(class.contains("soon"), "{class}");
+    let weekly_class = app
+        .find(&row("weekly"))
+        .await
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!weekly_class.contains("soon"), "{weekly_class}");
+    app.wait_text("[data-testid=count]", "2 credentials").await;
+
+    // Keyboard: arrows move the cursor, Enter opens the panel, Escape closes it.
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=credential-grid]').focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&app, &format!("{ARROW_DOWN}\u{e007}")).await;
+    app.wait_text("[data-testid=detail] h2", "weekly").await;
+    app.screenshot("s-credentials-light").await;
+    press(&app, ESCAPE).await;
+    app.wait_gone("[data-testid=detail]").await;
+
+    // The row menu: arrows move between items, Escape closes it and gives focus back.
+    app.click(&format!("{} [data-testid=row-menu]", row("weekly")))
+        .await;
+    eventually(UI_TIMEOUT, async || match focused(&app).await.as_str() {
+        "menu-edit" => Ok(()),
+        other => Err(format!("focus is on {other:?}")),
+    })
+    .await;
+    press(&app, ARROW_DOWN).await;
+    assert_eq!(focused(&app).await, "menu-renew");
+    press(&app, ESCAPE).await;
+    app.wait_gone("[data-testid=menu-renew]:popover-open").await;
+    assert_eq!(focused(&app).await, "row-menu");
+
+    // Shortcuts: / searches, Ctrl+N opens the form and Escape closes it, ? lists them all.
+    app.click("[data-testid=nav-credentials]").await;
+    press(&app, "/").await;
+    assert_eq!(focused(&app).await, "search");
+    press(&app, &format!("{CTRL}n{CTRL}")).await;
+    app.find("[data-testid=new-token]").await;
+    press(&app, ESCAPE).await;
+    app.wait_gone("[data-testid=new-token]").await;
+    app.click("[data-testid=nav-credentials]").await;
+    press(&app, "?").await;
+    app.wait_text("[data-testid=help]", "Lock the vault").await;
+    app.screenshot("s-shortcuts").await;
+    press(&app, ESCAPE).await;
+    app.wait_gone("[data-testid=help]").await;
+
+    // Every section, by its shortcut, in light and then in dark.
+    for theme in ["light", "dark"] {
+        if theme == "dark" {
+            app.click("[data-testid=nav-settings]").await;
+            app.click("[data-testid=theme-dark]").await;
+        }
+        for (key, section) in [
+            ("1", "credentials"),
+            ("2", "people"),
+            ("3", "audit"),
+            ("4", "settings"),
+        ] {
+            press(&app, &format!("{CTRL}{key}{CTRL}")).await;
+            let current = app
+                .find(&format!("[data-testid=nav-{section}][aria-current=page]"))
+                .await;
+            drop(current);
+            let shown = app
+                .client
+                .execute("return document.documentElement.dataset.theme", vec![])
+                .await
+                .unwrap();
+            assert_eq!(shown, json!(theme));
+            app.screenshot(&format!("s-{section}-{theme}")).await;
+        }
+    }
+    // The choice outlives a restart of the window's page (it is this desktop's).
+    app.client.refresh().await.unwrap();
+    app.find("[data-testid=nav-credentials]").await;
+    let shown = app
+        .client
+        .execute("return document.documentElement.dataset.theme", vec![])
+        .await
+        .unwrap();
+    assert_eq!(shown, json!("dark"));
+
+    // Ctrl+L locks, and the title says so.
+    press(&app, &format!("{CTRL}l{CTRL}")).await;
+    app.find("[data-testid=unlock-vault]").await;
+    wait_title("sections.vault (locked) — Keysmith").await;
+    app.end().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_pages_filters_and_names_an_entry_edited_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("audit.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(&app, "one").await;
+    issue_token(&app, "two").await;
+
+    app.click("[data-testid=nav-audit]").await;
+    app.wait_text("[data-testid=audit-grid]", "Issued “two”")
+        .await;
+    app.click("[data-testid=verify-chain]").await;
+    app.wait_text("[data-testid=chain-verdict]", "Chain intact (3 entries)")
+        .await;
+    // By action, then one credential's whole history from its entry.
+    app.click("[data-testid=audit-action] option[value='credential.issued']")
+        .await;
+    app.wait_text("[data-testid=audit-count]", "2 of 3 entries")
+        .await;
+    app.click("[data-testid=audit-row][data-seq='2'] button")
+        .await;
+    app.wait_text("[data-testid=audit-credential]", "Credential #1")
+        .await;
+    app.wait_text("[data-testid=audit-count]", "1 of 3 entries")
+        .await;
+    app.screenshot("s-audit-filtered").await;
+
+    // Someone holding the key edits entry 2 from a connection of their own.
+    {
+        let outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
+        let raw = outside.raw_connection().unwrap();
+        raw.execute_batch(
+            "DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'Mallory <m@example.com>' WHERE seq = 2;",
+        )
+        .unwrap();
+    }
+    app.click("[data-testid=verify-chain]").await;
+    app.wait_text(
+        "[data-testid=chain-verdict]",
+        "Broken at entry 2: Issued “one” by Mallory",
+    )
+    .await;
+    app.screenshot("s-audit-broken").await;
+    app.end().await;
+}
+
+#[tokio::test]
+async fn the_smallest_window_scrolls_no_column_off_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("small.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(
+        &app,
+        "a credential with a rather long name for a small window",
+    )
+    .await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    for with_panel in [false, true] {
+        if with_panel {
+            app.click(&format!(
+                "{} [data-testid=open-detail]",
+                row("a credential with a rather long name for a small window")
+            ))
+            .await;
+            app.find("[data-testid=detail]").await;
+        }
+        let overflow = app
+            .client
+            .execute(
+                "const page = document.scrollingElement; \
+                 const grid = document.querySelector('[data-testid=credential-grid]'); \
+                 const menu = document.querySelector('[data-testid=row-menu]').getBoundingClientRect(); \
+                 return [page.scrollWidth - page.clientWidth, grid.scrollWidth - grid.clientWidth, \
+                         Math.round(menu.right - window.innerWidth)];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, json!([0, 0, overflow[2]]), "sideways scroll");
+        assert!(
+            overflow[2].as_i64().unwrap() <= 0,
+            "the row menu is cut off: {overflow}"
+        );
+        app.screenshot(&format!(
+            "s-smallest-window{}",
+            if with_panel { "-panel" } else { "" }
+        ))
+        .await;
+    }
+    app.end().await;
+}
