@@ -193,14 +193,21 @@ impl Session {
     /// whole even where an ellipsis cuts it on screen). WebDriver's own element text reads
     /// nothing inside a box that clips its overflow, as every one-line cell here does.
     pub async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        let reference = serde_json::to_value(&element).expect("an element reference");
-        let text = self
-            .client
-            .execute("return arguments[0].innerText;", vec![reference])
-            .await
-            .unwrap_or_else(|e| panic!("cannot read the text of {css}: {e}"));
-        text.as_str().unwrap_or_default().to_owned()
+        // An element redrawn between finding and reading is found again.
+        let mut last_error = None;
+        for _ in 0..5 {
+            let element = self.find(css).await;
+            let reference = serde_json::to_value(&element).expect("an element reference");
+            match self
+                .client
+                .execute("return arguments[0].innerText;", vec![reference])
+                .await
+            {
+                Ok(text) => return text.as_str().unwrap_or_default().to_owned(),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        panic!("cannot read the text of {css}: {last_error:?}");
     }
 
     /// Waits until the element's text contains `needle`.

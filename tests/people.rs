@@ -9,7 +9,7 @@ use keysmith_e2e::flows::{
     close_detail, close_reveal, create_vault, issue_token, listed_names, pick_application, row,
     row_action, verify_from_outside,
 };
-use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
+use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
 const ADMIN_PASSPHRASE: &str = "bob's very own passphrase";
 /// Cleo's user id: the account holder is 1, then users in the order added (Bob 2, Cleo 3).
@@ -64,7 +64,20 @@ async fn issue(
         revealed.push(text.trim().to_owned());
     }
     app.screenshot(&format!("p-reveal-{kind}")).await;
-    close_reveal(app).await;
+    if let [client_id, secret] = revealed.as_slice() {
+        // Client credentials copy as environment variables; copied, Done closes at once.
+        app.click("[data-testid=copy-env]").await;
+        let want = format!("KEYSMITH_CLIENT_ID={client_id}\nKEYSMITH_CLIENT_SECRET={secret}\n");
+        eventually(UI_TIMEOUT, async || match clipboard_text().await {
+            Some(text) if text == want => Ok(()),
+            other => Err(format!("the clipboard holds {other:?}")),
+        })
+        .await;
+        app.click("[data-testid=done]").await;
+        app.wait_gone("[data-testid=reveal]").await;
+    } else {
+        close_reveal(app).await;
+    }
     revealed
 }
 

@@ -128,6 +128,40 @@ async fn sections_keyboard_title_and_themes() {
     app.find("[data-testid=new-token]").await;
     press(&app, ESCAPE).await;
     app.wait_gone("[data-testid=new-token]").await;
+
+    // The expiry is typed as an ISO date, the dashes coming by themselves; the chosen preset
+    // shows pressed; the form says when the credential stops.
+    press(&app, &format!("{CTRL}n{CTRL}")).await;
+    app.replace_text("[data-testid=expires-on]", "20270101")
+        .await;
+    let typed = app
+        .client
+        .execute(
+            "return document.querySelector('[data-testid=expires-on]').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(typed, json!("2027-01-01"));
+    app.wait_text(
+        "[data-testid=expiry-hint]",
+        "Stops working at 00:00 UTC on 2027-01-01",
+    )
+    .await;
+    app.click("[data-testid=preset-90]").await;
+    let pressed = app
+        .find("[data-testid=preset-90]")
+        .await
+        .attr("aria-pressed")
+        .await
+        .unwrap();
+    assert_eq!(pressed.as_deref(), Some("true"));
+    app.screenshot("s-new-credential-expiry").await;
+    app.click("[data-testid=cancel-new]").await;
+    if app.present("[data-testid=confirm-discard]").await {
+        app.click("[data-testid=discard-new]").await;
+    }
+    app.wait_gone("[data-testid=new-token]").await;
     app.click("[data-testid=nav-credentials]").await;
     press(&app, "?").await;
     app.wait_text("[data-testid=help]", "Lock the vault").await;

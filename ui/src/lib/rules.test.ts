@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
+  bothText,
+  countText,
+  environmentText,
+  isDate,
+  typedDate,
   apiSettingsProblem,
   apiStatusLine,
   isLoopback,
@@ -192,5 +197,34 @@ describe('the credential model in the form', () => {
       apiStatusLine({ state: 'listening', address: '0.0.0.0:8700', verifier_required: true }),
     ).toBe('Local API: listening on 0.0.0.0:8700 (verifier key required)');
     expect(apiStatusLine({ state: 'port_in_use', address: '127.0.0.1:8700' })).toMatch(/port in use/);
+  });
+});
+
+describe('dates typed as ISO days', () => {
+  it('puts the dashes in as digits are typed, whatever else is typed', () => {
+    expect(typedDate('2026')).toBe('2026');
+    expect(typedDate('20261')).toBe('2026-1');
+    expect(typedDate('2026122')).toBe('2026-12-2');
+    expect(typedDate('20261223')).toBe('2026-12-23');
+    expect(typedDate('2026/12/23 and more')).toBe('2026-12-23');
+  });
+
+  it('accepts only real calendar days', () => {
+    expect(isDate('2026-12-23')).toBe(true);
+    expect(isDate('2026-02-31')).toBe(false);
+    expect(isDate('2026-12-2')).toBe(false);
+  });
+});
+
+describe('copying and counting', () => {
+  it('copies client credentials as labelled lines or environment variables', () => {
+    expect(bothText('kc_1', 'ks_cs_2')).toBe('Client ID: kc_1\nClient secret: ks_cs_2\n');
+    expect(environmentText('kc_1', 'ks_cs_2')).toBe('KEYSMITH_CLIENT_ID=kc_1\nKEYSMITH_CLIENT_SECRET=ks_cs_2\n');
+  });
+
+  it('counts with thousands separators, out of the whole when filtered', () => {
+    expect(countText(1204, 1204, false)).toBe('1,204 credentials');
+    expect(countText(12, 1204, true)).toBe('12 of 1,204 credentials');
+    expect(countText(1, 1, false, ['entry', 'entries'])).toBe('1 entry');
   });
 });

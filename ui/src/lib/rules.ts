@@ -137,6 +137,21 @@ export function addDays(today: Date, days: number): string {
   return isoDay(shifted);
 }
 
+/** Whether `text` is a real calendar day written YYYY-MM-DD (not 2026-02-31). */
+export function isDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const day = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && isoDay(day) === text;
+}
+
+/** A date as it is typed: digits only, the dashes put in after the year and the month. */
+export function typedDate(raw: string): string {
+  const digits = raw.replace(/\D/g, '').slice(0, 8);
+  if (digits.length > 6) return `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6)}`;
+  if (digits.length > 4) return `${digits.slice(0, 4)}-${digits.slice(4)}`;
+  return digits;
+}
+
 /** The earliest (tomorrow) and latest (today + 365) expiry dates. */
 export function expiryBounds(today: Date): { min: string; max: string } {
   return { min: addDays(today, 1), max: addDays(today, MAX_EXPIRY_DAYS) };
@@ -186,7 +201,7 @@ export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProble
   if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)
     problems.description = `At most ${DESCRIPTION_MAX_CHARS} characters.`;
   const { min, max } = expiryBounds(today);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(form.expiresOn)) problems.expiresOn = 'Pick an expiry date.';
+  if (!isDate(form.expiresOn)) problems.expiresOn = 'Enter a date as YYYY-MM-DD, or pick a preset.';
   else if (form.expiresOn < min) problems.expiresOn = 'The expiry must be tomorrow or later.';
   else if (form.expiresOn > max)
     problems.expiresOn = `The expiry can be at most ${MAX_EXPIRY_DAYS} days ahead.`;
@@ -313,4 +328,14 @@ export function settingsProblems(settings: { clipboard_clear_seconds: number; au
     clearSeconds: within(settings.clipboard_clear_seconds, clearMin, clearMax, 'seconds'),
     autoLock: within(settings.auto_lock_minutes, lockMin, lockMax, 'minutes'),
   };
+}
+
+/** Client credentials as "Copy both" puts them on the clipboard: one labelled line each. */
+export function bothText(clientId: string, secret: string): string {
+  return `Client ID: ${clientId}\nClient secret: ${secret}\n`;
+}
+
+/** Client credentials as shell environment variables, for a `.env` file or `export`. */
+export function environmentText(clientId: string, secret: string): string {
+  return `KEYSMITH_CLIENT_ID=${clientId}\nKEYSMITH_CLIENT_SECRET=${secret}\n`;
 }

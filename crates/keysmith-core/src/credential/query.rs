@@ -269,7 +269,7 @@ impl Filter {
 
 impl Segment {
     /// `FROM … WHERE …` of this segment under `filter`.
-    pub(super) fn from_where(&self, filter: &Filter) -> String {
+    pub(super) fn source_and_filter(&self, filter: &Filter) -> String {
         let conditions: Vec<&str> = filter
             .clauses
             .iter()
@@ -326,12 +326,12 @@ mod tests {
         let filter = query.filter(Utc::now());
         let mut lines = Vec::new();
         for segment in query.segments() {
-            let from_where = segment.from_where(&filter);
+            let source_and_filter = segment.source_and_filter(&filter);
             let page = format!(
-                "SELECT c.id{from_where}{} LIMIT 50",
+                "SELECT c.id{source_and_filter}{} LIMIT 50",
                 segment.order_by(query.descending)
             );
-            for sql in [page, format!("SELECT count(*){from_where}")] {
+            for sql in [page, format!("SELECT count(*){source_and_filter}")] {
                 let mut statement = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
                 let params = filter.params_for(&statement);
                 let steps = statement

@@ -190,8 +190,9 @@ pub(super) fn page(
     let mut room = query.limit;
     let mut credentials = Vec::new();
     for segment in query.segments() {
-        let from_where = segment.from_where(&filter);
-        let mut counting = snapshot.prepare_cached(&format!("SELECT count(*){from_where}"))?;
+        let source_and_filter = segment.source_and_filter(&filter);
+        let mut counting =
+            snapshot.prepare_cached(&format!("SELECT count(*){source_and_filter}"))?;
         let params = filter.params_for(&counting);
         let count: u32 = counting.query_row(params, |row| row.get(0))?;
         total += count;
@@ -204,7 +205,7 @@ pub(super) fn page(
         }
         let sql = format!(
             concat!("SELECT ", columns!(), "{}{} LIMIT {} OFFSET {}"),
-            from_where,
+            source_and_filter,
             segment.order_by(query.descending),
             room.map_or(-1, i64::from),
             skip
