@@ -1,5 +1,5 @@
 //! The audit log: an append-only table (triggers refuse UPDATE and DELETE) in which each row
-//! carries SHA-256(previous row's hash ‖ this row). [`verify_chain`] finds the first row
+//! carries SHA-256(previous row's hash ‖ this row). `verify_chain` finds the first row
 //! whose hash no longer matches. Details never hold a secret.
 //!
 //! Rows are written only through [`Vault::audited`](crate::Vault), inside the transaction of
