@@ -152,19 +152,28 @@ impl Session {
     /// Clicks the element matching the selector, first scrolling it into the middle of its
     /// scroll container (WebKitWebDriver does not scroll inside a scrolled dialog by itself).
     pub async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        let reference = serde_json::to_value(&element).expect("an element reference");
-        self.client
-            .execute(
-                "arguments[0].scrollIntoView({block: 'center'});",
-                vec![reference],
-            )
-            .await
-            .unwrap_or_else(|e| panic!("cannot scroll to {css}: {e}"));
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+        // An element redrawn between finding and clicking is found again.
+        let mut last_error = None;
+        for _ in 0..5 {
+            let element = self.find(css).await;
+            let reference = serde_json::to_value(&element).expect("an element reference");
+            let scrolled = self
+                .client
+                .execute(
+                    "arguments[0].scrollIntoView({block: 'center'});",
+                    vec![reference],
+                )
+                .await;
+            match scrolled {
+                Ok(_) => match element.click().await {
+                    Ok(()) => return,
+                    Err(error) => last_error = Some(error),
+                },
+                Err(error) => last_error = Some(error),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot click {css}: {last_error:?}");
     }
 
     /// Types into the element matching the selector.

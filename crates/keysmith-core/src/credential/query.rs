@@ -142,6 +142,17 @@ const fn one_segment(order: &'static [&'static str]) -> Segment {
 }
 
 impl SortKey {
+    /// Every order.
+    pub const ALL: [SortKey; 7] = [
+        SortKey::Name,
+        SortKey::Kind,
+        SortKey::Owner,
+        SortKey::Created,
+        SortKey::Expires,
+        SortKey::Status,
+        SortKey::LastUsed,
+    ];
+
     /// The segments of this order, ascending.
     fn segments(self) -> Vec<Segment> {
         match self {
@@ -311,16 +322,6 @@ mod tests {
     use super::*;
     use rusqlite::Connection;
 
-    const SORTS: [SortKey; 7] = [
-        SortKey::Name,
-        SortKey::Kind,
-        SortKey::Owner,
-        SortKey::Created,
-        SortKey::Expires,
-        SortKey::Status,
-        SortKey::LastUsed,
-    ];
-
     /// The query plan of each segment's page and count, one line per step.
     fn plans(conn: &Connection, query: &CredentialQuery) -> Vec<String> {
         let filter = query.filter(Utc::now());
@@ -350,7 +351,7 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::vault::migrate_for_tests(&mut conn);
         let mut queries = Vec::new();
-        for sort in SORTS {
+        for sort in SortKey::ALL {
             for descending in [false, true] {
                 queries.push(CredentialQuery {
                     sort,

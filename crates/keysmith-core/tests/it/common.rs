@@ -93,6 +93,16 @@ impl Fixture {
 }
 
 /// Everything a refused operation must leave as it was: the credentials and the audit log.
+/// The actions of `id`'s audit history, oldest first.
+pub fn history_of(vault: &Vault, id: keysmith_core::CredentialId) -> Vec<String> {
+    vault
+        .audit_log(Some(id))
+        .unwrap()
+        .into_iter()
+        .map(|entry| entry.action)
+        .collect()
+}
+
 pub fn snapshot(vault: &Vault) -> (Vec<keysmith_core::Credential>, usize) {
     (
         vault.list_credentials().unwrap(),

@@ -1,7 +1,7 @@
 //! The credential lifecycle beyond issue and revoke: disable and enable, edit, renew, delete.
 //! Each refusal is checked to leave the credentials and the audit log unchanged.
 
-use crate::common::{snapshot, Fixture};
+use crate::common::{history_of, snapshot, Fixture};
 use chrono::Duration;
 use keysmith_core::{
     CredentialEdit, Description, InactiveReason, Name, NewCredential, Renewal, Status, Verification,
@@ -307,14 +307,8 @@ fn deleting_removes_the_row_and_keeps_its_history() {
         vault.credential(new.credential.id).unwrap().renewed_from,
         None
     );
-    let history: Vec<String> = vault
-        .audit_log(Some(old.credential.id))
-        .unwrap()
-        .into_iter()
-        .map(|entry| entry.action)
-        .collect();
     assert_eq!(
-        history,
+        history_of(&vault, old.credential.id),
         [
             "credential.issued",
             "credential.renewed",

@@ -2,7 +2,7 @@
 //! union of a user's groups, refusals are typed and write nothing, offboarding revokes
 //! everything a user holds.
 
-use crate::common::{snapshot, APPLICATION, HOLDER};
+use crate::common::{history_of, snapshot, APPLICATION, HOLDER};
 use crate::team::{credential, name, perms, user, Team};
 use keysmith_core::{
     Description, GroupSpec, NewCredential, Offboarding, Permission, Rights, Role, TokenKind,
@@ -205,14 +205,8 @@ fn offboarding_in_one_step_revokes_deletes_and_removes_keeping_the_history() {
             vault.credential(*id).unwrap_err().code(),
             "credential_not_found"
         );
-        let history: Vec<_> = vault
-            .audit_log(Some(*id))
-            .unwrap()
-            .into_iter()
-            .map(|entry| entry.action)
-            .collect();
         assert_eq!(
-            history,
+            history_of(vault, *id),
             [
                 "credential.issued",
                 "credential.revoked",

@@ -230,15 +230,7 @@ fn pages_join_up_into_the_whole_listing_in_every_order() {
     used.truncate(2);
     let uses: Vec<_> = used.iter().map(|c| (c.id, fx.clock_now())).collect();
     vault.usage_recorder().unwrap().record(&uses).unwrap();
-    for sort in [
-        SortKey::Name,
-        SortKey::Kind,
-        SortKey::Owner,
-        SortKey::Created,
-        SortKey::Expires,
-        SortKey::Status,
-        SortKey::LastUsed,
-    ] {
+    for sort in SortKey::ALL {
         for descending in [false, true] {
             let query = CredentialQuery {
                 sort,
