@@ -85,6 +85,22 @@ pub async fn close_detail(app: &Session) {
     app.wait_gone("[data-testid=detail]").await;
 }
 
+/// The text of every cell of `name`'s row, one line each (innerText of the row itself stops at
+/// its first cell in WebKit; a column hidden at this width still reads as its text).
+pub async fn row_text(app: &Session, name: &str) -> String {
+    app.find(&row(name)).await;
+    let cells = app
+        .client
+        .execute(
+            "return [...document.querySelector(arguments[0]).querySelectorAll('[role=gridcell]')]
+                 .map((cell) => cell.innerText.trim()).join('\\n');",
+            vec![serde_json::json!(row(name))],
+        )
+        .await
+        .unwrap();
+    cells.as_str().unwrap_or_default().to_owned()
+}
+
 /// The row of the credential named `name`, as CSS.
 pub fn row(name: &str) -> String {
     format!("[data-testid=credential-row][data-name='{name}']")

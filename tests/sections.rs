@@ -204,6 +204,10 @@ async fn sections_keyboard_title_and_themes() {
         .await
         .unwrap();
     assert_eq!(shown, json!("dark"));
+    // Back to following the system: the choice is stored for this desktop, and the other
+    // tests' screenshots are taken in light.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-system]").await;
 
     // Ctrl+L locks, and the title says so.
     press(&app, &format!("{CTRL}l{CTRL}")).await;

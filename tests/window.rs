@@ -12,7 +12,7 @@ use keysmith_core::{
     Verification,
 };
 use keysmith_e2e::flows::{
-    close_detail, create_vault, fill_holder, issue_token, listed_names, row, row_action,
+    close_detail, create_vault, fill_holder, issue_token, listed_names, row, row_action, row_text,
     take_revealed_token, verify_from_outside, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
@@ -130,12 +130,9 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     );
 
     // The inventory row.
-    let row = app
-        .find("[data-testid=credential-row][data-name='nightly export']")
-        .await;
-    let row_text = row.text().await.unwrap();
+    let row_text = row_text(&app, "nightly export").await;
     assert!(row_text.contains("active"), "{row_text}");
-    assert!(row_text.contains("Personal access token"));
+    assert!(row_text.contains("Personal access token"), "{row_text}");
     assert!(row_text.contains("today"), "{row_text}");
     // The 90-day preset is 90 calendar days away, not "89".
     assert!(row_text.contains("(in 90 days)"), "{row_text}");
