@@ -13,7 +13,7 @@ use super::{
 };
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::people::{self, store::Catalogue, Operator, UserId};
+use crate::people::{self, store::Catalogue, Operator, Permission, User, UserId};
 use crate::settings::Settings;
 use crate::text::{Description, Name};
 use crate::token::{self, TokenKind};
@@ -240,6 +240,25 @@ pub(super) fn revoke_in(
     Ok(true)
 }
 
+/// Refuses an owner who may not hold credentials at all.
+pub(super) fn require_api_access(owner: &User) -> Result<()> {
+    match owner.api_access {
+        true => Ok(()),
+        false => Err(Error::OwnerLacksApiAccess(owner.name.clone())),
+    }
+}
+
+/// Refuses `scopes` unless `owner` holds every one of them.
+pub(super) fn require_scopes_held<'a>(
+    owner: &User,
+    mut scopes: impl Iterator<Item = &'a str>,
+) -> Result<()> {
+    match scopes.find(|scope| !owner.permissions.iter().any(|held| held == scope)) {
+        None => Ok(()),
+        Some(scope) => Err(Error::ScopeNotHeld(scope.to_owned())),
+    }
+}
+
 /// Checks `new` against the vault: the rules of its kind, the operator's role, the owner's
 /// API access and permissions, and the catalogues.
 fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Result<()> {
@@ -269,19 +288,11 @@ fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Res
         })?;
         let owner = people::store::user(conn, owner_id)?;
         operator.require_manages(Some((owner.id, owner.role)))?;
-        if !owner.api_access {
-            return Err(Error::OwnerLacksApiAccess(owner.name));
-        }
+        require_api_access(&owner)?;
         if new.kind == TokenKind::ApiClient && !new.scopes.is_empty() {
             return Err(Error::ScopesInherited);
         }
-        if let Some(scope) = new
-            .scopes
-            .iter()
-            .find(|scope| !owner.permissions.iter().any(|held| held == scope.as_str()))
-        {
-            return Err(Error::ScopeNotHeld(scope.as_str().to_owned()));
-        }
+        require_scopes_held(&owner, new.scopes.iter().map(Permission::as_str))?;
     }
     if new.kind == TokenKind::Verifier {
         // It answers "may this service ask?", nothing more.

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::lifecycle::{authorize, revoke_in};
+use super::lifecycle::{authorize, require_api_access, require_scopes_held, revoke_in};
 use super::store;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -52,25 +52,23 @@ impl Vault {
             for id in &owned {
                 let credential = store::get(change, *id)?;
                 authorize(change, change.operator(), &credential)?;
-                let details = json!({ "name": credential.name, "offboarding": true });
                 match &receiver {
                     None => {
                         revoke_in(change, &credential, true)?;
                         store::delete(change, *id)?;
-                        change.record(AuditAction::CredentialDeleted, Some(*id), details)?;
+                        change.record(
+                            AuditAction::CredentialDeleted,
+                            Some(*id),
+                            json!({ "name": credential.name, "offboarding": true }),
+                        )?;
                     }
                     Some(receiver) => {
                         if credential.revoked_at.is_none() {
-                            if !receiver.api_access {
-                                return Err(Error::OwnerLacksApiAccess(receiver.name.clone()));
-                            }
-                            if let Some(scope) = credential
-                                .scopes
-                                .iter()
-                                .find(|scope| !receiver.permissions.contains(scope))
-                            {
-                                return Err(Error::ScopeNotHeld(scope.clone()));
-                            }
+                            require_api_access(receiver)?;
+                            require_scopes_held(
+                                receiver,
+                                credential.scopes.iter().map(String::as_str),
+                            )?;
                         }
                         store::set_owner(change, &credential, receiver.id)?;
                         change.record(
