@@ -9,6 +9,7 @@ commands![
     commands::unlock_with_keychain,
     commands::lock_vault,
     commands::list_credentials,
+    commands::credential_counts,
     commands::credential_detail,
     commands::issue_credential,
     commands::revoke_credential,

@@ -16,8 +16,8 @@ use crate::api_server::ApiStatus;
 use crate::clipboard::ClipboardGuard;
 use crate::error::{AppError, AppResult};
 use crate::models::{
-    CredentialChanges, CredentialDetail, CredentialListing, CredentialRow, KeychainOutcome,
-    Revealed, VaultStatus, EXPIRING_SOON_DAYS,
+    CredentialChanges, CredentialCounts, CredentialDetail, CredentialListing, CredentialRow,
+    KeychainOutcome, Revealed, VaultStatus, EXPIRING_SOON_DAYS,
 };
 use crate::state::AppState;
 
@@ -130,7 +130,7 @@ pub async fn lock_vault(state: State<'_, AppState>) -> AppResult<()> {
 }
 
 /// The page of credentials the query selects (all, newest first, without one), with status,
-/// age and days left, and the counts beside it.
+/// age and days left, and the total on every page.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_credentials(
@@ -141,6 +141,25 @@ pub async fn list_credentials(
         .with_vault(move |vault| {
             let now = vault.now();
             let page = vault.credential_page(&query.unwrap_or_default())?;
+            Ok(CredentialListing {
+                total: page.total,
+                rows: page
+                    .credentials
+                    .into_iter()
+                    .map(|credential| CredentialRow::new(credential, now))
+                    .collect(),
+            })
+        })
+        .await
+}
+
+/// How many credentials the vault holds, and how many active ones expire soon: asked once
+/// per listing and after each change, not with every page.
+#[tauri::command]
+#[specta::specta]
+pub async fn credential_counts(state: State<'_, AppState>) -> AppResult<CredentialCounts> {
+    state
+        .with_vault(|vault| {
             let count = |query: CredentialQuery| {
                 vault
                     .credential_page(&CredentialQuery {
@@ -149,19 +168,13 @@ pub async fn list_credentials(
                     })
                     .map(|page| page.total)
             };
-            Ok(CredentialListing {
-                total: page.total,
+            Ok(CredentialCounts {
                 in_vault: count(CredentialQuery::default())?,
                 expiring_soon: count(CredentialQuery {
                     statuses: vec![Status::Active],
                     expires_within_days: Some(EXPIRING_SOON_DAYS),
                     ..CredentialQuery::default()
                 })?,
-                rows: page
-                    .credentials
-                    .into_iter()
-                    .map(|credential| CredentialRow::new(credential, now))
-                    .collect(),
             })
         })
         .await

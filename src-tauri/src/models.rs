@@ -54,17 +54,22 @@ impl CredentialRow {
     }
 }
 
-/// A page of the inventory, with the counts the window shows beside it.
+/// A page of the inventory.
 #[derive(Debug, Serialize, specta::Type)]
 pub struct CredentialListing {
     /// How many credentials the filters select, on every page.
     pub total: u32,
-    /// How many credentials the vault holds, whatever the filters.
+    /// This page's rows, in the query's order.
+    pub rows: Vec<CredentialRow>,
+}
+
+/// The counts the window shows beside the inventory, whatever its filters.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct CredentialCounts {
+    /// How many credentials the vault holds.
     pub in_vault: u32,
     /// How many active credentials expire within [`EXPIRING_SOON_DAYS`] days.
     pub expiring_soon: u32,
-    /// This page's rows, in the query's order.
-    pub rows: Vec<CredentialRow>,
 }
 
 /// Within how many days an active credential's expiry stands out.

@@ -23,9 +23,14 @@ export const commands = {
 	lockVault: () => __TAURI_INVOKE<null>("lock_vault"),
 	/**
 	 *  The page of credentials the query selects (all, newest first, without one), with status,
-	 *  age and days left, and the counts beside it.
+	 *  age and days left, and the total on every page.
 	 */
 	listCredentials: (query: CredentialQuery | null) => __TAURI_INVOKE<CredentialListing>("list_credentials", { query }),
+	/**
+	 *  How many credentials the vault holds, and how many active ones expire soon: asked once
+	 *  per listing and after each change, not with every page.
+	 */
+	credentialCounts: () => __TAURI_INVOKE<CredentialCounts>("credential_counts"),
 	/**  One credential with its renewal links and audit history. */
 	credentialDetail: (id: CredentialId) => __TAURI_INVOKE<CredentialDetail>("credential_detail", { id }),
 	/**  Issues a credential; its secret is revealed once in the response. */
@@ -288,6 +293,14 @@ export type CredentialChangesShape = {
 	auto_renewal?: AutoRenewal | null,
 };
 
+/**  The counts the window shows beside the inventory, whatever its filters. */
+export type CredentialCounts = {
+	/**  How many credentials the vault holds. */
+	in_vault: number,
+	/**  How many active credentials expire within [`EXPIRING_SOON_DAYS`] days. */
+	expiring_soon: number,
+};
+
 /**  Everything the detail view shows of one credential. */
 export type CredentialDetail = {
 	/**  The credential with its derived values. */
@@ -327,14 +340,10 @@ export type CredentialFields = {
 /**  A credential's row id in the vault. */
 export type CredentialId = number;
 
-/**  A page of the inventory, with the counts the window shows beside it. */
+/**  A page of the inventory. */
 export type CredentialListing = {
 	/**  How many credentials the filters select, on every page. */
 	total: number,
-	/**  How many credentials the vault holds, whatever the filters. */
-	in_vault: number,
-	/**  How many active credentials expire within [`EXPIRING_SOON_DAYS`] days. */
-	expiring_soon: number,
 	/**  This page's rows, in the query's order. */
 	rows: CredentialRow[],
 };

@@ -59,4 +59,23 @@ describe('PagedList', () => {
     expect(list.row(15)).toBe(15);
     expect(list.failure).toBeNull();
   });
+
+  it('re-reads after a change only the pages still drawn, showing the old rows meanwhile', async () => {
+    const asked: number[] = [];
+    let base = 0;
+    const list = new PagedList<number>(10, async (offset, limit) => {
+      asked.push(offset);
+      return { total: 30, items: rows(base + offset, limit) };
+    }, String);
+    await list.reset();
+    list.row(25);
+    await settle();
+    asked.length = 0;
+    base = 100;
+    list.refresh();
+    expect(list.row(3)).toBe(3); // the old row until the new read is in
+    await settle();
+    expect(list.row(3)).toBe(103);
+    expect(asked).toEqual([0]); // page 2 was read before, but is not drawn now
+  });
 });

@@ -1,7 +1,8 @@
 // A long list read a page at a time: the inventory and the audit log. The list knows its total
 // at once (so a virtual list can size its scrollbar), keeps the pages it has read, and asks for
 // a page only when one of its rows is about to be drawn. Starting over (new filters) keeps the
-// old rows on screen until the new first page is in, and a reply to an older start is dropped.
+// old rows on screen until the new first page is in, and a reply to an older start is dropped;
+// reading again after a change re-reads only the pages still drawn.
 
 /** One page as a command returns it. */
 export interface Page<T> {
@@ -17,6 +18,8 @@ export class PagedList<T> {
   /** Why the last read failed, if it did. */
   failure = $state<string | null>(null);
   private pages = $state<Record<number, T[]>>({});
+  /** The pages before a refresh, shown until their new reads are in. */
+  private stale = $state<Record<number, T[]>>({});
   /** Pages asked for and not yet in, of the current generation. */
   private asked = new Set<number>();
   private generation = 0;
@@ -34,27 +37,20 @@ export class PagedList<T> {
     const first = await this.fetch(0, generation);
     if (!first) return;
     this.pages = { 0: first.items };
+    this.stale = {};
     this.total = first.total;
     this.ready = true;
   }
 
-  /** Reads again every page on screen (after a change), keeping the rows until they are in. */
-  async refresh(): Promise<void> {
-    const generation = ++this.generation;
+  /**
+   * Reads again, after a change, the pages drawn from now on: they keep their old rows until
+   * the new ones are in; pages read earlier and no longer drawn are dropped, not re-read.
+   */
+  refresh() {
+    this.generation += 1;
     this.asked.clear();
-    const numbers = Object.keys(this.pages).map(Number);
-    const replies = await Promise.all(numbers.map((n) => this.fetch(n, generation)));
-    if (generation !== this.generation) return;
-    const pages: Record<number, T[]> = {};
-    let total = this.total;
-    replies.forEach((reply, i) => {
-      if (reply) {
-        pages[numbers[i]] = reply.items;
-        total = reply.total;
-      }
-    });
-    this.pages = pages;
-    this.total = total;
+    this.stale = { ...this.stale, ...this.pages };
+    this.pages = {};
   }
 
   /** The row at `index`, or undefined while its page is read (asking for it). */
@@ -63,7 +59,7 @@ export class PagedList<T> {
     const page = this.pages[number];
     if (page) return page[index % this.pageSize];
     this.load(number);
-    return undefined;
+    return this.stale[number]?.[index % this.pageSize];
   }
 
   private load(number: number) {
@@ -74,6 +70,7 @@ export class PagedList<T> {
     void this.fetch(number, generation).then((reply) => {
       if (!reply) return;
       this.pages = { ...this.pages, [number]: reply.items };
+      delete this.stale[number];
       this.total = reply.total;
     });
   }
