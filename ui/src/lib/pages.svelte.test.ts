@@ -78,4 +78,18 @@ describe('PagedList', () => {
     expect(list.row(3)).toBe(103);
     expect(asked).toEqual([0]); // page 2 was read before, but is not drawn now
   });
+
+  it('learns the total again after a change even when no row is drawn', async () => {
+    let total = 0;
+    const list = new PagedList<number>(10, async (offset, limit) => ({
+      total,
+      items: rows(offset, Math.min(limit, total - offset)),
+    }), String);
+    await list.reset();
+    expect(list.total).toBe(0);
+    total = 1;
+    list.refresh();
+    await settle();
+    expect(list.total).toBe(1);
+  });
 });

@@ -43,14 +43,16 @@ export class PagedList<T> {
   }
 
   /**
-   * Reads again, after a change, the pages drawn from now on: they keep their old rows until
-   * the new ones are in; pages read earlier and no longer drawn are dropped, not re-read.
+   * Reads again, after a change, the first page (for the total, even when no row is drawn)
+   * and the pages drawn from now on: they keep their old rows until the new ones are in;
+   * pages read earlier and no longer drawn are dropped, not re-read.
    */
   refresh() {
     this.generation += 1;
     this.asked.clear();
     this.stale = { ...this.stale, ...this.pages };
     this.pages = {};
+    this.load(0);
   }
 
   /** The row at `index`, or undefined while its page is read (asking for it). */
