@@ -219,6 +219,37 @@ impl Session {
         panic!("cannot read the text of {css}: {last_error:?}");
     }
 
+    /// Whether the element matching the selector is wholly in view: inside the window and
+    /// inside every box around it that scrolls.
+    pub async fn in_view(&self, css: &str) -> bool {
+        let seen = self
+            .client
+            .execute(
+                "const element = document.querySelector(arguments[0]);
+                 const rect = element.getBoundingClientRect();
+                 for (let box = element.parentElement; box; box = box.parentElement) {
+                   if (!['auto', 'scroll'].includes(getComputedStyle(box).overflowY)) continue;
+                   const frame = box.getBoundingClientRect();
+                   if (rect.top < frame.top || rect.bottom > frame.bottom) return false;
+                 }
+                 return rect.top >= 0 && rect.bottom <= window.innerHeight;",
+                vec![css.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("cannot tell whether {css} is in view: {e}"));
+        seen.as_bool() == Some(true)
+    }
+
+    /// The `id` of the element that has the keyboard focus.
+    pub async fn focused_id(&self) -> String {
+        let id = self
+            .client
+            .execute("return document.activeElement?.id ?? '';", vec![])
+            .await
+            .expect("the focused element");
+        id.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Waits until the element's text contains `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         eventually(UI_TIMEOUT, async || {

@@ -275,7 +275,18 @@ async fn the_smallest_window_scrolls_no_column_off_screen() {
     )
     .await;
     app.client.set_window_size(760, 520).await.unwrap();
-    for with_panel in [false, true] {
+    for (theme, with_panel) in [
+        ("light", false),
+        ("light", true),
+        ("dark", false),
+        ("dark", true),
+    ] {
+        if theme == "dark" && !with_panel {
+            // Another section and back: the panel closes on the way.
+            app.click("[data-testid=nav-settings]").await;
+            app.click("[data-testid=theme-dark]").await;
+            app.click("[data-testid=nav-credentials]").await;
+        }
         if with_panel {
             app.click(&format!(
                 "{} [data-testid=open-detail]",
@@ -302,10 +313,13 @@ async fn the_smallest_window_scrolls_no_column_off_screen() {
             "the row menu is cut off: {overflow}"
         );
         app.screenshot(&format!(
-            "s-smallest-window{}",
+            "s-smallest-window-{theme}{}",
             if with_panel { "-panel" } else { "" }
         ))
         .await;
     }
+    // Back to following the system, for the other tests' screenshots.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-system]").await;
     app.end().await;
 }

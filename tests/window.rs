@@ -12,8 +12,8 @@ use keysmith_core::{
     Verification,
 };
 use keysmith_e2e::flows::{
-    close_detail, create_vault, fill_holder, issue_token, listed_names, row, row_action, row_text,
-    take_revealed_token, verify_from_outside, PASSPHRASE,
+    close_detail, create_vault, fill_holder, issue_token, listed_names, pick_application, row,
+    row_action, row_text, take_revealed_token, verify_from_outside, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -72,30 +72,16 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     app.click("[data-testid=save-settings]").await;
     app.settings_saved().await;
 
-    // New token: Create stays disabled until the form is valid and the box is ticked.
+    // New token (its problems beside each field: the_new_credential_form_says_…).
     app.click("[data-testid=new-token-button]").await;
-    let create = app.find("[data-testid=create-token]").await;
-    assert!(
-        !create.is_enabled().await.unwrap(),
-        "enabled with an empty form"
-    );
     app.type_into("#token-name", "nightly export").await;
     app.type_into("#token-description", "CI job that exports invoices")
         .await;
     app.click("[data-testid=preset-90]").await;
-    assert!(
-        !create.is_enabled().await.unwrap(),
-        "enabled without the acknowledgment"
-    );
-    assert!(
-        !create.is_enabled().await.unwrap(),
-        "enabled without an application"
-    );
-    keysmith_e2e::flows::pick_application(&app).await;
+    pick_application(&app).await;
     app.click("[data-testid=acknowledge]").await;
-    assert!(create.is_enabled().await.unwrap());
     app.screenshot("04-new-token-form").await;
-    create.click().await.unwrap();
+    app.click("[data-testid=create-token]").await;
 
     // Reveal once.
     let token = app
@@ -596,6 +582,123 @@ async fn filter_search_and_sort_the_inventory() {
     let label = header.text().await.unwrap().to_lowercase();
     assert!(label.contains("name ▼"), "{label}");
     app.end().await;
+}
+
+/// The New credential form says each problem beside its field, at the smallest window where
+/// the form scrolls: Create on an empty form brings the topmost problem (the name) into view
+/// with the cursor in it; the name has a counter and a long one is said to be too long, not
+/// cut; the core's duplicate-name refusal stands beside the name until the name changes.
+#[tokio::test]
+async fn the_new_credential_form_says_each_problem_beside_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("form.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(&app, "nightly export").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+
+    // Nothing filled in; Create, scrolled to at the bottom of the form.
+    app.click("[data-testid=new-token-button]").await;
+    let create = app.find("[data-testid=create-token]").await;
+    let reference = serde_json::to_value(&create).unwrap();
+    app.client
+        .execute("arguments[0].scrollIntoView();", vec![reference])
+        .await
+        .unwrap();
+    assert!(
+        !app.in_view("#token-name").await,
+        "the form does not scroll"
+    );
+    assert!(create.is_enabled().await.unwrap(), "Create is greyed out");
+    create.click().await.unwrap();
+    app.wait_text("[data-testid=problem-name]", "A name is required")
+        .await;
+    app.find("[data-testid=problem-applications]").await;
+    app.find("[data-testid=problem-acknowledged]").await;
+    assert!(app.in_view("#token-name").await, "the name is out of view");
+    assert_eq!(app.focused_id().await, "token-name");
+    app.screenshot("21-form-problems").await;
+
+    // Too long a name is counted and said to be too long, not cut.
+    let long = "n".repeat(120);
+    app.type_into("#token-name", &long).await;
+    app.wait_text("[data-testid=name-counter]", "120/100").await;
+    app.wait_text("[data-testid=problem-name]", "At most 100 characters")
+        .await;
+    let typed = app.find("#token-name").await.prop("value").await.unwrap();
+    assert_eq!(typed.as_deref(), Some(long.as_str()));
+
+    // Each message goes when its field is put right; the others stay.
+    app.replace_text("#token-name", "nightly export").await;
+    app.wait_gone("[data-testid=problem-name]").await;
+    app.wait_text("[data-testid=name-counter]", "14/100").await;
+    pick_application(&app).await;
+    app.wait_gone("[data-testid=problem-applications]").await;
+    assert!(app.present("[data-testid=problem-acknowledged]").await);
+    app.click("[data-testid=acknowledge]").await;
+    app.wait_gone("[data-testid=problem-acknowledged]").await;
+
+    // The core refuses the name (its owner has one so named): said beside the name, until the
+    // name changes.
+    app.click("[data-testid=create-token]").await;
+    app.wait_text("[data-testid=problem-name]", "already exists")
+        .await;
+    assert!(app.in_view("#token-name").await, "the name is out of view");
+    assert_eq!(app.focused_id().await, "token-name");
+    app.screenshot("22-form-duplicate-name").await;
+    app.type_into("#token-name", " 2").await;
+    app.wait_gone("[data-testid=problem-name]").await;
+    app.click("[data-testid=create-token]").await;
+    let token = take_revealed_token(&app).await;
+    assert!(token.starts_with("ks_pat_"), "revealed {token:?}");
+    app.find(&row("nightly export 2")).await;
+    app.end().await;
+}
+
+/// A damaged vault (one flipped byte in a page the window does not read at first) opens; the
+/// integrity check, which runs beside the first reads, shows its verdict as a banner, and
+/// nothing is written: the file stays byte for byte as it was.
+#[tokio::test]
+async fn a_damaged_vault_says_so_and_is_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("damaged.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(&app, "still listed").await;
+    app.click("[data-testid=lock-button]").await;
+    app.find("[data-testid=unlock-vault]").await;
+
+    // The page of an index only the audit log's actor filter reads.
+    let page: usize = {
+        let outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
+        let raw = outside.raw_connection().unwrap();
+        raw.query_row(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'audit_by_actor'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap()
+        .try_into()
+        .unwrap()
+    };
+    let mut bytes = std::fs::read(&vault).unwrap();
+    bytes[(page - 1) * 4096 + 2000] ^= 0x55;
+    std::fs::write(&vault, &bytes).unwrap();
+
+    app.type_into("#passphrase", PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.find(&row("still listed")).await;
+    app.wait_text("[data-testid=damaged]", "The vault's database is damaged")
+        .await;
+    app.screenshot("23-damaged-vault").await;
+    app.click("[data-testid=lock-button]").await;
+    app.find("[data-testid=unlock-vault]").await;
+    app.end().await;
+    assert!(
+        std::fs::read(&vault).unwrap() == bytes,
+        "the damaged vault was written to"
+    );
 }
 
 /// While the app derives keys (argon2) for a wrong passphrase, the window goes on answering:

@@ -8,6 +8,7 @@ commands![
     commands::unlock_vault,
     commands::unlock_with_keychain,
     commands::lock_vault,
+    commands::vault_integrity,
     commands::list_credentials,
     commands::credential_counts,
     commands::credential_detail,

@@ -117,6 +117,20 @@ pub async fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<Keych
         .await
 }
 
+/// Waits for the unlocked vault's integrity check, which reads every page beside the window's
+/// first reads, and says whether it passed: `vault_damaged`, with what was found, when not.
+#[tauri::command]
+#[specta::specta]
+pub async fn vault_integrity(state: State<'_, AppState>) -> AppResult<()> {
+    state
+        .run(|state| {
+            let check = state.session().vault()?.integrity_check();
+            // Waited for with the session free: the window reads meanwhile.
+            Ok(check.wait()?)
+        })
+        .await
+}
+
 /// Locks the vault now.
 #[tauri::command]
 #[specta::specta]

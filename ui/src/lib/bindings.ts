@@ -22,6 +22,11 @@ export const commands = {
 	/**  Locks the vault now. */
 	lockVault: () => __TAURI_INVOKE<null>("lock_vault"),
 	/**
+	 *  Waits for the unlocked vault's integrity check, which reads every page beside the window's
+	 *  first reads, and says whether it passed: `vault_damaged`, with what was found, when not.
+	 */
+	vaultIntegrity: () => __TAURI_INVOKE<null>("vault_integrity"),
+	/**
 	 *  The page of credentials the query selects (all, newest first, without one), with status,
 	 *  age and days left, and the total on every page.
 	 */

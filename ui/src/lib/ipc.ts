@@ -18,7 +18,7 @@ export function isIpcError(value: unknown): value is IpcError {
 }
 
 /** Whether `error` is a failed command with this `code`. */
-export function hasCode(error: unknown, code: Code): boolean {
+export function hasCode(error: unknown, code: Code): error is IpcError {
   return isIpcError(error) && error.code === code;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PagedList, type Page } from './pages.svelte';
+import { KEPT_PAGES, PagedList, type Page } from './pages.svelte';
 
 /** A read whose reply the test releases by hand, in any order. */
 function deferred<T>() {
@@ -77,6 +77,27 @@ describe('PagedList', () => {
     await settle();
     expect(list.row(3)).toBe(103);
     expect(asked).toEqual([0]); // page 2 was read before, but is not drawn now
+  });
+
+  it('keeps only the pages nearest the one drawn, reading a dropped one again when drawn', async () => {
+    const asked: number[] = [];
+    const list = new PagedList<number>(10, async (offset, limit) => {
+      asked.push(offset / 10);
+      return { total: 1000, items: rows(offset, limit) };
+    }, String);
+    await list.reset();
+    // Scrolled from the top to the end, a page at a time.
+    for (let page = 0; page < 100; page += 1) {
+      list.row(page * 10);
+      await settle();
+    }
+    expect(list.row(990)).toBe(990);
+    expect(list.row(985 - KEPT_PAGES * 10)).toBeUndefined(); // let go: asked for again
+    await settle();
+    expect(asked.filter((page) => page === 98 - KEPT_PAGES)).toHaveLength(2);
+    expect(list.row(0)).toBeUndefined();
+    await settle();
+    expect(list.row(0)).toBe(0);
   });
 
   it('learns the total again after a change even when no row is drawn', async () => {

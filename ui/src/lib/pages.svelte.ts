@@ -1,6 +1,7 @@
 // A long list read a page at a time: the inventory and the audit log. The list knows its total
-// at once (so a virtual list can size its scrollbar), keeps the pages it has read, and asks for
-// a page only when one of its rows is about to be drawn. Starting over (new filters) keeps the
+// at once (so a virtual list can size its scrollbar), asks for a page only when one of its rows
+// is about to be drawn, and keeps the pages nearest the one drawn last: scrolling through
+// 100,000 rows holds a few thousand, not all of them. Starting over (new filters) keeps the
 // old rows on screen until the new first page is in, and a reply to an older start is dropped;
 // reading again after a change re-reads only the pages still drawn.
 
@@ -10,6 +11,9 @@ export interface Page<T> {
   items: T[];
 }
 
+/** How many pages a list keeps: several screens either side of the one drawn. */
+export const KEPT_PAGES = 12;
+
 export class PagedList<T> {
   /** Rows the query selects, on every page. */
   total = $state(0);
@@ -17,12 +21,15 @@ export class PagedList<T> {
   ready = $state(false);
   /** Why the last read failed, if it did. */
   failure = $state<string | null>(null);
-  private pages = $state<Record<number, T[]>>({});
+  // Raw: a page is replaced whole, never changed in place, so its rows need no proxies.
+  private pages = $state.raw<Record<number, T[]>>({});
   /** The pages before a refresh, shown until their new reads are in. */
-  private stale = $state<Record<number, T[]>>({});
+  private stale = $state.raw<Record<number, T[]>>({});
   /** Pages asked for and not yet in, of the current generation. */
   private asked = new Set<number>();
   private generation = 0;
+  /** The page drawn last: the pages farthest from it are the first let go. */
+  private drawn = 0;
 
   constructor(
     readonly pageSize: number,
@@ -30,16 +37,20 @@ export class PagedList<T> {
     private readonly describe: (error: unknown) => string,
   ) {}
 
-  /** Starts over from the first page (new filters or order); resolves once it is shown. */
-  async reset(): Promise<void> {
+  /**
+   * Starts over from the first page (new filters or order). Resolves once it is shown, true;
+   * or false when a newer start or a failed read came first.
+   */
+  async reset(): Promise<boolean> {
     const generation = ++this.generation;
     this.asked.clear();
     const first = await this.fetch(0, generation);
-    if (!first) return;
+    if (!first) return false;
     this.pages = { 0: first.items };
     this.stale = {};
     this.total = first.total;
     this.ready = true;
+    return true;
   }
 
   /**
@@ -50,7 +61,7 @@ export class PagedList<T> {
   refresh() {
     this.generation += 1;
     this.asked.clear();
-    this.stale = { ...this.stale, ...this.pages };
+    this.stale = this.nearest({ ...this.stale, ...this.pages });
     this.pages = {};
     this.load(0);
   }
@@ -58,6 +69,7 @@ export class PagedList<T> {
   /** The row at `index`, or undefined while its page is read (asking for it). */
   row(index: number): T | undefined {
     const number = Math.floor(index / this.pageSize);
+    this.drawn = number;
     const page = this.pages[number];
     if (page) return page[index % this.pageSize];
     this.load(number);
@@ -71,10 +83,20 @@ export class PagedList<T> {
     // Not awaited here: `row` is called while drawing, and state changes only once it is in.
     void this.fetch(number, generation).then((reply) => {
       if (!reply) return;
-      this.pages = { ...this.pages, [number]: reply.items };
+      this.pages = this.nearest({ ...this.pages, [number]: reply.items });
       delete this.stale[number];
       this.total = reply.total;
     });
+  }
+
+  /** The `KEPT_PAGES` of `pages` nearest the page drawn last; the others are read again if drawn again. */
+  private nearest(pages: Record<number, T[]>): Record<number, T[]> {
+    const numbers = Object.keys(pages).map(Number);
+    if (numbers.length <= KEPT_PAGES) return pages;
+    const distance = (number: number) => Math.abs(number - this.drawn);
+    numbers.sort((a, b) => distance(a) - distance(b));
+    for (const number of numbers.slice(KEPT_PAGES)) this.asked.delete(number);
+    return Object.fromEntries(numbers.slice(0, KEPT_PAGES).map((number) => [number, pages[number]]));
   }
 
   /** A page, or null when a newer generation started meanwhile or the read failed. */

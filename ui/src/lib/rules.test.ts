@@ -13,6 +13,8 @@ import {
   ageClass,
   ageText,
   canCreateToken,
+  fieldOfError,
+  firstProblem,
   createVaultProblem,
   emailProblem,
   kindLabel,
@@ -83,9 +85,24 @@ describe('expiry rules', () => {
 });
 
 describe('new-token form', () => {
-  it('stays disabled until the box is ticked', () => {
+  it('is not sent until the box is ticked', () => {
     expect(canCreateToken({ ...valid, acknowledged: false }, today)).toBe(false);
+    expect(tokenFormProblems({ ...valid, acknowledged: false }, today)).toEqual({
+      acknowledged: expect.stringMatching(/confirm/),
+    });
     expect(canCreateToken(valid, today)).toBe(true);
+  });
+  it('brings the topmost problem into view first', () => {
+    const problems = tokenFormProblems({ ...valid, name: '', applications: [], acknowledged: false }, today);
+    expect(firstProblem(problems)).toBe('name');
+    expect(firstProblem({ acknowledged: 'x', rateLimit: 'y' })).toBe('rateLimit');
+    expect(firstProblem({})).toBeUndefined();
+  });
+  it('puts a core error beside the field it is about', () => {
+    expect(fieldOfError('duplicate_name')).toBe('name');
+    expect(fieldOfError('scope_not_held')).toBe('scopes');
+    expect(fieldOfError('expiry_too_far')).toBe('expiresOn');
+    expect(fieldOfError('storage')).toBeUndefined();
   });
   it('needs a name of at most 100 characters', () => {
     expect(canCreateToken({ ...valid, name: '   ' }, today)).toBe(false);

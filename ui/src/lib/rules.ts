@@ -5,6 +5,7 @@ import {
   isIpcError,
   LIMITS,
   type ApiStatus,
+  type Code,
   type CredentialQuery,
   type CredentialRow,
   type Rights,
@@ -171,9 +172,61 @@ export interface TokenForm {
   acknowledged: boolean;
 }
 
-export type TokenFormProblems = Partial<
-  Record<'owner' | 'name' | 'description' | 'expiresOn' | 'applications' | 'rateLimit', string>
->;
+/** A field of the new-token form that can have a problem. */
+export type TokenField =
+  | 'owner'
+  | 'name'
+  | 'description'
+  | 'scopes'
+  | 'applications'
+  | 'rateLimit'
+  | 'expiresOn'
+  | 'acknowledged';
+
+/** The form's fields top to bottom: the first with a problem is the one brought into view. */
+export const TOKEN_FIELDS: readonly TokenField[] = [
+  'owner',
+  'name',
+  'description',
+  'scopes',
+  'applications',
+  'rateLimit',
+  'expiresOn',
+  'acknowledged',
+];
+
+export type TokenFormProblems = Partial<Record<TokenField, string>>;
+
+/** The topmost field with a problem, if any. */
+export function firstProblem(problems: TokenFormProblems): TokenField | undefined {
+  return TOKEN_FIELDS.find((field) => problems[field] !== undefined);
+}
+
+/**
+ * The field a core error about a new credential is about, so that its message stands beside
+ * that field (a duplicate name beside the name); undefined for errors about no one field.
+ */
+export function fieldOfError(code: Code): TokenField | undefined {
+  const fields: Partial<Record<Code, TokenField>> = {
+    invalid_owner: 'owner',
+    owner_lacks_api_access: 'owner',
+    user_not_found: 'owner',
+    invalid_name: 'name',
+    duplicate_name: 'name',
+    invalid_description: 'description',
+    scope_not_held: 'scopes',
+    unknown_permission: 'scopes',
+    scopes_inherited: 'scopes',
+    invalid_permission: 'scopes',
+    no_application: 'applications',
+    unknown_application: 'applications',
+    invalid_rate_limit: 'rateLimit',
+    expiry_too_far: 'expiresOn',
+    expiry_in_past: 'expiresOn',
+    invalid_date: 'expiresOn',
+  };
+  return fields[code];
+}
 
 /** What is wrong with a credential name, if anything. */
 export function nameProblem(name: string): string | undefined {
@@ -205,12 +258,13 @@ export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProble
   else if (form.expiresOn < min) problems.expiresOn = 'The expiry must be tomorrow or later.';
   else if (form.expiresOn > max)
     problems.expiresOn = `The expiry can be at most ${MAX_EXPIRY_DAYS} days ahead.`;
+  if (!form.acknowledged) problems.acknowledged = 'Tick this to confirm what the credential grants.';
   return problems;
 }
 
-/** Create is enabled only for a valid form whose acknowledgment box is ticked. */
+/** Whether the form may be sent: every field valid, the acknowledgment box ticked. */
 export function canCreateToken(form: TokenForm, today: Date): boolean {
-  return form.acknowledged && Object.keys(tokenFormProblems(form, today)).length === 0;
+  return firstProblem(tokenFormProblems(form, today)) === undefined;
 }
 
 /** The age colour: orange past 182 days, red past 365. */

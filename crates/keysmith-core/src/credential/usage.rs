@@ -2,18 +2,22 @@
 //! path); whoever serves verifications collects the successful ones and records them through a
 //! [`UsageRecorder`] in batches, one statement per batch, on a connection of its own.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::CredentialId;
 use crate::error::Result;
-use crate::vault::Vault;
+use crate::vault::{IntegrityCheck, Vault};
 
 /// Writes "last used" times on its own connection to a vault, so that a batch being written
 /// never holds up the connection that verifies (the vault is in WAL mode: readers and one
 /// writer proceed together).
 pub struct UsageRecorder {
     conn: Connection,
+    /// The session's integrity check: nothing is written before it passes.
+    integrity: Arc<IntegrityCheck>,
 }
 
 impl std::fmt::Debug for UsageRecorder {
@@ -27,6 +31,7 @@ impl Vault {
     pub fn usage_recorder(&self) -> Result<UsageRecorder> {
         Ok(UsageRecorder {
             conn: self.open_connection()?,
+            integrity: self.integrity_check(),
         })
     }
 }
@@ -39,6 +44,7 @@ impl UsageRecorder {
         if uses.is_empty() {
             return Ok(());
         }
+        self.integrity.wait()?;
         // One statement over a JSON array of [id, time] pairs: half the cost of a statement
         // per use, which matters when a busy server records thousands a second.
         let pairs: Vec<[i64; 2]> = uses.iter().map(|(id, at)| [id.0, at.timestamp()]).collect();

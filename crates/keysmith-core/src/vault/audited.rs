@@ -5,6 +5,7 @@
 //! audited the same way and later hooks (webhook events) hang off this one point.
 
 use std::ops::Deref;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -74,7 +75,20 @@ impl Vault {
     /// write lock as it begins (IMMEDIATE), waiting up to the busy timeout for another
     /// process's writer, so what it reads — the audit log's last row among them — is what it
     /// writes after: no two processes append the same audit sequence number.
+    /// Waits first for the session's integrity check (integrity.rs): nothing is written to a
+    /// damaged vault.
     pub(crate) fn audited<T>(
+        &mut self,
+        change: impl FnOnce(&Change<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let integrity = Arc::clone(&self.integrity);
+        integrity.before_write(|method| self.record_unlock(method))?;
+        self.audited_unchecked(change)
+    }
+
+    /// [`Vault::audited`] without waiting for the integrity check: for the check's own record
+    /// of the unlock.
+    pub(super) fn audited_unchecked<T>(
         &mut self,
         change: impl FnOnce(&Change<'_>) -> Result<T>,
     ) -> Result<T> {
@@ -107,22 +121,26 @@ impl Vault {
 
     /// The whole audit log, oldest first; `credential` narrows it to one credential.
     pub fn audit_log(&self, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
+        self.integrity.settle();
         audit::log(&self.conn, credential)
     }
 
     /// A page of the audit log, newest first, with how many rows the query selects.
     pub fn audit_page(&self, query: &AuditQuery) -> Result<AuditPage> {
+        self.integrity.settle();
         audit::page(&self.conn, query)
     }
 
     /// Everyone the audit log names as an actor.
     pub fn audit_actors(&self) -> Result<Vec<String>> {
+        self.integrity.settle();
         audit::actors(&self.conn)
     }
 
     /// Recomputes the audit log's hash chain: the rows checked and the first that does not
     /// match, if any.
     pub fn verify_audit_chain(&self) -> Result<ChainVerdict> {
+        self.integrity.settle();
         audit::verify_chain(&self.conn)
     }
 

@@ -8,6 +8,7 @@
 mod audited;
 mod files;
 mod header;
+mod integrity;
 mod keychain;
 pub(crate) mod operators;
 mod schema;
@@ -24,6 +25,7 @@ use zeroize::Zeroizing;
 
 pub(crate) use audited::Change;
 pub use header::{KdfParams, SealedSlot, VaultId};
+pub use integrity::IntegrityCheck;
 pub use keychain::Keychain;
 pub use operators::SlotSealer;
 
@@ -96,6 +98,8 @@ pub struct Vault {
     id: VaultId,
     key: DataKey,
     path: PathBuf,
+    /// The session's integrity check, which every write waits for.
+    integrity: Arc<IntegrityCheck>,
 }
 
 impl fmt::Debug for Vault {
@@ -187,6 +191,7 @@ impl Vault {
             id,
             key,
             path: path.to_owned(),
+            integrity: IntegrityCheck::passed(),
         };
         vault.audited(|change| {
             change.execute(
@@ -255,6 +260,7 @@ impl Vault {
         mode: Mode,
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
+        let started = std::time::Instant::now();
         let header = Header::read(path)?;
         let (key, slot, method) = match source {
             KeySource::Passphrase(passphrase) => {
@@ -269,14 +275,25 @@ impl Vault {
                 _ => return Ok(None),
             },
         };
-        Self::open(path, key, header.vault_id, slot, method, mode, clock)
-            .map(Some)
-            .map_err(|error| match (error, method) {
-                // The passphrase opened a slot of this header, so the key is the header's:
-                // the database is another vault's, or its first page is damaged.
-                (Error::WrongKey, UnlockMethod::Passphrase) => Error::HeaderMismatch,
-                (other, _) => other,
-            })
+        // The key's cost (the passphrase's key derivation) and the opening's, apart: the
+        // first is chosen, the second is what a large vault could make slow.
+        let key_ready = std::time::Instant::now();
+        let vault =
+            Self::open(path, key, header.vault_id, slot, method, mode, clock).map_err(|error| {
+                match (error, method) {
+                    // The passphrase opened a slot of this header, so the key is the header's:
+                    // the database is another vault's, or its first page is damaged.
+                    (Error::WrongKey, UnlockMethod::Passphrase) => Error::HeaderMismatch,
+                    (other, _) => other,
+                }
+            })?;
+        tracing::info!(
+            ?method,
+            key_ms = key_ready.duration_since(started).as_millis(),
+            open_ms = key_ready.elapsed().as_millis(),
+            "vault unlocked"
+        );
+        Ok(Some(vault))
     }
 
     fn open(
@@ -319,8 +336,10 @@ impl Vault {
             drop(conn);
             return Self::open(path, key, id, slot, method, Mode::Session, clock);
         }
-        if mode == Mode::Session {
-            check_integrity(&conn)?;
+        let migrating = mode == Mode::Session && found < schema::CURRENT;
+        if migrating {
+            // Bringing the schema up to date is a write: the check comes first, here.
+            integrity::check_pages(&conn)?;
             schema::migrate(&mut conn)?;
         }
         let pepper = load_pepper(&conn)?;
@@ -334,21 +353,41 @@ impl Vault {
             id,
             key,
             path: path.to_owned(),
+            integrity: IntegrityCheck::passed(),
         };
         if mode == Mode::Session {
             let method = match method {
                 UnlockMethod::Passphrase => "passphrase",
                 UnlockMethod::Keychain => "keychain",
             };
-            vault.audited(|change| {
-                change.record(
-                    AuditAction::VaultUnlocked,
-                    None,
-                    json!({ "method": method }),
-                )
+            // The check and the unlock's audit row, on a handle of their own, while this one
+            // reads; every write of this session waits for them (integrity.rs).
+            let mut checker = vault.open_again()?;
+            vault.integrity = IntegrityCheck::start(method, move || {
+                if !migrating {
+                    integrity::check_pages(&checker.conn)?;
+                }
+                checker.record_unlock(method)
             })?;
         }
         Ok(vault)
+    }
+
+    /// Records the unlock of this session, made by `method`, in the audit log.
+    fn record_unlock(&mut self, method: &str) -> Result<()> {
+        self.audited_unchecked(|change| {
+            change.record(
+                AuditAction::VaultUnlocked,
+                None,
+                json!({ "method": method }),
+            )
+        })
+    }
+
+    /// The session's integrity check, to wait for its verdict without holding the vault
+    /// (the window shows it once it is in).
+    pub fn integrity_check(&self) -> Arc<IntegrityCheck> {
+        Arc::clone(&self.integrity)
     }
 
     /// This vault's id.
@@ -404,6 +443,7 @@ impl Vault {
             id: self.id.clone(),
             key: self.key.clone(),
             path: self.path.clone(),
+            integrity: Arc::clone(&self.integrity),
         })
     }
 
@@ -459,20 +499,6 @@ impl Vault {
 #[cfg(test)]
 pub(crate) fn migrate_for_tests(conn: &mut Connection) {
     schema::migrate(conn).expect("schema applies to an empty database");
-}
-
-/// Reads every page once (SQLCipher checks each page's HMAC) and SQLite's own structure checks
-/// (`quick_check`), before anything is written: a damaged vault is reported, not made worse.
-fn check_integrity(conn: &Connection) -> Result<()> {
-    let damaged = |detail: String| Error::VaultDamaged(detail);
-    let verdict: String = conn
-        .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
-        .map_err(|error| damaged(error.to_string()))?;
-    if verdict == "ok" {
-        Ok(())
-    } else {
-        Err(damaged(verdict))
-    }
 }
 
 /// The pepper, from inside the encrypted database.

@@ -154,8 +154,9 @@ fn closed_vault_with_pages(fx: &Fixture) {
 }
 
 /// A damaged database is reported with its own code and left byte for byte as it was: an
-/// empty file is not given a fresh schema, a flipped byte in a page is found before the
-/// session's first write (the unlock's audit row).
+/// empty file is not given a fresh schema, a flipped byte in a page is found by the session's
+/// integrity check, which runs beside the session's first reads and before its first write
+/// (the unlock's audit row): the check says so, and every write is refused.
 #[test]
 fn a_damaged_database_is_reported_and_left_as_it_is() {
     let fx = Fixture::new();
@@ -168,8 +169,14 @@ fn a_damaged_database_is_reported_and_left_as_it_is() {
     bytes[2 * 4096 + 2000] ^= 0x55;
     std::fs::write(&fx.path, &bytes).unwrap();
     let before = sha256_of(&fx.path);
-    let damaged = fx.unlock(PASSPHRASE).unwrap_err();
-    assert_eq!(damaged.code(), "vault_damaged", "{damaged}");
+    let mut vault = fx.unlock(PASSPHRASE).unwrap();
+    let verdict = vault.integrity_check().wait().unwrap_err();
+    assert_eq!(verdict.code(), "vault_damaged", "{verdict}");
+    let write = vault
+        .issue(&fx.new_credential("after the damage", 30))
+        .unwrap_err();
+    assert_eq!(write.code(), "vault_damaged", "{write}");
+    drop(vault);
     assert_eq!(sha256_of(&fx.path), before);
 
     // Reading it, the damage is reported with the same code where it is met.
@@ -185,6 +192,26 @@ fn a_damaged_database_is_reported_and_left_as_it_is() {
     let empty = fx.unlock(PASSPHRASE).unwrap_err();
     assert_eq!(empty.code(), "vault_damaged", "{empty}");
     assert_eq!(std::fs::metadata(&fx.path).unwrap().len(), 0);
+}
+
+/// The session's check records the unlock once every page passed; the session's first
+/// change waits for it, so the log holds the unlock before the change, and the check's verdict
+/// is there for the window to show.
+#[test]
+fn the_unlock_is_recorded_before_the_sessions_first_change() {
+    let fx = Fixture::new();
+    closed_vault_with_pages(&fx);
+    let mut vault = fx.unlock(PASSPHRASE).unwrap();
+    vault.issue(&fx.new_credential("first change", 30)).unwrap();
+    vault.integrity_check().wait().unwrap();
+    let log = vault.audit_log(None).unwrap();
+    let last: Vec<&str> = log
+        .iter()
+        .rev()
+        .take(2)
+        .map(|e| e.action.as_str())
+        .collect();
+    assert_eq!(last, ["credential.issued", "vault.unlocked"]);
 }
 
 /// A vault unlocked for reading writes nothing — no audit row, no -wal or -shm file left

@@ -1,0 +1,220 @@
+//! Measures the window over a large vault, for `scripts/bench-window` (which seeds the vault,
+//! builds the release app and runs this under Xvfb): the app is driven through WebDriver and
+//! timed with the User Timing marks the UI sets (ui/src/lib/timing.ts), never with timers
+//! here, so WebDriver's own round trips are not counted.
+//!
+//! - **Unlock to first rows**: from submitting the passphrase to the first page painted, less
+//!   the key derivation the app logs for that unlock (`key_ms`): the passphrase's argon2 time
+//!   is chosen, not a cost of the vault's size. Several unlocks; the first is cold.
+//! - **Search keystroke to repainted rows**: one keystroke at a time, each waited for; the
+//!   search box's pause before it asks is included.
+//! - **Scrolling the whole list**: one window-height further on every frame from the top to
+//!   the end; the gaps between frames, as `requestAnimationFrame` sees them.
+//! - **Memory**: resident size of the app's WebKit page process after the scroll.
+//!
+//! `bench-window VAULT` with the passphrase in `$KEYSMITH_PASSPHRASE` and the app in
+//! `$KEYSMITH_E2E_APP`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use keysmith_e2e::{eventually, Session};
+
+/// Unlocks timed (each after locking again).
+const UNLOCKS: usize = 5;
+/// What is typed into the search box, one keystroke at a time, then taken back.
+const SEARCH: &str = "load 4242";
+/// Backspace, as WebDriver sends it.
+const BACKSPACE: &str = "\u{e003}";
+/// How long scrolling the whole list may take before the bench gives up.
+const SCROLL_LIMIT: Duration = Duration::from_secs(900);
+
+#[tokio::main]
+async fn main() {
+    let vault = PathBuf::from(std::env::args().nth(1).expect("usage: bench-window VAULT"));
+    let passphrase = std::env::var("KEYSMITH_PASSPHRASE").expect("KEYSMITH_PASSPHRASE is set");
+    let app = Session::start(&vault, &[]).await;
+
+    let mut first_rows = Vec::new();
+    for run in 0..UNLOCKS {
+        if run > 0 {
+            app.click("[data-testid=lock-button]").await;
+        }
+        app.type_into("#passphrase", &passphrase).await;
+        app.click("[data-testid=unlock-vault] button[type=submit]")
+            .await;
+        let whole = after(&app, "keysmith:unlock", "keysmith:rows").await;
+        let key = key_derivation_ms(&app.log(), run);
+        println!(
+            "unlock {}: {whole:.0} ms to first rows, of which key derivation {key:.0} ms",
+            run + 1
+        );
+        first_rows.push(whole - key);
+    }
+    println!("vault: {}", app.text("[data-testid=count]").await);
+    report(
+        "unlock → first rows, key derivation excluded (ms)",
+        &first_rows,
+        300.0,
+    );
+    let before_scroll = page_process_kib();
+
+    app.click("[data-testid=search]").await;
+    let mut keystrokes = Vec::new();
+    let keys = SEARCH
+        .chars()
+        .map(String::from)
+        .chain(SEARCH.chars().map(|_| BACKSPACE.to_owned()));
+    for key in keys {
+        app.find("[data-testid=search]")
+            .await
+            .send_keys(&key)
+            .await
+            .expect("a keystroke");
+        keystrokes.push(after(&app, "keysmith:keystroke", "keysmith:rows").await);
+    }
+    report("search keystroke → repainted rows (ms)", &keystrokes, 100.0);
+
+    let frames = scroll_to_end(&app).await;
+    let after_scroll = page_process_kib();
+    app.end().await;
+    report("frame while scrolling the whole list (ms)", &frames, 50.0);
+    println!(
+        "  {} frames, {} over 50 ms",
+        frames.len(),
+        frames.iter().filter(|&&f| f > 50.0).count()
+    );
+    println!(
+        "WebKit page process: {} MiB resident after first rows, {} MiB after scrolling (target < 300 MiB)",
+        before_scroll / 1024,
+        after_scroll / 1024
+    );
+}
+
+/// Waits for mark `end` to be newer than mark `start` and returns the time between them.
+async fn after(app: &Session, start: &str, end: &str) -> f64 {
+    eventually(Duration::from_secs(60), async || {
+        let marks = app
+            .client
+            .execute(
+                "const at = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime;
+                 return [at(arguments[0]), at(arguments[1])];",
+                vec![start.into(), end.into()],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        match (marks[0].as_f64(), marks[1].as_f64()) {
+            (Some(from), Some(to)) if to > from => Ok(to - from),
+            seen => Err(format!("no {end} mark after {start} yet: {seen:?}")),
+        }
+    })
+    .await
+}
+
+/// The key derivation time the app logged for unlock number `run` (from 0).
+fn key_derivation_ms(log: &str, run: usize) -> f64 {
+    log.lines()
+        .filter(|line| line.contains("vault unlocked"))
+        .nth(run)
+        .and_then(|line| line.split("key_ms=").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("the app logged no key derivation for unlock {}", run + 1))
+}
+
+/// Scrolls the inventory from the top to its end, a window height a frame, and returns every
+/// frame's length. The scrolling runs in the page; this only waits for it to finish.
+async fn scroll_to_end(app: &Session) -> Vec<f64> {
+    app.client
+        .execute(
+            "const grid = document.querySelector('[data-testid=credential-grid]');
+             grid.scrollTop = 0;
+             const frames = [];
+             window.keysmithScroll = null;
+             let last;
+             const step = (now) => {
+               if (last !== undefined) frames.push(now - last);
+               last = now;
+               if (grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 1) {
+                 window.keysmithScroll = frames;
+                 return;
+               }
+               grid.scrollTop += grid.clientHeight;
+               requestAnimationFrame(step);
+             };
+             requestAnimationFrame(step);",
+            vec![],
+        )
+        .await
+        .expect("the scroll starts");
+    let frames = eventually(SCROLL_LIMIT, async || {
+        let frames = app
+            .client
+            .execute("return window.keysmithScroll;", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
+        match frames.as_array() {
+            Some(frames) => Ok(frames.clone()),
+            None => Err("the list is still scrolling".to_owned()),
+        }
+    })
+    .await;
+    frames.iter().filter_map(|f| f.as_f64()).collect()
+}
+
+/// Prints the median and the worst of `values` beside `target`.
+fn report(what: &str, values: &[f64], target: f64) {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{what}: median {:.1}, p99 {:.1}, worst {:.1} of {} (target < {target}; worst / target {:.2})",
+        at(0.5),
+        at(0.99),
+        at(1.0),
+        sorted.len(),
+        at(1.0) / target
+    );
+}
+
+/// The resident size in KiB of the WebKit page processes this bench started (through
+/// tauri-driver and the app): the processes named WebKitWebProcess descended from this one.
+fn page_process_kib() -> u64 {
+    let ours = std::process::id();
+    let processes: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (comm) state ppid …": the name may hold spaces, so split after its ')'.
+            let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+            let parent = rest.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, parent, name.to_owned()))
+        })
+        .collect();
+    let parent_of = |pid: u32| processes.iter().find(|p| p.0 == pid).map(|p| p.1);
+    let descends = |mut pid: u32| {
+        while let Some(parent) = parent_of(pid) {
+            if parent == ours {
+                return true;
+            }
+            pid = parent;
+        }
+        false
+    };
+    processes
+        .iter()
+        .filter(|(pid, _, name)| name.starts_with("WebKitWebProces") && descends(*pid))
+        .map(|(pid, _, _)| resident_kib(*pid))
+        .sum()
+}
+
+/// `VmRSS` of process `pid`, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
