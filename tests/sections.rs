@@ -287,6 +287,11 @@ async fn the_smallest_window_scrolls_no_column_off_screen() {
             app.click("[data-testid=theme-dark]").await;
             app.click("[data-testid=nav-credentials]").await;
         }
+        // The section drawn again reads its rows afresh: measure once they are in.
+        app.find(&row(
+            "a credential with a rather long name for a small window",
+        ))
+        .await;
         if with_panel {
             app.click(&format!(
                 "{} [data-testid=open-detail]",
