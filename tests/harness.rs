@@ -263,9 +263,34 @@ impl Session {
     }
 
     /// Saves a screenshot of the window as `<name>.png` among the run's artifacts.
+    ///
+    /// Taken from the X server, once the page has painted its next frame: WebKitWebDriver's
+    /// own screenshot never answers while WebKit paints without compositing (WebKitGTK 2.50),
+    /// as the app has it on a machine without a GPU (`src-tauri/src/painting.rs`).
     pub async fn screenshot(&self, name: &str) {
-        let png = self.client.screenshot().await.expect("screenshot");
-        std::fs::write(self.artifacts.join(format!("{name}.png")), png).expect("write screenshot");
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+                vec![],
+            )
+            .await
+            .expect("a painted frame");
+        let window = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "Keysmith"])
+            .output()
+            .await
+            .expect("xdotool");
+        let window = String::from_utf8_lossy(&window.stdout);
+        let window = window.lines().next().expect("the app's window");
+        let path = self.artifacts.join(format!("{name}.png"));
+        let status = Command::new("import")
+            .args(["-window", window])
+            .arg(&path)
+            .status()
+            .await
+            .expect("import (ImageMagick)");
+        assert!(status.success(), "screenshot {name}");
     }
 
     /// Everything the app has logged so far.

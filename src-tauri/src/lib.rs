@@ -1,6 +1,7 @@
 //! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`
 //! `people` and `audit` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
-//! copies with a timed clear, `api_server` runs the local API. No credential rule lives here.
+//! copies with a timed clear, `api_server` runs the local API, `painting` chooses how WebKit
+//! paints on Linux. No credential rule lives here.
 //!
 //! The IPC contract is [`contract`]: the commands (named once, in `command_list.rs`), the
 //! events and the core's limits, from which both the invoke handler and the UI's TypeScript
@@ -12,6 +13,8 @@ mod clipboard;
 mod commands;
 mod error;
 mod models;
+#[cfg(target_os = "linux")]
+mod painting;
 mod people;
 mod state;
 
@@ -64,6 +67,8 @@ const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 /// Starts the desktop app.
 pub fn run() {
     init_logging();
+    #[cfg(target_os = "linux")]
+    painting::choose();
     let contract = contract();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_clipboard_manager::init())

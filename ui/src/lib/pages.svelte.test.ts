@@ -29,18 +29,25 @@ describe('PagedList', () => {
     expect(list.row(0)).toBe(7);
   });
 
-  it('reads a page only when one of its rows is drawn, once', async () => {
+  it('reads a page when one of its rows is drawn, once, and the neighbouring page it is nearer to', async () => {
     const asked: number[] = [];
     const list = new PagedList<number>(10, async (offset, limit) => {
       asked.push(offset);
-      return { total: 35, items: rows(offset, Math.min(limit, 35 - offset)) };
+      return { total: 45, items: rows(offset, Math.min(limit, 45 - offset)) };
     }, String);
     await list.reset();
-    expect(list.row(25)).toBeUndefined();
-    expect(list.row(26)).toBeUndefined();
+    expect(list.row(22)).toBeUndefined();
+    expect(list.row(23)).toBeUndefined();
     await settle();
-    expect(list.row(25)).toBe(25);
-    expect(asked).toEqual([0, 20]);
+    expect(list.row(22)).toBe(22);
+    expect(asked).toEqual([0, 20, 10]); // and page 1, before row 22
+    expect(list.row(26)).toBe(26);
+    await settle();
+    expect(asked).toEqual([0, 20, 10, 30]); // read before any of its rows is drawn
+    expect(list.row(30)).toBe(30);
+    list.row(45 - 1);
+    await settle();
+    expect(asked).toEqual([0, 20, 10, 30, 40]); // nothing beyond the last page
   });
 
   it('shows why a read failed and asks again next time', async () => {

@@ -1,6 +1,7 @@
 // A long list read a page at a time: the inventory and the audit log. The list knows its total
-// at once (so a virtual list can size its scrollbar), asks for a page only when one of its rows
-// is about to be drawn, and keeps the pages nearest the one drawn last: scrolling through
+// at once (so a virtual list can size its scrollbar), asks for a page when one of its rows is
+// about to be drawn (and for the neighbouring page nearest to it), and keeps the pages nearest
+// the one drawn last: scrolling through
 // 100,000 rows holds a few thousand, not all of them. Starting over (new filters) keeps the
 // old rows on screen until the new first page is in, and a reply to an older start is dropped;
 // reading again after a change re-reads only the pages still drawn.
@@ -66,18 +67,23 @@ export class PagedList<T> {
     this.load(0);
   }
 
-  /** The row at `index`, or undefined while its page is read (asking for it). */
+  /**
+   * The row at `index`, or undefined while its page is read (asking for it). The neighbouring
+   * page the row is nearer to is asked for too, so that scrolling on finds it read already
+   * instead of drawing placeholders and then every row again.
+   */
   row(index: number): T | undefined {
     const number = Math.floor(index / this.pageSize);
     this.drawn = number;
-    const page = this.pages[number];
-    if (page) return page[index % this.pageSize];
     this.load(number);
-    return this.stale[number]?.[index % this.pageSize];
+    const neighbour = index % this.pageSize < this.pageSize / 2 ? number - 1 : number + 1;
+    if (neighbour >= 0 && neighbour * this.pageSize < this.total) this.load(neighbour);
+    return (this.pages[number] ?? this.stale[number])?.[index % this.pageSize];
   }
 
+  /** Asks for page `number` unless it is in or asked for already. */
   private load(number: number) {
-    if (this.asked.has(number)) return;
+    if (number in this.pages || this.asked.has(number)) return;
     this.asked.add(number);
     const generation = this.generation;
     // Not awaited here: `row` is called while drawing, and state changes only once it is in.

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::query::CREDENTIAL_FIRST;
+use super::query::{SearchPlan, CREDENTIAL_FIRST};
 use super::{Credential, CredentialId, CredentialPage, CredentialQuery, NewCredential, Rights};
 use crate::clock::from_seconds;
 use crate::digest::TokenDigest;
@@ -184,7 +184,7 @@ pub(super) fn page(
     now: DateTime<Utc>,
 ) -> Result<CredentialPage> {
     let snapshot = conn.unchecked_transaction()?;
-    let filter = query.filter(now);
+    let filter = query.filter(now, SearchPlan::for_query(&snapshot, query)?);
     let mut total = 0u32;
     let mut skip = query.offset;
     let mut room = query.limit;

@@ -99,6 +99,52 @@ fn search_covers_name_description_and_token_prefix_and_treats_wildcards_literall
     assert_eq!(search("   "), search(""));
 }
 
+/// The search index follows every change: an edited description is found by its new text and
+/// no longer by the old, a deleted credential is found no more; one- and two-letter searches
+/// (shorter than the index's trigrams), quotes and case all find what they name.
+#[test]
+fn search_follows_edits_and_deletions_at_any_length() {
+    let (_fx, mut vault, _) = seeded();
+    let search = |vault: &keysmith_core::Vault, text: &str| {
+        let page = vault
+            .credential_page(&CredentialQuery {
+                search: Some(text.into()),
+                limit: Some(10),
+                ..CredentialQuery::default()
+            })
+            .unwrap();
+        let mut names = names(page.credentials);
+        assert_eq!(names.len(), page.total as usize, "{text}: total");
+        names.sort();
+        names
+    };
+    assert_eq!(search(&vault, "BILLING 100"), ["Beta"]);
+    assert_eq!(search(&vault, "ta"), ["Beta", "delta"]);
+    assert_eq!(search(&vault, "A"), ["Beta", "alpha", "delta", "gamma"]);
+    let beta = vault
+        .query_credentials(&CredentialQuery {
+            search: Some("billing".into()),
+            ..CredentialQuery::default()
+        })
+        .unwrap()
+        .remove(0);
+    vault
+        .edit(
+            beta.id,
+            &keysmith_core::CredentialEdit {
+                description: Some(keysmith_core::Description::new("payroll \"nightly\"").unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(search(&vault, "billing").is_empty());
+    assert_eq!(search(&vault, "\"NIGHTLY\""), ["Beta"]);
+    assert_eq!(search(&vault, "roll \"n"), ["Beta"]);
+    vault.delete(beta.id).unwrap();
+    assert!(search(&vault, "payroll").is_empty());
+    assert!(search(&vault, "ll").is_empty());
+}
+
 #[test]
 fn sorts_by_any_column_both_ways_and_pages() {
     let (_fx, vault, _) = seeded();
