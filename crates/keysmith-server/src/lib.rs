@@ -64,27 +64,21 @@ impl Access {
 /// answer must never wait on the database. So the vault has two handles, each on a connection
 /// of its own (the vault is in WAL mode: readers never wait for a writer):
 /// - `instant` only reads, and never waits for a lock: verifications and client
-///   authentication run on it on the threads that answer (a verification is an in-memory
-///   lookup of a few microseconds; moving it to another thread costs more than it does,
-///   measured in `scripts/bench-api`). Reads that arrive together share one read transaction
-///   (see `ApiState::reading`). In the rare moment SQLite still says busy (a crashed
-///   process's log being recovered), the same work is redone on `patient`.
+///   authentication run on it right where the request is answered (a verification is an
+///   in-memory lookup of a few microseconds; moving it to another thread costs more than it
+///   does, measured in `scripts/bench-api`). In the rare moment SQLite still says busy (a
+///   crashed process's log being recovered), the same work is redone on `patient`.
 /// - `patient` waits up to the busy timeout, always on a blocking thread: the exchange's write,
 ///   and the reads `instant` could not do at once.
 pub struct ApiState {
     instant: Mutex<Vault>,
     patient: Mutex<Vault>,
-    /// Reads waiting for the next shared read transaction on `instant`.
-    waiting: Mutex<Vec<Read>>,
     access: Access,
     limits: RateLimits,
     failures: FailedAttempts,
     usage: Usage,
     recorder: Mutex<UsageRecorder>,
 }
-
-/// A read waiting for its turn on the `instant` handle; it sends its own answer.
-type Read = Box<dyn FnOnce(&ApiState, &Vault) + Send>;
 
 impl ApiState {
     /// State over an unlocked vault; opens two more connections to it, for answering at once
@@ -96,7 +90,6 @@ impl ApiState {
         Ok(Arc::new(ApiState {
             instant: Mutex::new(instant),
             patient: Mutex::new(vault),
-            waiting: Mutex::default(),
             access,
             limits: RateLimits::default(),
             failures: FailedAttempts::default(),
@@ -113,52 +106,21 @@ impl ApiState {
             .map_err(|retry_after| ApiError::RateLimited { retry_after })
     }
 
-    /// Runs `work`, which only reads, on the `instant` handle on the threads that answer; if
-    /// the vault was busy, runs it again on the `patient` handle on a blocking thread. `work`
-    /// must not change anything before its first read of the vault, nor begin a transaction
-    /// of its own (it runs inside one).
-    ///
-    /// Reads that arrive together share one read transaction: the first to come schedules
-    /// the transaction after every request already received has had its turn to join, so
-    /// SQLite's read lock is taken once for all of them. Each still sees every change
-    /// committed before its request arrived: the transaction begins after that.
+    /// Runs `work`, which only reads, on the `instant` handle right here; if the vault was
+    /// busy, runs it again on the `patient` handle on a blocking thread. `work` must not
+    /// change anything before its first read of the vault.
     async fn reading<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl Fn(&ApiState, &Vault) -> Result<T, ApiError> + Send + Sync + 'static,
+        work: impl Fn(&ApiState, &Vault) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let work = Arc::new(work);
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let first = {
-            let work = Arc::clone(&work);
-            let mut waiting = lock(&self.waiting);
-            waiting.push(Box::new(move |state, vault| {
-                // The asker may have gone (its client hung up): nobody to tell.
-                let _ = answer.send(work(state, vault));
-            }));
-            waiting.len() == 1
-        };
-        if first {
-            // A task of its own, so the reads run even if this request is dropped meanwhile.
-            let state = Arc::clone(self);
-            tokio::spawn(async move {
-                tokio::task::yield_now().await;
-                state.read_together();
-            });
-        }
-        match answered.await.unwrap_or(Err(ApiError::Interrupted)) {
+        let at_once = work(self, &lock(&self.instant));
+        match at_once {
             Err(ApiError::Core(keysmith_core::Error::VaultBusy)) => {
                 let state = Arc::clone(self);
                 off_thread(move || work(&state, &lock(&state.patient))).await
             }
             answered => answered,
         }
-    }
-
-    /// Runs every waiting read in one read transaction on the `instant` handle.
-    fn read_together(&self) {
-        let reads = std::mem::take(&mut *lock(&self.waiting));
-        let vault = lock(&self.instant);
-        vault.snapshot(|vault| reads.into_iter().for_each(|read| read(self, vault)));
     }
 
     /// Runs `work`, which writes, on the `patient` handle on a blocking thread: it may wait
@@ -290,11 +252,14 @@ mod tests {
 
     use super::*;
 
-    /// A new vault in `dir`.
-    fn vault(dir: &tempfile::TempDir) -> Vault {
-        Vault::create(
-            &dir.path().join("reads.vault"),
-            &Secret::from("reads passphrase"),
+    /// A read the instant handle finds busy is redone once, on the patient handle, off the
+    /// thread that answers.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_busy_read_is_redone_off_the_answering_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Vault::create(
+            &dir.path().join("busy.vault"),
+            &Secret::from("busy read passphrase"),
             &AccountHolder {
                 name: Name::new("Ada Holder").unwrap(),
                 email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
@@ -302,51 +267,8 @@ mod tests {
             KdfParams::MINIMUM,
             keysmith_core::clock::system(),
         )
-        .unwrap()
-    }
-
-    /// Reads asked for at the same moment run together, one after the other, before any of
-    /// their askers goes on; one asked for alone runs alone.
-    #[tokio::test(flavor = "current_thread")]
-    async fn reads_that_arrive_together_run_together() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = ApiState::new(vault(&dir), Access::Open).unwrap();
-        let log = Arc::new(Mutex::new(Vec::<String>::new()));
-        let ask = |i: usize| {
-            let (state, log) = (Arc::clone(&state), Arc::clone(&log));
-            async move {
-                let read_log = Arc::clone(&log);
-                let answer = state
-                    .reading(move |_, vault| {
-                        lock(&read_log).push(format!("read {i}"));
-                        Ok(vault.settings()?.organization_tokens)
-                    })
-                    .await;
-                lock(&log).push(format!("answered {i}"));
-                answer
-            }
-        };
-        let answers = tokio::join!(ask(0), ask(1), ask(2), ask(3));
-        assert!(matches!(
-            answers,
-            (Ok(false), Ok(false), Ok(false), Ok(false))
-        ));
-        assert!(!ask(4).await.unwrap());
-        let log = lock(&log).clone();
-        let kinds: Vec<&str> = log.iter().map(|line| &line[..4]).collect();
-        assert_eq!(
-            kinds,
-            ["read", "read", "read", "read", "answ", "answ", "answ", "answ", "read", "answ"],
-            "{log:?}"
-        );
-    }
-
-    /// A read the instant handle finds busy is redone once, on the patient handle, off the
-    /// thread that answers.
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_busy_read_is_redone_off_the_answering_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = ApiState::new(vault(&dir), Access::Open).unwrap();
+        .unwrap();
+        let state = ApiState::new(vault, Access::Open).unwrap();
         let calls = Arc::new(AtomicUsize::new(0));
         let threads = Arc::new(Mutex::new(Vec::<ThreadId>::new()));
         let answer = {

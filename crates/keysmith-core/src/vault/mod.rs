@@ -454,19 +454,6 @@ impl Vault {
         Ok(self.conn.busy_timeout(wait)?)
     }
 
-    /// Runs `reads` in one read transaction: they see one state of the vault, as of their
-    /// first read, and take the database's read lock once instead of once per statement (what
-    /// a server answering several verifications at once saves). A read that finds the vault
-    /// busy fails as it would alone. Only reads belong here: the transaction is rolled back.
-    pub fn snapshot<T>(&self, reads: impl FnOnce(&Vault) -> T) -> T {
-        // It cannot begin only inside another transaction, which a handle that only reads
-        // never has; the reads then run each in its own, as they would without this.
-        let transaction = self.conn.unchecked_transaction().ok();
-        let answer = reads(self);
-        drop(transaction);
-        answer
-    }
-
     /// The current time by this vault's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
