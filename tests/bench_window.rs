@@ -12,6 +12,9 @@
 //!   the end; the gaps between frames, as `requestAnimationFrame` sees them.
 //! - **Memory**: resident size of the app's WebKit page process after the scroll.
 //!
+//! For finding where the time goes it also prints the frames of two idle seconds and, of each
+//! scroll frame, the page's script between the scroll event and the DOM changes it led to.
+//!
 //! `bench-window VAULT` with the passphrase in `$KEYSMITH_PASSPHRASE` and the app in
 //! `$KEYSMITH_E2E_APP`.
 
