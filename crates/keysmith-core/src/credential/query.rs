@@ -451,8 +451,8 @@ mod tests {
                 });
             }
         }
-        // A search, through the trigram index or (shorter) its narrow copy, still walks the
-        // order's index rather than sorting what it found.
+        // A search, with candidates from the indexes ("bil": few match) or comparing rows
+        // ("b": too short for trigrams), still walks the order's index rather than sorting.
         for search in ["bil", "b"] {
             for sort in [SortKey::Created, SortKey::Name] {
                 queries.push(CredentialQuery {
