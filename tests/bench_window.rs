@@ -171,9 +171,14 @@ async fn idle_frames(app: &Session) -> Vec<f64> {
         )
         .await
         .expect("idle frames");
-    frames
+    numbers(&frames)
+}
+
+/// The numbers of a JSON array the page returned (none if it is not one).
+fn numbers(array: &serde_json::Value) -> Vec<f64> {
+    array
         .as_array()
-        .map(|frames| frames.iter().filter_map(|f| f.as_f64()).collect())
+        .map(|values| values.iter().filter_map(|v| v.as_f64()).collect())
         .unwrap_or_default()
 }
 
@@ -188,8 +193,8 @@ struct Scroll {
 }
 
 /// Scrolls the inventory from the top to its end, a window height a frame, and returns what
-/// it measured. The scrolling runs in the page; this only
-/// waits for it, up to [`scroll_limit`], after which it reports the frames so far.
+/// it measured. The scrolling runs in the page; this only waits for it, up to
+/// [`scroll_limit`], after which it reports the frames so far.
 async fn scroll_to_end(app: &Session) -> Scroll {
     app.client
         .execute(
@@ -246,15 +251,9 @@ async fn scroll_to_end(app: &Session) -> Scroll {
         .execute("return window.keysmithScroll;", vec![])
         .await
         .expect("the scroll's frames");
-    let numbers = |key: &str| -> Vec<f64> {
-        scroll[key]
-            .as_array()
-            .map(|values| values.iter().filter_map(|v| v.as_f64()).collect())
-            .unwrap_or_default()
-    };
     Scroll {
-        frames: numbers("frames"),
-        script: numbers("script"),
+        frames: numbers(&scroll["frames"]),
+        script: numbers(&scroll["script"]),
         reached: scroll["at"].as_f64().unwrap_or(0.0),
     }
 }

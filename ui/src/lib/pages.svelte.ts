@@ -1,10 +1,10 @@
 // A long list read a page at a time: the inventory and the audit log. The list knows its total
 // at once (so a virtual list can size its scrollbar), asks for a page when one of its rows is
 // about to be drawn (and for the neighbouring page nearest to it), and keeps the pages nearest
-// the one drawn last: scrolling through
-// 100,000 rows holds a few thousand, not all of them. Starting over (new filters) keeps the
-// old rows on screen until the new first page is in, and a reply to an older start is dropped;
-// reading again after a change re-reads only the pages still drawn.
+// the one drawn last: scrolling through 100,000 rows holds a few thousand, not all of them.
+// Starting over (new filters) keeps the old rows on screen until the new first page is in, and
+// a reply to an older start is dropped; reading again after a change re-reads only the pages
+// still drawn.
 
 /** One page as a command returns it. */
 export interface Page<T> {
