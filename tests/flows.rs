@@ -110,8 +110,7 @@ pub fn row(name: &str) -> String {
 pub async fn row_action(app: &Session, name: &str, action: &str) {
     app.click(&format!("{} [data-testid=row-menu]", row(name)))
         .await;
-    app.click(&format!("{} [data-testid=menu-{action}]", row(name)))
-        .await;
+    app.click(&format!("[data-testid=menu-{action}]")).await;
 }
 
 /// Ticks the seeded application in the new-credential form.

@@ -117,7 +117,8 @@ async fn sections_keyboard_title_and_themes() {
     press(&app, ARROW_DOWN).await;
     assert_eq!(focused(&app).await, "menu-renew");
     press(&app, ESCAPE).await;
-    app.wait_gone("[data-testid=menu-renew]:popover-open").await;
+    app.wait_gone("[data-testid=row-menu-popover]:popover-open")
+        .await;
     assert_eq!(focused(&app).await, "row-menu");
 
     // Shortcuts: / searches, Ctrl+N opens the form and Escape closes it, ? lists them all.

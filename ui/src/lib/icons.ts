@@ -29,3 +29,10 @@ export const STATUS_ICONS: Record<Status, typeof KeyRound> = {
   expired: Clock,
   revoked: Ban,
 };
+
+/** The id of a kind's symbol in IconSprite, for `<use href="#…">`. */
+export const kindSymbol = (kind: TokenKind) => `icon-kind-${kind}`;
+/** The id of a status's symbol in IconSprite. */
+export const statusSymbol = (status: Status) => `icon-status-${status}`;
+/** The id of the row menu's (⋯) symbol in IconSprite. */
+export const MENU_SYMBOL = 'icon-row-menu';

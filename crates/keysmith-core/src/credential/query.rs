@@ -86,15 +86,22 @@ pub struct CredentialPage {
     pub credentials: Vec<Credential>,
 }
 
-/// The joins every listing reads: `c` the credential, `u` its owner, `us` its last use.
+/// The joins a credential is read whole from: `c` the credential, `u` its owner, `us` its
+/// last use.
 pub(super) const CREDENTIAL_FIRST: &str = "credentials c LEFT JOIN users u ON u.id = c.owner_id \
      LEFT JOIN credential_usage us ON us.credential_id = c.id";
+
+/// The credentials alone: what an order walks when neither it nor the filters name an owner
+/// or a use (filters only ever name `c`).
+const CREDENTIALS_ONLY: &str = "credentials c";
 
 /// A part of an order that one index walks: the rows its condition selects, from its joins
 /// (`CROSS JOIN` fixes which table the walk starts from), in the order of its terms.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Segment {
-    /// The joins, naming `c`, `u` and `us` as in [`CREDENTIAL_FIRST`].
+    /// The tables its order and condition need, named `c`, `u` and `us` as in
+    /// [`CREDENTIAL_FIRST`]: the walk reads ids only, and each table joined costs a lookup
+    /// for every row walked, counted or skipped.
     pub from: &'static str,
     /// What the segment adds to the filters; `?1` is now.
     pub condition: Option<&'static str>,
@@ -127,7 +134,7 @@ const BY_EXPIRY: &[&str] = &["c.expires_at", "c.id"];
 
 const fn status_segment(status: Status) -> Segment {
     Segment {
-        from: CREDENTIAL_FIRST,
+        from: CREDENTIALS_ONLY,
         condition: Some(status_condition(status)),
         order: BY_EXPIRY,
     }
@@ -135,7 +142,7 @@ const fn status_segment(status: Status) -> Segment {
 
 const fn one_segment(order: &'static [&'static str]) -> Segment {
     Segment {
-        from: CREDENTIAL_FIRST,
+        from: CREDENTIALS_ONLY,
         condition: None,
         order,
     }
@@ -163,27 +170,24 @@ impl SortKey {
             SortKey::Status => STATUS_ORDER.map(status_segment).to_vec(),
             SortKey::Owner => vec![
                 Segment {
-                    from: CREDENTIAL_FIRST,
+                    from: CREDENTIALS_ONLY,
                     condition: Some("c.owner_id IS NULL"),
                     order: &["c.id"],
                 },
                 Segment {
-                    from: "users u CROSS JOIN credentials c ON c.owner_id = u.id \
-                           LEFT JOIN credential_usage us ON us.credential_id = c.id",
+                    from: "users u CROSS JOIN credentials c ON c.owner_id = u.id",
                     condition: None,
                     order: &["u.name COLLATE NOCASE", "u.id", "c.id"],
                 },
             ],
             SortKey::LastUsed => vec![
                 Segment {
-                    from: CREDENTIAL_FIRST,
+                    from: "credentials c LEFT JOIN credential_usage us ON us.credential_id = c.id",
                     condition: Some("us.credential_id IS NULL"),
                     order: &["c.id"],
                 },
                 Segment {
-                    from:
-                        "credential_usage us CROSS JOIN credentials c ON c.id = us.credential_id \
-                           LEFT JOIN users u ON u.id = c.owner_id",
+                    from: "credential_usage us CROSS JOIN credentials c ON c.id = us.credential_id",
                     condition: None,
                     order: &["us.last_used_at", "us.credential_id"],
                 },
