@@ -29,6 +29,8 @@ const UNLOCKS: usize = 5;
 const SEARCH: &str = "load 4242";
 /// Backspace, as WebDriver sends it.
 const BACKSPACE: &str = "\u{e003}";
+/// How long the page is left idle after the scroll before its memory is read once more.
+const SETTLE: Duration = Duration::from_secs(10);
 /// How long the scroll may go on before it is stopped and the frames so far are reported, in
 /// seconds; `$KEYSMITH_BENCH_SCROLL_SECONDS` sets another.
 const SCROLL_LIMIT_SECONDS: u64 = 300;
@@ -77,6 +79,13 @@ async fn main() {
             .expect("a keystroke");
         keystrokes.push(after(&app, "keysmith:keystroke", "keysmith:rows").await);
     }
+    let text = |keystrokes: &[f64]| {
+        let shown: Vec<String> = keystrokes.iter().map(|ms| format!("{ms:.0}")).collect();
+        shown.join(" ")
+    };
+    let (typed, erased) = keystrokes.split_at(SEARCH.chars().count());
+    println!("typing {SEARCH:?}, ms a key: {}", text(typed));
+    println!("erasing it, ms a key: {}", text(erased));
     report("search keystroke → repainted rows (ms)", &keystrokes, 100.0);
 
     let idle = idle_frames(&app).await;
@@ -87,6 +96,9 @@ async fn main() {
         reached,
     } = scroll_to_end(&app).await;
     let after_scroll = page_process_kib();
+    // What stays once the page has been idle a while (its allocator gives memory back late).
+    tokio::time::sleep(SETTLE).await;
+    let settled = page_process_kib();
     app.end().await;
     println!(
         "scrolled {:.0} % of the list (stopped after {} s if not all)",
@@ -106,8 +118,21 @@ async fn main() {
     );
     println!(
         "WebKit page process: {} MiB resident after first rows, {} MiB after scrolling (target < 300 MiB)",
-        before_scroll / 1024,
-        after_scroll / 1024
+        before_scroll.total / 1024,
+        after_scroll.total / 1024
+    );
+    println!(
+        "  of which anonymous (heap) {} → {} MiB, files (libraries, fonts) {} → {} MiB",
+        before_scroll.anonymous / 1024,
+        after_scroll.anonymous / 1024,
+        before_scroll.files / 1024,
+        after_scroll.files / 1024
+    );
+    println!(
+        "  {} s later, idle: {} MiB (anonymous {} MiB)",
+        SETTLE.as_secs(),
+        settled.total / 1024,
+        settled.anonymous / 1024
     );
 }
 
@@ -273,9 +298,17 @@ fn report(what: &str, values: &[f64], target: f64) {
     );
 }
 
-/// The resident size in KiB of the WebKit page processes this bench started (through
+/// Resident memory, KiB: in all, and the anonymous (heap) and file-backed parts of it.
+#[derive(Default)]
+struct Resident {
+    total: u64,
+    anonymous: u64,
+    files: u64,
+}
+
+/// The resident memory of the WebKit page processes this bench started (through
 /// tauri-driver and the app): the processes named WebKitWebProcess descended from this one.
-fn page_process_kib() -> u64 {
+fn page_process_kib() -> Resident {
     let ours = std::process::id();
     let processes: Vec<(u32, u32, String)> = std::fs::read_dir("/proc")
         .expect("/proc")
@@ -301,16 +334,27 @@ fn page_process_kib() -> u64 {
     processes
         .iter()
         .filter(|(pid, _, name)| name.starts_with("WebKitWebProces") && descends(*pid))
-        .map(|(pid, _, _)| resident_kib(*pid))
-        .sum()
+        .map(|(pid, _, _)| resident(*pid))
+        .fold(Resident::default(), |sum, one| Resident {
+            total: sum.total + one.total,
+            anonymous: sum.anonymous + one.anonymous,
+            files: sum.files + one.files,
+        })
 }
 
-/// `VmRSS` of process `pid`, in KiB.
-fn resident_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+/// The resident memory of process `pid` (`VmRSS`, `RssAnon`, `RssFile`).
+fn resident(pid: u32) -> Resident {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    Resident {
+        total: field("VmRSS"),
+        anonymous: field("RssAnon"),
+        files: field("RssFile"),
+    }
 }

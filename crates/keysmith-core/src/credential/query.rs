@@ -317,7 +317,11 @@ const TRIGRAM: usize = 3;
 /// comparison finds a page of a dense search in its first rows.
 const INDEXED_SEARCH_SHARE: u32 = 4;
 
-/// How a search finds its credentials; either way exactly those whose name, description or
+/// A search with at most this many candidates looks each of them up and sorts them, rather
+/// than walking the order's index past every credential to find them.
+const FEW_CANDIDATES: u32 = 5_000;
+
+/// How a search finds its credentials; each way exactly those whose name, description or
 /// client ID holds the text (ASCII case-insensitively, as LIKE compares) or whose token starts
 /// like it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,13 +331,17 @@ pub(super) enum SearchPlan {
     Compare,
     /// The trigram index of the texts and the index of token hints give the candidates, a
     /// superset of the matches (the trigram index also folds non-ASCII case), which are then
-    /// compared: cheap when few match, whatever the order.
+    /// compared while the order's index is walked: cheap when a few thousand match.
     Candidates,
+    /// As [`SearchPlan::Candidates`], but each candidate is looked up by id and the matches
+    /// are sorted: cheapest when at most [`FEW_CANDIDATES`] match, whatever the order.
+    FewCandidates,
 }
 
 impl SearchPlan {
     /// The plan for `query`: candidates when its search is long enough for the trigram index
-    /// and the indexes name few credentials (counted first; counting in an index is cheap).
+    /// and the indexes name few credentials. Counting them stops past that share, so a search
+    /// most credentials match costs no full count of the index to decide.
     pub(super) fn for_query(
         conn: &rusqlite::Connection,
         query: &CredentialQuery,
@@ -341,18 +349,26 @@ impl SearchPlan {
         let Some(search) = query.search_text().filter(|s| s.chars().count() >= TRIGRAM) else {
             return Ok(SearchPlan::Compare);
         };
-        let (candidates, credentials): (u32, u32) = conn
+        let credentials: u32 = conn
+            .prepare_cached("SELECT count(*) FROM credentials")?
+            .query_row([], |row| row.get(0))?;
+        let most = credentials / INDEXED_SEARCH_SHARE;
+        let candidates: u32 = conn
             .prepare_cached(
-                "SELECT (SELECT count(*) FROM credential_search WHERE credential_search MATCH ?1)
-                      + (SELECT count(*) FROM credentials WHERE token_hint LIKE ?2 ESCAPE '\\'),
-                        (SELECT count(*) FROM credentials)",
+                "SELECT (SELECT count(*) FROM (SELECT 1 FROM credential_search
+                                               WHERE credential_search MATCH ?1 LIMIT ?3))
+                      + (SELECT count(*) FROM (SELECT 1 FROM credentials
+                                               WHERE token_hint LIKE ?2 ESCAPE '\\' LIMIT ?3))",
             )?
-            .query_row((phrase(search), hint_prefix(search)), |row| {
-                Ok((row.get(0)?, row.get(1)?))
+            .query_row((phrase(search), hint_prefix(search), most + 1), |row| {
+                row.get(0)
             })?;
-        Ok(match candidates * INDEXED_SEARCH_SHARE <= credentials {
-            true => SearchPlan::Candidates,
-            false => SearchPlan::Compare,
+        Ok(if candidates <= most.min(FEW_CANDIDATES) {
+            SearchPlan::FewCandidates
+        } else if candidates <= most {
+            SearchPlan::Candidates
+        } else {
+            SearchPlan::Compare
         })
     }
 }
@@ -371,7 +387,7 @@ fn hint_prefix(search: &str) -> String {
 
 /// The condition that `search` finds a credential, carried out as `plan` says; see
 /// [`SearchPlan`]. With candidates, their ids are tested while the order's index is walked
-/// (`+c.id`: never looked up one by one and sorted).
+/// (`+c.id`: never looked up one by one and sorted); with few, they are looked up.
 fn search_condition(search: &str, plan: SearchPlan, params: &mut Vec<Value>) -> String {
     params.push(Value::Text(format!("%{}%", like_escape(search))));
     let contains = params.len();
@@ -383,11 +399,16 @@ fn search_condition(search: &str, plan: SearchPlan, params: &mut Vec<Value>) -> 
     );
     match plan {
         SearchPlan::Compare => compare,
-        SearchPlan::Candidates => {
+        SearchPlan::Candidates | SearchPlan::FewCandidates => {
             params.push(Value::Text(phrase(search)));
             let phrase = params.len();
+            let walked = if plan == SearchPlan::Candidates {
+                "+"
+            } else {
+                ""
+            };
             format!(
-                "+c.id IN (SELECT rowid FROM credential_search WHERE credential_search MATCH ?{phrase} \
+                "{walked}c.id IN (SELECT rowid FROM credential_search WHERE credential_search MATCH ?{phrase} \
                  UNION ALL SELECT id FROM credentials WHERE token_hint LIKE ?{prefix} ESCAPE '\\') \
                  AND {compare}"
             )
@@ -407,9 +428,9 @@ mod tests {
     use super::*;
     use rusqlite::Connection;
 
-    /// The query plan of each segment's page and count, one line per step.
-    fn plans(conn: &Connection, query: &CredentialQuery) -> Vec<String> {
-        let plan = SearchPlan::for_query(conn, query).unwrap();
+    /// The query plan of each segment's page and count, one line per step, with a search
+    /// carried out as `plan` says.
+    fn plans(conn: &Connection, query: &CredentialQuery, plan: SearchPlan) -> Vec<String> {
         let filter = query.filter(Utc::now(), plan);
         let mut lines = Vec::new();
         for segment in query.segments() {
@@ -455,23 +476,56 @@ mod tests {
                 });
             }
         }
-        // A search, with candidates from the indexes ("bil": few match) or comparing rows
-        // ("b": too short for trigrams), still walks the order's index rather than sorting.
-        for search in ["bil", "b"] {
+        // A search, testing candidates from the indexes or comparing rows, still walks the
+        // order's index rather than sorting.
+        let mut searches = Vec::new();
+        for plan in [SearchPlan::Candidates, SearchPlan::Compare] {
             for sort in [SortKey::Created, SortKey::Name] {
-                queries.push(CredentialQuery {
-                    search: Some(search.into()),
-                    sort,
-                    ..CredentialQuery::default()
-                });
+                searches.push((searching(sort), plan));
             }
         }
-        for query in queries {
-            let plan = plans(&conn, &query);
+        let walks = queries
+            .into_iter()
+            .map(|query| (query, SearchPlan::Compare));
+        for (query, plan) in walks.chain(searches) {
+            let steps = plans(&conn, &query, plan);
             assert!(
-                plan.iter().all(|step| !step.contains("TEMP B-TREE")),
-                "{query:?} sorts or scans: {plan:#?}"
+                steps.iter().all(|step| !step.contains("TEMP B-TREE")),
+                "{query:?} ({plan:?}) sorts: {steps:#?}"
             );
+        }
+    }
+
+    /// A search with few candidates looks each up by id instead of walking past every
+    /// credential, in every order.
+    #[test]
+    fn few_candidates_are_looked_up_not_walked_to() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate_for_tests(&mut conn);
+        for sort in SortKey::ALL {
+            let query = searching(sort);
+            let steps = plans(&conn, &query, SearchPlan::FewCandidates);
+            assert!(
+                steps
+                    .iter()
+                    .all(|step| step.split_whitespace().take(2).ne(["SCAN", "c"])),
+                "{query:?} walks every credential: {steps:#?}"
+            );
+            assert!(
+                steps
+                    .iter()
+                    .any(|step| step.starts_with("SEARCH c ") && step.contains("id=?)")),
+                "{query:?} does not look its candidates up: {steps:#?}"
+            );
+        }
+    }
+
+    /// A search for "bil" in `sort` order.
+    fn searching(sort: SortKey) -> CredentialQuery {
+        CredentialQuery {
+            search: Some("bil".into()),
+            sort,
+            ..CredentialQuery::default()
         }
     }
 }
