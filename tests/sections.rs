@@ -120,6 +120,21 @@ async fn sections_keyboard_title_and_themes() {
     app.wait_gone("[data-testid=row-menu-popover]:popover-open")
         .await;
     assert_eq!(focused(&app).await, "row-menu");
+    // The rows share one menu; scrolling the list moves them from under it, so it closes.
+    app.click(&format!("{} [data-testid=row-menu]", row("weekly")))
+        .await;
+    app.find("[data-testid=row-menu-popover]:popover-open")
+        .await;
+    app.client
+        .execute(
+            "document.querySelector('[data-testid=credential-grid]')\
+               .dispatchEvent(new Event('scroll'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.wait_gone("[data-testid=row-menu-popover]:popover-open")
+        .await;
 
     // Shortcuts: / searches, Ctrl+N opens the form and Escape closes it, ? lists them all.
     app.click("[data-testid=nav-credentials]").await;
