@@ -64,11 +64,26 @@ pub enum AuditAction {
     OperatorAdded,
     /// A user's own passphrase was taken away.
     OperatorRemoved,
+    /// A departing user was removed with all their credentials (one row for the whole
+    /// offboarding, beside the rows of each credential).
+    UserOffboarded,
+    /// A webhook was added.
+    WebhookCreated,
+    /// A webhook's URL, events, authentication or headers changed.
+    WebhookUpdated,
+    /// A webhook was enabled again.
+    WebhookEnabled,
+    /// A webhook was disabled: by someone, or by delivery (410 Gone, five days failing).
+    WebhookDisabled,
+    /// A webhook was removed.
+    WebhookDeleted,
+    /// A webhook's signing secret was replaced (the old one signs beside it for 24 hours).
+    WebhookSecretRolled,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -92,6 +107,13 @@ impl AuditAction {
         AuditAction::ApplicationRemoved,
         AuditAction::OperatorAdded,
         AuditAction::OperatorRemoved,
+        AuditAction::UserOffboarded,
+        AuditAction::WebhookCreated,
+        AuditAction::WebhookUpdated,
+        AuditAction::WebhookEnabled,
+        AuditAction::WebhookDisabled,
+        AuditAction::WebhookDeleted,
+        AuditAction::WebhookSecretRolled,
     ];
 
     /// The stable name stored in the log, e.g. `credential.issued`.
@@ -120,6 +142,13 @@ impl AuditAction {
             AuditAction::ApplicationRemoved => "application.removed",
             AuditAction::OperatorAdded => "operator.added",
             AuditAction::OperatorRemoved => "operator.removed",
+            AuditAction::UserOffboarded => "user.offboarded",
+            AuditAction::WebhookCreated => "webhook.created",
+            AuditAction::WebhookUpdated => "webhook.updated",
+            AuditAction::WebhookEnabled => "webhook.enabled",
+            AuditAction::WebhookDisabled => "webhook.disabled",
+            AuditAction::WebhookDeleted => "webhook.deleted",
+            AuditAction::WebhookSecretRolled => "webhook.secret_rolled",
         }
     }
 }

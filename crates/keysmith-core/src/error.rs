@@ -212,6 +212,32 @@ pub enum Error {
     /// credential that is not active. Deliberately says no more than that.
     #[error("The client ID and secret are not valid")]
     InvalidClient,
+    /// A webhook URL that is not https (or http to this computer), or not a URL at all.
+    #[error("{0}")]
+    InvalidWebhookUrl(String),
+    /// A custom header that cannot be sent: a name that is not an HTTP token, a value with
+    /// line breaks, a name given twice, or one Keysmith sets itself.
+    #[error("{0}")]
+    InvalidHeader(String),
+    /// HTTP Basic credentials that cannot be sent (a user name with a colon, control
+    /// characters, no stored password to keep).
+    #[error("{0}")]
+    InvalidBasicAuth(String),
+    /// A webhook subscribed to no event.
+    #[error("Choose at least one event, or all events")]
+    NoEvents,
+    /// An event name Keysmith does not send.
+    #[error("{0:?} is not a webhook event")]
+    UnknownEvent(String),
+    /// No webhook has this id.
+    #[error("No webhook with id {0}")]
+    WebhookNotFound(i64),
+    /// No delivery has this id.
+    #[error("No webhook delivery with id {0}")]
+    DeliveryNotFound(i64),
+    /// Sending to a webhook that is disabled.
+    #[error("This webhook is disabled; enable it first")]
+    WebhookDisabled,
     /// Another connection (a second Keysmith process, the app) held the vault's lock for
     /// longer than this handle waits; nothing was changed, and trying again may succeed.
     #[error("The vault is busy: another Keysmith is changing it; try again in a moment")]
@@ -277,6 +303,14 @@ impl Error {
             Error::InvalidKind(_) => ErrorCode::InvalidKind,
             Error::RemoteBindUnconfirmed(_) => ErrorCode::RemoteBindUnconfirmed,
             Error::InvalidClient => ErrorCode::InvalidClient,
+            Error::InvalidWebhookUrl(_) => ErrorCode::InvalidWebhookUrl,
+            Error::InvalidHeader(_) => ErrorCode::InvalidHeader,
+            Error::InvalidBasicAuth(_) => ErrorCode::InvalidBasicAuth,
+            Error::NoEvents => ErrorCode::NoEvents,
+            Error::UnknownEvent(_) => ErrorCode::UnknownEvent,
+            Error::WebhookNotFound(_) => ErrorCode::WebhookNotFound,
+            Error::DeliveryNotFound(_) => ErrorCode::DeliveryNotFound,
+            Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
             Error::Storage(_) => ErrorCode::Storage,
@@ -368,6 +402,14 @@ error_codes! {
     InvalidKind = "invalid_kind",
     RemoteBindUnconfirmed = "remote_bind_unconfirmed",
     InvalidClient = "invalid_client",
+    InvalidWebhookUrl = "invalid_webhook_url",
+    InvalidHeader = "invalid_header",
+    InvalidBasicAuth = "invalid_basic_auth",
+    NoEvents = "no_events",
+    UnknownEvent = "unknown_event",
+    WebhookNotFound = "webhook_not_found",
+    DeliveryNotFound = "delivery_not_found",
+    WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
     VaultReadOnly = "vault_read_only",
     Storage = "storage",

@@ -24,3 +24,17 @@ pub struct UserId(pub i64);
 )]
 #[serde(transparent)]
 pub struct GroupId(pub i64);
+
+/// A webhook's row id.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct WebhookId(pub i64);
+
+/// A webhook delivery's row id: one message on its way to one webhook.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct DeliveryId(pub i64);

@@ -1,6 +1,6 @@
 //! Keysmith's domain, with no Tauri in it: the encrypted vault file and its keys, the token
 //! format, people and their permissions, credentials and their lifecycle, verification,
-//! settings and the audit log.
+//! settings, the audit log and webhooks.
 //!
 //! The desktop shell (`src-tauri/`) and, later, the command line and the local HTTP API are
 //! thin layers over this crate. It is not a UI and knows nothing of windows or IPC; every rule
@@ -19,6 +19,7 @@ pub mod settings;
 pub mod text;
 pub mod token;
 pub mod vault;
+pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
@@ -37,3 +38,6 @@ pub use settings::{ApiSettings, Settings};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{AccountHolder, KdfParams, Keychain, SealedSlot, SlotSealer, Vault, VaultId};
+pub use webhook::{
+    DeliveryId, DeliveryRecord, EventType, NewWebhook, Webhook, WebhookId, WebhookSpec,
+};

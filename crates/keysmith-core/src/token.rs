@@ -105,9 +105,15 @@ const CLIENT_ID_LEN: usize = 22;
 /// A fresh client ID, `ks_id_<22 base62 characters>`: an identifier, not a secret, so it is
 /// stored and shown in clear.
 pub fn generate_client_id() -> String {
+    random_id("ks_id_")
+}
+
+/// `prefix` followed by 22 base62 characters of 16 random bytes: an identifier no one can
+/// guess or repeat (client IDs, webhook message ids), not a secret.
+pub(crate) fn random_id(prefix: &str) -> String {
     let mut random = [0u8; 16];
     OsRng.fill_bytes(&mut random);
-    let mut text = String::from("ks_id_");
+    let mut text = String::from(prefix);
     push_base62(&mut text, &random, CLIENT_ID_LEN);
     text
 }

@@ -141,12 +141,12 @@ impl Vault {
         self.audited(|change| {
             let credential = store::get(change, id)?;
             authorize(change, change.operator(), &credential)?;
-            store::delete(change, id)?;
             change.record(
                 AuditAction::CredentialDeleted,
                 Some(id),
                 json!({ "name": credential.name }),
-            )
+            )?;
+            store::delete(change, id)
         })?;
         tracing::info!(credential = id.0, "credential deleted");
         Ok(())

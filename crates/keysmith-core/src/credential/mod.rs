@@ -12,7 +12,7 @@ mod edit;
 mod lifecycle;
 mod offboarding;
 mod query;
-mod store;
+pub(crate) mod store;
 mod usage;
 mod verify;
 

@@ -55,12 +55,12 @@ impl Vault {
                 match &receiver {
                     None => {
                         revoke_in(change, &credential, true)?;
-                        store::delete(change, *id)?;
                         change.record(
                             AuditAction::CredentialDeleted,
                             Some(*id),
                             json!({ "name": credential.name, "offboarding": true }),
                         )?;
+                        store::delete(change, *id)?;
                     }
                     Some(receiver) => {
                         if credential.revoked_at.is_none() {
@@ -79,7 +79,24 @@ impl Vault {
                     }
                 }
             }
+            let departing = people::store::user(change, user)?;
             people::admin::remove_user_in(change, &path, user)?;
+            change.record(
+                AuditAction::UserOffboarded,
+                None,
+                json!({
+                    "user": { "id": user.0, "name": departing.name, "email": departing.email },
+                    "credentials": owned.len(),
+                    "plan": match &receiver {
+                        None => "revoke_and_delete",
+                        Some(_) => "transfer",
+                    },
+                    "to": receiver.as_ref().map(|receiver| json!({
+                        "id": receiver.id.0,
+                        "name": receiver.name,
+                    })),
+                }),
+            )?;
             Ok(owned.len())
         })?;
         tracing::info!(user = user.0, credentials = handled, "user offboarded");

@@ -147,7 +147,7 @@ fn is_name_clash(error: &rusqlite::Error) -> bool {
 }
 
 /// The credential with `id`.
-pub(super) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
+pub(crate) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
     conn.prepare_cached(&format!(
         concat!("SELECT ", columns!(), " FROM {} WHERE c.id = ?1"),
         CREDENTIAL_FIRST

@@ -16,6 +16,7 @@ use crate::credential::CredentialId;
 use crate::digest::Pepper;
 use crate::error::Result;
 use crate::people::Operator;
+use crate::webhook;
 
 /// A change in progress: its transaction (read and write through it, as a [`Connection`]),
 /// the time it happens at, who makes it, and the pepper that digests new tokens.
@@ -42,8 +43,10 @@ impl Change<'_> {
         self.pepper
     }
 
-    /// Records `action` in the audit log, in this change's transaction: it commits with the
-    /// change or not at all. `details` never holds a secret.
+    /// Records `action` in the audit log and, if it is an event webhooks hear of, in the
+    /// webhook outbox, in this change's transaction: they commit with the change or not at
+    /// all. `details` never holds a secret. A credential's row must still exist when its
+    /// action is recorded (the event describes it).
     pub(crate) fn record(
         &self,
         action: AuditAction,
@@ -57,7 +60,8 @@ impl Change<'_> {
             action,
             credential,
             &details,
-        )
+        )?;
+        webhook::on_audit(&self.tx, self.now, action, credential, &details)
     }
 }
 
@@ -103,6 +107,24 @@ impl Vault {
         };
         let result = change(&change_in_progress)?;
         change_in_progress.tx.commit()?;
+        Ok(result)
+    }
+
+    /// Runs `work`, bookkeeping that is nobody's change and is not audited (webhook delivery
+    /// progress, the delivery lease, expiry events), in one IMMEDIATE transaction at one
+    /// instant, after the session's integrity check like every write.
+    pub(crate) fn bookkeeping<T>(
+        &mut self,
+        work: impl FnOnce(&Connection, DateTime<Utc>) -> Result<T>,
+    ) -> Result<T> {
+        let integrity = Arc::clone(&self.integrity);
+        integrity.before_write(|method| self.record_unlock(method))?;
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let result = work(&tx, now)?;
+        tx.commit()?;
         Ok(result)
     }
 

@@ -231,6 +231,78 @@ const MIGRATIONS: &[&str] = &[
     END;
     CREATE INDEX credentials_by_hint ON credentials (token_hint COLLATE NOCASE);
     "#,
+    // 10: webhooks. Each webhook's events ('*' for all), custom headers (hidden values are
+    // write-only above this table) and signing secrets (a rolled one signs beside its
+    // successor until `retires_at`); the outbox: a message per event, written in the
+    // transaction of the change it reports, and a delivery per subscribed webhook; the lease
+    // that lets one process at a time deliver; how far expiry has been scanned for events.
+    r#"
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1,
+        disabled_reason TEXT,
+        basic_user TEXT,
+        basic_password TEXT,
+        created_at INTEGER NOT NULL,
+        failing_since INTEGER
+    );
+    CREATE TABLE webhook_events (
+        event TEXT NOT NULL,
+        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        PRIMARY KEY (event, webhook_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX webhook_events_by_webhook ON webhook_events (webhook_id);
+    CREATE TABLE webhook_headers (
+        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        hidden INTEGER NOT NULL,
+        PRIMARY KEY (webhook_id, position)
+    ) WITHOUT ROWID;
+    CREATE TABLE webhook_secrets (
+        id INTEGER PRIMARY KEY,
+        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        secret BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        retires_at INTEGER
+    );
+    CREATE INDEX webhook_secrets_by_webhook ON webhook_secrets (webhook_id);
+    CREATE TABLE webhook_messages (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY,
+        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL REFERENCES webhook_messages (id),
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        step INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_attempt_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        last_response TEXT
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at)
+        WHERE state = 'pending';
+    CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id);
+    CREATE INDEX webhook_deliveries_by_message ON webhook_deliveries (message_id);
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE expiry_scan (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        scanned_to INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

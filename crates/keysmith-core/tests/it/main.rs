@@ -12,3 +12,4 @@ mod people;
 mod query;
 mod team;
 mod vault;
+mod webhooks;
