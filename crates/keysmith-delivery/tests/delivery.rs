@@ -1,0 +1,439 @@
+//! Delivery against a real receiver: an axum server on 127.0.0.1 inside each test, a real
+//! SQLCipher vault, signatures checked with the Standard Webhooks reference library. The
+//! vault's clock is a manual one started at the real time, so a test moves the retry
+//! schedule forward without waiting; signatures carry the real time, as receivers check.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use chrono::Utc;
+use keysmith_core::webhook::{BasicAuthSpec, DeliveryState, HeaderSpec, SecretValue};
+use keysmith_core::{
+    AccountHolder, CredentialEdit, Description, EmailAddress, EventType, Expiry, GroupSpec,
+    KdfParams, ManualClock, Name, NewCredential, Offboarding, Permission, RateLimit, Renewal,
+    Rights, Role, Secret, TokenKind, UserSpec, Vault, WebhookId, WebhookSpec,
+};
+use keysmith_delivery::{Delivery, DeliveryConfig};
+use tokio::net::TcpListener;
+
+const PASSPHRASE: &str = "delivery test passphrase";
+const HIDDEN: &str = "hidden-api-key-5e1d";
+const PASSWORD: &str = "basic-password-2b9c";
+
+/// One request the receiver got.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// What the receiver answers to its `n`-th request (from 0): a status, after a delay.
+type Script = Arc<dyn Fn(usize) -> (StatusCode, Duration) + Send + Sync>;
+
+/// A webhook receiver on 127.0.0.1 that records every request.
+struct Receiver {
+    address: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+    in_flight: Arc<Mutex<HashSet<String>>>,
+    overlaps: Arc<Mutex<Vec<String>>>,
+}
+
+impl Receiver {
+    async fn start(script: Script) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Receiver::on(listener, script)
+    }
+
+    fn on(listener: TcpListener, script: Script) -> Receiver {
+        let address = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let in_flight = Arc::new(Mutex::new(HashSet::new()));
+        let overlaps = Arc::new(Mutex::new(Vec::new()));
+        let (got, flying, overlapping) = (received.clone(), in_flight.clone(), overlaps.clone());
+        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+            let (got, flying, overlapping, script) = (
+                got.clone(),
+                flying.clone(),
+                overlapping.clone(),
+                script.clone(),
+            );
+            async move {
+                let id = header(&headers, "webhook-id");
+                if !flying.lock().unwrap().insert(id.clone()) {
+                    overlapping.lock().unwrap().push(id.clone());
+                }
+                let n = {
+                    let mut got = got.lock().unwrap();
+                    got.push(Received { headers, body });
+                    got.len() - 1
+                };
+                let (status, delay) = script(n);
+                tokio::time::sleep(delay).await;
+                flying.lock().unwrap().remove(&id);
+                status
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Receiver {
+            address,
+            received,
+            in_flight,
+            overlaps,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/hooks", self.address)
+    }
+
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn always(status: StatusCode) -> Script {
+    Arc::new(move |_| (status, Duration::ZERO))
+}
+
+fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// A vault on a manual clock started now, and its clock.
+fn vault_in(dir: &Path) -> (Vault, ManualClock) {
+    let clock = ManualClock::new(Utc::now());
+    let vault = Vault::create(
+        &dir.join("hooks.vault"),
+        &Secret::from(PASSPHRASE),
+        &AccountHolder {
+            name: Name::new("Ada Holder").unwrap(),
+            email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+        },
+        KdfParams::MINIMUM,
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    (vault, clock)
+}
+
+fn spec(url: String) -> WebhookSpec {
+    WebhookSpec {
+        url,
+        description: String::new(),
+        all_events: true,
+        events: vec![],
+        basic_auth: Some(BasicAuthSpec {
+            user: "keysmith".into(),
+            password: SecretValue::New(Secret::from(PASSWORD)),
+        }),
+        headers: vec![
+            HeaderSpec {
+                name: "X-Tenant".into(),
+                value: SecretValue::New(Secret::from("acme")),
+                hidden: false,
+            },
+            HeaderSpec {
+                name: "X-Api-Key".into(),
+                value: SecretValue::New(Secret::from(HIDDEN)),
+                hidden: true,
+            },
+        ],
+    }
+}
+
+fn credential(vault: &Vault, name: &str, owner: keysmith_core::UserId) -> NewCredential {
+    let now = vault.now();
+    NewCredential {
+        kind: TokenKind::PersonalAccessToken,
+        owner: Some(owner),
+        name: Name::new(name).unwrap(),
+        description: Description::new("").unwrap(),
+        expiry: Expiry::new(now + chrono::Duration::days(30), now).unwrap(),
+        scopes: vec![Permission::new("payables:read").unwrap()],
+        rights: Rights::Read,
+        applications: vec![Name::new("Internal tools").unwrap()],
+        rate_limit: RateLimit::default(),
+    }
+}
+
+/// Fast pacing for tests; the timeout stays the real one unless a test says otherwise.
+fn quick() -> DeliveryConfig {
+    DeliveryConfig {
+        renew_every: Duration::from_millis(200),
+        poll_every: Duration::from_millis(100),
+        ..DeliveryConfig::default()
+    }
+}
+
+/// Waits (up to `limit`) until `done` holds.
+async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn deliveries(vault: &Vault, id: WebhookId) -> Vec<keysmith_core::DeliveryRecord> {
+    vault.webhook_deliveries(id, 1000).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, clock) = vault_in(dir.path());
+    let receiver = Receiver::start(always(StatusCode::NO_CONTENT)).await;
+    let added = vault.add_webhook(&spec(receiver.url())).unwrap();
+    let delivery = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+
+    let holder = keysmith_core::UserId(1);
+    let mut tokens: Vec<Secret> = Vec::new();
+    let first = vault.issue(&credential(&vault, "nightly", holder)).unwrap();
+    tokens.push(first.token.clone());
+    let id = first.credential.id;
+    vault.set_enabled(id, false).unwrap();
+    vault.set_enabled(id, true).unwrap();
+    let edit = CredentialEdit {
+        description: Some(Description::new("edited").unwrap()),
+        auto_renewal: None,
+    };
+    vault.edit(id, &edit).unwrap();
+    let renewed = vault
+        .renew(
+            id,
+            &Renewal {
+                old_ends_at: vault.now() + chrono::Duration::hours(1),
+                name: None,
+                description: None,
+            },
+        )
+        .unwrap();
+    tokens.push(renewed.token.clone());
+    vault.revoke(id).unwrap();
+    vault.delete(id).unwrap();
+    let leaving = vault
+        .create_user(&UserSpec {
+            name: Name::new("Leo Leaving").unwrap(),
+            email: EmailAddress::try_from("leo@example.com".to_owned()).unwrap(),
+            role: Role::Member,
+            api_access: true,
+        })
+        .unwrap();
+    vault
+        .create_group(&GroupSpec {
+            name: Name::new("Payables").unwrap(),
+            permissions: vec![Permission::new("payables:read").unwrap()],
+            members: vec![leaving.id],
+        })
+        .unwrap();
+    tokens.push(
+        vault
+            .issue(&credential(&vault, "leo's", leaving.id))
+            .unwrap()
+            .token,
+    );
+    vault
+        .offboard_user(leaving.id, Offboarding::RevokeAndDelete)
+        .unwrap();
+    vault.send_webhook_test(added.webhook.id).unwrap();
+    // Time brings the rest: the successor expires in 30 days.
+    for days in [23, 6, 1] {
+        clock.advance(chrono::Duration::days(days));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
+
+    let expected: Vec<&str> = EventType::ALL
+        .iter()
+        .filter(|event| **event != EventType::CredentialAutoRenewed)
+        .map(|event| event.as_str())
+        .collect();
+    eventually(Duration::from_secs(20), || {
+        let got: HashSet<String> = receiver
+            .received()
+            .iter()
+            .map(|r| {
+                serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        expected.iter().all(|event| got.contains(*event))
+    })
+    .await;
+    delivery.stop().await;
+
+    let verifier = standardwebhooks::Webhook::new(added.secret.expose()).unwrap();
+    for request in receiver.received() {
+        verifier
+            .verify(&request.body, &request.headers)
+            .expect("the reference library accepts the signature");
+        assert_eq!(
+            header(&request.headers, "authorization"),
+            "Basic a2V5c21pdGg6YmFzaWMtcGFzc3dvcmQtMmI5Yw=="
+        );
+        assert_eq!(header(&request.headers, "x-tenant"), "acme");
+        assert_eq!(header(&request.headers, "x-api-key"), HIDDEN);
+        assert_eq!(header(&request.headers, "content-type"), "application/json");
+        for token in &tokens {
+            let found = request
+                .body
+                .windows(token.expose().len())
+                .any(|window| window == token.expose().as_bytes());
+            assert!(!found, "a token in a payload");
+        }
+        for secret in [HIDDEN, PASSWORD, added.secret.expose()] {
+            let body = String::from_utf8_lossy(&request.body);
+            assert!(!body.contains(secret), "a secret in a payload");
+        }
+    }
+    let log = deliveries(&vault, added.webhook.id);
+    assert!(
+        log.iter().all(|d| d.state == DeliveryState::Delivered),
+        "{log:?}"
+    );
+    assert_eq!(log.len(), receiver.received().len(), "each message once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_at_first_gets_the_message_once_up_under_the_same_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, clock) = vault_in(dir.path());
+    // A port nothing listens on yet.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = reserved.local_addr().unwrap();
+    drop(reserved);
+    let id = vault
+        .add_webhook(&spec(format!("http://{address}/hooks")))
+        .unwrap()
+        .webhook
+        .id;
+    let delivery = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    vault.send_webhook_test(id).unwrap();
+    eventually(Duration::from_secs(10), || {
+        deliveries(&vault, id)[0].attempts == 1
+    })
+    .await;
+    assert_eq!(
+        deliveries(&vault, id)[0].last_error.as_deref(),
+        Some("could not connect")
+    );
+
+    // Up, but failing once: 500, then 204.
+    let listener = TcpListener::bind(address).await.unwrap();
+    let receiver = Receiver::on(
+        listener,
+        Arc::new(|n| match n {
+            0 => (StatusCode::INTERNAL_SERVER_ERROR, Duration::ZERO),
+            _ => (StatusCode::NO_CONTENT, Duration::ZERO),
+        }),
+    );
+    clock.advance(chrono::Duration::seconds(5));
+    eventually(Duration::from_secs(10), || receiver.received().len() == 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 1, "not before the schedule says");
+    clock.advance(chrono::Duration::minutes(5));
+    eventually(Duration::from_secs(10), || {
+        deliveries(&vault, id)[0].state == DeliveryState::Delivered
+    })
+    .await;
+    delivery.stop().await;
+
+    let log = deliveries(&vault, id);
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].attempts, 3);
+    let ids: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| header(&r.headers, "webhook-id"))
+        .collect();
+    assert_eq!(ids, [log[0].message_id.clone(), log[0].message_id.clone()]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gone_disables_and_a_slow_receiver_times_out_and_is_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, clock) = vault_in(dir.path());
+    let gone = Receiver::start(always(StatusCode::GONE)).await;
+    let slow = Receiver::start(Arc::new(|n| match n {
+        0 => (StatusCode::NO_CONTENT, Duration::from_secs(20)),
+        _ => (StatusCode::NO_CONTENT, Duration::ZERO),
+    }))
+    .await;
+    let gone_id = vault.add_webhook(&spec(gone.url())).unwrap().webhook.id;
+    let slow_id = vault.add_webhook(&spec(slow.url())).unwrap().webhook.id;
+    // The real 15 s timeout.
+    let delivery = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    vault.send_webhook_test(gone_id).unwrap();
+    vault.send_webhook_test(slow_id).unwrap();
+    eventually(Duration::from_secs(10), || {
+        !vault.webhook(gone_id).unwrap().enabled
+    })
+    .await;
+    eventually(Duration::from_secs(25), || {
+        deliveries(&vault, slow_id)[0].attempts == 1
+    })
+    .await;
+    let first = deliveries(&vault, slow_id).remove(0);
+    assert_eq!(first.last_error.as_deref(), Some("timed out"));
+    assert_eq!(first.state, DeliveryState::Pending);
+    clock.advance(chrono::Duration::seconds(5));
+    eventually(Duration::from_secs(10), || {
+        deliveries(&vault, slow_id)[0].state == DeliveryState::Delivered
+    })
+    .await;
+    delivery.stop().await;
+    assert_eq!(
+        gone.received().len(),
+        1,
+        "nothing more to a webhook that is gone"
+    );
+    assert_eq!(
+        vault.webhook(gone_id).unwrap().disabled_reason,
+        Some(keysmith_core::webhook::DisabledReason::Gone)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_deliverers_on_one_vault_send_each_message_once_and_never_in_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _clock) = vault_in(dir.path());
+    let receiver = Receiver::start(Arc::new(|_| (StatusCode::OK, Duration::from_millis(30)))).await;
+    let id = vault.add_webhook(&spec(receiver.url())).unwrap().webhook.id;
+    let second = Vault::unlock(
+        vault.path(),
+        &Secret::from(PASSPHRASE),
+        Arc::new(ManualClock::new(vault.now())),
+    )
+    .unwrap();
+    let one = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    let two = Delivery::start(second, quick()).unwrap();
+    for n in 0..40 {
+        vault.send_webhook_test(id).unwrap();
+        if n % 10 == 0 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+    eventually(Duration::from_secs(30), || receiver.received().len() >= 40).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    one.stop().await;
+    two.stop().await;
+    let ids: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| header(&r.headers, "webhook-id"))
+        .collect();
+    let distinct: HashSet<&String> = ids.iter().collect();
+    assert_eq!(ids.len(), 40, "every message once");
+    assert_eq!(distinct.len(), 40);
+    assert!(receiver.overlaps.lock().unwrap().is_empty());
+    assert!(receiver.in_flight.lock().unwrap().is_empty());
+}
