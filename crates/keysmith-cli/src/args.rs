@@ -10,7 +10,7 @@ pub const EXIT_HELP: &str = "\
 Exit codes: 0 success (verify: the token is active); 1 verify: the token is not active (the \
 reason is printed); 2 usage, vault or refused-operation errors (one line on stderr with the \
 error's code).
-Secrets are printed to stdout only by `issue` and `renew`.";
+Secrets are printed to stdout only by `issue`, `renew`, `webhook add` and `webhook roll-secret`.";
 
 /// Keysmith's command line over one vault.
 #[derive(Debug, Parser)]
@@ -84,8 +84,104 @@ pub enum VaultCommand {
     Renew(RenewArgs),
     /// Verify a token read from stdin: exit 0 when active, 1 when not.
     Verify(VerifyArgs),
-    /// Serve the local HTTP API until interrupted.
+    /// Serve the local HTTP API and deliver webhooks until interrupted.
     Serve(ServeArgs),
+    /// Manage webhooks (account holder only).
+    Webhook {
+        /// What to do.
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+}
+
+/// `keysmith webhook …`.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add a webhook; prints its id and signing secret once.
+    Add(WebhookAddArgs),
+    /// List webhooks.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one webhook (hidden values masked).
+    Show {
+        /// Its id.
+        id: i64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop sending to a webhook.
+    Disable {
+        /// Its id.
+        id: i64,
+    },
+    /// Send to a webhook again.
+    Enable {
+        /// Its id.
+        id: i64,
+    },
+    /// Remove a webhook and its delivery log.
+    Delete {
+        /// Its id.
+        id: i64,
+    },
+    /// Replace a webhook's signing secret; prints the new one once (the old one signs beside
+    /// it for 24 hours).
+    RollSecret {
+        /// Its id.
+        id: i64,
+    },
+    /// Send a `webhook.test` message and wait (up to 20 s) for the first attempt's outcome.
+    Test {
+        /// Its id.
+        id: i64,
+    },
+    /// A webhook's delivery log, newest first.
+    Deliveries {
+        /// Its id.
+        id: i64,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keysmith webhook add`'s arguments. Secrets come from stdin, one line each, in this
+/// order: the passphrase (with --passphrase-stdin), the Basic password (with
+/// --basic-password-stdin), then each --hidden-header given without a value.
+#[derive(Debug, clap::Args)]
+pub struct WebhookAddArgs {
+    /// Where deliveries go: https://…, or http:// to this computer.
+    #[arg(long)]
+    pub url: String,
+    /// What it is for.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// An event to send, e.g. credential.revoked; repeat for more.
+    #[arg(long = "event", required_unless_present = "all_events")]
+    pub events: Vec<String>,
+    /// Every event, including ones later versions add.
+    #[arg(long, conflicts_with = "events")]
+    pub all_events: bool,
+    /// The HTTP Basic user name.
+    #[arg(long, requires = "basic_password_stdin")]
+    pub basic_user: Option<String>,
+    /// Read the HTTP Basic password from a line of stdin.
+    #[arg(long, requires = "basic_user")]
+    pub basic_password_stdin: bool,
+    /// A header to send, NAME=VALUE; repeat for more.
+    #[arg(long = "header")]
+    pub headers: Vec<String>,
+    /// A header whose value is write-only: NAME (the value read from a line of stdin, as it
+    /// should be: arguments are visible to every user of this machine) or NAME=VALUE.
+    #[arg(long = "hidden-header")]
+    pub hidden_headers: Vec<String>,
+    /// One JSON object: {"id", "secret"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `keysmith list`'s arguments.

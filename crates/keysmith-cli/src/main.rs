@@ -2,6 +2,7 @@
 //! to stdout only from `issue` and `renew`; every error is one line on stderr with its code.
 
 mod args;
+mod webhooks;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -15,13 +16,14 @@ use keysmith_core::{
     Description, EmailAddress, IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights,
     Secret, Status, TokenKind, UserId, Vault, Verification,
 };
+use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use args::{
     Cli, Command, IssueArgs, KindArg, ListArgs, RenewArgs, RightsArg, ServeArgs, StatusArg,
-    VaultCommand, VerifyArgs,
+    VaultCommand, VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -74,7 +76,14 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     // so they work on a vault the user may only read. Sessions that change it are audited.
     let reads_only = matches!(
         command,
-        VaultCommand::List(_) | VaultCommand::Show { .. } | VaultCommand::Verify(_)
+        VaultCommand::List(_)
+            | VaultCommand::Show { .. }
+            | VaultCommand::Verify(_)
+            | VaultCommand::Webhook {
+                command: WebhookCommand::List { .. }
+                    | WebhookCommand::Show { .. }
+                    | WebhookCommand::Deliveries { .. }
+            }
     );
     let mut vault = match (passphrase, reads_only) {
         (Some(passphrase), false) => Vault::unlock(&path, &passphrase, clock::system())?,
@@ -103,6 +112,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Renew(args) => renew(&mut vault, &args),
         VaultCommand::Verify(args) => verify(&vault, &args),
         VaultCommand::Serve(args) => serve(vault, &args),
+        VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
     }
 }
 
@@ -402,7 +412,7 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
     }
 }
 
-/// Serves the API as `api` says until SIGINT or SIGTERM. One thread answers: every
+/// Serves the API as `api` says, and delivers webhooks, until SIGINT or SIGTERM. One thread answers: every
 /// verification goes through the vault's one connection anyway, so more threads would only
 /// wait for it (measured: more requests/s and a shorter tail with one, see README); the
 /// once-a-second write of "last used" runs on a thread of its own.
@@ -421,8 +431,11 @@ fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
         let listener = tokio::net::TcpListener::bind(api.listen()).await?;
         println!("listening on http://{}", listener.local_addr()?);
         let access = keysmith_server::Access::for_settings(api);
+        let delivery = Delivery::start(vault.open_again()?, DeliveryConfig::default())
+            .map_err(|error| Failure::Usage("delivery_unavailable", error.to_string()))?;
         let state = keysmith_server::ApiState::new(vault, access)?;
         keysmith_server::serve(listener, Arc::clone(&state), stopped()).await?;
+        delivery.stop().await;
         Ok(())
     })
 }

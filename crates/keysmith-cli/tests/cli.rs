@@ -576,3 +576,198 @@ async fn secrets_that_went_through_serve_are_not_left_in_its_memory() {
     );
     server.stop();
 }
+
+/// `keysmith webhook add --url URL --all-events` with `extra` arguments and `stdin`; the
+/// printed `{id, secret}`.
+fn add_webhook(vault: &Path, url: &str, extra: &[&str], stdin: &str) -> Value {
+    let mut args = vec!["webhook", "add", "--url", url, "--all-events", "--json"];
+    args.extend_from_slice(extra);
+    ok_json(keysmith_with_stdin(vault, &args, stdin))
+}
+
+/// Waits up to `limit` for `done`.
+async fn eventually(limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_commands_add_test_and_log_and_never_print_a_hidden_value() {
+    use keysmith_delivery::receiver::{always, Receiver};
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    let receiver = Receiver::start(always(reqwest::StatusCode::NO_CONTENT))
+        .await
+        .unwrap();
+    let added = add_webhook(
+        &vault,
+        &receiver.url(),
+        &[
+            "--basic-user",
+            "keysmith",
+            "--basic-password-stdin",
+            "--header",
+            "X-Tenant=acme",
+            "--hidden-header",
+            "X-Api-Key",
+        ],
+        "basic-secret-pw\nhidden-secret-value\n",
+    );
+    let id = added["id"].as_i64().unwrap().to_string();
+    let secret = added["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+
+    let shown = stdout(&keysmith(&vault, &["webhook", "show", &id]));
+    assert!(shown.contains("X-Api-Key: •••• (hidden)"), "{shown}");
+    assert!(shown.contains("X-Tenant: acme"), "{shown}");
+    for listing in [
+        shown,
+        stdout(&keysmith(&vault, &["webhook", "list", "--json"])),
+        stdout(&keysmith(&vault, &["webhook", "show", &id, "--json"])),
+    ] {
+        for hidden in ["basic-secret-pw", "hidden-secret-value", &secret] {
+            assert!(!listing.contains(hidden), "{hidden} printed");
+        }
+    }
+
+    // No app or server runs: `webhook test` delivers itself and reports the outcome.
+    let tested = keysmith(&vault, &["webhook", "test", &id]);
+    assert!(
+        tested.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tested.stderr)
+    );
+    assert!(
+        stdout(&tested).contains("webhook.test\tdelivered"),
+        "{}",
+        stdout(&tested)
+    );
+    let request = receiver.received().remove(0);
+    standardwebhooks::Webhook::new(&secret)
+        .unwrap()
+        .verify(&request.body, &request.headers)
+        .expect("signed");
+    assert_eq!(request.header("x-api-key"), "hidden-secret-value");
+    let log = ok_json(keysmith(&vault, &["webhook", "deliveries", &id, "--json"]));
+    assert_eq!(log[0]["state"], "delivered");
+    assert_eq!(
+        log[0]["message_id"].as_str().unwrap(),
+        request.header("webhook-id")
+    );
+
+    // Bad input: a typed error, nothing saved.
+    for (args, code) in [
+        (
+            vec!["--url", "http://hooks.example.com/", "--all-events"],
+            "invalid_webhook_url",
+        ),
+        (
+            vec![
+                "--url",
+                "https://a.example/",
+                "--event",
+                "credential.exploded",
+            ],
+            "unknown_event",
+        ),
+        (
+            vec![
+                "--url",
+                "https://a.example/",
+                "--all-events",
+                "--header",
+                "Webhook-Id=1",
+            ],
+            "invalid_header",
+        ),
+    ] {
+        let mut all = vec!["webhook", "add"];
+        all.extend(args);
+        let refused = keysmith(&vault, &all);
+        assert_eq!(refused.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(stderr.contains(code), "{stderr}");
+    }
+    let listed = ok_json(keysmith(&vault, &["webhook", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    assert!(keysmith(&vault, &["webhook", "disable", &id])
+        .status
+        .success());
+    let refused = keysmith(&vault, &["webhook", "test", &id]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("webhook_disabled"));
+    assert!(keysmith(&vault, &["webhook", "delete", &id])
+        .status
+        .success());
+    assert_eq!(
+        stdout(&keysmith(&vault, &["webhook", "list"])).trim(),
+        "no webhooks"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kill_9_of_serve_in_the_middle_of_a_delivery_loses_nothing() {
+    use keysmith_delivery::receiver::Receiver;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    // The first request is never answered in time; later ones are.
+    let receiver = Receiver::start(std::sync::Arc::new(|n| match n {
+        0 => (reqwest::StatusCode::OK, Duration::from_secs(120)),
+        _ => (reqwest::StatusCode::OK, Duration::ZERO),
+    }))
+    .await
+    .unwrap();
+    let id = add_webhook(&vault, &receiver.url(), &[], "")["id"].to_string();
+    let mut server = Server::start(&vault, &[]);
+    issue_json(&vault, "nightly", &[]);
+    eventually(Duration::from_secs(10), || receiver.received().len() == 1).await;
+    server.child.kill().unwrap(); // SIGKILL, while the receiver holds the request
+    server.child.wait().unwrap();
+    drop(server);
+
+    let server = Server::start(&vault, &[]);
+    eventually(Duration::from_secs(60), || receiver.received().len() == 2).await;
+    let log = ok_json(keysmith(&vault, &["webhook", "deliveries", &id, "--json"]));
+    assert_eq!(log[0]["state"], "delivered", "{log}");
+    let received = receiver.received();
+    assert_eq!(
+        received[0].header("webhook-id"),
+        received[1].header("webhook-id")
+    );
+    assert_eq!(received[1].event(), "credential.created");
+    assert!(server.stop().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_on_one_vault_deliver_each_message_once() {
+    use keysmith_delivery::receiver::Receiver;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    let receiver = Receiver::start(std::sync::Arc::new(|_| {
+        (reqwest::StatusCode::OK, Duration::from_millis(50))
+    }))
+    .await
+    .unwrap();
+    add_webhook(&vault, &receiver.url(), &[], "");
+    let one = Server::start(&vault, &[]);
+    let two = Server::start(&vault, &[]);
+    for n in 0..12 {
+        issue_json(&vault, &format!("token {n}"), &[]);
+    }
+    eventually(Duration::from_secs(30), || receiver.received().len() >= 12).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(one.stop().success() && two.stop().success());
+    let ids: std::collections::HashSet<String> = receiver
+        .received()
+        .iter()
+        .map(|request| request.header("webhook-id"))
+        .collect();
+    assert_eq!((receiver.received().len(), ids.len()), (12, 12));
+    assert!(receiver.overlaps().is_empty());
+}

@@ -5,6 +5,8 @@
 //! attempt back to the vault, which decides what comes next. It never blocks its caller: the
 //! vault work runs on blocking threads, the HTTP on the async runtime.
 
+#[cfg(feature = "receiver")]
+pub mod receiver;
 mod send;
 
 use std::sync::atomic::{AtomicU64, Ordering};

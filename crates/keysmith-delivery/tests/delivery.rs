@@ -4,13 +4,11 @@
 //! schedule forward without waiting; signatures carry the real time, as receivers check.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use chrono::Utc;
 use keysmith_core::webhook::{BasicAuthSpec, DeliveryState, HeaderSpec, SecretValue};
 use keysmith_core::{
@@ -18,94 +16,13 @@ use keysmith_core::{
     KdfParams, ManualClock, Name, NewCredential, Offboarding, Permission, RateLimit, Renewal,
     Rights, Role, Secret, TokenKind, UserSpec, Vault, WebhookId, WebhookSpec,
 };
+use keysmith_delivery::receiver::{always, Receiver};
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use tokio::net::TcpListener;
 
 const PASSPHRASE: &str = "delivery test passphrase";
 const HIDDEN: &str = "hidden-api-key-5e1d";
 const PASSWORD: &str = "basic-password-2b9c";
-
-/// One request the receiver got.
-#[derive(Clone, Debug)]
-struct Received {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// What the receiver answers to its `n`-th request (from 0): a status, after a delay.
-type Script = Arc<dyn Fn(usize) -> (StatusCode, Duration) + Send + Sync>;
-
-/// A webhook receiver on 127.0.0.1 that records every request.
-struct Receiver {
-    address: SocketAddr,
-    received: Arc<Mutex<Vec<Received>>>,
-    in_flight: Arc<Mutex<HashSet<String>>>,
-    overlaps: Arc<Mutex<Vec<String>>>,
-}
-
-impl Receiver {
-    async fn start(script: Script) -> Receiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        Receiver::on(listener, script)
-    }
-
-    fn on(listener: TcpListener, script: Script) -> Receiver {
-        let address = listener.local_addr().unwrap();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let in_flight = Arc::new(Mutex::new(HashSet::new()));
-        let overlaps = Arc::new(Mutex::new(Vec::new()));
-        let (got, flying, overlapping) = (received.clone(), in_flight.clone(), overlaps.clone());
-        let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
-            let (got, flying, overlapping, script) = (
-                got.clone(),
-                flying.clone(),
-                overlapping.clone(),
-                script.clone(),
-            );
-            async move {
-                let id = header(&headers, "webhook-id");
-                if !flying.lock().unwrap().insert(id.clone()) {
-                    overlapping.lock().unwrap().push(id.clone());
-                }
-                let n = {
-                    let mut got = got.lock().unwrap();
-                    got.push(Received { headers, body });
-                    got.len() - 1
-                };
-                let (status, delay) = script(n);
-                tokio::time::sleep(delay).await;
-                flying.lock().unwrap().remove(&id);
-                status
-            }
-        });
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver {
-            address,
-            received,
-            in_flight,
-            overlaps,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/hooks", self.address)
-    }
-
-    fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-fn always(status: StatusCode) -> Script {
-    Arc::new(move |_| (status, Duration::ZERO))
-}
-
-fn header(headers: &HeaderMap, name: &str) -> String {
-    headers
-        .get(name)
-        .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
 
 /// A vault on a manual clock started now, and its clock.
 fn vault_in(dir: &Path) -> (Vault, ManualClock) {
@@ -190,7 +107,9 @@ fn deliveries(vault: &Vault, id: WebhookId) -> Vec<keysmith_core::DeliveryRecord
 async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, clock) = vault_in(dir.path());
-    let receiver = Receiver::start(always(StatusCode::NO_CONTENT)).await;
+    let receiver = Receiver::start(always(StatusCode::NO_CONTENT))
+        .await
+        .unwrap();
     let added = vault.add_webhook(&spec(receiver.url())).unwrap();
     let delivery = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
 
@@ -277,12 +196,12 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
             .verify(&request.body, &request.headers)
             .expect("the reference library accepts the signature");
         assert_eq!(
-            header(&request.headers, "authorization"),
+            request.header("authorization"),
             "Basic a2V5c21pdGg6YmFzaWMtcGFzc3dvcmQtMmI5Yw=="
         );
-        assert_eq!(header(&request.headers, "x-tenant"), "acme");
-        assert_eq!(header(&request.headers, "x-api-key"), HIDDEN);
-        assert_eq!(header(&request.headers, "content-type"), "application/json");
+        assert_eq!(request.header("x-tenant"), "acme");
+        assert_eq!(request.header("x-api-key"), HIDDEN);
+        assert_eq!(request.header("content-type"), "application/json");
         for token in &tokens {
             let found = request
                 .body
@@ -335,7 +254,8 @@ async fn a_receiver_down_at_first_gets_the_message_once_up_under_the_same_id() {
             0 => (StatusCode::INTERNAL_SERVER_ERROR, Duration::ZERO),
             _ => (StatusCode::NO_CONTENT, Duration::ZERO),
         }),
-    );
+    )
+    .unwrap();
     clock.advance(chrono::Duration::seconds(5));
     eventually(Duration::from_secs(10), || receiver.received().len() == 1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -353,7 +273,7 @@ async fn a_receiver_down_at_first_gets_the_message_once_up_under_the_same_id() {
     let ids: Vec<String> = receiver
         .received()
         .iter()
-        .map(|r| header(&r.headers, "webhook-id"))
+        .map(|request| request.header("webhook-id"))
         .collect();
     assert_eq!(ids, [log[0].message_id.clone(), log[0].message_id.clone()]);
 }
@@ -362,12 +282,13 @@ async fn a_receiver_down_at_first_gets_the_message_once_up_under_the_same_id() {
 async fn gone_disables_and_a_slow_receiver_times_out_and_is_tried_again() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, clock) = vault_in(dir.path());
-    let gone = Receiver::start(always(StatusCode::GONE)).await;
+    let gone = Receiver::start(always(StatusCode::GONE)).await.unwrap();
     let slow = Receiver::start(Arc::new(|n| match n {
         0 => (StatusCode::NO_CONTENT, Duration::from_secs(20)),
         _ => (StatusCode::NO_CONTENT, Duration::ZERO),
     }))
-    .await;
+    .await
+    .unwrap();
     let gone_id = vault.add_webhook(&spec(gone.url())).unwrap().webhook.id;
     let slow_id = vault.add_webhook(&spec(slow.url())).unwrap().webhook.id;
     // The real 15 s timeout.
@@ -406,7 +327,9 @@ async fn gone_disables_and_a_slow_receiver_times_out_and_is_tried_again() {
 async fn two_deliverers_on_one_vault_send_each_message_once_and_never_in_parallel() {
     let dir = tempfile::tempdir().unwrap();
     let (mut vault, _clock) = vault_in(dir.path());
-    let receiver = Receiver::start(Arc::new(|_| (StatusCode::OK, Duration::from_millis(30)))).await;
+    let receiver = Receiver::start(Arc::new(|_| (StatusCode::OK, Duration::from_millis(30))))
+        .await
+        .unwrap();
     let id = vault.add_webhook(&spec(receiver.url())).unwrap().webhook.id;
     let second = Vault::unlock(
         vault.path(),
@@ -429,11 +352,10 @@ async fn two_deliverers_on_one_vault_send_each_message_once_and_never_in_paralle
     let ids: Vec<String> = receiver
         .received()
         .iter()
-        .map(|r| header(&r.headers, "webhook-id"))
+        .map(|request| request.header("webhook-id"))
         .collect();
     let distinct: HashSet<&String> = ids.iter().collect();
     assert_eq!(ids.len(), 40, "every message once");
     assert_eq!(distinct.len(), 40);
-    assert!(receiver.overlaps.lock().unwrap().is_empty());
-    assert!(receiver.in_flight.lock().unwrap().is_empty());
+    assert!(receiver.overlaps().is_empty());
 }

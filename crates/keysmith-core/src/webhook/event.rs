@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::audit::AuditAction;
 use crate::credential::{store, Credential};
 use crate::error::{Error, Result};
-use crate::ids::CredentialId;
+use crate::ids::{CredentialId, DeliveryId};
 use crate::token;
 
 /// An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -146,7 +146,8 @@ pub(crate) fn on_audit(
             }
         }
     }
-    enqueue(conn, now, event, Value::Object(data), &subscribers)
+    enqueue(conn, now, event, Value::Object(data), &subscribers)?;
+    Ok(())
 }
 
 /// The enabled webhooks that want `event`.
@@ -162,14 +163,14 @@ pub(crate) fn subscribers(conn: &Connection, event: EventType) -> Result<Vec<i64
 }
 
 /// Writes one message of `event` with `data` and a delivery of it, due now, to each of
-/// `webhooks`.
+/// `webhooks`; the deliveries' ids.
 pub(crate) fn enqueue(
     conn: &Connection,
     now: DateTime<Utc>,
     event: EventType,
     data: Value,
     webhooks: &[i64],
-) -> Result<()> {
+) -> Result<Vec<DeliveryId>> {
     let id = token::random_id("msg_");
     let payload = json!({
         "type": event.as_str(),
@@ -184,10 +185,12 @@ pub(crate) fn enqueue(
         "INSERT INTO webhook_deliveries (webhook_id, message_id, next_attempt_at)
          VALUES (?1, ?2, ?3)",
     )?;
+    let mut deliveries = Vec::with_capacity(webhooks.len());
     for webhook in webhooks {
         insert.execute((webhook, &id, now.timestamp()))?;
+        deliveries.push(DeliveryId(conn.last_insert_rowid()));
     }
-    Ok(())
+    Ok(deliveries)
 }
 
 /// What a payload says of a credential: its metadata as of `now`, never its token (nor the

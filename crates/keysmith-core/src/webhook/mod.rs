@@ -230,15 +230,22 @@ impl Vault {
         outbox::log(self.conn(), id, limit)
     }
 
-    /// Queues a `webhook.test` message to webhook `id` alone, due now.
-    pub fn send_webhook_test(&mut self, id: WebhookId) -> Result<()> {
+    /// Queues a `webhook.test` message to webhook `id` alone, due now; its delivery.
+    pub fn send_webhook_test(&mut self, id: WebhookId) -> Result<DeliveryId> {
         if !self.webhook(id)?.enabled {
             return Err(Error::WebhookDisabled);
         }
         self.bookkeeping(|conn, now| {
             let data = json!({ "webhook": { "id": id.0 } });
-            event::enqueue(conn, now, EventType::WebhookTest, data, &[id.0])
+            let deliveries = event::enqueue(conn, now, EventType::WebhookTest, data, &[id.0])?;
+            Ok(deliveries[0])
         })
+    }
+
+    /// Delivery `id` as its log row (account holder only).
+    pub fn webhook_delivery(&self, id: DeliveryId) -> Result<DeliveryRecord> {
+        self.operator().require_account_holder("see webhooks")?;
+        outbox::record(self.conn(), id)
     }
 
     /// Sends delivery `id`'s message again, from the start of the retry schedule.

@@ -278,6 +278,20 @@ fn disable(
     Ok(())
 }
 
+/// Delivery `id`, as its log row.
+pub(crate) fn record(conn: &Connection, id: DeliveryId) -> Result<DeliveryRecord> {
+    conn.prepare_cached(&format!("{RECORD_SELECT} WHERE d.id = ?1"))?
+        .query_row([id.0], record_from_row)
+        .optional()?
+        .ok_or(Error::DeliveryNotFound(id.0))
+}
+
+/// A log row's columns, as [`record_from_row`] reads them.
+const RECORD_SELECT: &str = "SELECT d.id, d.message_id, m.event, m.created_at, d.state,
+        d.attempts, d.last_attempt_at, d.last_status, d.last_error, d.last_response,
+        d.next_attempt_at
+    FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id";
+
 /// The newest `limit` deliveries to `webhook`, newest first.
 pub(crate) fn log(
     conn: &Connection,
@@ -285,13 +299,9 @@ pub(crate) fn log(
     limit: usize,
 ) -> Result<Vec<DeliveryRecord>> {
     let rows = conn
-        .prepare_cached(
-            "SELECT d.id, d.message_id, m.event, m.created_at, d.state, d.attempts,
-                    d.last_attempt_at, d.last_status, d.last_error, d.last_response,
-                    d.next_attempt_at
-             FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id
-             WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2",
-        )?
+        .prepare_cached(&format!(
+            "{RECORD_SELECT} WHERE d.webhook_id = ?1 ORDER BY d.id DESC LIMIT ?2"
+        ))?
         .query_map((webhook.0, limit as i64), record_from_row)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
