@@ -36,4 +36,13 @@ commands![
     audit::audit_page,
     audit::audit_actors,
     audit::verify_audit_chain,
+    webhooks::list_webhooks,
+    webhooks::add_webhook,
+    webhooks::update_webhook,
+    webhooks::set_webhook_enabled,
+    webhooks::delete_webhook,
+    webhooks::roll_webhook_secret,
+    webhooks::send_webhook_test,
+    webhooks::resend_delivery,
+    webhooks::webhook_deliveries,
 ];

@@ -1,5 +1,5 @@
-//! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`
-//! `people` and `audit` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
+//! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`,
+//! `people`, `audit` and `webhooks` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
 //! copies with a timed clear, `api_server` runs the local API, `painting` chooses how WebKit
 //! paints on Linux. No credential rule lives here.
 //!
@@ -17,6 +17,7 @@ mod models;
 mod painting;
 mod people;
 mod state;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +49,7 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
         .events(collect_events![VaultLocked])
         .constant("LIMITS", keysmith_core::LIMITS)
         .constant("EXPIRING_SOON_DAYS", models::EXPIRING_SOON_DAYS)
+        .constant("WEBHOOK_EVENTS", keysmith_core::EventType::ALL)
         .constant(
             "AUDIT_ACTIONS",
             keysmith_core::audit::AuditAction::ALL.map(keysmith_core::audit::AuditAction::as_str),

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use keysmith_core::{Settings, Vault};
+use keysmith_delivery::{Delivery, DeliveryConfig};
 
 use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
@@ -71,6 +72,8 @@ pub struct AppState {
     session: Arc<Mutex<Session>>,
     /// The local API, running while the vault is unlocked and the API is switched on.
     pub api: Arc<ApiServer>,
+    /// Webhook delivery, running while the vault is unlocked.
+    delivery: Arc<Mutex<Option<Delivery>>>,
     show_title: ShowTitle,
 }
 
@@ -100,6 +103,7 @@ impl AppState {
                 auto_lock_after: Duration::from_secs(10 * 60),
             })),
             api: Arc::default(),
+            delivery: Arc::default(),
             show_title,
         }
     }
@@ -129,18 +133,26 @@ impl AppState {
         self.run(|state| work(state.session().vault()?)).await
     }
 
-    /// Takes an unlocked vault into the session and starts the local API if it is switched on.
+    /// Takes an unlocked vault into the session, starts webhook delivery on a handle of its
+    /// own, and starts the local API if it is switched on. Call it on the async runtime's
+    /// threads (the commands' blocking work runs there).
     pub fn open(&self, vault: Vault) -> AppResult<()> {
         let settings = vault.settings()?;
         self.api.apply(&vault, &settings.api);
+        match Delivery::start(vault.open_again()?, DeliveryConfig::default()) {
+            Ok(delivery) => *self.delivery_slot() = Some(delivery),
+            Err(error) => tracing::error!(%error, "webhook delivery could not start"),
+        }
         self.session().open(vault, &settings);
         (self.show_title)(window_title(&self.vault_path, true));
         Ok(())
     }
 
-    /// Stops the local API and locks the vault.
+    /// Stops the local API and webhook delivery (attempts in flight finish on their own and
+    /// the delivery lease is released) and locks the vault.
     pub fn lock(&self) {
         self.api.stop();
+        self.delivery_slot().take();
         self.session_untouched().lock();
         (self.show_title)(window_title(&self.vault_path, false));
     }
@@ -150,6 +162,10 @@ impl AppState {
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
         session.touch(Instant::now());
         session
+    }
+
+    fn delivery_slot(&self) -> MutexGuard<'_, Option<Delivery>> {
+        self.delivery.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The session without counting it as activity, for the auto-lock watcher.

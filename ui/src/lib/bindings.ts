@@ -102,6 +102,24 @@ export const commands = {
 	auditActors: () => __TAURI_INVOKE<string[]>("audit_actors"),
 	/**  Recomputes the log's hash chain: the rows checked, and the first that does not match. */
 	verifyAuditChain: () => __TAURI_INVOKE<ChainVerdict>("verify_audit_chain"),
+	/**  Every webhook, oldest first. */
+	listWebhooks: () => __TAURI_INVOKE<Webhook[]>("list_webhooks"),
+	/**  Adds a webhook; its signing secret comes back this once. */
+	addWebhook: (spec: WebhookSpec) => __TAURI_INVOKE<NewWebhook>("add_webhook", { spec }),
+	/**  Replaces a webhook's settings; `keep` values stay as stored. */
+	updateWebhook: (id: WebhookId, spec: WebhookSpec) => __TAURI_INVOKE<Webhook>("update_webhook", { id, spec }),
+	/**  Enables or disables a webhook. */
+	setWebhookEnabled: (id: WebhookId, enabled: boolean) => __TAURI_INVOKE<Webhook>("set_webhook_enabled", { id, enabled }),
+	/**  Removes a webhook and its delivery log. */
+	deleteWebhook: (id: WebhookId) => __TAURI_INVOKE<null>("delete_webhook", { id }),
+	/**  Gives a webhook a new signing secret, shown once; the old one signs beside it for 24 h. */
+	rollWebhookSecret: (id: WebhookId) => __TAURI_INVOKE<RolledSecret>("roll_webhook_secret", { id }),
+	/**  Queues a `webhook.test` message; delivery sends it within a second. */
+	sendWebhookTest: (id: WebhookId) => __TAURI_INVOKE<DeliveryId>("send_webhook_test", { id }),
+	/**  Sends a delivery's message again from the start of the retry schedule. */
+	resendDelivery: (id: DeliveryId) => __TAURI_INVOKE<null>("resend_delivery", { id }),
+	/**  A webhook's newest deliveries, newest first. */
+	webhookDeliveries: (id: WebhookId) => __TAURI_INVOKE<DeliveryRecord[]>("webhook_deliveries", { id }),
 };
 
 /** Events */
@@ -110,11 +128,13 @@ export const events = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed"] as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled"] as const;
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
 export const LIMITS = {"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
+
+export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test"] as const;
 
 /* Types */
 /**
@@ -200,6 +220,14 @@ export type AutoRenewal = {
 	recipient: EmailAddress,
 	/**  Where the claim key of each renewal is POSTed, if anywhere. */
 	callback_url: CallbackUrl | null,
+};
+
+/**  HTTP Basic credentials as given. */
+export type BasicAuthSpec = {
+	/**  The user name (no colon). */
+	user: string,
+	/**  The password: new, or the one stored (it is never shown again). */
+	password: SecretValue,
 };
 
 /**  A callback URL: https, or http to a loopback address (for services on this machine). */
@@ -385,6 +413,53 @@ export type CredentialRow = {
 	days_left: number,
 } & Credential;
 
+/**  A webhook delivery's row id: one message on its way to one webhook. */
+export type DeliveryId = number;
+
+/**  A row of a webhook's delivery log. */
+export type DeliveryRecord = {
+	/**  The delivery. */
+	id: DeliveryId,
+	/**  The message's id (`webhook-id`). */
+	message_id: string,
+	/**  The event it reports. */
+	event: string,
+	/**  When the event happened. */
+	created_at: string,
+	/**  Where it stands. */
+	state: DeliveryState,
+	/**  Attempts made so far. */
+	attempts: number,
+	/**  When the last attempt was made. */
+	last_attempt_at: string | null,
+	/**  The last answer's status code. */
+	last_status: number | null,
+	/**  Why the last attempt got no answer. */
+	last_error: string | null,
+	/**  The start of the last answer (at most 1 KiB), with any secret of the request blanked. */
+	last_response: string | null,
+	/**  When the next attempt is due, while pending. */
+	next_attempt_at: string | null,
+};
+
+/**  Where a delivery stands. */
+export type DeliveryState = 
+/**  Waiting for its next attempt. */
+"pending" | 
+/**  A receiver answered 2xx. */
+"delivered" | 
+/**  Every attempt failed, or the receiver answered 410 Gone. */
+"failed";
+
+/**  Why a webhook is disabled. */
+export type DisabledReason = 
+/**  Someone disabled it. */
+"manual" | 
+/**  Its receiver answered 410 Gone. */
+"gone" | 
+/**  Its deliveries failed for five days. */
+"failing";
+
 /**  An e-mail address: one `@`, something on each side, a dot in the domain, no spaces. */
 export type EmailAddress = string;
 
@@ -392,7 +467,37 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+
+/**
+ *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
+ *  every payload and are stable.
+ */
+export type EventType = 
+/**  A credential was issued (a renewal's successor too). */
+"credential.created" | 
+/**  A credential was renewed by hand; `data.successor` is the new one's id. */
+"credential.renewed" | 
+/**  A credential was renewed by auto-renewal. */
+"credential.auto_renewed" | 
+/**  A credential was disabled. */
+"credential.disabled" | 
+/**  A credential was enabled again. */
+"credential.enabled" | 
+/**  A credential's description or auto-renewal settings changed. */
+"credential.edited" | 
+/**  A credential was revoked. */
+"credential.revoked" | 
+/**  A credential's row was deleted. */
+"credential.deleted" | 
+/**  A credential expires in 7 days, or in 1 day (`data.days_left`); once each. */
+"credential.expiring" | 
+/**  A credential reached its expiry. */
+"credential.expired" | 
+/**  A user was removed with all their credentials. */
+"user.offboarded" | 
+/**  Sent on request, to try a webhook out. */
+"webhook.test";
 
 /**  A group: a named set of permissions and its members. */
 export type Group = {
@@ -408,6 +513,26 @@ export type Group = {
 
 /**  A group's row id. */
 export type GroupId = number;
+
+/**  A custom header as given. */
+export type HeaderSpec = {
+	/**  The header's name, an HTTP token such as `X-Api-Key`. */
+	name: string,
+	/**  Its value: new, or (when editing) the one stored under this name. */
+	value: SecretValue,
+	/**  Write-only: the value is never shown again. */
+	hidden: boolean,
+};
+
+/**  A custom header as it may be shown. */
+export type HeaderView = {
+	/**  The header's name. */
+	name: string,
+	/**  Its value; `None` when hidden. */
+	value: string | null,
+	/**  Whether the value is write-only. */
+	hidden: boolean,
+};
 
 /**  A failed command as the UI receives it. */
 export type IpcError = {
@@ -435,6 +560,14 @@ export type KeychainOutcome = {
 	 *  remember this vault).
 	 */
 	notice: string | null,
+};
+
+/**  A webhook just added, with its signing secret: the only time the secret is shown. */
+export type NewWebhook = {
+	/**  The webhook. */
+	webhook: Webhook,
+	/**  Its signing secret, `whsec_…`. */
+	secret: string,
 };
 
 /**  What becomes of a departing user's credentials. */
@@ -496,11 +629,27 @@ export type Role =
 /**  Manages their own credentials only. */
 "member";
 
+/**  A webhook's new signing secret, shown once. */
+export type RolledSecret = {
+	/**  `whsec_…`. */
+	secret: string,
+};
+
 /**
  *  Secret text: a passphrase or a token. Zeroized on drop. Across IPC it is a string the UI
  *  sends (passphrases, a token to copy); only [`serialize_exposed`] sends one back.
  */
 export type Secret = string;
+
+/**
+ *  A value that may be write-only: given anew, or kept as stored (the window and the command
+ *  line cannot send back what they were never shown).
+ */
+export type SecretValue = 
+/**  Keep the stored value. */
+{ kind: "keep" } | 
+/**  Use this value. */
+{ kind: "new"; value: Secret };
 
 /**  Settings an admin can change. */
 export type Settings = {
@@ -610,6 +759,55 @@ export type VaultStatus = {
 	exists: boolean,
 	/**  Whether it is unlocked now. */
 	unlocked: boolean,
+};
+
+/**  A webhook as it may be shown: hidden header values and the Basic password are never in it. */
+export type Webhook = {
+	/**  Row id. */
+	id: WebhookId,
+	/**  Where deliveries go. */
+	url: string,
+	/**  What it is for. */
+	description: string,
+	/**  Whether deliveries are sent. */
+	enabled: boolean,
+	/**  Why it is disabled, while it is. */
+	disabled_reason: DisabledReason | null,
+	/**  Subscribed to every event. */
+	all_events: boolean,
+	/**  The events it wants, when not all. */
+	events: EventType[],
+	/**  The HTTP Basic user name, if Basic auth is set. */
+	basic_user: string | null,
+	/**  Whether a Basic password is stored (it is never shown). */
+	has_basic_password: boolean,
+	/**  Custom headers; a hidden one's value is `None`. */
+	headers: HeaderView[],
+	/**  When it was added. */
+	created_at: string,
+	/**  Since when its deliveries have failed without a success, if they have. */
+	failing_since: string | null,
+	/**  Until when a rolled secret still signs beside the current one. */
+	previous_secret_until: string | null,
+};
+
+/**  A webhook's row id. */
+export type WebhookId = number;
+
+/**  A webhook as the user describes it, to add or to replace one. */
+export type WebhookSpec = {
+	/**  Where deliveries go: `https://…`, or `http://` to this computer (loopback). */
+	url: string,
+	/**  What it is for (0–1000 characters). */
+	description: string,
+	/**  Every event, including ones added in later versions. */
+	all_events: boolean,
+	/**  The events it wants, when not all. */
+	events: EventType[],
+	/**  HTTP Basic credentials to send, if any. */
+	basic_auth: BasicAuthSpec | null,
+	/**  Headers to send with every delivery. */
+	headers: HeaderSpec[],
 };
 
 /* Tauri Specta runtime */

@@ -118,6 +118,7 @@ pub struct NewWebhook {
     pub webhook: Webhook,
     /// Its signing secret, `whsec_…`.
     #[serde(serialize_with = "crate::secret::serialize_exposed")]
+    #[specta(type = String)]
     pub secret: Secret,
 }
 
