@@ -37,6 +37,16 @@ pub fn app_binary() -> PathBuf {
     path
 }
 
+/// The built `keysmith` command line: `$KEYSMITH_E2E_CLI`, set by scripts/test.
+pub fn cli_binary() -> PathBuf {
+    let path = PathBuf::from(
+        std::env::var_os("KEYSMITH_E2E_CLI")
+            .expect("KEYSMITH_E2E_CLI must name the built CLI; run the tests with scripts/test"),
+    );
+    assert!(path.exists(), "no keysmith binary at {}", path.display());
+    path
+}
+
 /// Where screenshots go: `$KEYSMITH_E2E_ARTIFACTS`, or `artifacts/e2e` in the repository.
 pub fn artifacts_dir() -> PathBuf {
     let dir = std::env::var_os("KEYSMITH_E2E_ARTIFACTS")

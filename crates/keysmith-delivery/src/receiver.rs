@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
+pub use axum::http::StatusCode;
 use tokio::net::TcpListener;
 
 /// One request the receiver got.

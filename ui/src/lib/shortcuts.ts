@@ -1,7 +1,8 @@
 // The keyboard shortcuts of the main window, in one table: the help overlay lists it and the
 // shell matches key presses against it.
 
-export type Command = 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings';
+export type Command =
+  | 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings' | 'webhooks';
 
 export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'new', keys: ['Ctrl+N'], does: 'New credential' },
@@ -11,6 +12,7 @@ export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'people', keys: ['Ctrl+2'], does: 'People' },
   { command: 'audit', keys: ['Ctrl+3'], does: 'Audit log' },
   { command: 'settings', keys: ['Ctrl+4'], does: 'Settings' },
+  { command: 'webhooks', keys: ['Ctrl+5'], does: 'Webhooks (the account holder’s)' },
   { command: 'help', keys: ['?'], does: 'This list of shortcuts' },
 ];
 

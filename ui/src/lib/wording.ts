@@ -28,6 +28,13 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'application.removed': 'Removed an application',
   'operator.added': 'Gave a user their own passphrase',
   'operator.removed': 'Took a user’s passphrase away',
+  'user.offboarded': 'Offboarded a user',
+  'webhook.created': 'Added a webhook',
+  'webhook.updated': 'Changed a webhook',
+  'webhook.enabled': 'Enabled a webhook',
+  'webhook.disabled': 'Disabled a webhook',
+  'webhook.deleted': 'Removed a webhook',
+  'webhook.secret_rolled': 'Rolled a webhook’s signing secret',
 };
 
 /** The name in an actor as stored ("Ada Holder <ada@example.com>" → "Ada Holder"). */
@@ -50,7 +57,7 @@ function detail(entry: AuditEntry, key: string): string | undefined {
 export function auditWords(entry: AuditEntry): string {
   const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
   const name = detail(entry, 'name');
-  const about = name ?? detail(entry, 'email') ?? detail(entry, 'user_name');
+  const about = name ?? detail(entry, 'email') ?? detail(entry, 'user_name') ?? detail(entry, 'url');
   const to = detail(entry, 'to');
   return [words, about ? `“${about}”` : '', to ? `to ${to}` : ''].filter(Boolean).join(' ');
 }
