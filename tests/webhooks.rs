@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use keysmith_delivery::receiver::{Receiver, StatusCode};
+use keysmith_core::{clock, Secret, Vault, WebhookSpec};
+use keysmith_delivery::receiver::{always, Receiver, StatusCode};
 use keysmith_e2e::flows::{create_vault, issue_token, PASSPHRASE};
 use keysmith_e2e::{cli_binary, eventually, Session, UI_TIMEOUT};
 
@@ -152,5 +153,28 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
     assert!(serve.wait().unwrap().success());
     assert_eq!(created(&receiver), 3, "each message once");
     assert!(receiver.overlaps().is_empty(), "never two at once");
+
+    // A receiver that is gone: delivery (the app's, serve has stopped) disables its webhook
+    // and the window says so above every section.
+    let gone = Receiver::start(always(StatusCode::GONE)).await.unwrap();
+    let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
+    let id = outside
+        .add_webhook(&WebhookSpec {
+            url: gone.url(),
+            description: String::new(),
+            all_events: true,
+            events: vec![],
+            basic_auth: None,
+            headers: vec![],
+        })
+        .unwrap()
+        .webhook
+        .id;
+    outside.send_webhook_test(id).unwrap();
+    let banner = app
+        .wait_text("[data-testid=webhook-banner]", "410 Gone")
+        .await;
+    assert!(banner.contains(&gone.url()), "{banner}");
+    app.screenshot("webhooks-banner").await;
     app.end().await;
 }
