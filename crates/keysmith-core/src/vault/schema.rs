@@ -234,7 +234,8 @@ const MIGRATIONS: &[&str] = &[
     // 10: webhooks. Each webhook's events ('*' for all), custom headers (hidden values are
     // write-only above this table) and signing secrets (a rolled one signs beside its
     // successor until `retires_at`); the outbox: a message per event, written in the
-    // transaction of the change it reports, and a delivery per subscribed webhook; the lease
+    // transaction of the change it reports with the webhooks it is for (`targets`, until
+    // delivery gives it a delivery row per webhook: issuing stays cheap); the lease
     // that lets one process at a time deliver; how far expiry has been scanned for events.
     r#"
     CREATE TABLE webhooks (
@@ -271,15 +272,18 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX webhook_secrets_by_webhook ON webhook_secrets (webhook_id);
     CREATE TABLE webhook_messages (
-        id TEXT PRIMARY KEY,
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL,
         event TEXT NOT NULL,
         created_at INTEGER NOT NULL,
-        payload TEXT NOT NULL
+        payload TEXT NOT NULL,
+        targets TEXT
     );
+    CREATE INDEX webhook_messages_to_fan_out ON webhook_messages (id) WHERE targets IS NOT NULL;
     CREATE TABLE webhook_deliveries (
         id INTEGER PRIMARY KEY,
         webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-        message_id TEXT NOT NULL REFERENCES webhook_messages (id),
+        message_id INTEGER NOT NULL REFERENCES webhook_messages (id),
         state TEXT NOT NULL DEFAULT 'pending',
         attempts INTEGER NOT NULL DEFAULT 0,
         step INTEGER NOT NULL DEFAULT 0,

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::audit::AuditAction;
 use crate::credential::{store, Credential};
 use crate::error::{Error, Result};
-use crate::ids::{CredentialId, DeliveryId};
+use crate::ids::CredentialId;
 use crate::token;
 
 /// An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -162,35 +162,62 @@ pub(crate) fn subscribers(conn: &Connection, event: EventType) -> Result<Vec<i64
     Ok(ids)
 }
 
-/// Writes one message of `event` with `data` and a delivery of it, due now, to each of
-/// `webhooks`; the deliveries' ids.
+/// Writes one message of `event` with `data` for `webhooks`: one row, whose deliveries
+/// delivery makes when it next looks ([`fan_out`]). Its row id.
 pub(crate) fn enqueue(
     conn: &Connection,
     now: DateTime<Utc>,
     event: EventType,
     data: Value,
     webhooks: &[i64],
-) -> Result<Vec<DeliveryId>> {
-    let id = token::random_id("msg_");
+) -> Result<i64> {
     let payload = json!({
         "type": event.as_str(),
         "timestamp": now.to_rfc3339(),
         "data": data,
     });
+    let targets = webhooks
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     conn.prepare_cached(
-        "INSERT INTO webhook_messages (id, event, created_at, payload) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO webhook_messages (uid, event, created_at, payload, targets)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute((&id, event.as_str(), now.timestamp(), payload.to_string()))?;
-    let mut insert = conn.prepare_cached(
+    .execute((
+        token::random_id("msg_"),
+        event.as_str(),
+        now.timestamp(),
+        payload.to_string(),
+        targets,
+    ))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Gives every message not yet fanned out a delivery, due when the message was written, to
+/// each of its webhooks that still exists.
+pub(crate) fn fan_out(conn: &Connection) -> Result<()> {
+    let waiting: Vec<(i64, String, i64)> = conn
+        .prepare_cached(
+            "SELECT id, targets, created_at FROM webhook_messages WHERE targets IS NOT NULL
+             ORDER BY id",
+        )?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut deliver = conn.prepare_cached(
         "INSERT INTO webhook_deliveries (webhook_id, message_id, next_attempt_at)
-         VALUES (?1, ?2, ?3)",
+         SELECT id, ?2, ?3 FROM webhooks WHERE id = ?1",
     )?;
-    let mut deliveries = Vec::with_capacity(webhooks.len());
-    for webhook in webhooks {
-        insert.execute((webhook, &id, now.timestamp()))?;
-        deliveries.push(DeliveryId(conn.last_insert_rowid()));
+    let mut done =
+        conn.prepare_cached("UPDATE webhook_messages SET targets = NULL WHERE id = ?1")?;
+    for (message, targets, created_at) in waiting {
+        for webhook in targets.split(',').filter_map(|id| id.parse::<i64>().ok()) {
+            deliver.execute((webhook, message, created_at))?;
+        }
+        done.execute([message])?;
     }
-    Ok(deliveries)
+    Ok(())
 }
 
 /// What a payload says of a credential: its metadata as of `now`, never its token (nor the

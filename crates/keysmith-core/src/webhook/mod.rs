@@ -238,8 +238,12 @@ impl Vault {
         }
         self.bookkeeping(|conn, now| {
             let data = json!({ "webhook": { "id": id.0 } });
-            let deliveries = event::enqueue(conn, now, EventType::WebhookTest, data, &[id.0])?;
-            Ok(deliveries[0])
+            let message = event::enqueue(conn, now, EventType::WebhookTest, data, &[id.0])?;
+            event::fan_out(conn)?;
+            let delivery = conn
+                .prepare_cached("SELECT id FROM webhook_deliveries WHERE message_id = ?1")?
+                .query_row([message], |row| row.get(0))?;
+            Ok(DeliveryId(delivery))
         })
     }
 

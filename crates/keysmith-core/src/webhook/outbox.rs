@@ -135,9 +135,10 @@ pub(crate) fn claim_due(
     limit: usize,
     hold: Duration,
 ) -> Result<Vec<Dispatch>> {
+    event::fan_out(conn)?;
     let due: Vec<(i64, i64, String, String)> = conn
         .prepare_cached(
-            "SELECT d.id, d.webhook_id, d.message_id, m.payload
+            "SELECT d.id, d.webhook_id, m.uid, m.payload
              FROM webhook_deliveries d
              JOIN webhooks w ON w.id = d.webhook_id
              JOIN webhook_messages m ON m.id = d.message_id
@@ -168,13 +169,17 @@ pub(crate) fn claim_due(
     Ok(dispatches)
 }
 
-/// When the next pending delivery to an enabled webhook is due, if any is.
+/// When the next pending delivery to an enabled webhook is due, if any is; a message not yet
+/// fanned out is due when it was written.
 pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
     let next: Option<i64> = conn
         .prepare_cached(
-            "SELECT min(d.next_attempt_at) FROM webhook_deliveries d
-             JOIN webhooks w ON w.id = d.webhook_id
-             WHERE d.state = 'pending' AND w.enabled = 1",
+            "SELECT min(at) FROM (
+                 SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d
+                 JOIN webhooks w ON w.id = d.webhook_id
+                 WHERE d.state = 'pending' AND w.enabled = 1
+                 UNION ALL
+                 SELECT min(created_at) FROM webhook_messages WHERE targets IS NOT NULL)",
         )?
         .query_row([], |row| row.get(0))?;
     Ok(next.map(from_seconds))
@@ -287,7 +292,7 @@ pub(crate) fn record(conn: &Connection, id: DeliveryId) -> Result<DeliveryRecord
 }
 
 /// A log row's columns, as [`record_from_row`] reads them.
-const RECORD_SELECT: &str = "SELECT d.id, d.message_id, m.event, m.created_at, d.state,
+const RECORD_SELECT: &str = "SELECT d.id, m.uid, m.event, m.created_at, d.state,
         d.attempts, d.last_attempt_at, d.last_status, d.last_error, d.last_response,
         d.next_attempt_at
     FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id";
@@ -391,7 +396,7 @@ pub(crate) fn scan(conn: &Connection, now: DateTime<Utc>) -> Result<()> {
     )?
     .execute([(now - LOG_KEPT).timestamp()])?;
     conn.prepare_cached(
-        "DELETE FROM webhook_messages WHERE created_at < ?1 AND NOT EXISTS
+        "DELETE FROM webhook_messages WHERE created_at < ?1 AND targets IS NULL AND NOT EXISTS
              (SELECT 1 FROM webhook_deliveries d WHERE d.message_id = webhook_messages.id)",
     )?
     .execute([(now - LOG_KEPT).timestamp()])?;
