@@ -1,10 +1,10 @@
 //! Webhooks: the company's own systems hear about credential events. The account holder
 //! registers a webhook (URL, events, optional HTTP Basic credentials, custom headers whose
 //! values may be write-only) and gets its signing secret once; every audited change that is
-//! an event writes a message to the outbox in the change's own transaction ([`event`]);
+//! an event writes a message to the outbox in the change's own transaction (`event`);
 //! delivery (the `keysmith-delivery` crate, in the app or `keysmith serve`) takes due
 //! messages under a lease so one process at a time sends, signs them as Standard Webhooks
-//! ([`signing`]) and reports each attempt back ([`outbox`]), which retries on the spec's
+//! (`signing`) and reports each attempt back (`outbox`), which retries on the spec's
 //! schedule and disables a webhook that is gone or has failed for five days.
 
 mod event;
