@@ -133,6 +133,17 @@ impl AppState {
         self.run(|state| work(state.session().vault()?)).await
     }
 
+    /// [`AppState::with_vault`] for reads the window makes on its own (a list it keeps
+    /// current every few seconds): they do not count as activity, or they would keep the
+    /// vault from ever locking itself.
+    pub async fn with_vault_unattended<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vault) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        self.run(|state| work(state.session_untouched().vault()?))
+            .await
+    }
+
     /// Takes an unlocked vault into the session, starts webhook delivery on a handle of its
     /// own, and starts the local API if it is switched on. Call it on the async runtime's
     /// threads (the commands' blocking work runs there).

@@ -23,11 +23,14 @@ pub struct RolledSecret {
     pub secret: Secret,
 }
 
-/// Every webhook, oldest first.
+/// Every webhook, oldest first. The window reads it again every few seconds (for the banner
+/// of a webhook delivery stopped): not activity.
 #[tauri::command]
 #[specta::specta]
 pub async fn list_webhooks(state: State<'_, AppState>) -> AppResult<Vec<Webhook>> {
-    state.with_vault(|vault| Ok(vault.webhooks()?)).await
+    state
+        .with_vault_unattended(|vault| Ok(vault.webhooks()?))
+        .await
 }
 
 /// Adds a webhook; its signing secret comes back this once.
@@ -108,7 +111,8 @@ pub async fn resend_delivery(state: State<'_, AppState>, id: DeliveryId) -> AppR
         .await
 }
 
-/// A webhook's newest deliveries, newest first.
+/// A webhook's newest deliveries, newest first. The log reads it again every two seconds
+/// while shown: not activity.
 #[tauri::command]
 #[specta::specta]
 pub async fn webhook_deliveries(
@@ -116,6 +120,6 @@ pub async fn webhook_deliveries(
     id: WebhookId,
 ) -> AppResult<Vec<DeliveryRecord>> {
     state
-        .with_vault(move |vault| Ok(vault.webhook_deliveries(id, LOG_ROWS)?))
+        .with_vault_unattended(move |vault| Ok(vault.webhook_deliveries(id, LOG_ROWS)?))
         .await
 }

@@ -102,7 +102,10 @@ export const commands = {
 	auditActors: () => __TAURI_INVOKE<string[]>("audit_actors"),
 	/**  Recomputes the log's hash chain: the rows checked, and the first that does not match. */
 	verifyAuditChain: () => __TAURI_INVOKE<ChainVerdict>("verify_audit_chain"),
-	/**  Every webhook, oldest first. */
+	/**
+	 *  Every webhook, oldest first. The window reads it again every few seconds (for the banner
+	 *  of a webhook delivery stopped): not activity.
+	 */
 	listWebhooks: () => __TAURI_INVOKE<Webhook[]>("list_webhooks"),
 	/**  Adds a webhook; its signing secret comes back this once. */
 	addWebhook: (spec: WebhookSpec) => __TAURI_INVOKE<NewWebhook>("add_webhook", { spec }),
@@ -118,7 +121,10 @@ export const commands = {
 	sendWebhookTest: (id: WebhookId) => __TAURI_INVOKE<DeliveryId>("send_webhook_test", { id }),
 	/**  Sends a delivery's message again from the start of the retry schedule. */
 	resendDelivery: (id: DeliveryId) => __TAURI_INVOKE<null>("resend_delivery", { id }),
-	/**  A webhook's newest deliveries, newest first. */
+	/**
+	 *  A webhook's newest deliveries, newest first. The log reads it again every two seconds
+	 *  while shown: not activity.
+	 */
 	webhookDeliveries: (id: WebhookId) => __TAURI_INVOKE<DeliveryRecord[]>("webhook_deliveries", { id }),
 };
 
