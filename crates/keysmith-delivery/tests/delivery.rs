@@ -359,3 +359,62 @@ async fn two_deliverers_on_one_vault_send_each_message_once_and_never_in_paralle
     assert_eq!(distinct.len(), 40);
     assert!(receiver.overlaps().is_empty());
 }
+
+/// A receiver written by hand: it answers every request with a redirect to `elsewhere` and
+/// a 10 MB body, and counts its connections.
+async fn redirecting(elsewhere: String) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let served = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = Arc::clone(&served);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let location = elsewhere.clone();
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 64 * 1024];
+                let _ = stream.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 10000000\r\n\r\n"
+                );
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'r'; 64 * 1024];
+                for _ in 0..(10_000_000 / chunk.len()) {
+                    if stream.write_all(&chunk).await.is_err() {
+                        return; // the sender stopped reading: what we want
+                    }
+                }
+            });
+        }
+    });
+    (url, served)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_is_not_followed_and_only_a_kib_of_the_answer_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _clock) = vault_in(dir.path());
+    let elsewhere = Receiver::start(always(StatusCode::OK)).await.unwrap();
+    let (url, served) = redirecting(elsewhere.url()).await;
+    let id = vault.add_webhook(&spec(url)).unwrap().webhook.id;
+    let delivery = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    vault.send_webhook_test(id).unwrap();
+    eventually(Duration::from_secs(10), || {
+        deliveries(&vault, id)[0].attempts == 1
+    })
+    .await;
+    delivery.stop().await;
+    let attempt = deliveries(&vault, id).remove(0);
+    assert_eq!(attempt.last_status, Some(302));
+    assert_eq!(
+        attempt.state,
+        DeliveryState::Pending,
+        "a redirect is a failure, retried"
+    );
+    assert_eq!(attempt.last_response.unwrap().len(), 1024);
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(elsewhere.received().is_empty(), "the redirect was followed");
+}
