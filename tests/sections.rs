@@ -196,6 +196,7 @@ async fn sections_keyboard_title_and_themes() {
             ("2", "people"),
             ("3", "audit"),
             ("4", "settings"),
+            ("5", "webhooks"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app

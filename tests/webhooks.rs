@@ -176,5 +176,13 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
         .await;
     assert!(banner.contains(&gone.url()), "{banner}");
     app.screenshot("webhooks-banner").await;
+
+    // The section at the smallest window size, in dark.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-dark]").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.click("[data-testid=webhook-banner] button").await;
+    app.find("[data-testid=webhook-detail]").await;
+    app.screenshot("webhooks-smallest-dark").await;
     app.end().await;
 }

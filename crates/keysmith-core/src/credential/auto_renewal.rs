@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::CredentialId;
 use crate::error::{Error, Result};
+use crate::outbound_url;
 use crate::text::EmailAddress;
 
 /// When and whom to renew for.
@@ -37,7 +38,8 @@ impl AutoRenewal {
     }
 }
 
-/// A callback URL: https, or http to a loopback address (for services on this machine).
+/// A callback URL: https, or http to a loopback address (for services on this machine); the
+/// same rule as webhook URLs (`outbound_url`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
 #[specta(type = String)]
@@ -47,23 +49,9 @@ impl TryFrom<String> for CallbackUrl {
     type Error = Error;
 
     fn try_from(text: String) -> Result<Self> {
-        let refuse = |why: &str| Error::InvalidAutoRenewal(format!("callback URL {why}"));
-        let parsed = url::Url::parse(text.trim()).map_err(|_| refuse("is not a URL"))?;
-        let loopback = match parsed.host() {
-            Some(url::Host::Domain(host)) => host == "localhost",
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => return Err(refuse("has no host")),
-        };
-        match parsed.scheme() {
-            "https" => {}
-            "http" if loopback => {}
-            _ => return Err(refuse("must use https (http only to this machine)")),
-        }
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(refuse("must not carry credentials"));
-        }
-        Ok(CallbackUrl(parsed.into()))
+        outbound_url::check(&text)
+            .map(CallbackUrl)
+            .map_err(|why| Error::InvalidAutoRenewal(format!("callback URL: {why}")))
     }
 }
 
