@@ -338,6 +338,16 @@ async fn disable_enable_edit_renew_and_delete() {
     // Renew: the form starts from the old name and description; the old token keeps working
     // for an hour, the new one is revealed once.
     row_action(&app, "reports", "renew").await;
+    // The rotation presets, and a date, which must fall before the token's own expiry.
+    for preset in ["now", "1m", "15m", "6h", "24h", "expiry"] {
+        app.find(&format!("[data-testid=old-ends-{preset}]")).await;
+    }
+    app.click("[data-testid=old-ends-date]").await;
+    let too_late = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string();
+    app.type_into("[data-testid=old-ends-on]", &too_late).await;
+    app.wait_text("[data-testid=old-ends-problem]", "current expiry")
+        .await;
+    app.screenshot("16a-renew-on-a-date").await;
     app.click("[data-testid=old-ends-1h]").await;
     let name = app.find("#renew-name").await;
     assert_eq!(
@@ -581,6 +591,40 @@ async fn filter_search_and_sort_the_inventory() {
     // WebDriver reads the rendered text, which CSS upper-cases.
     let label = header.text().await.unwrap().to_lowercase();
     assert!(label.contains("name ▼"), "{label}");
+    app.end().await;
+}
+
+/// A lifetime policy of 30 days: the expiry presets stop at 30, and a date beyond it is
+/// refused beside the expiry field.
+#[tokio::test]
+async fn the_lifetime_policy_shapes_the_expiry_picker() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("policy.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    app.click("[data-testid=nav-settings]").await;
+    app.find("[data-testid=max-lifetime]")
+        .await
+        .select_by_value("30")
+        .await
+        .unwrap();
+    app.click("[data-testid=save-settings]").await;
+    app.settings_saved().await;
+
+    app.click("[data-testid=nav-credentials]").await;
+    app.click("[data-testid=new-token-button]").await;
+    app.find("[data-testid=preset-30]").await;
+    assert!(
+        !app.present("[data-testid=preset-90]").await,
+        "a preset beyond the policy"
+    );
+    let beyond = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
+    app.replace_text("[data-testid=expires-on]", &beyond).await;
+    app.type_into("#token-name", "quarterly").await;
+    app.click("[data-testid=create-token]").await;
+    app.wait_text("#expires-on-hint", "policy allows at most 30 days")
+        .await;
+    app.screenshot("21a-lifetime-policy").await;
     app.end().await;
 }
 

@@ -51,6 +51,10 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
         .constant("EXPIRING_SOON_DAYS", models::EXPIRING_SOON_DAYS)
         .constant("WEBHOOK_EVENTS", keysmith_core::EventType::ALL)
         .constant(
+            "LIFETIME_CHOICES",
+            keysmith_core::Settings::LIFETIME_CHOICES,
+        )
+        .constant(
             "AUDIT_ACTIONS",
             keysmith_core::audit::AuditAction::ALL.map(keysmith_core::audit::AuditAction::as_str),
         )

@@ -105,6 +105,19 @@ pub enum Error {
     /// A date that is not written `YYYY-MM-DD`.
     #[error("{0:?} is not a date; dates are written YYYY-MM-DD")]
     InvalidDate(String),
+    /// An expiry further away than the vault's lifetime policy allows.
+    #[error(
+        "The vault's policy allows credentials of at most {max} days; this one would last {days}"
+    )]
+    ExpiryBeyondPolicy {
+        /// The policy's maximum lifetime, in days.
+        max: u32,
+        /// How many days the credential would last.
+        days: i64,
+    },
+    /// A lifetime policy that is not one of the choices offered.
+    #[error("The maximum lifetime must be 7, 30, 60, 90, 180 or 365 days")]
+    InvalidLifetimePolicy,
     /// An expiry that is not in the future.
     #[error("Expiry must be in the future")]
     ExpiryInPast,
@@ -274,6 +287,8 @@ impl Error {
             Error::InvalidDescription { .. } => ErrorCode::InvalidDescription,
             Error::ExpiryTooFar { .. } => ErrorCode::ExpiryTooFar,
             Error::ExpiryInPast => ErrorCode::ExpiryInPast,
+            Error::ExpiryBeyondPolicy { .. } => ErrorCode::ExpiryBeyondPolicy,
+            Error::InvalidLifetimePolicy => ErrorCode::InvalidLifetimePolicy,
             Error::InvalidDate(_) => ErrorCode::InvalidDate,
             Error::DuplicateName(_) => ErrorCode::DuplicateName,
             Error::CredentialNotFound(_) => ErrorCode::CredentialNotFound,
@@ -373,6 +388,8 @@ error_codes! {
     InvalidDescription = "invalid_description",
     ExpiryTooFar = "expiry_too_far",
     ExpiryInPast = "expiry_in_past",
+    ExpiryBeyondPolicy = "expiry_beyond_policy",
+    InvalidLifetimePolicy = "invalid_lifetime_policy",
     InvalidDate = "invalid_date",
     DuplicateName = "duplicate_name",
     CredentialNotFound = "credential_not_found",

@@ -18,6 +18,9 @@ pub struct Settings {
     pub auto_lock_minutes: u32,
     /// Whether organization tokens (deprecated) may be issued.
     pub organization_tokens: bool,
+    /// The longest a credential may live, in days (one of [`Settings::LIFETIME_CHOICES`]):
+    /// issue, renew and auto-renewal obey it; lowering it leaves existing credentials be.
+    pub max_lifetime_days: u32,
     /// The local API server.
     pub api: ApiSettings,
 }
@@ -28,6 +31,7 @@ impl Default for Settings {
             clipboard_clear_seconds: 30,
             auto_lock_minutes: 10,
             organization_tokens: false,
+            max_lifetime_days: 365,
             api: ApiSettings::default(),
         }
     }
@@ -83,6 +87,8 @@ impl ApiSettings {
 }
 
 impl Settings {
+    /// The maximum lifetimes a vault's policy may choose, in days.
+    pub const LIFETIME_CHOICES: [u32; 6] = [7, 30, 60, 90, 180, 365];
     pub(crate) const CLIPBOARD_SECONDS: (u32, u32) = (1, 600);
     pub(crate) const AUTO_LOCK_MINUTES: (u32, u32) = (1, 1440);
 
@@ -98,6 +104,9 @@ impl Settings {
             self.auto_lock_minutes,
             Self::AUTO_LOCK_MINUTES,
         )?;
+        if !Self::LIFETIME_CHOICES.contains(&self.max_lifetime_days) {
+            return Err(Error::InvalidLifetimePolicy);
+        }
         self.api.validate()
     }
 
@@ -172,6 +181,14 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(long.validate().unwrap_err().code(), "invalid_setting");
+        let odd = Settings {
+            max_lifetime_days: 45,
+            ..Settings::default()
+        };
+        assert_eq!(
+            odd.validate().unwrap_err().code(),
+            "invalid_lifetime_policy"
+        );
     }
 
     #[test]

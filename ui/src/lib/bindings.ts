@@ -138,6 +138,8 @@ export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
+export const LIFETIME_CHOICES = [7,30,60,90,180,365] as const;
+
 export const LIMITS = {"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
 
 export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test"] as const;
@@ -236,7 +238,10 @@ export type BasicAuthSpec = {
 	password: SecretValue,
 };
 
-/**  A callback URL: https, or http to a loopback address (for services on this machine). */
+/**
+ *  A callback URL: https, or http to a loopback address (for services on this machine); the
+ *  same rule as webhook URLs (`outbound_url`).
+ */
 export type CallbackUrl = string;
 
 /**  An entry of the permission or the application catalogue. */
@@ -473,7 +478,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -665,6 +670,11 @@ export type Settings = {
 	auto_lock_minutes: number,
 	/**  Whether organization tokens (deprecated) may be issued. */
 	organization_tokens: boolean,
+	/**
+	 *  The longest a credential may live, in days (one of [`Settings::LIFETIME_CHOICES`]):
+	 *  issue, renew and auto-renewal obey it; lowering it leaves existing credentials be.
+	 */
+	max_lifetime_days: number,
 	/**  The local API server. */
 	api: ApiSettings,
 };

@@ -5,7 +5,14 @@
 import { commands as generated, type Code, type IpcError } from './bindings';
 
 export type * from './bindings';
-export { events, LIMITS, AUDIT_ACTIONS, EXPIRING_SOON_DAYS, WEBHOOK_EVENTS } from './bindings';
+export {
+  events,
+  LIMITS,
+  AUDIT_ACTIONS,
+  EXPIRING_SOON_DAYS,
+  WEBHOOK_EVENTS,
+  LIFETIME_CHOICES,
+} from './bindings';
 
 /** Whether `value` is what a failed command throws: `{code, message}`. */
 export function isIpcError(value: unknown): value is IpcError {

@@ -25,6 +25,9 @@ import {
   fileName,
   nameProblem,
   expiryBounds,
+  expiryPresets,
+  OLD_TOKEN_ENDS,
+  secondsUntilDate,
   passphraseStrength,
   tokenFormProblems,
   type TokenForm,
@@ -81,6 +84,30 @@ describe('expiry rules', () => {
     );
     expect(tokenFormProblems({ ...valid, expiresOn: '2027-11-22' }, today)).toEqual({});
     expect(tokenFormProblems({ ...valid, expiresOn: '' }, today).expiresOn).toBeDefined();
+  });
+  it('keeps within the vault\'s lifetime policy', () => {
+    expect(expiryPresets(30)).toEqual([7, 30]);
+    expect(expiryPresets(60)).toEqual([7, 30, 60]);
+    expect(expiryPresets()).toEqual([7, 30, 90, 365]);
+    expect(expiryBounds(today, 30).max).toBe('2026-12-22');
+    expect(tokenFormProblems({ ...valid, expiresOn: '2026-12-23' }, today, 30).expiresOn).toMatch(
+      /policy allows at most 30 days/,
+    );
+    expect(tokenFormProblems({ ...valid, expiresOn: '2026-12-22' }, today, 30)).toEqual({});
+    expect(fieldOfError('expiry_beyond_policy')).toBe('expiresOn');
+  });
+});
+
+describe('renewal end date', () => {
+  const now = new Date('2026-11-22T09:00:00Z');
+  it('is 00:00 UTC of a date between now and the current expiry', () => {
+    expect(secondsUntilDate('2026-11-24', now, '2026-12-22T00:00:00Z')).toEqual({ seconds: 39 * 3600 });
+    expect(secondsUntilDate('2026-11-22', now, '2026-12-22T00:00:00Z')).toEqual({ problem: expect.stringMatching(/after today/) });
+    expect(secondsUntilDate('2026-12-23', now, '2026-12-22T00:00:00Z')).toEqual({ problem: expect.stringMatching(/expiry/) });
+    expect(secondsUntilDate('2026-12', now, '2026-12-22T00:00:00Z')).toEqual({ problem: expect.stringMatching(/YYYY/) });
+  });
+  it('offers the rotation presets', () => {
+    expect(OLD_TOKEN_ENDS.map((choice) => choice.key)).toEqual(['now', '1m', '15m', '1h', '6h', '24h', 'expiry']);
   });
 });
 

@@ -63,13 +63,35 @@ export function scopesOffered(kind: TokenKind, ownerPermissions: string[], catal
   return ownerPermissions;
 }
 
-/** When the old token of a renewal stops: quick picks, or at its current expiry (null). */
+/**
+ * When the old token of a renewal stops: quick picks (as Stripe's roll and Unkey's rotate
+ * offer), at its current expiry (null), or on a date the dialog asks for.
+ */
 export const OLD_TOKEN_ENDS = [
   { key: 'now', label: 'Now', seconds: 0 },
+  { key: '1m', label: 'In 1 minute', seconds: 60 },
+  { key: '15m', label: 'In 15 minutes', seconds: 900 },
   { key: '1h', label: 'In 1 hour', seconds: 3600 },
+  { key: '6h', label: 'In 6 hours', seconds: 21_600 },
   { key: '24h', label: 'In 24 hours', seconds: 86_400 },
   { key: 'expiry', label: 'At its current expiry', seconds: null },
 ] as const;
+
+/**
+ * The seconds from `now` until 00:00 UTC of `date`, when the old token would stop; or why it
+ * cannot: not a date, not after now, or after the token's own expiry (`expiresAt`).
+ */
+export function secondsUntilDate(
+  date: string,
+  now: Date,
+  expiresAt: string,
+): { seconds: number } | { problem: string } {
+  if (!isDate(date)) return { problem: 'Enter a date as YYYY-MM-DD.' };
+  const at = Date.parse(`${date}T00:00:00Z`);
+  if (at <= now.getTime()) return { problem: 'The date must be after today.' };
+  if (at > Date.parse(expiresAt)) return { problem: 'The date must not be after the token’s current expiry.' };
+  return { seconds: Math.round((at - now.getTime()) / 1000) };
+}
 
 /** What the user can do to a credential from its row. */
 export type RowAction = 'detail' | 'edit' | 'renew' | 'revoke' | 'delete';
@@ -153,9 +175,14 @@ export function typedDate(raw: string): string {
   return digits;
 }
 
-/** The earliest (tomorrow) and latest (today + 365) expiry dates. */
-export function expiryBounds(today: Date): { min: string; max: string } {
-  return { min: addDays(today, 1), max: addDays(today, MAX_EXPIRY_DAYS) };
+/** The earliest (tomorrow) and latest (today + the lifetime policy, at most 365) expiry dates. */
+export function expiryBounds(today: Date, maxDays: number = MAX_EXPIRY_DAYS): { min: string; max: string } {
+  return { min: addDays(today, 1), max: addDays(today, maxDays) };
+}
+
+/** Expiry quick picks under a lifetime policy of `maxDays`: the usual ones below it, then it. */
+export function expiryPresets(maxDays: number = MAX_EXPIRY_DAYS): number[] {
+  return [...EXPIRY_PRESETS.filter((days) => days < maxDays), maxDays];
 }
 
 export interface TokenForm {
@@ -222,6 +249,7 @@ export function fieldOfError(code: Code): TokenField | undefined {
     unknown_application: 'applications',
     invalid_rate_limit: 'rateLimit',
     expiry_too_far: 'expiresOn',
+    expiry_beyond_policy: 'expiresOn',
     expiry_in_past: 'expiresOn',
     invalid_date: 'expiresOn',
   };
@@ -237,7 +265,11 @@ export function nameProblem(name: string): string | undefined {
 }
 
 /** Per-field problems of the new-token form. */
-export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProblems {
+export function tokenFormProblems(
+  form: TokenForm,
+  today: Date,
+  maxDays: number = MAX_EXPIRY_DAYS,
+): TokenFormProblems {
   const problems: TokenFormProblems = {};
   if (form.kind !== 'organization_token' && form.ownerId === null)
     problems.owner = 'Choose who holds it.';
@@ -253,18 +285,21 @@ export function tokenFormProblems(form: TokenForm, today: Date): TokenFormProble
   if (name) problems.name = name;
   if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)
     problems.description = `At most ${DESCRIPTION_MAX_CHARS} characters.`;
-  const { min, max } = expiryBounds(today);
+  const { min, max } = expiryBounds(today, maxDays);
   if (!isDate(form.expiresOn)) problems.expiresOn = 'Enter a date as YYYY-MM-DD, or pick a preset.';
   else if (form.expiresOn < min) problems.expiresOn = 'The expiry must be tomorrow or later.';
   else if (form.expiresOn > max)
-    problems.expiresOn = `The expiry can be at most ${MAX_EXPIRY_DAYS} days ahead.`;
+    problems.expiresOn =
+      maxDays < MAX_EXPIRY_DAYS
+        ? `The vault's policy allows at most ${maxDays} days.`
+        : `The expiry can be at most ${MAX_EXPIRY_DAYS} days ahead.`;
   if (!form.acknowledged) problems.acknowledged = 'Tick this to confirm what the credential grants.';
   return problems;
 }
 
 /** Whether the form may be sent: every field valid, the acknowledgment box ticked. */
-export function canCreateToken(form: TokenForm, today: Date): boolean {
-  return firstProblem(tokenFormProblems(form, today)) === undefined;
+export function canCreateToken(form: TokenForm, today: Date, maxDays: number = MAX_EXPIRY_DAYS): boolean {
+  return firstProblem(tokenFormProblems(form, today, maxDays)) === undefined;
 }
 
 /** The age colour: orange past 182 days, red past 365. */

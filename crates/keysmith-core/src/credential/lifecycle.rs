@@ -67,7 +67,8 @@ impl Vault {
 
     /// Renews a credential: the old one ends at `renewal.old_ends_at`, and a new one of the
     /// same kind, owner, scopes, rights, applications and rate limit is issued (revealed once)
-    /// with the old one's lifetime, capped at 365 days from now, and linked to it. A revoked
+    /// with the old one's lifetime, capped at the vault's lifetime policy (at most 365 days),
+    /// and linked to it. A revoked
     /// credential cannot be renewed; the new one must pass every check of [`Vault::issue`].
     pub fn renew(&mut self, id: CredentialId, renewal: &Renewal) -> Result<Issued> {
         let issued = self.audited(|change| {
@@ -82,10 +83,11 @@ impl Vault {
                 return Err(Error::InvalidEndDate);
             }
             // Same kind, owner, scopes, rights, applications and rate limit; the old one's
-            // lifetime in whole days (at least one, at most the longest allowed), to a date.
+            // lifetime in whole days (at least one, at most the vault's policy), to a date.
+            let policy = Settings::load(change)?.max_lifetime_days;
             let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
                 .num_days()
-                .clamp(1, Expiry::MAX_DAYS);
+                .clamp(1, i64::from(policy));
             let expiry = Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)?;
             let new = CredentialFields {
                 kind: old.kind,
@@ -261,14 +263,27 @@ pub(super) fn require_scopes_held<'a>(
 
 /// Checks `new` against the vault: the rules of its kind, the operator's role, the owner's
 /// API access and permissions, and the catalogues.
-fn check_new(conn: &Connection, operator: &Operator, new: &NewCredential) -> Result<()> {
+fn check_new(
+    conn: &Connection,
+    operator: &Operator,
+    new: &NewCredential,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if new.kind == TokenKind::AccessToken {
         return Err(Error::InvalidKind(
             "access tokens come from the client-credentials exchange, not from issuing".into(),
         ));
     }
+    let settings = Settings::load(conn)?;
+    let lifetime = new.expiry.at() - now;
+    let policy = settings.max_lifetime_days;
+    if lifetime > Duration::days(i64::from(policy)) {
+        // Rounded up, as for the 365-day limit: a day and an hour over reads as two.
+        let days = lifetime.num_days() + i64::from(lifetime > Duration::days(lifetime.num_days()));
+        return Err(Error::ExpiryBeyondPolicy { max: policy, days });
+    }
     if new.kind == TokenKind::OrganizationToken {
-        if !Settings::load(conn)?.organization_tokens {
+        if !settings.organization_tokens {
             return Err(Error::FeatureDisabled("Organization tokens"));
         }
         if new.owner.is_some() {
@@ -323,7 +338,7 @@ fn issue_in(
     new: &NewCredential,
     renewed_from: Option<CredentialId>,
 ) -> Result<Issued> {
-    check_new(change, change.operator(), new)?;
+    check_new(change, change.operator(), new, change.now())?;
     let token = token::generate(new.kind);
     let client_id = (new.kind == TokenKind::ClientCredentials).then(token::generate_client_id);
     let stored = store::Stored {

@@ -424,3 +424,47 @@ fn edits_to_anything_else_are_refused_and_write_nothing() {
     );
     assert_eq!(snapshot(&vault), before);
 }
+
+#[test]
+fn the_lifetime_policy_caps_issue_and_renew_and_lowering_it_cuts_nothing() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let long = vault
+        .issue(&fx.new_credential("long", 90))
+        .unwrap()
+        .credential;
+    let settings = keysmith_core::Settings {
+        max_lifetime_days: 30,
+        ..vault.settings().unwrap()
+    };
+    vault.update_settings(settings).unwrap();
+
+    let before = snapshot(&vault);
+    let refused = vault.issue(&fx.new_credential("too long", 31)).unwrap_err();
+    assert_eq!(refused.code(), "expiry_beyond_policy");
+    assert!(refused.to_string().contains("at most 30 days"), "{refused}");
+    assert_eq!(snapshot(&vault), before, "a refused issue writes nothing");
+    vault.issue(&fx.new_credential("month", 30)).unwrap();
+
+    // The 90-day credential keeps its expiry; its successor obeys the policy.
+    assert_eq!(
+        vault.credential(long.id).unwrap().expires_at,
+        long.expires_at
+    );
+    let successor = vault
+        .renew(long.id, &renewal(&fx, "long", Duration::hours(1)))
+        .unwrap()
+        .credential;
+    let lifetime = successor.expires_at - fx.clock_now();
+    assert!(lifetime <= Duration::days(30), "{lifetime:?}");
+    assert!(lifetime > Duration::days(29), "{lifetime:?}");
+
+    let odd = keysmith_core::Settings {
+        max_lifetime_days: 45,
+        ..vault.settings().unwrap()
+    };
+    assert_eq!(
+        vault.update_settings(odd).unwrap_err().code(),
+        "invalid_lifetime_policy"
+    );
+}

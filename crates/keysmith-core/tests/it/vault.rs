@@ -236,6 +236,7 @@ fn settings_persist_and_are_validated() {
         clipboard_clear_seconds: 5,
         auto_lock_minutes: 2,
         organization_tokens: false,
+        max_lifetime_days: 90,
         api: ApiSettings {
             enabled: true,
             port: 8711,
