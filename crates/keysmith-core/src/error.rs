@@ -139,6 +139,15 @@ pub enum Error {
     /// Auto-renewal settings that do not hold.
     #[error("Auto-renewal: {0}")]
     InvalidAutoRenewal(String),
+    /// An auto-renewal period not shorter than the credential's lifetime: the renewal would
+    /// come after the expiry.
+    #[error("Renewing every {every} days comes too late for a credential that lives {lifetime} days; choose fewer days")]
+    RenewalPeriodTooLong {
+        /// The period asked for, in days.
+        every: u32,
+        /// The credential's lifetime, in whole days.
+        lifetime: i64,
+    },
     /// A renewal's end date for the old credential outside now … its current expiry.
     #[error("The old credential's end date must lie between now and its current expiry")]
     InvalidEndDate,
@@ -294,6 +303,7 @@ impl Error {
             Error::CredentialNotFound(_) => ErrorCode::CredentialNotFound,
             Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             Error::InvalidEndDate => ErrorCode::InvalidEndDate,
+            Error::RenewalPeriodTooLong { .. } => ErrorCode::RenewalPeriodTooLong,
             Error::ImmutableField(_) => ErrorCode::ImmutableField,
             Error::InvalidEdit(_) => ErrorCode::InvalidEdit,
             Error::InvalidAutoRenewal(_) => ErrorCode::InvalidAutoRenewal,
@@ -395,6 +405,7 @@ error_codes! {
     CredentialNotFound = "credential_not_found",
     AlreadyRevoked = "already_revoked",
     InvalidEndDate = "invalid_end_date",
+    RenewalPeriodTooLong = "renewal_period_too_long",
     ImmutableField = "immutable_field",
     InvalidEdit = "invalid_edit",
     InvalidAutoRenewal = "invalid_auto_renewal",

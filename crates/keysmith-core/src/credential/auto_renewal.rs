@@ -1,7 +1,9 @@
-//! Auto-renewal settings of a credential: renew it this many days before it expires, tell
-//! this recipient, and optionally call this URL. Stored now; the renewal itself is acted on by
+//! Auto-renewal settings of a credential: renew it every this many days (counted from its
+//! issue; shorter than its lifetime, so a renewal always comes before expiry), tell this
+//! recipient, and optionally call this URL. Stored now; the renewal itself is acted on by
 //! the renewal service. The settings have their own table, so verification never reads them.
 
+use chrono::Duration;
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -13,8 +15,8 @@ use crate::text::EmailAddress;
 /// When and whom to renew for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AutoRenewal {
-    /// Renew this many days before expiry (1 to 364).
-    pub days_before_expiry: u32,
+    /// Renew every this many days (1 to 364), counted from the credential's issue.
+    pub every_days: u32,
     /// Who is told about each renewal.
     pub recipient: EmailAddress,
     /// Where the claim key of each renewal is POSTed, if anywhere.
@@ -22,19 +24,47 @@ pub struct AutoRenewal {
 }
 
 impl AutoRenewal {
-    /// The furthest ahead of expiry a renewal may be scheduled.
-    pub const MAX_DAYS_BEFORE: u32 = 364;
+    /// The longest renewal period, in days.
+    pub const MAX_EVERY_DAYS: u32 = 364;
 
-    /// Checks the day count; the other fields are valid by construction.
-    pub fn validate(&self) -> Result<()> {
-        if (1..=Self::MAX_DAYS_BEFORE).contains(&self.days_before_expiry) {
+    /// Checks the period: 1 to 364 days, and shorter than `lifetime` (the credential's), so
+    /// that the renewal comes before the expiry. The other fields are valid by construction.
+    pub fn validate(&self, lifetime: Duration) -> Result<()> {
+        self.check_range()?;
+        if Duration::days(i64::from(self.every_days)) >= lifetime {
+            return Err(Error::RenewalPeriodTooLong {
+                every: self.every_days,
+                lifetime: lifetime.num_days(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks the period against 1 to 364 days, whatever the credential.
+    pub(super) fn check_range(&self) -> Result<()> {
+        if (1..=Self::MAX_EVERY_DAYS).contains(&self.every_days) {
             Ok(())
         } else {
             Err(Error::InvalidAutoRenewal(format!(
-                "renew between 1 and {} days before expiry",
-                Self::MAX_DAYS_BEFORE
+                "renew every 1 to {} days",
+                Self::MAX_EVERY_DAYS
             )))
         }
+    }
+
+    /// These settings for a credential of `lifetime` (a renewal's successor): the period
+    /// shortened to fit it if need be; `None` when no period fits (a lifetime of a day).
+    pub(super) fn fitted_to(&self, lifetime: Duration) -> Option<AutoRenewal> {
+        let longest = u32::try_from(lifetime.num_days()).unwrap_or(0);
+        let longest = if Duration::days(i64::from(longest)) == lifetime {
+            longest.saturating_sub(1)
+        } else {
+            longest
+        };
+        (longest >= 1).then(|| AutoRenewal {
+            every_days: self.every_days.min(longest),
+            ..self.clone()
+        })
     }
 }
 
@@ -65,14 +95,14 @@ impl From<CallbackUrl> for String {
 pub(super) fn load(conn: &Connection, id: CredentialId) -> Result<Option<AutoRenewal>> {
     let row: Option<(u32, String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT days_before_expiry, recipient, callback_url FROM auto_renewals
+            "SELECT every_days, recipient, callback_url FROM auto_renewals
              WHERE credential_id = ?1",
         )?
         .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
         .optional()?;
     // Stored values were validated on the way in; re-wrap them without re-checking.
     Ok(row.map(|(days, recipient, url)| AutoRenewal {
-        days_before_expiry: days,
+        every_days: days,
         recipient: EmailAddress::from_stored(recipient),
         callback_url: url.map(CallbackUrl),
     }))
@@ -87,17 +117,16 @@ pub(super) fn save(
     match settings {
         Some(s) => conn
             .prepare_cached(
-                "INSERT INTO auto_renewals (credential_id, days_before_expiry, recipient,
-                                            callback_url)
+                "INSERT INTO auto_renewals (credential_id, every_days, recipient, callback_url)
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (credential_id) DO UPDATE SET
-                     days_before_expiry = excluded.days_before_expiry,
+                     every_days = excluded.every_days,
                      recipient = excluded.recipient,
                      callback_url = excluded.callback_url",
             )?
             .execute((
                 id.0,
-                s.days_before_expiry,
+                s.every_days,
                 s.recipient.as_str(),
                 s.callback_url.as_ref().map(|u| &u.0),
             ))?,
@@ -137,15 +166,31 @@ mod tests {
     }
 
     #[test]
-    fn days_before_expiry_are_bounded() {
+    fn the_period_is_a_day_to_364_and_shorter_than_the_lifetime() {
         let settings = |days| AutoRenewal {
-            days_before_expiry: days,
+            every_days: days,
             recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
             callback_url: None,
         };
-        assert!(settings(1).validate().is_ok());
-        assert!(settings(364).validate().is_ok());
-        assert!(settings(0).validate().is_err());
-        assert!(settings(365).validate().is_err());
+        let year = Duration::days(365);
+        assert!(settings(1).validate(year).is_ok());
+        assert!(settings(364).validate(year).is_ok());
+        assert!(settings(0).validate(year).is_err());
+        assert!(settings(365).validate(year).is_err());
+        let month = Duration::days(30);
+        assert!(settings(29).validate(month).is_ok());
+        assert_eq!(
+            settings(30).validate(month).unwrap_err().code(),
+            "renewal_period_too_long"
+        );
+        // Carried to a shorter-lived successor, the period shrinks to fit; a day fits none.
+        assert_eq!(settings(60).fitted_to(month).unwrap().every_days, 29);
+        assert_eq!(settings(7).fitted_to(month).unwrap().every_days, 7);
+        let day_and_an_hour = Duration::days(1) + Duration::hours(1);
+        assert_eq!(
+            settings(7).fitted_to(day_and_an_hour).unwrap().every_days,
+            1
+        );
+        assert!(settings(7).fitted_to(Duration::days(1)).is_none());
     }
 }

@@ -24,7 +24,7 @@ pub struct CredentialEdit {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AutoRenewalFields {
-    days_before_expiry: u32,
+    every_days: u32,
     recipient: String,
     #[serde(default)]
     callback_url: Option<String>,
@@ -69,7 +69,7 @@ fn auto_renewal_from(value: &Value) -> Result<Option<AutoRenewal>> {
     let fields: AutoRenewalFields = serde_json::from_value(value.clone())
         .map_err(|e| Error::InvalidEdit(format!("unreadable auto-renewal settings ({e})")))?;
     let settings = AutoRenewal {
-        days_before_expiry: fields.days_before_expiry,
+        every_days: fields.every_days,
         recipient: EmailAddress::try_from(fields.recipient)?,
         callback_url: fields
             .callback_url
@@ -77,7 +77,8 @@ fn auto_renewal_from(value: &Value) -> Result<Option<AutoRenewal>> {
             .map(CallbackUrl::try_from)
             .transpose()?,
     };
-    settings.validate()?;
+    // Against the credential's lifetime the period is checked when the edit is applied.
+    settings.check_range()?;
     Ok(Some(settings))
 }
 
@@ -94,6 +95,9 @@ impl Vault {
                 store::set_description(change, id, description.as_str())?;
             }
             if let Some(settings) = &edit.auto_renewal {
+                if let Some(settings) = settings {
+                    settings.validate(credential.expires_at - credential.created_at)?;
+                }
                 auto_renewal::save(change, id, settings.as_ref())?;
             }
             change.record(

@@ -112,7 +112,10 @@ impl Vault {
             // Renewed, the old one steps aside: its name is free for its successor.
             store::set_renewed(change, id, now)?;
             let issued = issue_in(change, &new, Some(id))?;
-            if let Some(settings) = auto_renewal::load(change, id)? {
+            let lifetime = issued.credential.expires_at - issued.credential.created_at;
+            if let Some(settings) =
+                auto_renewal::load(change, id)?.and_then(|s| s.fitted_to(lifetime))
+            {
                 auto_renewal::save(change, issued.credential.id, Some(&settings))?;
             }
             change.record(

@@ -307,6 +307,24 @@ const MIGRATIONS: &[&str] = &[
         scanned_to INTEGER NOT NULL
     );
     "#,
+    // 11: auto-renewal runs every x days from issue instead of x days before expiry: each
+    // stored setting becomes the period that renews at the same moment (its lifetime less
+    // the days before expiry, at least a day).
+    r#"
+    CREATE TABLE auto_renewals_by_period (
+        credential_id INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
+        every_days    INTEGER NOT NULL,
+        recipient     TEXT    NOT NULL,
+        callback_url  TEXT
+    );
+    INSERT INTO auto_renewals_by_period (credential_id, every_days, recipient, callback_url)
+        SELECT a.credential_id,
+               max(1, (c.expires_at - c.created_at) / 86400 - a.days_before_expiry),
+               a.recipient, a.callback_url
+        FROM auto_renewals a JOIN credentials c ON c.id = a.credential_id;
+    DROP TABLE auto_renewals;
+    ALTER TABLE auto_renewals_by_period RENAME TO auto_renewals;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -365,6 +383,40 @@ mod tests {
         conn.execute(insert, ("sync", [3u8], 30, Some(2))).unwrap();
         let clash = conn.execute(insert, ("sync 2", [4u8], 40, None::<i64>));
         assert!(clash.is_err(), "two current credentials named \"sync 2\"");
+    }
+
+    /// Version 11 turns "days before expiry" into the period that renews at the same moment.
+    #[test]
+    fn auto_renewal_settings_become_periods_in_version_11() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..10] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 10).unwrap();
+        let day = 86_400;
+        conn.execute(
+            "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
+                 expires_at, owner_id, scopes, rights, applications, rate_limit)
+             VALUES ('personal_access_token', ?1, '', 'ks_pat_abcd…', ?2, 0, ?3, 1, '', 'read',
+                     '', 30)",
+            ("monthly", [1u8], 30 * day),
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO auto_renewals (credential_id, days_before_expiry, recipient)
+             VALUES (1, 7, 'ops@example.com')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (every, recipient): (i64, String) = conn
+            .query_row(
+                "SELECT every_days, recipient FROM auto_renewals WHERE credential_id = 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((every, recipient.as_str()), (23, "ops@example.com"));
     }
 
     #[test]

@@ -191,7 +191,7 @@ fn a_renewal_keeps_the_name_description_and_auto_renewal_settings() {
         })
         .unwrap();
     let settings = serde_json::json!({ "auto_renewal": {
-        "days_before_expiry": 7,
+        "every_days": 7,
         "recipient": "ops@example.com",
         "callback_url": "https://hooks.example.com/renewed",
     }});
@@ -339,7 +339,7 @@ fn auto_renewal_settings_are_stored_changed_and_turned_off() {
 
     let on = CredentialEdit::from_fields(&fields(serde_json::json!({
         "auto_renewal": {
-            "days_before_expiry": 14,
+            "every_days": 14,
             "recipient": "ops@example.com",
             "callback_url": "https://hooks.example.com/keysmith"
         }
@@ -347,7 +347,7 @@ fn auto_renewal_settings_are_stored_changed_and_turned_off() {
     .unwrap();
     vault.edit(id, &on).unwrap();
     let stored = vault.auto_renewal(id).unwrap().unwrap();
-    assert_eq!(stored.days_before_expiry, 14);
+    assert_eq!(stored.every_days, 14);
     assert_eq!(String::from(stored.recipient), "ops@example.com");
     assert_eq!(
         stored.callback_url.map(String::from).as_deref(),
@@ -387,16 +387,16 @@ fn edits_to_anything_else_are_refused_and_write_nothing() {
     let bad = [
         (serde_json::json!({ "description": 5 }), "invalid_edit"),
         (
-            serde_json::json!({ "auto_renewal": { "days_before_expiry": 0, "recipient": "ops@example.com" } }),
+            serde_json::json!({ "auto_renewal": { "every_days": 0, "recipient": "ops@example.com" } }),
             "invalid_auto_renewal",
         ),
         (
-            serde_json::json!({ "auto_renewal": { "days_before_expiry": 7, "recipient": "nobody" } }),
+            serde_json::json!({ "auto_renewal": { "every_days": 7, "recipient": "nobody" } }),
             "invalid_email",
         ),
         (
             serde_json::json!({ "auto_renewal": {
-                "days_before_expiry": 7,
+                "every_days": 7,
                 "recipient": "ops@example.com",
                 "callback_url": "http://hooks.example.com"
             } }),
@@ -466,5 +466,30 @@ fn the_lifetime_policy_caps_issue_and_renew_and_lowering_it_cuts_nothing() {
     assert_eq!(
         vault.update_settings(odd).unwrap_err().code(),
         "invalid_lifetime_policy"
+    );
+}
+
+#[test]
+fn an_auto_renewal_period_must_come_before_the_expiry() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let monthly = vault
+        .issue(&fx.new_credential("monthly", 30))
+        .unwrap()
+        .credential;
+    let every = |days: u32| {
+        CredentialEdit::from_fields(&fields(serde_json::json!({
+            "auto_renewal": { "every_days": days, "recipient": "ops@example.com" }
+        })))
+        .unwrap()
+    };
+    let before = snapshot(&vault);
+    let refused = vault.edit(monthly.id, &every(30)).unwrap_err();
+    assert_eq!(refused.code(), "renewal_period_too_long");
+    assert_eq!(snapshot(&vault), before);
+    vault.edit(monthly.id, &every(29)).unwrap();
+    assert_eq!(
+        vault.auto_renewal(monthly.id).unwrap().unwrap().every_days,
+        29
     );
 }
