@@ -34,6 +34,11 @@ pub enum AuditAction {
     CredentialEdited,
     /// A credential was renewed (its successor has a `credential.issued` row of its own).
     CredentialRenewed,
+    /// A credential was renewed by auto-renewal (its successor has a `credential.issued` row
+    /// of its own).
+    CredentialAutoRenewed,
+    /// An auto-renewed credential's secret was handed over (revealed once) and wiped.
+    CredentialHandedOver,
     /// A credential was revoked.
     CredentialRevoked,
     /// A credential's row was deleted.
@@ -83,7 +88,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -92,6 +97,8 @@ impl AuditAction {
         AuditAction::CredentialDisabled,
         AuditAction::CredentialEdited,
         AuditAction::CredentialRenewed,
+        AuditAction::CredentialAutoRenewed,
+        AuditAction::CredentialHandedOver,
         AuditAction::CredentialRevoked,
         AuditAction::CredentialDeleted,
         AuditAction::CredentialTransferred,
@@ -127,6 +134,8 @@ impl AuditAction {
             AuditAction::CredentialDisabled => "credential.disabled",
             AuditAction::CredentialEdited => "credential.edited",
             AuditAction::CredentialRenewed => "credential.renewed",
+            AuditAction::CredentialAutoRenewed => "credential.auto_renewed",
+            AuditAction::CredentialHandedOver => "credential.handed_over",
             AuditAction::CredentialRevoked => "credential.revoked",
             AuditAction::CredentialDeleted => "credential.deleted",
             AuditAction::CredentialTransferred => "credential.transferred",

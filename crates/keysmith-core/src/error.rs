@@ -148,6 +148,9 @@ pub enum Error {
         /// The credential's lifetime, in whole days.
         lifetime: i64,
     },
+    /// A renewed credential's secret that was already handed over (it is kept only until then).
+    #[error("This renewed token was already handed over; it is not kept after that")]
+    AlreadyHandedOver,
     /// A renewal's end date for the old credential outside now … its current expiry.
     #[error("The old credential's end date must lie between now and its current expiry")]
     InvalidEndDate,
@@ -303,6 +306,7 @@ impl Error {
             Error::CredentialNotFound(_) => ErrorCode::CredentialNotFound,
             Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             Error::InvalidEndDate => ErrorCode::InvalidEndDate,
+            Error::AlreadyHandedOver => ErrorCode::AlreadyHandedOver,
             Error::RenewalPeriodTooLong { .. } => ErrorCode::RenewalPeriodTooLong,
             Error::ImmutableField(_) => ErrorCode::ImmutableField,
             Error::InvalidEdit(_) => ErrorCode::InvalidEdit,
@@ -405,6 +409,7 @@ error_codes! {
     CredentialNotFound = "credential_not_found",
     AlreadyRevoked = "already_revoked",
     InvalidEndDate = "invalid_end_date",
+    AlreadyHandedOver = "already_handed_over",
     RenewalPeriodTooLong = "renewal_period_too_long",
     ImmutableField = "immutable_field",
     InvalidEdit = "invalid_edit",

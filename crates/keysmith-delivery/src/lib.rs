@@ -1,6 +1,7 @@
-//! Webhook delivery for one unlocked vault, run by the app while it is unlocked and by
-//! `keysmith serve`. It holds the vault's delivery lease while it works (so of two processes
-//! on one vault, one sends), raises the events time brings, takes due messages from the
+//! Webhook delivery — and the renewal service — for one unlocked vault, run by the app while
+//! it is unlocked and by `keysmith serve`. It holds the vault's delivery lease while it works
+//! (so of two processes on one vault, one sends and renews), raises the events time brings,
+//! runs the auto-renewals that are due, takes due messages from the
 //! outbox and sends each as a signed POST (see `send`), several at once, reporting every
 //! attempt back to the vault, which decides what comes next. It never blocks its caller: the
 //! vault work runs on blocking threads, the HTTP on the async runtime.
@@ -149,7 +150,8 @@ impl Worker {
         .await;
     }
 
-    /// Takes or renews the lease and, holding it, raises time's events; whether it is held.
+    /// Takes or renews the lease and, holding it, raises time's events and runs the
+    /// auto-renewals that are due; whether it is held.
     async fn renew(&self) -> bool {
         let holder = self.holder.clone();
         let ttl = chrono::Duration::from_std(self.config.lease_ttl).unwrap_or_default();
@@ -158,6 +160,7 @@ impl Worker {
                 let holding = vault.take_delivery_lease(&holder, ttl)?;
                 if holding {
                     vault.scan_webhook_events()?;
+                    vault.run_due_renewals()?;
                 }
                 Ok(holding)
             })

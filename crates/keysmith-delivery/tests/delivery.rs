@@ -163,17 +163,32 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
         .offboard_user(leaving.id, Offboarding::RevokeAndDelete)
         .unwrap();
     vault.send_webhook_test(added.webhook.id).unwrap();
+    let automatic = vault
+        .issue(&credential(&vault, "automatic", holder))
+        .unwrap()
+        .credential
+        .id;
+    vault
+        .edit(
+            automatic,
+            &CredentialEdit {
+                description: None,
+                auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+                    every_days: 10,
+                    recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+                    callback_url: None,
+                })),
+            },
+        )
+        .unwrap();
+    vault.renew_now(automatic).unwrap();
     // Time brings the rest: the successor expires in 30 days.
     for days in [23, 6, 1] {
         clock.advance(chrono::Duration::days(days));
         tokio::time::sleep(Duration::from_millis(600)).await;
     }
 
-    let expected: Vec<&str> = EventType::ALL
-        .iter()
-        .filter(|event| **event != EventType::CredentialAutoRenewed)
-        .map(|event| event.as_str())
-        .collect();
+    let expected: Vec<&str> = EventType::ALL.iter().map(|event| event.as_str()).collect();
     eventually(Duration::from_secs(20), || {
         let got: HashSet<String> = receiver
             .received()
@@ -417,4 +432,40 @@ async fn a_redirect_is_not_followed_and_only_a_kib_of_the_answer_is_read() {
     assert_eq!(attempt.last_response.unwrap().len(), 1024);
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(elsewhere.received().is_empty(), "the redirect was followed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_running_service_renews_what_is_due_and_holds_the_secret_for_hand_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, clock) = vault_in(dir.path());
+    let id = vault
+        .issue(&credential(&vault, "nightly", keysmith_core::UserId(1)))
+        .unwrap()
+        .credential
+        .id;
+    let every_ten_days = CredentialEdit {
+        description: None,
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: 10,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: None,
+        })),
+    };
+    vault.edit(id, &every_ten_days).unwrap();
+    let service = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(vault.pending_handovers().unwrap().is_empty(), "not due yet");
+    clock.advance(chrono::Duration::days(10));
+    eventually(Duration::from_secs(10), || {
+        vault.pending_handovers().unwrap().len() == 1
+    })
+    .await;
+    service.stop().await;
+    let handover = vault.pending_handovers().unwrap().remove(0);
+    assert_eq!(handover.predecessor_id, id);
+    let token = vault.hand_over(handover.successor_id).unwrap();
+    assert!(matches!(
+        vault.verify(token.expose(), None, None).unwrap(),
+        keysmith_core::Verification::Active(_)
+    ));
 }

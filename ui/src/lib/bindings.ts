@@ -134,7 +134,7 @@ export const events = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled"] as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled"] as const;
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
@@ -478,7 +478,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -489,7 +489,7 @@ export type EventType =
 "credential.created" | 
 /**  A credential was renewed by hand; `data.successor` is the new one's id. */
 "credential.renewed" | 
-/**  A credential was renewed by auto-renewal. */
+/**  A credential was renewed by auto-renewal; `data.successor` is the new one's id. */
 "credential.auto_renewed" | 
 /**  A credential was disabled. */
 "credential.disabled" | 

@@ -82,42 +82,15 @@ impl Vault {
             if renewal.old_ends_at < now || (!expired && renewal.old_ends_at > old.expires_at) {
                 return Err(Error::InvalidEndDate);
             }
-            // Same kind, owner, scopes, rights, applications and rate limit; the old one's
-            // lifetime in whole days (at least one, at most the vault's policy), to a date.
-            let policy = Settings::load(change)?.max_lifetime_days;
-            let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
-                .num_days()
-                .clamp(1, i64::from(policy));
-            let expiry = Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)?;
-            let new = CredentialFields {
-                kind: old.kind,
-                owner_id: old.owner_id,
-                name: renewal
-                    .name
-                    .as_ref()
-                    .map_or(old.name.as_str(), Name::as_str)
-                    .to_owned(),
-                description: (renewal.description.as_ref())
-                    .map_or(old.description.as_str(), Description::as_str)
-                    .to_owned(),
-                scopes: old.scopes.clone(),
-                rights: old.rights,
-                applications: old.applications.clone(),
-                rate_limit: Some(old.rate_limit),
-            }
-            .validate(expiry)?;
             if !expired {
                 store::set_expiry(change, id, renewal.old_ends_at)?;
             }
-            // Renewed, the old one steps aside: its name is free for its successor.
-            store::set_renewed(change, id, now)?;
-            let issued = issue_in(change, &new, Some(id))?;
-            let lifetime = issued.credential.expires_at - issued.credential.created_at;
-            if let Some(settings) =
-                auto_renewal::load(change, id)?.and_then(|s| s.fitted_to(lifetime))
-            {
-                auto_renewal::save(change, issued.credential.id, Some(&settings))?;
-            }
+            let issued = successor_in(
+                change,
+                &old,
+                renewal.name.as_ref(),
+                renewal.description.as_ref(),
+            )?;
             change.record(
                 AuditAction::CredentialRenewed,
                 Some(id),
@@ -336,6 +309,47 @@ fn check_new(
 }
 
 /// Checks, generates, stores and records a new credential as part of `change`.
+/// Issues `old`'s successor in `change`: the same kind, owner, scopes, rights, applications,
+/// rate limit and auto-renewal settings (the period fitted to the new lifetime), the old one's
+/// lifetime in whole days (at least one, at most the vault's policy) to a date, its name and
+/// description unless others are given; `old` steps aside (renewed), so its name is free. The
+/// successor must pass every check of issuing.
+pub(super) fn successor_in(
+    change: &Change<'_>,
+    old: &Credential,
+    name: Option<&Name>,
+    description: Option<&Description>,
+) -> Result<Issued> {
+    let now = change.now();
+    let policy = Settings::load(change)?.max_lifetime_days;
+    let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
+        .num_days()
+        .clamp(1, i64::from(policy));
+    let expiry = Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)?;
+    let new = CredentialFields {
+        kind: old.kind,
+        owner_id: old.owner_id,
+        name: name.map_or(old.name.as_str(), Name::as_str).to_owned(),
+        description: description
+            .map_or(old.description.as_str(), Description::as_str)
+            .to_owned(),
+        scopes: old.scopes.clone(),
+        rights: old.rights,
+        applications: old.applications.clone(),
+        rate_limit: Some(old.rate_limit),
+    }
+    .validate(expiry)?;
+    store::set_renewed(change, old.id, now)?;
+    let issued = issue_in(change, &new, Some(old.id))?;
+    let lifetime = issued.credential.expires_at - issued.credential.created_at;
+    if let Some(settings) =
+        auto_renewal::load(change, old.id)?.and_then(|settings| settings.fitted_to(lifetime))
+    {
+        auto_renewal::save(change, issued.credential.id, Some(&settings))?;
+    }
+    Ok(issued)
+}
+
 fn issue_in(
     change: &Change<'_>,
     new: &NewCredential,

@@ -12,6 +12,7 @@ mod edit;
 mod lifecycle;
 mod offboarding;
 mod query;
+mod renewal;
 pub(crate) mod store;
 mod usage;
 mod verify;
@@ -26,6 +27,7 @@ pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
 pub use offboarding::Offboarding;
 pub use query::{CredentialPage, CredentialQuery, SortKey};
+pub use renewal::Handover;
 pub use usage::UsageRecorder;
 pub use verify::{InactiveReason, Verification, Verified};
 

@@ -4,18 +4,19 @@
 //! people, operators, settings) write through it and nothing else, so every change is
 //! audited the same way and later hooks (webhook events) hang off this one point.
 
+use std::borrow::Cow;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use super::Vault;
+use super::{operators, Vault};
 use crate::audit::{self, AuditAction, AuditEntry, AuditPage, AuditQuery, ChainVerdict};
 use crate::credential::CredentialId;
 use crate::digest::Pepper;
 use crate::error::Result;
-use crate::people::Operator;
+use crate::people::{self, Operator};
 use crate::webhook;
 
 /// A change in progress: its transaction (read and write through it, as a [`Connection`]),
@@ -23,7 +24,9 @@ use crate::webhook;
 pub(crate) struct Change<'v> {
     tx: Transaction<'v>,
     now: DateTime<Utc>,
-    operator: &'v Operator,
+    operator: Cow<'v, Operator>,
+    /// Who the audit rows name: the operator, or a service of Keysmith's own.
+    actor: String,
     pepper: &'v Pepper,
 }
 
@@ -33,9 +36,9 @@ impl Change<'_> {
         self.now
     }
 
-    /// Who makes the change.
+    /// Who makes the change (for a service of Keysmith's own, the account holder's rights).
     pub(crate) fn operator(&self) -> &Operator {
-        self.operator
+        &self.operator
     }
 
     /// The key that digests tokens.
@@ -56,7 +59,7 @@ impl Change<'_> {
         audit::append(
             &self.tx,
             self.now,
-            &self.operator.audit_name(),
+            &self.actor,
             action,
             credential,
             &details,
@@ -102,7 +105,36 @@ impl Vault {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?,
             now,
-            operator: &self.operator,
+            actor: self.operator.audit_name(),
+            operator: Cow::Borrowed(&self.operator),
+            pepper: &self.pepper,
+        };
+        let result = change(&change_in_progress)?;
+        change_in_progress.tx.commit()?;
+        Ok(result)
+    }
+
+    /// [`Vault::audited`] for a change a service of Keysmith's own makes on the vault's
+    /// behalf (auto-renewal), whoever unlocked it: the audit rows name `service`, and the
+    /// change has the account holder's rights, as the settings it carries out were made by
+    /// someone allowed to.
+    pub(crate) fn audited_as_service<T>(
+        &mut self,
+        service: &str,
+        change: impl FnOnce(&Change<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let integrity = Arc::clone(&self.integrity);
+        integrity.before_write(|method| self.record_unlock(method))?;
+        let now = self.clock.now();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let holder = operators::operator_for(&tx, people::store::account_holder(&tx)?)?;
+        let change_in_progress = Change {
+            tx,
+            now,
+            actor: service.to_owned(),
+            operator: Cow::Owned(holder),
             pepper: &self.pepper,
         };
         let result = change(&change_in_progress)?;

@@ -545,12 +545,14 @@ fn open_database(path: &Path, key: &DataKey, mode: Mode) -> Result<Connection> {
     // the next checkpoint), and issuing costs no fsync. Busy timeout lets a second process
     // (the CLI, a test) read while the app holds the file. Every page read from disk costs an
     // HMAC check and a decryption, so a large page cache (up to 64 MiB, only as used) keeps
-    // the hot credential pages decrypted in memory.
+    // the hot credential pages decrypted in memory. Deleted and overwritten content is zeroed
+    // in the file (secure_delete): a handed-over secret is gone, not merely unlinked.
     conn.execute_batch(
         "PRAGMA cache_size = -65536;
          PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
          PRAGMA busy_timeout = 5000;",
     )?;
     if mode == Mode::ReadOnly {

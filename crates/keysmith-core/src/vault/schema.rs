@@ -325,6 +325,20 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE auto_renewals;
     ALTER TABLE auto_renewals_by_period RENAME TO auto_renewals;
     "#,
+    // 12: the renewal service. A successor's secret waits here, inside the vault, until it is
+    // handed over (then it is wiped); a renewal that failed (its owner lost API access, say)
+    // says why and is tried again an hour later.
+    r#"
+    CREATE TABLE renewal_handovers (
+        successor_id   INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
+        predecessor_id INTEGER NOT NULL,
+        token          TEXT,
+        renewed_at     INTEGER NOT NULL,
+        handed_over_at INTEGER
+    );
+    ALTER TABLE auto_renewals ADD COLUMN last_failure TEXT;
+    ALTER TABLE auto_renewals ADD COLUMN last_failed_at INTEGER;
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -24,7 +24,7 @@ pub enum EventType {
     /// A credential was renewed by hand; `data.successor` is the new one's id.
     #[serde(rename = "credential.renewed")]
     CredentialRenewed,
-    /// A credential was renewed by auto-renewal.
+    /// A credential was renewed by auto-renewal; `data.successor` is the new one's id.
     #[serde(rename = "credential.auto_renewed")]
     CredentialAutoRenewed,
     /// A credential was disabled.
@@ -104,6 +104,7 @@ impl EventType {
         Some(match action {
             AuditAction::CredentialIssued => EventType::CredentialCreated,
             AuditAction::CredentialRenewed => EventType::CredentialRenewed,
+            AuditAction::CredentialAutoRenewed => EventType::CredentialAutoRenewed,
             AuditAction::CredentialDisabled => EventType::CredentialDisabled,
             AuditAction::CredentialEnabled => EventType::CredentialEnabled,
             AuditAction::CredentialEdited => EventType::CredentialEdited,

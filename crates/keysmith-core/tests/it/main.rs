@@ -10,6 +10,7 @@ mod lifecycle;
 mod operators;
 mod people;
 mod query;
+mod renewal;
 mod team;
 mod vault;
 mod webhooks;

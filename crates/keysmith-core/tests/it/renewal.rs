@@ -1,0 +1,207 @@
+//! The renewal service on a manual clock: due every x days from issue, the successor's
+//! fields, its secret held until handed over once (then wiped), catch-up oldest first, a
+//! refused renewal's reason and retry, "Renew now", and who may do what.
+
+use chrono::Duration;
+use keysmith_core::{CredentialEdit, CredentialId, EmailAddress, Role, Vault, Verification};
+
+use crate::common::{history_of, Fixture};
+use crate::team::{credential, user, Team};
+
+/// Turns auto-renewal on for `id`, every `days` days.
+fn every(vault: &mut Vault, id: CredentialId, days: u32) {
+    let edit = CredentialEdit {
+        description: None,
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: days,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: None,
+        })),
+    };
+    vault.edit(id, &edit).unwrap();
+}
+
+fn held_token(vault: &Vault, successor: CredentialId) -> Option<String> {
+    vault
+        .raw_connection()
+        .unwrap()
+        .query_row(
+            "SELECT token FROM renewal_handovers WHERE successor_id = ?1",
+            [successor.0],
+            |row| row.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_due_credential_is_renewed_and_its_secret_waits_to_be_handed_over_once() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("nightly", 30)).unwrap();
+    every(&mut vault, old.credential.id, 10);
+
+    fx.clock.advance(Duration::days(10) - Duration::seconds(1));
+    assert!(vault.run_due_renewals().unwrap().is_empty(), "not yet due");
+    fx.clock.advance(Duration::seconds(1));
+    let successors = vault.run_due_renewals().unwrap();
+    assert_eq!(successors.len(), 1);
+    assert!(vault.run_due_renewals().unwrap().is_empty(), "renewed once");
+
+    let new = vault.credential(successors[0]).unwrap();
+    let was = &old.credential;
+    assert_eq!(new.name, was.name);
+    assert_eq!(
+        (
+            new.kind,
+            new.owner_id,
+            &new.scopes,
+            new.rights,
+            &new.applications,
+            new.rate_limit
+        ),
+        (
+            was.kind,
+            was.owner_id,
+            &was.scopes,
+            was.rights,
+            &was.applications,
+            was.rate_limit
+        )
+    );
+    assert_eq!(new.renewed_from, Some(was.id));
+    assert_eq!(
+        (new.expires_at - new.created_at).num_days(),
+        29,
+        "the old lifetime in days, to a date"
+    );
+    assert_eq!(vault.auto_renewal(new.id).unwrap().unwrap().every_days, 10);
+    // The old token runs on to its expiry.
+    assert_eq!(vault.credential(was.id).unwrap().expires_at, was.expires_at);
+    assert!(matches!(
+        vault.verify(old.token.expose(), None, None).unwrap(),
+        Verification::Active(_)
+    ));
+    let log = vault.audit_log(Some(was.id)).unwrap();
+    let renewed = log.last().unwrap();
+    assert_eq!(
+        (renewed.action.as_str(), renewed.actor.as_str()),
+        ("credential.auto_renewed", "Keysmith renewal service")
+    );
+
+    let waiting = vault.pending_handovers().unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (waiting[0].successor_id, waiting[0].predecessor_id),
+        (new.id, was.id)
+    );
+    assert!(held_token(&vault, new.id).is_some());
+    let token = vault.hand_over(new.id).unwrap();
+    assert!(matches!(
+        vault.verify(token.expose(), None, None).unwrap(),
+        Verification::Active(v) if v.credential.id == new.id
+    ));
+    assert_eq!(held_token(&vault, new.id), None, "wiped once handed over");
+    assert_eq!(
+        vault.hand_over(new.id).unwrap_err().code(),
+        "already_handed_over"
+    );
+    assert!(vault.pending_handovers().unwrap().is_empty());
+    assert_eq!(
+        history_of(&vault, new.id).last().unwrap(),
+        "credential.handed_over"
+    );
+}
+
+#[test]
+fn renewals_that_fell_due_while_nothing_ran_happen_oldest_due_first() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let late = vault
+        .issue(&fx.new_credential("late", 60))
+        .unwrap()
+        .credential;
+    let early = vault
+        .issue(&fx.new_credential("early", 60))
+        .unwrap()
+        .credential;
+    every(&mut vault, late.id, 20);
+    every(&mut vault, early.id, 5);
+    fx.clock.advance(Duration::days(25));
+    let successors = vault.run_due_renewals().unwrap();
+    let renewed: Vec<CredentialId> = successors
+        .iter()
+        .map(|id| vault.credential(*id).unwrap().renewed_from.unwrap())
+        .collect();
+    assert_eq!(renewed, [early.id, late.id]);
+    assert!(vault.run_due_renewals().unwrap().is_empty());
+}
+
+#[test]
+fn a_refused_renewal_says_why_and_is_tried_again_an_hour_later() {
+    let mut team = Team::new();
+    let now = team.fx.clock_now();
+    let cleo = team.member;
+    let mut cleos = credential(
+        now,
+        keysmith_core::TokenKind::PersonalAccessToken,
+        Some(cleo),
+        "cleo's",
+        &["payables:read"],
+    );
+    cleos.expiry = keysmith_core::Expiry::new(now + Duration::days(30), now).unwrap();
+    let id = team.vault.issue(&cleos).unwrap().credential.id;
+    every(&mut team.vault, id, 7);
+    team.vault
+        .update_user(cleo, &user("Cleo Member", Role::Member, false))
+        .unwrap();
+    team.fx.clock.advance(Duration::days(7));
+    assert!(team.vault.run_due_renewals().unwrap().is_empty());
+    let why = team.vault.auto_renewal_failure(id).unwrap().unwrap();
+    assert!(why.contains("API access"), "{why}");
+
+    team.vault
+        .update_user(cleo, &user("Cleo Member", Role::Member, true))
+        .unwrap();
+    team.fx.clock.advance(Duration::minutes(59));
+    assert!(
+        team.vault.run_due_renewals().unwrap().is_empty(),
+        "retried within the hour"
+    );
+    team.fx.clock.advance(Duration::minutes(1));
+    assert_eq!(team.vault.run_due_renewals().unwrap().len(), 1);
+    assert_eq!(team.vault.auto_renewal_failure(id).unwrap(), None);
+}
+
+#[test]
+fn renew_now_runs_the_automatic_flow_for_whoever_manages_the_credential() {
+    let mut team = Team::new();
+    let holders = team
+        .vault
+        .issue(&team.fx.new_credential("holder's", 30))
+        .unwrap()
+        .credential;
+    assert_eq!(
+        team.vault.renew_now(holders.id).unwrap_err().code(),
+        "invalid_auto_renewal",
+        "auto-renewal off"
+    );
+    every(&mut team.vault, holders.id, 10);
+    let mut member = team.unlock_as_member();
+    assert_eq!(
+        member.renew_now(holders.id).unwrap_err().code(),
+        "forbidden"
+    );
+    assert!(member.pending_handovers().unwrap().is_empty());
+    let successor = team.vault.renew_now(holders.id).unwrap();
+    assert_eq!(
+        team.vault.pending_handovers().unwrap()[0].successor_id,
+        successor
+    );
+    assert!(
+        member.pending_handovers().unwrap().is_empty(),
+        "not the member's to see"
+    );
+    assert_eq!(member.hand_over(successor).unwrap_err().code(), "forbidden");
+    let log = team.vault.audit_log(Some(holders.id)).unwrap();
+    assert_eq!(log.last().unwrap().actor, "Ada Holder <ada@example.com>");
+}
