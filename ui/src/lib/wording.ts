@@ -13,6 +13,8 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'credential.disabled': 'Disabled',
   'credential.edited': 'Edited',
   'credential.renewed': 'Renewed',
+  'credential.auto_renewed': 'Renewed automatically',
+  'credential.handed_over': 'Handed over the renewed token of',
   'credential.revoked': 'Revoked',
   'credential.deleted': 'Deleted',
   'credential.transferred': 'Handed over',
