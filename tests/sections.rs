@@ -197,6 +197,7 @@ async fn sections_keyboard_title_and_themes() {
             ("3", "audit"),
             ("4", "settings"),
             ("5", "webhooks"),
+            ("6", "renewals"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app

@@ -317,13 +317,10 @@ async fn disable_enable_edit_renew_and_delete() {
     description.clear().await.unwrap();
     description.send_keys("weekly KPI export").await.unwrap();
     // Auto-renewal: a bad address is refused with the core's message, then fixed. The form
-    // says that nothing acts on the settings yet.
+    // says where renewed tokens go.
     app.click("[data-testid=auto-renew]").await;
-    app.wait_text(
-        "[data-testid=auto-renewal-pending]",
-        "nothing renews this credential yet",
-    )
-    .await;
+    app.wait_text("[data-testid=auto-renewal-pending]", "waits in Renewals")
+        .await;
     app.type_into("#renew-recipient", "nobody").await;
     app.click("[data-testid=save-description]").await;
     app.wait_text("[data-testid=edit-error]", "is not an e-mail address")
@@ -591,6 +588,43 @@ async fn filter_search_and_sort_the_inventory() {
     // WebDriver reads the rendered text, which CSS upper-cases.
     let label = header.text().await.unwrap().to_lowercase();
     assert!(label.contains("name ▼"), "{label}");
+    app.end().await;
+}
+
+/// Auto-renewal's "Renew now": the successor is issued at once and its token waits in
+/// Renewals, handed over once (it verifies), and then is gone from the list.
+#[tokio::test]
+async fn renew_now_hands_the_new_token_over_once_in_renewals() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("renewals.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    issue_token(&app, "nightly").await;
+    row_action(&app, "nightly", "edit").await;
+    app.click("[data-testid=auto-renew]").await;
+    app.type_into("#renew-recipient", "ops@example.com").await;
+    app.click("[data-testid=save-description]").await;
+    app.wait_gone("[data-testid=edit]").await;
+
+    app.click(&format!("{} [data-testid=open-detail]", row("nightly")))
+        .await;
+    app.wait_text("[data-testid=detail-auto-renewal]", "every 7 days")
+        .await;
+    app.click("[data-testid=detail-renew-now]").await;
+    app.find("[data-testid=renewed-now]").await;
+    app.wait_text("[data-testid=renewals-badge]", "1").await;
+    app.click("[data-testid=nav-renewals]").await;
+    app.find("[data-testid=handover-row]").await;
+    app.screenshot("22-renewals").await;
+    app.click("[data-testid=hand-over]").await;
+    let token = take_revealed_token(&app).await;
+    match verify_from_outside(&vault, &token) {
+        Verification::Active(v) => assert!(v.credential.renewed_from.is_some()),
+        other => panic!("the handed-over token does not verify: {other:?}"),
+    }
+    app.find("[data-testid=renewals-empty]").await;
+    assert!(!app.present("[data-testid=renewals-badge]").await);
+    app.screenshot("22a-renewals-empty").await;
     app.end().await;
 }
 

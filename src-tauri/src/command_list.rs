@@ -45,4 +45,7 @@ commands![
     webhooks::send_webhook_test,
     webhooks::resend_delivery,
     webhooks::webhook_deliveries,
+    renewals::pending_handovers,
+    renewals::hand_over,
+    renewals::renew_now,
 ];

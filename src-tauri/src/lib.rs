@@ -1,5 +1,5 @@
 //! Keysmith's desktop shell. It wires Tauri to `keysmith-core`: the commands in `commands`,
-//! `people`, `audit` and `webhooks` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
+//! `people`, `audit`, `webhooks` and `renewals` map IPC calls to core calls, `state` holds the unlocked vault, `clipboard`
 //! copies with a timed clear, `api_server` runs the local API, `painting` chooses how WebKit
 //! paints on Linux. No credential rule lives here.
 //!
@@ -16,6 +16,7 @@ mod models;
 #[cfg(target_os = "linux")]
 mod painting;
 mod people;
+mod renewals;
 mod state;
 mod webhooks;
 

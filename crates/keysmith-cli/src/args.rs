@@ -10,7 +10,8 @@ pub const EXIT_HELP: &str = "\
 Exit codes: 0 success (verify: the token is active); 1 verify: the token is not active (the \
 reason is printed); 2 usage, vault or refused-operation errors (one line on stderr with the \
 error's code).
-Secrets are printed to stdout only by `issue`, `renew`, `webhook add` and `webhook roll-secret`.";
+Secrets are printed to stdout only by `issue`, `renew`, `renewals reveal`, `webhook add` and
+`webhook roll-secret`.";
 
 /// Keysmith's command line over one vault.
 #[derive(Debug, Parser)]
@@ -86,11 +87,38 @@ pub enum VaultCommand {
     Verify(VerifyArgs),
     /// Serve the local HTTP API and deliver webhooks until interrupted.
     Serve(ServeArgs),
+    /// Renewed credentials whose new tokens wait to be handed over.
+    Renewals {
+        /// What to do.
+        #[command(subcommand)]
+        command: RenewalsCommand,
+    },
     /// Manage webhooks (account holder only).
     Webhook {
         /// What to do.
         #[command(subcommand)]
         command: WebhookCommand,
+    },
+}
+
+/// `keysmith renewals …`.
+#[derive(Debug, Subcommand)]
+pub enum RenewalsCommand {
+    /// The renewed credentials whose new tokens wait to be handed over.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a renewed credential's new token, once; the vault keeps it no longer.
+    Reveal {
+        /// The renewed (new) credential's id.
+        id: i64,
+    },
+    /// Run a credential's auto-renewal now; prints the new credential's id.
+    Trigger {
+        /// The credential's id.
+        id: i64,
     },
 }
 

@@ -22,8 +22,8 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use args::{
-    Cli, Command, IssueArgs, KindArg, ListArgs, RenewArgs, RightsArg, ServeArgs, StatusArg,
-    VaultCommand, VerifyArgs, WebhookCommand,
+    Cli, Command, IssueArgs, KindArg, ListArgs, RenewArgs, RenewalsCommand, RightsArg, ServeArgs,
+    StatusArg, VaultCommand, VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -79,6 +79,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::List(_)
             | VaultCommand::Show { .. }
             | VaultCommand::Verify(_)
+            | VaultCommand::Renewals {
+                command: RenewalsCommand::List { .. }
+            }
             | VaultCommand::Webhook {
                 command: WebhookCommand::List { .. }
                     | WebhookCommand::Show { .. }
@@ -113,6 +116,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Verify(args) => verify(&vault, &args),
         VaultCommand::Serve(args) => serve(vault, &args),
         VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
+        VaultCommand::Renewals { command } => renewals(&mut vault, command),
     }
 }
 
@@ -240,6 +244,43 @@ fn serve(vault: Vault, args: &ServeArgs) -> Result<ExitCode, Failure> {
     api.require_verifier |= args.require_verifier;
     api.validate()?;
     serve_api(vault, &api)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith renewals …`: what waits to be handed over, handing one over, renewing now.
+fn renewals(vault: &mut Vault, command: RenewalsCommand) -> Result<ExitCode, Failure> {
+    match command {
+        RenewalsCommand::List { json } => {
+            let waiting = vault.pending_handovers()?;
+            if json {
+                println!("{}", serde_json::to_string(&waiting).unwrap_or_default());
+            } else if waiting.is_empty() {
+                println!("nothing waits to be handed over");
+            }
+            for handover in waiting.iter().filter(|_| !json) {
+                println!(
+                    "{}\t{}\trenewed {} from {}\texpires {}",
+                    handover.successor_id.0,
+                    handover.name,
+                    handover.renewed_at.to_rfc3339(),
+                    handover.predecessor_id.0,
+                    handover.expires_at.date_naive()
+                );
+            }
+        }
+        RenewalsCommand::Reveal { id } => {
+            let token = vault.hand_over(CredentialId(id))?;
+            println!("{}", token.expose());
+            eprintln!("the vault no longer keeps this token");
+        }
+        RenewalsCommand::Trigger { id } => {
+            let successor = vault.renew_now(CredentialId(id))?;
+            println!(
+                "renewed {id}: new credential {}; its token waits in `keysmith renewals list`",
+                successor.0
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

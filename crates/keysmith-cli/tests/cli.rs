@@ -771,3 +771,51 @@ async fn two_servers_on_one_vault_deliver_each_message_once() {
     assert_eq!((receiver.received().len(), ids.len()), (12, 12));
     assert!(receiver.overlaps().is_empty());
 }
+
+#[test]
+fn renewals_trigger_list_and_reveal_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    let id = issue_json(&vault, "nightly", &[])["id"].as_i64().unwrap();
+    {
+        let mut open = keysmith_core::Vault::unlock(
+            &vault,
+            &keysmith_core::Secret::from(PASSPHRASE),
+            keysmith_core::clock::system(),
+        )
+        .unwrap();
+        let edit = keysmith_core::CredentialEdit {
+            description: None,
+            auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+                every_days: 7,
+                recipient: "ops@example.com".to_owned().try_into().unwrap(),
+                callback_url: None,
+            })),
+        };
+        open.edit(keysmith_core::CredentialId(id), &edit).unwrap();
+    }
+    let triggered = keysmith(&vault, &["renewals", "trigger", &id.to_string()]);
+    assert!(
+        triggered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&triggered.stderr)
+    );
+    let waiting = ok_json(keysmith(&vault, &["renewals", "list", "--json"]));
+    let successor = waiting[0]["successor_id"].as_i64().unwrap().to_string();
+    assert!(stdout(&triggered).contains(&format!("new credential {successor}")));
+
+    let revealed = keysmith(&vault, &["renewals", "reveal", &successor]);
+    assert!(revealed.status.success());
+    let token = stdout(&revealed).trim().to_owned();
+    assert!(token.starts_with("ks_pat_"), "{token}");
+    let verified = keysmith_with_stdin(&vault, &["verify"], &format!("{token}\n"));
+    assert_eq!(verified.status.code(), Some(0));
+    let again = keysmith(&vault, &["renewals", "reveal", &successor]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already_handed_over"));
+    assert_eq!(
+        stdout(&keysmith(&vault, &["renewals", "list"])).trim(),
+        "nothing waits to be handed over"
+    );
+}

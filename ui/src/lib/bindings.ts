@@ -126,6 +126,15 @@ export const commands = {
 	 *  while shown: not activity.
 	 */
 	webhookDeliveries: (id: WebhookId) => __TAURI_INVOKE<DeliveryRecord[]>("webhook_deliveries", { id }),
+	/**
+	 *  The renewed credentials whose secrets wait to be handed over, oldest first. The window
+	 *  reads it again now and then (for the section's badge): not activity.
+	 */
+	pendingHandovers: () => __TAURI_INVOKE<Handover[]>("pending_handovers"),
+	/**  Hands a renewed credential's secret over: this once; the vault keeps it no longer. */
+	handOver: (id: CredentialId) => __TAURI_INVOKE<HandedOver>("hand_over", { id }),
+	/**  Runs a credential's auto-renewal now; the successor's id (its secret waits in Renewals). */
+	renewNow: (id: CredentialId) => __TAURI_INVOKE<CredentialId>("renew_now", { id }),
 };
 
 /** Events */
@@ -524,6 +533,28 @@ export type Group = {
 
 /**  A group's row id. */
 export type GroupId = number;
+
+/**  A renewed credential's secret, handed over: shown this once. */
+export type HandedOver = {
+	/**  The token. */
+	token: string,
+};
+
+/**  A renewed credential whose secret waits to be handed over. */
+export type Handover = {
+	/**  The successor. */
+	successor_id: CredentialId,
+	/**  Its name. */
+	name: string,
+	/**  Its owner's name (none for an organization token). */
+	owner_name: string | null,
+	/**  When it expires. */
+	expires_at: string,
+	/**  The credential it renewed. */
+	predecessor_id: CredentialId,
+	/**  When it was renewed. */
+	renewed_at: string,
+};
 
 /**  A custom header as given. */
 export type HeaderSpec = {

@@ -2,7 +2,8 @@
 // shell matches key presses against it.
 
 export type Command =
-  | 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings' | 'webhooks';
+  | 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings' | 'webhooks'
+  | 'renewals';
 
 export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'new', keys: ['Ctrl+N'], does: 'New credential' },
@@ -13,6 +14,7 @@ export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'audit', keys: ['Ctrl+3'], does: 'Audit log' },
   { command: 'settings', keys: ['Ctrl+4'], does: 'Settings' },
   { command: 'webhooks', keys: ['Ctrl+5'], does: 'Webhooks (the account holder’s)' },
+  { command: 'renewals', keys: ['Ctrl+6'], does: 'Renewals' },
   { command: 'help', keys: ['?'], does: 'This list of shortcuts' },
 ];
 

@@ -1,0 +1,52 @@
+//! The commands of the Renewals section: the renewed credentials whose secrets wait to be
+//! handed over, handing one over (revealed once, then wiped from the vault), and "Renew now"
+//! (the automatic flow, at once). Who may do each is the core's rule: whoever manages the
+//! credential.
+
+use keysmith_core::{CredentialId, Handover, Secret};
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// A renewed credential's secret, handed over: shown this once.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct HandedOver {
+    /// The token.
+    #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    #[specta(type = String)]
+    pub token: Secret,
+}
+
+/// The renewed credentials whose secrets wait to be handed over, oldest first. The window
+/// reads it again now and then (for the section's badge): not activity.
+#[tauri::command]
+#[specta::specta]
+pub async fn pending_handovers(state: State<'_, AppState>) -> AppResult<Vec<Handover>> {
+    state
+        .with_vault_unattended(|vault| Ok(vault.pending_handovers()?))
+        .await
+}
+
+/// Hands a renewed credential's secret over: this once; the vault keeps it no longer.
+#[tauri::command]
+#[specta::specta]
+pub async fn hand_over(state: State<'_, AppState>, id: CredentialId) -> AppResult<HandedOver> {
+    state
+        .with_vault(move |vault| {
+            Ok(HandedOver {
+                token: vault.hand_over(id)?,
+            })
+        })
+        .await
+}
+
+/// Runs a credential's auto-renewal now; the successor's id (its secret waits in Renewals).
+#[tauri::command]
+#[specta::specta]
+pub async fn renew_now(state: State<'_, AppState>, id: CredentialId) -> AppResult<CredentialId> {
+    state
+        .with_vault(move |vault| Ok(vault.renew_now(id)?))
+        .await
+}
