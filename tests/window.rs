@@ -644,6 +644,11 @@ async fn the_lifetime_policy_shapes_the_expiry_picker() {
         .unwrap();
     app.click("[data-testid=save-settings]").await;
     app.settings_saved().await;
+    // Settings also shows the secret renewal callbacks are signed with.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=show-renewal-signing]").await;
+    app.wait_text("[data-testid=renewal-signing-secret]", "whsec_")
+        .await;
 
     app.click("[data-testid=nav-credentials]").await;
     app.click("[data-testid=new-token-button]").await;

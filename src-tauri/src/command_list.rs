@@ -48,4 +48,5 @@ commands![
     renewals::pending_handovers,
     renewals::hand_over,
     renewals::renew_now,
+    renewals::renewal_signing_secret,
 ];

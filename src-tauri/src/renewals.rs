@@ -1,6 +1,6 @@
 //! The commands of the Renewals section: the renewed credentials whose secrets wait to be
 //! handed over, handing one over (revealed once, then wiped from the vault), and "Renew now"
-//! (the automatic flow, at once). Who may do each is the core's rule: whoever manages the
+//! (the automatic flow, at once), and the renewal signing secret callbacks are signed with. Who may do each is the core's rule: whoever manages the
 //! credential.
 
 use keysmith_core::{CredentialId, Handover, Secret};
@@ -10,10 +10,11 @@ use tauri::State;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-/// A renewed credential's secret, handed over: shown this once.
+/// A secret shown to the user: a renewed credential's token, handed over this once, or the
+/// renewal signing secret.
 #[derive(Debug, Serialize, specta::Type)]
 pub struct HandedOver {
-    /// The token.
+    /// The secret.
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
     #[specta(type = String)]
     pub token: Secret,
@@ -37,6 +38,20 @@ pub async fn hand_over(state: State<'_, AppState>, id: CredentialId) -> AppResul
         .with_vault(move |vault| {
             Ok(HandedOver {
                 token: vault.hand_over(id)?,
+            })
+        })
+        .await
+}
+
+/// The secret renewal callbacks are signed with, for the Settings section to show (account
+/// holder and admins).
+#[tauri::command]
+#[specta::specta]
+pub async fn renewal_signing_secret(state: State<'_, AppState>) -> AppResult<HandedOver> {
+    state
+        .with_vault(|vault| {
+            Ok(HandedOver {
+                token: vault.renewal_signing_secret()?,
             })
         })
         .await

@@ -819,3 +819,98 @@ fn renewals_trigger_list_and_reveal_once() {
         "nothing waits to be handed over"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_spelling() {
+    use keysmith_delivery::receiver::{always, Receiver};
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    let receiver = Receiver::start(always(reqwest::StatusCode::NO_CONTENT))
+        .await
+        .unwrap();
+    let a = issue_json(&vault, "service a", &[])["id"].as_i64().unwrap();
+    let b = issue_json(&vault, "service b", &[])["id"].as_i64().unwrap();
+    let signing_secret = {
+        let mut open = keysmith_core::Vault::unlock(
+            &vault,
+            &keysmith_core::Secret::from(PASSPHRASE),
+            keysmith_core::clock::system(),
+        )
+        .unwrap();
+        for id in [a, b] {
+            let edit = keysmith_core::CredentialEdit {
+                description: None,
+                auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+                    every_days: 7,
+                    recipient: "ops@example.com".to_owned().try_into().unwrap(),
+                    callback_url: Some(receiver.url().try_into().unwrap()),
+                })),
+            };
+            open.edit(keysmith_core::CredentialId(id), &edit).unwrap();
+        }
+        open.renewal_signing_secret().unwrap()
+    };
+    let server = Server::start(&vault, &[]);
+    for id in [a, b] {
+        assert!(keysmith(&vault, &["renewals", "trigger", &id.to_string()])
+            .status
+            .success());
+    }
+    eventually(Duration::from_secs(10), || receiver.received().len() == 2).await;
+    let verifier = standardwebhooks::Webhook::new(signing_secret.expose()).unwrap();
+    let mut keys = std::collections::HashMap::new();
+    for request in receiver.received() {
+        verifier
+            .verify(&request.body, &request.headers)
+            .expect("signed with the vault's renewal secret");
+        assert_eq!(request.event(), "credential.renewal_claim");
+        let body: Value = serde_json::from_slice(&request.body).unwrap();
+        let data = &body["data"];
+        keys.insert(
+            data["credential_id"].as_i64().unwrap(),
+            data["claim_key"].as_str().unwrap().to_owned(),
+        );
+    }
+
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let redeem = |key: &str| {
+        client
+            .post(format!("{}/v1/renewals/redeem", server.base))
+            .json(&json!({ "claim_key": key }))
+            .send()
+    };
+    let first = redeem(&keys[&a]).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let answer: Value = first.json().await.unwrap();
+    let token_a = answer["token"].as_str().unwrap().to_owned();
+    let again = redeem(&keys[&a]).await.unwrap();
+    assert_eq!(again.status(), 400);
+    let refused: Value = again.json().await.unwrap();
+    assert_eq!(refused["code"], "invalid_claim");
+
+    let seed_spelling = client
+        .get(format!(
+            "{}/apiAccessTokens/requestRenewedToken?requestToken={}",
+            server.base, keys[&b]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(seed_spelling.status(), 200);
+    let token_b: Value = seed_spelling.json().await.unwrap();
+    let token_b = token_b["token"].as_str().unwrap().to_owned();
+    for token in [&token_a, &token_b] {
+        let (status, verified) = post(
+            &client,
+            format!("{}/v1/verify", server.base),
+            json!({ "token": token }),
+        )
+        .await;
+        assert_eq!((status, &verified["active"]), (200, &json!(true)));
+    }
+    let (_, log) = server.stop_with_log();
+    for secret in [&token_a, &token_b, &keys[&a], &keys[&b]] {
+        assert!(!log.contains(secret.as_str()), "a secret in serve's log");
+    }
+}

@@ -151,6 +151,9 @@ pub enum Error {
     /// A renewed credential's secret that was already handed over (it is kept only until then).
     #[error("This renewed token was already handed over; it is not kept after that")]
     AlreadyHandedOver,
+    /// A claim key that is unknown, used or past its two hours; deliberately says no more.
+    #[error("The claim key is not valid: unknown, already used or expired")]
+    InvalidClaim,
     /// A renewal's end date for the old credential outside now … its current expiry.
     #[error("The old credential's end date must lie between now and its current expiry")]
     InvalidEndDate,
@@ -307,6 +310,7 @@ impl Error {
             Error::AlreadyRevoked => ErrorCode::AlreadyRevoked,
             Error::InvalidEndDate => ErrorCode::InvalidEndDate,
             Error::AlreadyHandedOver => ErrorCode::AlreadyHandedOver,
+            Error::InvalidClaim => ErrorCode::InvalidClaim,
             Error::RenewalPeriodTooLong { .. } => ErrorCode::RenewalPeriodTooLong,
             Error::ImmutableField(_) => ErrorCode::ImmutableField,
             Error::InvalidEdit(_) => ErrorCode::InvalidEdit,
@@ -410,6 +414,7 @@ error_codes! {
     AlreadyRevoked = "already_revoked",
     InvalidEndDate = "invalid_end_date",
     AlreadyHandedOver = "already_handed_over",
+    InvalidClaim = "invalid_claim",
     RenewalPeriodTooLong = "renewal_period_too_long",
     ImmutableField = "immutable_field",
     InvalidEdit = "invalid_edit",

@@ -26,8 +26,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     AccessGrant, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
     CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry, Handover,
-    InactiveReason, IssueRequest, Issued, NewCredential, Offboarding, RateLimit, Renewal, Rights,
-    SortKey, Status, UsageRecorder, Verification, Verified,
+    InactiveReason, IssueRequest, Issued, NewCredential, Offboarding, RateLimit, Redeemed, Renewal,
+    Rights, SortKey, Status, UsageRecorder, Verification, Verified,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};

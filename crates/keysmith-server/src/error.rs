@@ -44,7 +44,7 @@ pub enum ApiError {
     OriginNotAllowed,
     /// The body is not of a type the route takes.
     UnsupportedMediaType(&'static str),
-    /// Too many failed client authentications for this client ID.
+    /// Too many failed client authentications for this client ID, or failed redemptions.
     TooManyFailures {
         /// Seconds until attempts are allowed again.
         retry_after: u64,
@@ -139,7 +139,7 @@ impl IntoResponse for ApiError {
             ApiError::TooManyFailures { retry_after } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_failures",
-                format!("Too many failed attempts for this client ID; retry in {retry_after} s"),
+                format!("Too many failed attempts; retry in {retry_after} s"),
                 Some((header::RETRY_AFTER, HeaderValue::from(retry_after))),
             ),
             ApiError::Core(error @ keysmith_core::Error::VaultBusy) => {

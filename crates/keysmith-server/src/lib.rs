@@ -1,5 +1,7 @@
 //! Keysmith's local HTTP API over one vault: `POST /v1/verify` (RFC 7662 introspection),
-//! `POST /v1/oauth/token` (the client-credentials exchange), `GET /v1/health` and
+//! `POST /v1/oauth/token` (the client-credentials exchange), renewal claim redemption
+//! (`POST /v1/renewals/redeem` and the seed product's `GET
+//! /apiAccessTokens/requestRenewedToken`), `GET /v1/health` and
 //! `GET /v1/openapi.json`, generated from the handlers. Every response is JSON; bodies are
 //! capped at 16 KiB; a credential verified more often than its rate limit gets 429 with
 //! `Retry-After`; successful verifications are recorded as "last used" in batches.
@@ -10,6 +12,7 @@ mod boundary;
 mod connections;
 mod error;
 mod limits;
+mod renewals;
 mod routes;
 mod usage;
 mod verifier;
@@ -175,6 +178,11 @@ pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits)
     let routes = Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/oauth/token", post(routes::token))
+        .route("/v1/renewals/redeem", post(renewals::redeem))
+        .route(
+            "/apiAccessTokens/requestRenewedToken",
+            get(renewals::request_renewed_token),
+        )
         .route("/v1/health", get(routes::health))
         .route("/v1/openapi.json", get(routes::openapi))
         .fallback(routes::not_found)

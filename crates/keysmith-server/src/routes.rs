@@ -317,9 +317,16 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 #[openapi(
     info(
         title = "Keysmith local API",
-        description = "Verify Keysmith credentials and exchange client credentials for access tokens."
+        description = "Verify Keysmith credentials, exchange client credentials for access tokens and redeem renewal claim keys."
     ),
-    paths(verify, token, health, openapi)
+    paths(
+        verify,
+        token,
+        crate::renewals::redeem,
+        crate::renewals::request_renewed_token,
+        health,
+        openapi
+    )
 )]
 struct ApiDoc;
 
@@ -331,7 +338,7 @@ pub fn openapi_json() -> String {
 }
 
 /// The body, or the API's answer to one that could not be read (413 when too large).
-fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge,
         _ => ApiError::BadRequest("Unreadable body".into()),
@@ -339,7 +346,7 @@ fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
 }
 
 /// The body's media type (`Content-Type` without parameters), lower-case.
-fn media_type(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn media_type(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     let media_type = value.split(';').next()?.trim();
     ["application/json", "application/x-www-form-urlencoded"]
@@ -348,7 +355,7 @@ fn media_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Parses a JSON body; the error names what is wrong but never echoes the body.
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
         ApiError::BadRequest(format!(
             "Bad JSON at line {}, column {} ({:?})",

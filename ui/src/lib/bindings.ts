@@ -135,6 +135,11 @@ export const commands = {
 	handOver: (id: CredentialId) => __TAURI_INVOKE<HandedOver>("hand_over", { id }),
 	/**  Runs a credential's auto-renewal now; the successor's id (its secret waits in Renewals). */
 	renewNow: (id: CredentialId) => __TAURI_INVOKE<CredentialId>("renew_now", { id }),
+	/**
+	 *  The secret renewal callbacks are signed with, for the Settings section to show (account
+	 *  holder and admins).
+	 */
+	renewalSigningSecret: () => __TAURI_INVOKE<HandedOver>("renewal_signing_secret"),
 };
 
 /** Events */
@@ -487,7 +492,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -534,9 +539,12 @@ export type Group = {
 /**  A group's row id. */
 export type GroupId = number;
 
-/**  A renewed credential's secret, handed over: shown this once. */
+/**
+ *  A secret shown to the user: a renewed credential's token, handed over this once, or the
+ *  renewal signing secret.
+ */
 export type HandedOver = {
-	/**  The token. */
+	/**  The secret. */
 	token: string,
 };
 
@@ -554,6 +562,8 @@ export type Handover = {
 	predecessor_id: CredentialId,
 	/**  When it was renewed. */
 	renewed_at: string,
+	/**  When the last claim key went to the credential's callback, if it has one. */
+	claim_sent_at: string | null,
 };
 
 /**  A custom header as given. */

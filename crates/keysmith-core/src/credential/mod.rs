@@ -27,7 +27,7 @@ pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
 pub use offboarding::Offboarding;
 pub use query::{CredentialPage, CredentialQuery, SortKey};
-pub use renewal::Handover;
+pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFTER_REDEMPTION};
 pub use usage::UsageRecorder;
 pub use verify::{InactiveReason, Verification, Verified};
 

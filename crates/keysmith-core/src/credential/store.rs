@@ -287,7 +287,7 @@ pub(super) fn set_description(
 }
 
 /// Moves the expiry to `expires_at`.
-pub(super) fn set_expiry(
+pub(crate) fn set_expiry(
     conn: &Connection,
     id: CredentialId,
     expires_at: DateTime<Utc>,

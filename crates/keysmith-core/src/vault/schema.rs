@@ -235,7 +235,8 @@ const MIGRATIONS: &[&str] = &[
     // write-only above this table) and signing secrets (a rolled one signs beside its
     // successor until `retires_at`); the outbox: a message per event, written in the
     // transaction of the change it reports with the webhooks it is for (`targets`, until
-    // delivery gives it a delivery row per webhook: issuing stays cheap); the lease
+    // delivery gives it a delivery row per webhook: issuing stays cheap) — or, for a renewal's
+    // callback, one delivery straight to its URL (`callback_url`, no webhook); the lease
     // that lets one process at a time deliver; how far expiry has been scanned for events.
     r#"
     CREATE TABLE webhooks (
@@ -282,7 +283,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX webhook_messages_to_fan_out ON webhook_messages (id) WHERE targets IS NOT NULL;
     CREATE TABLE webhook_deliveries (
         id INTEGER PRIMARY KEY,
-        webhook_id INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+        webhook_id INTEGER REFERENCES webhooks (id) ON DELETE CASCADE,
+        callback_url TEXT,
         message_id INTEGER NOT NULL REFERENCES webhook_messages (id),
         state TEXT NOT NULL DEFAULT 'pending',
         attempts INTEGER NOT NULL DEFAULT 0,
@@ -326,16 +328,26 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE auto_renewals_by_period RENAME TO auto_renewals;
     "#,
     // 12: the renewal service. A successor's secret waits here, inside the vault, until it is
-    // handed over (then it is wiped); a renewal that failed (its owner lost API access, say)
-    // says why and is tried again an hour later.
+    // handed over or its claim key redeemed (then it is wiped); a claim key is kept as its
+    // keyed digest, like a token; a renewal that failed (its owner lost API access, say) says
+    // why and is tried again an hour later.
     r#"
     CREATE TABLE renewal_handovers (
         successor_id   INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
         predecessor_id INTEGER NOT NULL,
         token          TEXT,
         renewed_at     INTEGER NOT NULL,
-        handed_over_at INTEGER
+        handed_over_at INTEGER,
+        callback_url   TEXT,
+        claim_sent_at  INTEGER
     );
+    CREATE TABLE renewal_claims (
+        digest       BLOB PRIMARY KEY,
+        successor_id INTEGER NOT NULL
+                     REFERENCES renewal_handovers (successor_id) ON DELETE CASCADE,
+        expires_at   INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX renewal_claims_by_successor ON renewal_claims (successor_id);
     ALTER TABLE auto_renewals ADD COLUMN last_failure TEXT;
     ALTER TABLE auto_renewals ADD COLUMN last_failed_at INTEGER;
     "#,

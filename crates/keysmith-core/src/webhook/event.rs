@@ -172,23 +172,35 @@ pub(crate) fn enqueue(
     data: Value,
     webhooks: &[i64],
 ) -> Result<i64> {
-    let payload = json!({
-        "type": event.as_str(),
-        "timestamp": now.to_rfc3339(),
-        "data": data,
-    });
     let targets = webhooks
         .iter()
         .map(i64::to_string)
         .collect::<Vec<_>>()
         .join(",");
+    write_message(conn, now, event.as_str(), data, Some(&targets))
+}
+
+/// Writes a message `{type, timestamp, data}` of `event` with a fresh id, for `targets` (the
+/// webhooks to fan out to; `None` when its one delivery is written beside it). Its row id.
+pub(crate) fn write_message(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    event: &str,
+    data: Value,
+    targets: Option<&str>,
+) -> Result<i64> {
+    let payload = json!({
+        "type": event,
+        "timestamp": now.to_rfc3339(),
+        "data": data,
+    });
     conn.prepare_cached(
         "INSERT INTO webhook_messages (uid, event, created_at, payload, targets)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute((
         token::random_id("msg_"),
-        event.as_str(),
+        event,
         now.timestamp(),
         payload.to_string(),
         targets,

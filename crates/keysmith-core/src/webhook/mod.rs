@@ -21,6 +21,7 @@ use serde_json::json;
 pub use crate::ids::{DeliveryId, WebhookId};
 pub(crate) use event::on_audit;
 pub use event::EventType;
+pub(crate) use outbox::enqueue_callback;
 pub use outbox::{
     Attempt, DeliveryRecord, DeliveryState, Dispatch, FAILING_LIMIT, RESPONSE_LIMIT, RETRY_SCHEDULE,
 };
@@ -257,6 +258,14 @@ impl Vault {
     pub fn resend_delivery(&mut self, id: DeliveryId) -> Result<()> {
         self.operator().require_account_holder("manage webhooks")?;
         self.bookkeeping(|conn, now| outbox::resend(conn, now, id))
+    }
+
+    /// The secret renewal callbacks are signed with (`whsec_…`), for receivers to check
+    /// them: one per vault, made the first time it is needed. Account holder and admins.
+    pub fn renewal_signing_secret(&mut self) -> Result<Secret> {
+        self.operator()
+            .require_admin("see the renewal signing secret")?;
+        self.bookkeeping(|conn, _| Ok(signing::renewal_key(conn)?.to_secret()))
     }
 
     /// Takes or renews the delivery lease for `holder` for `ttl`: true while `holder` may

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::event::{self, EventType};
-use super::signing::SigningKey;
+use super::signing::{self, SigningKey};
 use super::{store, DisabledReason};
 use crate::audit::{self, AuditAction};
 use crate::clock::from_seconds;
@@ -51,8 +51,8 @@ const DELIVERY_ACTOR: &str = "Keysmith webhook delivery";
 pub struct Dispatch {
     /// The delivery.
     pub delivery: DeliveryId,
-    /// The webhook it goes to.
-    pub webhook: WebhookId,
+    /// The webhook it goes to; `None` for a renewal's callback.
+    pub webhook: Option<WebhookId>,
     /// The message's id (`webhook-id`): the same on every attempt.
     pub message_id: String,
     /// Where it goes.
@@ -126,6 +126,15 @@ pub struct DeliveryRecord {
     pub next_attempt_at: Option<DateTime<Utc>>,
 }
 
+/// A due delivery as read: to a webhook, or straight to a callback URL.
+struct DueRow {
+    delivery: i64,
+    webhook: Option<i64>,
+    callback_url: Option<String>,
+    message_id: String,
+    body: String,
+}
+
 /// Takes up to `limit` deliveries due at `now` to enabled webhooks and holds them (their next
 /// attempt moved to `now + hold`) so that no other pass takes them while they are sent; a
 /// process that dies while sending leaves them to be sent again once `hold` is over.
@@ -136,28 +145,51 @@ pub(crate) fn claim_due(
     hold: Duration,
 ) -> Result<Vec<Dispatch>> {
     event::fan_out(conn)?;
-    let due: Vec<(i64, i64, String, String)> = conn
+    let due: Vec<DueRow> = conn
         .prepare_cached(
-            "SELECT d.id, d.webhook_id, m.uid, m.payload
+            "SELECT d.id, d.webhook_id, d.callback_url, m.uid, m.payload
              FROM webhook_deliveries d
-             JOIN webhooks w ON w.id = d.webhook_id
+             LEFT JOIN webhooks w ON w.id = d.webhook_id
              JOIN webhook_messages m ON m.id = d.message_id
-             WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND w.enabled = 1
+             WHERE d.state = 'pending' AND d.next_attempt_at <= ?1
+               AND (w.enabled = 1 OR d.webhook_id IS NULL)
              ORDER BY d.next_attempt_at, d.id LIMIT ?2",
         )?
         .query_map((now.timestamp(), limit as i64), |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            Ok(DueRow {
+                delivery: row.get(0)?,
+                webhook: row.get(1)?,
+                callback_url: row.get(2)?,
+                message_id: row.get(3)?,
+                body: row.get(4)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut hold_one =
         conn.prepare_cached("UPDATE webhook_deliveries SET next_attempt_at = ?2 WHERE id = ?1")?;
     let mut dispatches = Vec::with_capacity(due.len());
-    for (delivery, webhook, message_id, body) in due {
+    for DueRow {
+        delivery,
+        webhook,
+        callback_url,
+        message_id,
+        body,
+    } in due
+    {
         hold_one.execute((delivery, (now + hold).timestamp()))?;
-        let target = store::target(conn, WebhookId(webhook), now)?;
+        let webhook = webhook.map(WebhookId);
+        let target = match (webhook, callback_url) {
+            (Some(webhook), _) => store::target(conn, webhook, now)?,
+            (None, url) => store::Target {
+                url: url.unwrap_or_default(),
+                basic: None,
+                headers: Vec::new(),
+                keys: vec![signing::renewal_key(conn)?],
+            },
+        };
         dispatches.push(Dispatch {
             delivery: DeliveryId(delivery),
-            webhook: WebhookId(webhook),
+            webhook,
             message_id,
             url: target.url,
             body,
@@ -176,8 +208,8 @@ pub(crate) fn next_due(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
         .prepare_cached(
             "SELECT min(at) FROM (
                  SELECT min(d.next_attempt_at) AS at FROM webhook_deliveries d
-                 JOIN webhooks w ON w.id = d.webhook_id
-                 WHERE d.state = 'pending' AND w.enabled = 1
+                 LEFT JOIN webhooks w ON w.id = d.webhook_id
+                 WHERE d.state = 'pending' AND (w.enabled = 1 OR d.webhook_id IS NULL)
                  UNION ALL
                  SELECT min(created_at) FROM webhook_messages WHERE targets IS NOT NULL)",
         )?
@@ -196,14 +228,14 @@ pub(crate) fn finish(
     delivery: DeliveryId,
     attempt: &Attempt,
 ) -> Result<()> {
-    let row: Option<(i64, u32)> = conn
+    let row: Option<(Option<i64>, u32)> = conn
         .prepare_cached("SELECT webhook_id, step FROM webhook_deliveries WHERE id = ?1")?
         .query_row([delivery.0], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let Some((webhook, step)) = row else {
         return Ok(());
     };
-    let webhook = WebhookId(webhook);
+    let webhook = webhook.map(WebhookId);
     let (status, error, response, retry_after) = match attempt {
         Attempt::Answered {
             status,
@@ -211,7 +243,11 @@ pub(crate) fn finish(
             retry_after,
         } => {
             let text = String::from_utf8_lossy(&body[..body.len().min(RESPONSE_LIMIT)]);
-            let text = store::redact(conn, webhook, &text)?;
+            let text = match webhook {
+                Some(webhook) => store::redact(conn, webhook, &text)?,
+                // A callback carries no secret but its claim key, single-use and short-lived.
+                None => text.into_owned(),
+            };
             (Some(*status), None, Some(text), *retry_after)
         }
         Attempt::Failed { error } => (None, Some(error.as_str()), None, None),
@@ -244,6 +280,9 @@ pub(crate) fn finish(
         error,
         response,
     ))?;
+    let Some(webhook) = webhook else {
+        return Ok(()); // a callback: no webhook to keep healthy
+    };
     if delivered {
         store::set_failing_since(conn, webhook, None)?;
     } else if gone {
@@ -339,6 +378,24 @@ fn state_name(state: DeliveryState) -> &'static str {
         DeliveryState::Delivered => "delivered",
         DeliveryState::Failed => "failed",
     }
+}
+
+/// Writes a message of `event` with `data` and a delivery of it, due now, straight to `url`
+/// (a renewal's callback, signed with the vault's renewal signing key).
+pub(crate) fn enqueue_callback(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    url: &str,
+    event: &str,
+    data: serde_json::Value,
+) -> Result<()> {
+    let message = event::write_message(conn, now, event, data, None)?;
+    conn.prepare_cached(
+        "INSERT INTO webhook_deliveries (callback_url, message_id, next_attempt_at)
+         VALUES (?1, ?2, ?3)",
+    )?
+    .execute((url, message, now.timestamp()))?;
+    Ok(())
 }
 
 /// Sends `delivery`'s message again from the start of the schedule, due now.

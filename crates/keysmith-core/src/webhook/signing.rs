@@ -61,6 +61,26 @@ impl std::fmt::Debug for SigningKey {
     }
 }
 
+/// The meta entry holding the vault's renewal signing key.
+const RENEWAL_KEY: &str = "renewal_signing_key";
+
+/// The key renewal callbacks are signed with: one per vault, made the first time it is
+/// needed (in the caller's transaction).
+pub(crate) fn renewal_key(conn: &rusqlite::Connection) -> crate::error::Result<SigningKey> {
+    use rusqlite::OptionalExtension;
+    let stored: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+        .query_row([RENEWAL_KEY], |row| row.get(0))
+        .optional()?;
+    if let Some(bytes) = stored {
+        return Ok(SigningKey::from_stored(bytes));
+    }
+    let key = SigningKey::generate();
+    conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2)")?
+        .execute((RENEWAL_KEY, key.bytes()))?;
+    Ok(key)
+}
+
 /// The `webhook-signature` header's value: an entry per key, newest first.
 pub fn signature_header(keys: &[SigningKey], id: &str, timestamp: i64, body: &[u8]) -> String {
     keys.iter()

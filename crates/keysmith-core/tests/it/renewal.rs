@@ -205,3 +205,166 @@ fn renew_now_runs_the_automatic_flow_for_whoever_manages_the_credential() {
     let log = team.vault.audit_log(Some(holders.id)).unwrap();
     assert_eq!(log.last().unwrap().actor, "Ada Holder <ada@example.com>");
 }
+
+/// Turns auto-renewal on for `id` with a callback.
+fn every_with_callback(vault: &mut Vault, id: CredentialId) {
+    let edit = CredentialEdit {
+        description: None,
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: 10,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: Some(
+                "https://claims.example.com/in"
+                    .to_owned()
+                    .try_into()
+                    .unwrap(),
+            ),
+        })),
+    };
+    vault.edit(id, &edit).unwrap();
+}
+
+/// The claim keys sent so far, oldest first, each checked to go to the callback.
+fn sent_claims(vault: &mut Vault) -> Vec<serde_json::Value> {
+    vault
+        .claim_deliveries(100, Duration::seconds(60))
+        .unwrap()
+        .into_iter()
+        .map(|dispatch| {
+            assert_eq!(dispatch.url, "https://claims.example.com/in");
+            assert_eq!(dispatch.webhook, None);
+            let body: serde_json::Value = serde_json::from_str(&dispatch.body).unwrap();
+            assert_eq!(body["type"], "credential.renewal_claim");
+            vault
+                .finish_delivery(
+                    dispatch.delivery,
+                    &keysmith_core::webhook::Attempt::Answered {
+                        status: 204,
+                        body: vec![],
+                        retry_after: None,
+                    },
+                )
+                .unwrap();
+            body["data"].clone()
+        })
+        .collect()
+}
+
+#[test]
+fn a_claim_key_redeems_once_and_the_old_token_ends_a_day_later() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("nightly", 30)).unwrap();
+    every_with_callback(&mut vault, old.credential.id);
+    let successor = vault.renew_now(old.credential.id).unwrap();
+    let claims = sent_claims(&mut vault);
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0]["credential_id"], old.credential.id.0);
+    assert_eq!(claims[0]["successor_id"], successor.0);
+    let key = claims[0]["claim_key"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("ks_clm_"));
+    assert_eq!(
+        vault.pending_handovers().unwrap()[0].claim_sent_at,
+        Some(fx.clock_now())
+    );
+
+    assert_eq!(
+        vault.redeem_claim("ks_clm_unknown").unwrap_err().code(),
+        "invalid_claim"
+    );
+    fx.clock.advance(Duration::hours(1));
+    let redeemed = vault.redeem_claim(&key).unwrap();
+    assert_eq!(redeemed.credential_id, successor);
+    assert!(matches!(
+        vault.verify(redeemed.token.expose(), None, None).unwrap(),
+        Verification::Active(_)
+    ));
+    assert_eq!(held_token(&vault, successor), None, "wiped once redeemed");
+    assert_eq!(
+        vault.redeem_claim(&key).unwrap_err().code(),
+        "invalid_claim",
+        "single use"
+    );
+    assert!(vault.pending_handovers().unwrap().is_empty());
+
+    // The old token works 24 more hours, then ends.
+    let ends = vault.credential(old.credential.id).unwrap().expires_at;
+    assert_eq!(ends, fx.clock_now() + Duration::hours(24));
+    fx.clock.advance(Duration::hours(24) - Duration::seconds(1));
+    assert!(matches!(
+        vault.verify(old.token.expose(), None, None).unwrap(),
+        Verification::Active(_)
+    ));
+    fx.clock.advance(Duration::seconds(1));
+    assert!(matches!(
+        vault.verify(old.token.expose(), None, None).unwrap(),
+        Verification::Inactive(_)
+    ));
+}
+
+#[test]
+fn an_unredeemed_claim_dies_after_two_hours_and_a_new_key_follows_a_day_later() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault
+        .issue(&fx.new_credential("nightly", 30))
+        .unwrap()
+        .credential;
+    every_with_callback(&mut vault, old.id);
+    vault.renew_now(old.id).unwrap();
+    let first = sent_claims(&mut vault)[0]["claim_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fx.clock.advance(Duration::hours(2));
+    assert_eq!(
+        vault.redeem_claim(&first).unwrap_err().code(),
+        "invalid_claim",
+        "expired"
+    );
+
+    fx.clock.advance(Duration::hours(22) - Duration::seconds(1));
+    vault.run_due_renewals().unwrap();
+    assert!(sent_claims(&mut vault).is_empty(), "not before 24 hours");
+    fx.clock.advance(Duration::seconds(1));
+    vault.run_due_renewals().unwrap();
+    let second = sent_claims(&mut vault)[0]["claim_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(second, first);
+    assert_eq!(
+        vault.redeem_claim(&first).unwrap_err().code(),
+        "invalid_claim"
+    );
+    vault.redeem_claim(&second).unwrap();
+}
+
+#[test]
+fn handing_over_by_hand_kills_the_claim_key_and_leaves_the_old_expiry() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault
+        .issue(&fx.new_credential("nightly", 30))
+        .unwrap()
+        .credential;
+    every_with_callback(&mut vault, old.id);
+    let successor = vault.renew_now(old.id).unwrap();
+    let key = sent_claims(&mut vault)[0]["claim_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    vault.hand_over(successor).unwrap();
+    assert_eq!(
+        vault.redeem_claim(&key).unwrap_err().code(),
+        "invalid_claim"
+    );
+    assert_eq!(vault.credential(old.id).unwrap().expires_at, old.expires_at);
+    let secret = vault.renewal_signing_secret().unwrap();
+    assert!(secret.expose().starts_with("whsec_"));
+    assert_eq!(
+        vault.renewal_signing_secret().unwrap(),
+        secret,
+        "one per vault"
+    );
+}
