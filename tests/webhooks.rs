@@ -2,7 +2,8 @@
 //! webhook with a hidden header, see its signing secret once, find the value masked when the
 //! form opens again, send a test and see it delivered in the log (its signature checked with
 //! the Standard Webhooks reference library) — then the app and `keysmith serve` on one vault
-//! at once, every message delivered once.
+//! at once, every message delivered once; and a renewal's callback redeemed on the app's
+//! local API, the old token's grace shown.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -184,5 +185,89 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
     app.click("[data-testid=webhook-banner] button").await;
     app.find("[data-testid=webhook-detail]").await;
     app.screenshot("webhooks-smallest-dark").await;
+    app.end().await;
+}
+
+/// Auto-renewal with a callback, in the window: "Renew now", the claim shown as sent in
+/// Renewals, the receiver's claim key redeemed on the app's local API, and the old row's
+/// expiry moved to the end of its 24-hour grace.
+#[tokio::test]
+async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
+    let receiver = Receiver::start(always(StatusCode::NO_CONTENT))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("callback.vault");
+    let app = Session::start(&vault, &[]).await;
+    create_vault(&app, false).await;
+    let port = keysmith_e2e::free_port();
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=api-enabled]").await;
+    app.replace_text("[data-testid=api-port]", &port.to_string())
+        .await;
+    app.click("[data-testid=save-settings]").await;
+    app.settings_saved().await;
+    app.wait_text("[data-testid=api-status]", &format!("127.0.0.1:{port}"))
+        .await;
+
+    let old = issue_token(&app, "nightly").await;
+    keysmith_e2e::flows::row_action(&app, "nightly", "edit").await;
+    app.click("[data-testid=auto-renew]").await;
+    app.type_into("#renew-recipient", "ops@example.com").await;
+    app.type_into("#renew-callback", &receiver.url()).await;
+    app.click("[data-testid=save-description]").await;
+    app.wait_gone("[data-testid=edit]").await;
+    app.click(&format!(
+        "{} [data-testid=open-detail]",
+        keysmith_e2e::flows::row("nightly")
+    ))
+    .await;
+    app.click("[data-testid=detail-renew-now]").await;
+    app.click("[data-testid=nav-renewals]").await;
+    app.wait_text("[data-testid=handover-row]", "claim key sent")
+        .await;
+    app.screenshot("renewals-claim-sent").await;
+
+    eventually(UI_TIMEOUT, async || match receiver.received().len() {
+        1 => Ok(()),
+        n => Err(format!("{n} callbacks")),
+    })
+    .await;
+    let claim = receiver.received().remove(0);
+    assert_eq!(claim.event(), "credential.renewal_claim");
+    let body: serde_json::Value = serde_json::from_slice(&claim.body).unwrap();
+    let key = body["data"]["claim_key"].as_str().unwrap().to_owned();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let redeemed: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/v1/renewals/redeem"))
+        .json(&serde_json::json!({ "claim_key": key }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = redeemed["token"].as_str().unwrap().to_owned();
+    assert!(matches!(
+        keysmith_e2e::flows::verify_from_outside(&vault, &new),
+        keysmith_core::Verification::Active(_)
+    ));
+
+    // The hand-over is done: Renewals empties (it reads again within 10 s) and the old row
+    // now ends tomorrow, 24 hours on.
+    app.click("[data-testid=nav-credentials]").await;
+    app.click("[data-testid=nav-renewals]").await;
+    app.find("[data-testid=renewals-empty]").await;
+    app.click("[data-testid=nav-credentials]").await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::hours(24))
+        .date_naive()
+        .to_string();
+    match keysmith_e2e::flows::verify_from_outside(&vault, &old) {
+        keysmith_core::Verification::Active(v) => {
+            assert_eq!(v.expires_at.date_naive().to_string(), tomorrow);
+        }
+        other => panic!("the old token ended at once: {other:?}"),
+    }
+    app.screenshot("renewals-grace").await;
     app.end().await;
 }

@@ -81,6 +81,8 @@ pub enum VaultCommand {
         /// Its id.
         id: i64,
     },
+    /// Change a credential's description or auto-renewal (nothing else changes after issue).
+    Edit(EditArgs),
     /// Renew a credential: the old one ends at --end-old, the new one is printed once.
     Renew(RenewArgs),
     /// Verify a token read from stdin: exit 0 when active, 1 when not.
@@ -307,9 +309,42 @@ pub struct IssueArgs {
     /// Requests per minute (1 to 10,000).
     #[arg(long, default_value_t = 30)]
     pub rate_limit: u32,
+    /// Auto-renewal, if wanted.
+    #[command(flatten)]
+    pub auto_renewal: AutoRenewalArgs,
     /// One JSON object: {"id", "token"} (client credentials: {"id", "client_id", "client_secret"}).
     #[arg(long)]
     pub json: bool,
+}
+
+/// Auto-renewal as the command line sets it.
+#[derive(Debug, clap::Args)]
+pub struct AutoRenewalArgs {
+    /// Renew automatically every DAYS days from issue (sooner than it expires).
+    #[arg(long, value_name = "DAYS", requires = "renewal_recipient")]
+    pub auto_renew_every: Option<u32>,
+    /// Who is told about each renewal.
+    #[arg(long, value_name = "EMAIL", requires = "auto_renew_every")]
+    pub renewal_recipient: Option<String>,
+    /// Where each renewal's claim key is POSTed (https, or http to this computer).
+    #[arg(long, value_name = "URL", requires = "auto_renew_every")]
+    pub renewal_callback: Option<String>,
+}
+
+/// `keysmith edit`'s arguments: what may change after issue.
+#[derive(Debug, clap::Args)]
+pub struct EditArgs {
+    /// The credential.
+    pub id: i64,
+    /// A new description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Auto-renewal settings to set.
+    #[command(flatten)]
+    pub auto_renewal: AutoRenewalArgs,
+    /// Turn auto-renewal off.
+    #[arg(long, conflicts_with = "auto_renew_every")]
+    pub no_auto_renew: bool,
 }
 
 /// Credential kinds as the command line names them.

@@ -12,9 +12,10 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveTime};
 use clap::Parser;
 use keysmith_core::{
-    clock, AccountHolder, ApiSettings, Credential, CredentialFields, CredentialId, CredentialQuery,
-    Description, EmailAddress, IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights,
-    Secret, Status, TokenKind, UserId, Vault, Verification,
+    clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
+    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IssueRequest,
+    Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind, UserId, Vault,
+    Verification,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;
@@ -22,8 +23,8 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use args::{
-    Cli, Command, IssueArgs, KindArg, ListArgs, RenewArgs, RenewalsCommand, RightsArg, ServeArgs,
-    StatusArg, VaultCommand, VerifyArgs, WebhookCommand,
+    AutoRenewalArgs, Cli, Command, EditArgs, IssueArgs, KindArg, ListArgs, RenewArgs,
+    RenewalsCommand, RightsArg, ServeArgs, StatusArg, VaultCommand, VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -113,6 +114,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         VaultCommand::Renew(args) => renew(&mut vault, &args),
+        VaultCommand::Edit(args) => edit(&mut vault, &args),
         VaultCommand::Verify(args) => verify(&vault, &args),
         VaultCommand::Serve(args) => serve(vault, &args),
         VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
@@ -143,11 +145,66 @@ fn init(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `keysmith issue`: prints the new secret(s) once.
+/// `keysmith issue`: prints the new secret(s) once. Auto-renewal settings are checked before
+/// anything is issued, then set on the new credential.
 fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
-    let new = issue_request(vault, args)?.validate(vault.now())?;
-    print_issued(&vault.issue(&new)?, args.json);
+    let now = vault.now();
+    let new = issue_request(vault, args)?.validate(now)?;
+    let renewal = auto_renewal(&args.auto_renewal)?;
+    if let Some(settings) = &renewal {
+        settings.validate(new.expiry.at() - now)?;
+    }
+    let issued = vault.issue(&new)?;
+    if renewal.is_some() {
+        let edit = CredentialEdit {
+            description: None,
+            auto_renewal: Some(renewal),
+        };
+        vault.edit(issued.credential.id, &edit)?;
+    }
+    print_issued(&issued, args.json);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith edit`: the description and auto-renewal settings, in one audited change.
+fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
+    let auto_renewal = match (auto_renewal(&args.auto_renewal)?, args.no_auto_renew) {
+        (_, true) => Some(None),
+        (Some(settings), false) => Some(Some(settings)),
+        (None, false) => None,
+    };
+    let edit = CredentialEdit {
+        description: args
+            .description
+            .as_deref()
+            .map(Description::new)
+            .transpose()?,
+        auto_renewal,
+    };
+    if edit == CredentialEdit::default() {
+        return Err(Failure::Usage(
+            "nothing_to_edit",
+            "give --description, --auto-renew-every … or --no-auto-renew".into(),
+        ));
+    }
+    report(vault.edit(CredentialId(args.id), &edit)?, "edited")
+}
+
+/// The auto-renewal the flags ask for, if any.
+fn auto_renewal(args: &AutoRenewalArgs) -> Result<Option<AutoRenewal>, Failure> {
+    let (Some(every_days), Some(recipient)) = (args.auto_renew_every, &args.renewal_recipient)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(AutoRenewal {
+        every_days,
+        recipient: EmailAddress::try_from(recipient.clone())?,
+        callback_url: args
+            .renewal_callback
+            .clone()
+            .map(CallbackUrl::try_from)
+            .transpose()?,
+    }))
 }
 
 /// `keysmith list`: one line (or one JSON object) per credential.

@@ -914,3 +914,87 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
         assert!(!log.contains(secret.as_str()), "a secret in serve's log");
     }
 }
+
+#[test]
+fn auto_renewal_is_set_at_issue_or_by_edit_and_a_period_too_long_issues_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("cli.vault");
+    init(&vault);
+    let too_long = keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "monthly",
+            "--expires",
+            &in_days(30),
+            "--auto-renew-every",
+            "40",
+            "--renewal-recipient",
+            "ops@example.com",
+        ],
+    );
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_long.stderr).contains("renewal_period_too_long"));
+    assert_eq!(
+        ok_json(keysmith(&vault, &["list", "--json"])),
+        json!([]),
+        "nothing issued"
+    );
+
+    let id = issue_json(
+        &vault,
+        "monthly",
+        &[
+            "--auto-renew-every",
+            "7",
+            "--renewal-recipient",
+            "ops@example.com",
+            "--renewal-callback",
+            "http://127.0.0.1:9/renewed",
+        ],
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let settings = |vault: &Path| {
+        keysmith_core::Vault::unlock_read_only(
+            vault,
+            &keysmith_core::Secret::from(PASSPHRASE),
+            keysmith_core::clock::system(),
+        )
+        .unwrap()
+        .auto_renewal(keysmith_core::CredentialId(id))
+        .unwrap()
+    };
+    let stored = settings(&vault).unwrap();
+    assert_eq!(stored.every_days, 7);
+    assert_eq!(
+        stored.callback_url.map(String::from).as_deref(),
+        Some("http://127.0.0.1:9/renewed")
+    );
+
+    let id_text = id.to_string();
+    let edited = keysmith(
+        &vault,
+        &[
+            "edit",
+            &id_text,
+            "--auto-renew-every",
+            "14",
+            "--renewal-recipient",
+            "ops@example.com",
+        ],
+    );
+    assert!(
+        edited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
+    assert_eq!(settings(&vault).unwrap().every_days, 14);
+    assert!(keysmith(&vault, &["edit", &id_text, "--no-auto-renew"])
+        .status
+        .success());
+    assert_eq!(settings(&vault), None);
+    let nothing = keysmith(&vault, &["edit", &id_text]);
+    assert_eq!(nothing.status.code(), Some(2));
+}

@@ -368,3 +368,26 @@ fn handing_over_by_hand_kills_the_claim_key_and_leaves_the_old_expiry() {
         "one per vault"
     );
 }
+
+#[test]
+fn a_crash_after_the_renewal_commits_loses_neither_the_successor_nor_its_callback() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault
+        .issue(&fx.new_credential("nightly", 30))
+        .unwrap()
+        .credential;
+    every_with_callback(&mut vault, old.id);
+    let successor = vault.renew_now(old.id).unwrap();
+    // The process dies before anything is sent: the handle goes without a word.
+    drop(vault);
+    let mut reopened = fx.unlock(crate::common::PASSPHRASE).unwrap();
+    assert_eq!(
+        reopened.pending_handovers().unwrap()[0].successor_id,
+        successor
+    );
+    let claims = sent_claims(&mut reopened);
+    assert_eq!(claims.len(), 1, "the callback is still in the outbox");
+    let key = claims[0]["claim_key"].as_str().unwrap();
+    assert_eq!(reopened.redeem_claim(key).unwrap().credential_id, successor);
+}
