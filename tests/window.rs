@@ -624,7 +624,46 @@ async fn renew_now_hands_the_new_token_over_once_in_renewals() {
     }
     app.find("[data-testid=renewals-empty]").await;
     assert!(!app.present("[data-testid=renewals-badge]").await);
+    // No SMTP: the renewal's message waits in Messages, to be copied by hand; no secret in it.
+    app.wait_text("[data-testid=message-row]", "not sent").await;
+    app.click("[data-testid=message-row] button").await;
+    let body = app.text("[data-testid=message-body]").await;
+    assert!(body.contains("renewed automatically"), "{body}");
+    assert!(!body.contains(&token), "the token in a message");
     app.screenshot("22a-renewals-empty").await;
+
+    // Mail settings: plain text to another host is refused beside the form; STARTTLS saves,
+    // and the password is not shown again.
+    app.click("[data-testid=nav-settings]").await;
+    app.type_into("[data-testid=smtp-host]", "mail.example.com")
+        .await;
+    app.find("[data-testid=smtp-security]")
+        .await
+        .select_by_value("none")
+        .await
+        .unwrap();
+    app.type_into("[data-testid=smtp-from]", "keysmith@example.com")
+        .await;
+    app.type_into("[data-testid=smtp-user]", "keysmith").await;
+    app.type_into("[data-testid=smtp-password]", "smtp-password-55")
+        .await;
+    app.click("[data-testid=save-smtp]").await;
+    app.wait_text("[data-testid=smtp-problem]", "STARTTLS")
+        .await;
+    app.find("[data-testid=smtp-security]")
+        .await
+        .select_by_value("start_tls")
+        .await
+        .unwrap();
+    app.click("[data-testid=save-smtp]").await;
+    app.find("[data-testid=smtp-saved]").await;
+    app.find("[data-testid=smtp-password-kept]").await;
+    let page = app.client.source().await.unwrap();
+    assert!(
+        !page.contains("smtp-password-55"),
+        "the SMTP password is in the page"
+    );
+    app.screenshot("22b-mail-settings").await;
     app.end().await;
 }
 

@@ -49,4 +49,7 @@ commands![
     renewals::hand_over,
     renewals::renew_now,
     renewals::renewal_signing_secret,
+    renewals::smtp_settings,
+    renewals::set_smtp,
+    renewals::mail_messages,
 ];

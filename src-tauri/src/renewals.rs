@@ -1,8 +1,10 @@
 //! The commands of the Renewals section: the renewed credentials whose secrets wait to be
 //! handed over, handing one over (revealed once, then wiped from the vault), and "Renew now"
-//! (the automatic flow, at once), and the renewal signing secret callbacks are signed with. Who may do each is the core's rule: whoever manages the
+//! (the automatic flow, at once), the renewal signing secret callbacks are signed with, and
+//! renewal mail: the SMTP settings and the messages. Who may do each is the core's rule: whoever manages the
 //! credential.
 
+use keysmith_core::mail::{MailMessage, SmtpSettings, SmtpSpec};
 use keysmith_core::{CredentialId, Handover, Secret};
 use serde::Serialize;
 use tauri::State;
@@ -63,5 +65,33 @@ pub async fn renewal_signing_secret(state: State<'_, AppState>) -> AppResult<Han
 pub async fn renew_now(state: State<'_, AppState>, id: CredentialId) -> AppResult<CredentialId> {
     state
         .with_vault(move |vault| Ok(vault.renew_now(id)?))
+        .await
+}
+
+/// How many messages the Messages list shows.
+const MESSAGES_SHOWN: usize = 100;
+
+/// The SMTP settings for renewal mail, if set up (the password never comes back).
+#[tauri::command]
+#[specta::specta]
+pub async fn smtp_settings(state: State<'_, AppState>) -> AppResult<Option<SmtpSettings>> {
+    state.with_vault(|vault| Ok(vault.smtp_settings()?)).await
+}
+
+/// Sets up renewal mail, or (`None`) stops sending it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_smtp(state: State<'_, AppState>, spec: Option<SmtpSpec>) -> AppResult<()> {
+    state
+        .with_vault(move |vault| Ok(vault.set_smtp(spec.as_ref())?))
+        .await
+}
+
+/// The renewal messages, newest first: sent, or waiting to be copied by hand.
+#[tauri::command]
+#[specta::specta]
+pub async fn mail_messages(state: State<'_, AppState>) -> AppResult<Vec<MailMessage>> {
+    state
+        .with_vault(|vault| Ok(vault.mail_messages(MESSAGES_SHOWN)?))
         .await
 }

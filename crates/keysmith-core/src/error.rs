@@ -151,6 +151,9 @@ pub enum Error {
     /// A renewed credential's secret that was already handed over (it is kept only until then).
     #[error("This renewed token was already handed over; it is not kept after that")]
     AlreadyHandedOver,
+    /// SMTP settings that cannot be used.
+    #[error("{0}")]
+    InvalidSmtp(String),
     /// A claim key that is unknown, used or past its two hours; deliberately says no more.
     #[error("The claim key is not valid: unknown, already used or expired")]
     InvalidClaim,
@@ -311,6 +314,7 @@ impl Error {
             Error::InvalidEndDate => ErrorCode::InvalidEndDate,
             Error::AlreadyHandedOver => ErrorCode::AlreadyHandedOver,
             Error::InvalidClaim => ErrorCode::InvalidClaim,
+            Error::InvalidSmtp(_) => ErrorCode::InvalidSmtp,
             Error::RenewalPeriodTooLong { .. } => ErrorCode::RenewalPeriodTooLong,
             Error::ImmutableField(_) => ErrorCode::ImmutableField,
             Error::InvalidEdit(_) => ErrorCode::InvalidEdit,
@@ -415,6 +419,7 @@ error_codes! {
     InvalidEndDate = "invalid_end_date",
     AlreadyHandedOver = "already_handed_over",
     InvalidClaim = "invalid_claim",
+    InvalidSmtp = "invalid_smtp",
     RenewalPeriodTooLong = "renewal_period_too_long",
     ImmutableField = "immutable_field",
     InvalidEdit = "invalid_edit",

@@ -13,6 +13,7 @@ mod digest;
 pub mod error;
 mod ids;
 pub mod limits;
+pub mod mail;
 mod outbound_url;
 pub mod people;
 pub mod secret;

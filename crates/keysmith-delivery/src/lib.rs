@@ -1,11 +1,12 @@
 //! Webhook delivery — and the renewal service — for one unlocked vault, run by the app while
 //! it is unlocked and by `keysmith serve`. It holds the vault's delivery lease while it works
 //! (so of two processes on one vault, one sends and renews), raises the events time brings,
-//! runs the auto-renewals that are due, takes due messages from the
+//! runs the auto-renewals that are due, sends renewal mail (`mail`), takes due messages from the
 //! outbox and sends each as a signed POST (see `send`), several at once, reporting every
 //! attempt back to the vault, which decides what comes next. It never blocks its caller: the
 //! vault work runs on blocking threads, the HTTP on the async runtime.
 
+mod mail;
 #[cfg(feature = "receiver")]
 pub mod receiver;
 mod send;
@@ -135,6 +136,9 @@ impl Worker {
                 }
                 _ = renew.tick() => {
                     holding = self.renew().await;
+                    if holding {
+                        self.mail().await;
+                    }
                 }
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopped.changed() => break,
@@ -167,6 +171,26 @@ impl Worker {
             .await
             .unwrap_or(false);
         holding
+    }
+
+    /// Sends the renewal mail that is due, when SMTP is set up, and records each outcome.
+    async fn mail(&self) {
+        let due = self
+            .vault_work("read the mail outbox", |vault| vault.mail_due(10))
+            .await
+            .flatten();
+        let Some((access, messages)) = due.filter(|(_, messages)| !messages.is_empty()) else {
+            return;
+        };
+        for (id, outcome) in mail::send(&access, messages).await {
+            if let Err(why) = &outcome {
+                tracing::warn!(message = id, "renewal mail not sent: {why}");
+            }
+            self.vault_work("record a mail attempt", move |vault| {
+                vault.mail_attempted(id, outcome)
+            })
+            .await;
+        }
     }
 
     /// Up to `limit` due deliveries, held for longer than an attempt can take.

@@ -469,3 +469,104 @@ async fn the_running_service_renews_what_is_due_and_holds_the_secret_for_hand_ov
         keysmith_core::Verification::Active(_)
     ));
 }
+
+/// A real SMTP server on 127.0.0.1 (aiosmtpd, from `$KEYSMITH_PYTHON`, which scripts/setup
+/// makes), printing each message it receives; it is killed on drop.
+struct SmtpServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl SmtpServer {
+    fn start() -> SmtpServer {
+        let python = std::env::var("KEYSMITH_PYTHON")
+            .expect("KEYSMITH_PYTHON must name a Python with aiosmtpd; run scripts/test");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .env("PYTHONUNBUFFERED", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("aiosmtpd starts");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "aiosmtpd did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer { child, port }
+    }
+
+    /// Everything it printed, once stopped.
+    fn stop(mut self) -> String {
+        use std::io::Read;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut out = String::new();
+        if let Some(mut stdout) = self.child.stdout.take() {
+            stdout.read_to_string(&mut out).unwrap();
+        }
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_mail_reaches_a_real_smtp_server_and_holds_no_secret() {
+    use keysmith_core::mail::{SmtpSecurity, SmtpSpec};
+    let smtp = SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut vault, _clock) = vault_in(dir.path());
+    vault
+        .set_smtp(Some(&SmtpSpec {
+            host: "127.0.0.1".into(),
+            port: smtp.port,
+            security: SmtpSecurity::None,
+            user: None,
+            password: SecretValue::Keep,
+            from: "keysmith@example.com".into(),
+        }))
+        .unwrap();
+    let issued = vault
+        .issue(&credential(&vault, "nightly", keysmith_core::UserId(1)))
+        .unwrap();
+    let edit = CredentialEdit {
+        description: None,
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: 10,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: None,
+        })),
+    };
+    vault.edit(issued.credential.id, &edit).unwrap();
+    let successor = vault.renew_now(issued.credential.id).unwrap();
+    let service = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
+    eventually(Duration::from_secs(15), || {
+        vault.mail_messages(1).unwrap()[0].sent_at.is_some()
+    })
+    .await;
+    service.stop().await;
+    let new_token = vault.hand_over(successor).unwrap();
+    let received = smtp.stop();
+    assert!(received.contains("Keysmith renewed"), "{received}");
+    assert!(received.contains("ops@example.com"), "{received}");
+    assert!(
+        received.contains(&format!("#{}", successor.0)),
+        "{received}"
+    );
+    for secret in [issued.token.expose(), new_token.expose()] {
+        assert!(!received.contains(secret), "a token in the mail");
+    }
+}

@@ -140,6 +140,12 @@ export const commands = {
 	 *  holder and admins).
 	 */
 	renewalSigningSecret: () => __TAURI_INVOKE<HandedOver>("renewal_signing_secret"),
+	/**  The SMTP settings for renewal mail, if set up (the password never comes back). */
+	smtpSettings: () => __TAURI_INVOKE<SmtpSettings | null>("smtp_settings"),
+	/**  Sets up renewal mail, or (`None`) stops sending it. */
+	setSmtp: (spec: SmtpSpec | null) => __TAURI_INVOKE<null>("set_smtp", { spec }),
+	/**  The renewal messages, newest first: sent, or waiting to be copied by hand. */
+	mailMessages: () => __TAURI_INVOKE<MailMessage[]>("mail_messages"),
 };
 
 /** Events */
@@ -492,7 +498,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -614,6 +620,24 @@ export type KeychainOutcome = {
 	notice: string | null,
 };
 
+/**  A message in the outbox. */
+export type MailMessage = {
+	/**  Row id. */
+	id: number,
+	/**  When it was written. */
+	created_at: string,
+	/**  To whom. */
+	recipient: string,
+	/**  Its subject. */
+	subject: string,
+	/**  Its text. */
+	body: string,
+	/**  When it was sent, if it was. */
+	sent_at: string | null,
+	/**  Why the last attempt failed, if it did. */
+	last_error: string | null,
+};
+
 /**  A webhook just added, with its signing secret: the only time the secret is shown. */
 export type NewWebhook = {
 	/**  The webhook. */
@@ -730,6 +754,47 @@ export type ShellCode =
 "clipboard_unavailable" | 
 /**  See [`AppError::Internal`]. */
 "internal";
+
+/**  How the connection to the SMTP server is secured. */
+export type SmtpSecurity = 
+/**  TLS from the first byte (usually port 465). */
+"tls" | 
+/**  Plain, then STARTTLS, required (usually port 587). */
+"start_tls" | 
+/**  No encryption: only to a server on this computer. */
+"none";
+
+/**  The SMTP settings as they may be shown: the password never is. */
+export type SmtpSettings = {
+	/**  The server's host name or address. */
+	host: string,
+	/**  Its port. */
+	port: number,
+	/**  How the connection is secured. */
+	security: SmtpSecurity,
+	/**  The user name, if any. */
+	user: string | null,
+	/**  The sender address. */
+	from: string,
+	/**  Whether a password is stored. */
+	has_password: boolean,
+};
+
+/**  The SMTP settings as given. */
+export type SmtpSpec = {
+	/**  The server's host name or address. */
+	host: string,
+	/**  Its port. */
+	port: number,
+	/**  How the connection is secured. */
+	security: SmtpSecurity,
+	/**  The user name to log in with, if the server wants one. */
+	user: string | null,
+	/**  The password: new, or the one stored (never shown again). */
+	password: SecretValue,
+	/**  The sender address. */
+	from: string,
+};
 
 /**  A column to sort by. */
 export type SortKey = 

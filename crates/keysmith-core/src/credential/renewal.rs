@@ -19,10 +19,11 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::lifecycle::{authorize, successor_in};
-use super::{store, CredentialId};
+use super::{store, Credential, CredentialId};
 use crate::audit::AuditAction;
 use crate::clock::from_seconds;
 use crate::error::{Error, Result};
+use crate::mail;
 use crate::secret::Secret;
 use crate::token;
 use crate::vault::{Change, Vault};
@@ -275,8 +276,10 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> 
     if old.revoked_at.is_some() {
         return Err(Error::AlreadyRevoked);
     }
-    let callback = super::auto_renewal::load(change, id)?
-        .and_then(|settings| settings.callback_url)
+    let settings = super::auto_renewal::load(change, id)?;
+    let callback = settings
+        .as_ref()
+        .and_then(|settings| settings.callback_url.clone())
         .map(String::from);
     let issued = successor_in(change, &old, None, None)?;
     let successor = issued.credential.id;
@@ -304,6 +307,10 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> 
         Some(id),
         json!({ "successor": successor.0 }),
     )?;
+    if let Some(settings) = &settings {
+        let (subject, body) = renewal_mail(&old, &issued.credential, callback.as_deref());
+        mail::enqueue(change, change.now(), &settings.recipient, &subject, &body)?;
+    }
     if let Some(url) = &callback {
         let key = Secret::new(token::random_id("ks_clm_"));
         let digest = change.pepper().digest(key.expose()).as_bytes().to_vec();
@@ -311,6 +318,33 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> 
     }
     tracing::info!(old = id.0, new = successor.0, "credential auto-renewed");
     Ok(successor)
+}
+
+/// The renewal recipient's message: what was renewed, the new expiry, how the new token is
+/// handed over. Never a secret.
+fn renewal_mail(old: &Credential, new: &Credential, callback: Option<&str>) -> (String, String) {
+    let owner = old.owner_name.as_deref().unwrap_or("the organization");
+    let handover = match callback {
+        Some(url) => format!(
+            "A claim key for the new token was sent to {url}; redeemed within 2 hours, it \
+             hands the token over, and the old token stops 24 hours later."
+        ),
+        None => "The new token waits in Keysmith's Renewals section until someone hands it \
+                 over; the old token keeps working until it expires."
+            .to_owned(),
+    };
+    let subject = format!("Keysmith renewed \u{201c}{}\u{201d}", old.name);
+    let body = format!(
+        "The credential \u{201c}{}\u{201d} ({owner}) was renewed automatically.\n\n\
+         New credential: #{}, expires {} (UTC).\n\
+         Old credential: #{}, expires {} (UTC).\n\n{handover}\n",
+        old.name,
+        new.id.0,
+        new.expires_at.format("%Y-%m-%d %H:%M"),
+        old.id.0,
+        old.expires_at.format("%Y-%m-%d %H:%M"),
+    );
+    (subject, body)
 }
 
 /// Takes a successor's waiting token out of the vault at `now` (wiping it, and every claim

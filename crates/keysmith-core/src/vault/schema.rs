@@ -330,7 +330,7 @@ const MIGRATIONS: &[&str] = &[
     // 12: the renewal service. A successor's secret waits here, inside the vault, until it is
     // handed over or its claim key redeemed (then it is wiped); a claim key is kept as its
     // keyed digest, like a token; a renewal that failed (its owner lost API access, say) says
-    // why and is tried again an hour later.
+    // why and is tried again an hour later; renewal mail waits in its outbox.
     r#"
     CREATE TABLE renewal_handovers (
         successor_id   INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
@@ -348,6 +348,17 @@ const MIGRATIONS: &[&str] = &[
         expires_at   INTEGER NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX renewal_claims_by_successor ON renewal_claims (successor_id);
+    CREATE TABLE mail_outbox (
+        id              INTEGER PRIMARY KEY,
+        created_at      INTEGER NOT NULL,
+        recipient       TEXT    NOT NULL,
+        subject         TEXT    NOT NULL,
+        body            TEXT    NOT NULL,
+        sent_at         INTEGER,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        next_attempt_at INTEGER NOT NULL
+    );
     ALTER TABLE auto_renewals ADD COLUMN last_failure TEXT;
     ALTER TABLE auto_renewals ADD COLUMN last_failed_at INTEGER;
     "#,

@@ -391,3 +391,94 @@ fn a_crash_after_the_renewal_commits_loses_neither_the_successor_nor_its_callbac
     let key = claims[0]["claim_key"].as_str().unwrap();
     assert_eq!(reopened.redeem_claim(key).unwrap().credential_id, successor);
 }
+
+#[test]
+fn each_renewal_writes_its_recipient_a_message_without_a_secret() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let old = vault.issue(&fx.new_credential("nightly", 30)).unwrap();
+    every_with_callback(&mut vault, old.credential.id);
+    let successor = vault.renew_now(old.credential.id).unwrap();
+    let key = sent_claims(&mut vault)[0]["claim_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = vault.redeem_claim(&key).unwrap().token;
+    let messages = vault.mail_messages(10).unwrap();
+    assert_eq!(messages.len(), 1);
+    let message = &messages[0];
+    assert_eq!(message.recipient, "ops@example.com");
+    assert!(message.subject.contains("nightly"), "{}", message.subject);
+    assert!(
+        message.body.contains(&format!("#{}", successor.0)),
+        "{}",
+        message.body
+    );
+    assert!(
+        message.body.contains("https://claims.example.com/in"),
+        "{}",
+        message.body
+    );
+    for secret in [token.expose(), key.as_str(), old.token.expose()] {
+        assert!(!message.body.contains(secret) && !message.subject.contains(secret));
+    }
+    assert_eq!(
+        message.sent_at, None,
+        "no SMTP: it waits to be copied by hand"
+    );
+    assert!(vault.mail_due(10).unwrap().is_none());
+}
+
+#[test]
+fn smtp_settings_keep_the_password_write_only_and_refuse_plain_text_to_other_hosts() {
+    use keysmith_core::mail::{SmtpSecurity, SmtpSpec};
+    use keysmith_core::webhook::SecretValue;
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let spec = |host: &str, security, password| SmtpSpec {
+        host: host.into(),
+        port: 587,
+        security,
+        user: Some("keysmith".into()),
+        password,
+        from: "keysmith@example.com".into(),
+    };
+    let plain = spec(
+        "mail.example.com",
+        SmtpSecurity::None,
+        SecretValue::New("pw".into()),
+    );
+    assert_eq!(
+        vault.set_smtp(Some(&plain)).unwrap_err().code(),
+        "invalid_smtp"
+    );
+    let keep = spec(
+        "mail.example.com",
+        SmtpSecurity::StartTls,
+        SecretValue::Keep,
+    );
+    assert_eq!(
+        vault.set_smtp(Some(&keep)).unwrap_err().code(),
+        "invalid_smtp"
+    );
+    assert_eq!(vault.smtp_settings().unwrap(), None, "nothing saved");
+
+    let good = spec(
+        "mail.example.com",
+        SmtpSecurity::StartTls,
+        SecretValue::New("smtp-pw-77".into()),
+    );
+    vault.set_smtp(Some(&good)).unwrap();
+    let shown = vault.smtp_settings().unwrap().unwrap();
+    assert!(shown.has_password);
+    assert!(!serde_json::to_string(&shown)
+        .unwrap()
+        .contains("smtp-pw-77"));
+    vault.set_smtp(Some(&keep)).unwrap();
+    let (access, _) = vault.mail_due(10).unwrap().unwrap();
+    assert_eq!(access.password.unwrap().expose(), "smtp-pw-77", "kept");
+    let log = serde_json::to_string(&vault.audit_log(None).unwrap()).unwrap();
+    assert!(!log.contains("smtp-pw-77"));
+    vault.set_smtp(None).unwrap();
+    assert_eq!(vault.smtp_settings().unwrap(), None);
+}
