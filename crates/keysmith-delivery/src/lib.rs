@@ -11,7 +11,7 @@ mod mail;
 pub mod receiver;
 mod send;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -67,6 +67,7 @@ impl Delivery {
             client,
             holder: holder_name(),
             config,
+            mailing: Arc::default(),
         };
         Ok(Delivery {
             stop,
@@ -106,6 +107,8 @@ struct Worker {
     client: reqwest::Client,
     holder: String,
     config: DeliveryConfig,
+    /// Whether renewal mail is being sent (by a task of its own).
+    mailing: Arc<AtomicBool>,
 }
 
 impl Worker {
@@ -173,24 +176,32 @@ impl Worker {
         holding
     }
 
-    /// Sends the renewal mail that is due, when SMTP is set up, and records each outcome.
+    /// Sends the renewal mail that is due, when SMTP is set up, and records each outcome — in
+    /// a task of its own, one at a time, so a slow SMTP server never holds up webhooks.
     async fn mail(&self) {
-        let due = self
-            .vault_work("read the mail outbox", |vault| vault.mail_due(10))
-            .await
-            .flatten();
-        let Some((access, messages)) = due.filter(|(_, messages)| !messages.is_empty()) else {
+        if self.mailing.swap(true, Ordering::AcqRel) {
             return;
-        };
-        for (id, outcome) in mail::send(&access, messages).await {
-            if let Err(why) = &outcome {
-                tracing::warn!(message = id, "renewal mail not sent: {why}");
-            }
-            self.vault_work("record a mail attempt", move |vault| {
-                vault.mail_attempted(id, outcome)
-            })
-            .await;
         }
+        let vault = Arc::clone(&self.vault);
+        let mailing = Arc::clone(&self.mailing);
+        tokio::spawn(async move {
+            let due = vault_work(&vault, "read the mail outbox", |vault| vault.mail_due(10))
+                .await
+                .flatten()
+                .filter(|(_, messages)| !messages.is_empty());
+            if let Some((access, messages)) = due {
+                for (id, outcome) in mail::send(&access, messages).await {
+                    if let Err(why) = &outcome {
+                        tracing::warn!(message = id, "renewal mail not sent: {why}");
+                    }
+                    vault_work(&vault, "record a mail attempt", move |vault| {
+                        vault.mail_attempted(id, outcome)
+                    })
+                    .await;
+                }
+            }
+            mailing.store(false, Ordering::Release);
+        });
     }
 
     /// Up to `limit` due deliveries, held for longer than an attempt can take.
@@ -237,18 +248,28 @@ impl Worker {
         what: &'static str,
         work: impl FnOnce(&mut Vault) -> keysmith_core::Result<T> + Send + 'static,
     ) -> Option<T> {
-        let vault = Arc::clone(&self.vault);
-        let done = tokio::task::spawn_blocking(move || work(&mut lock(&vault))).await;
-        match done {
-            Ok(Ok(value)) => Some(value),
-            Ok(Err(error)) => {
-                tracing::warn!(code = error.code().as_str(), "could not {what}");
-                None
-            }
-            Err(_) => {
-                tracing::warn!("could not {what}: the work panicked");
-                None
-            }
+        vault_work(&self.vault, what, work).await
+    }
+}
+
+/// Runs `work` on `vault` on a blocking thread; a failure is logged (by code, never a secret)
+/// and yields `None`.
+async fn vault_work<T: Send + 'static>(
+    vault: &Arc<Mutex<Vault>>,
+    what: &'static str,
+    work: impl FnOnce(&mut Vault) -> keysmith_core::Result<T> + Send + 'static,
+) -> Option<T> {
+    let vault = Arc::clone(vault);
+    let done = tokio::task::spawn_blocking(move || work(&mut lock(&vault))).await;
+    match done {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(code = error.code().as_str(), "could not {what}");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("could not {what}: the work panicked");
+            None
         }
     }
 }
