@@ -88,8 +88,7 @@ impl Vault {
         &mut self,
         change: impl FnOnce(&Change<'_>) -> Result<T>,
     ) -> Result<T> {
-        let integrity = Arc::clone(&self.integrity);
-        integrity.before_write(|method| self.record_unlock(method))?;
+        self.settle_before_write()?;
         self.audited_unchecked(change)
     }
 
@@ -99,19 +98,7 @@ impl Vault {
         &mut self,
         change: impl FnOnce(&Change<'_>) -> Result<T>,
     ) -> Result<T> {
-        let now = self.clock.now();
-        let change_in_progress = Change {
-            tx: self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?,
-            now,
-            actor: self.operator.audit_name(),
-            operator: Cow::Borrowed(&self.operator),
-            pepper: &self.pepper,
-        };
-        let result = change(&change_in_progress)?;
-        change_in_progress.tx.commit()?;
-        Ok(result)
+        self.run_change(None, change)
     }
 
     /// [`Vault::audited`] for a change a service of Keysmith's own makes on the vault's
@@ -123,18 +110,40 @@ impl Vault {
         service: &str,
         change: impl FnOnce(&Change<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.settle_before_write()?;
+        self.run_change(Some(service), change)
+    }
+
+    /// Waits for the session's integrity check before a write: nothing is written to a
+    /// damaged vault.
+    fn settle_before_write(&mut self) -> Result<()> {
         let integrity = Arc::clone(&self.integrity);
-        integrity.before_write(|method| self.record_unlock(method))?;
+        integrity.before_write(|method| self.record_unlock(method))
+    }
+
+    /// Runs `change` in one IMMEDIATE transaction at one instant, made by the operator or
+    /// (with `service`) by that service with the account holder's rights, and commits it.
+    fn run_change<T>(
+        &mut self,
+        service: Option<&str>,
+        change: impl FnOnce(&Change<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.clock.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let holder = operators::operator_for(&tx, people::store::account_holder(&tx)?)?;
+        let (operator, actor) = match service {
+            None => (Cow::Borrowed(&self.operator), self.operator.audit_name()),
+            Some(service) => {
+                let holder = operators::operator_for(&tx, people::store::account_holder(&tx)?)?;
+                (Cow::Owned(holder), service.to_owned())
+            }
+        };
         let change_in_progress = Change {
             tx,
             now,
-            actor: service.to_owned(),
-            operator: Cow::Owned(holder),
+            actor,
+            operator,
             pepper: &self.pepper,
         };
         let result = change(&change_in_progress)?;
@@ -149,8 +158,7 @@ impl Vault {
         &mut self,
         work: impl FnOnce(&Connection, DateTime<Utc>) -> Result<T>,
     ) -> Result<T> {
-        let integrity = Arc::clone(&self.integrity);
-        integrity.before_write(|method| self.record_unlock(method))?;
+        self.settle_before_write()?;
         let now = self.clock.now();
         let tx = self
             .conn
