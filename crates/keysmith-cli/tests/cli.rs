@@ -777,24 +777,18 @@ fn renewals_trigger_list_and_reveal_once() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("cli.vault");
     init(&vault);
-    let id = issue_json(&vault, "nightly", &[])["id"].as_i64().unwrap();
-    {
-        let mut open = keysmith_core::Vault::unlock(
-            &vault,
-            &keysmith_core::Secret::from(PASSPHRASE),
-            keysmith_core::clock::system(),
-        )
+    let id = issue_json(
+        &vault,
+        "nightly",
+        &[
+            "--auto-renew-every",
+            "7",
+            "--renewal-recipient",
+            "ops@example.com",
+        ],
+    )["id"]
+        .as_i64()
         .unwrap();
-        let edit = keysmith_core::CredentialEdit {
-            description: None,
-            auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-                every_days: 7,
-                recipient: "ops@example.com".to_owned().try_into().unwrap(),
-                callback_url: None,
-            })),
-        };
-        open.edit(keysmith_core::CredentialId(id), &edit).unwrap();
-    }
     let triggered = keysmith(&vault, &["renewals", "trigger", &id.to_string()]);
     assert!(
         triggered.status.success(),
@@ -829,28 +823,29 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
     let receiver = Receiver::start(always(reqwest::StatusCode::NO_CONTENT))
         .await
         .unwrap();
-    let a = issue_json(&vault, "service a", &[])["id"].as_i64().unwrap();
-    let b = issue_json(&vault, "service b", &[])["id"].as_i64().unwrap();
-    let signing_secret = {
-        let mut open = keysmith_core::Vault::unlock(
-            &vault,
-            &keysmith_core::Secret::from(PASSPHRASE),
-            keysmith_core::clock::system(),
-        )
+    let callback = receiver.url();
+    let renewing = [
+        "--auto-renew-every",
+        "7",
+        "--renewal-recipient",
+        "ops@example.com",
+        "--renewal-callback",
+        callback.as_str(),
+    ];
+    let a = issue_json(&vault, "service a", &renewing)["id"]
+        .as_i64()
         .unwrap();
-        for id in [a, b] {
-            let edit = keysmith_core::CredentialEdit {
-                description: None,
-                auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-                    every_days: 7,
-                    recipient: "ops@example.com".to_owned().try_into().unwrap(),
-                    callback_url: Some(receiver.url().try_into().unwrap()),
-                })),
-            };
-            open.edit(keysmith_core::CredentialId(id), &edit).unwrap();
-        }
-        open.renewal_signing_secret().unwrap()
-    };
+    let b = issue_json(&vault, "service b", &renewing)["id"]
+        .as_i64()
+        .unwrap();
+    let signing_secret = keysmith_core::Vault::unlock(
+        &vault,
+        &keysmith_core::Secret::from(PASSPHRASE),
+        keysmith_core::clock::system(),
+    )
+    .unwrap()
+    .renewal_signing_secret()
+    .unwrap();
     let server = Server::start(&vault, &[]);
     for id in [a, b] {
         assert!(keysmith(&vault, &["renewals", "trigger", &id.to_string()])

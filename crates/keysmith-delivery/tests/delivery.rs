@@ -81,6 +81,19 @@ fn credential(vault: &Vault, name: &str, owner: keysmith_core::UserId) -> NewCre
     }
 }
 
+/// Turns auto-renewal on for `id`: every 10 days, telling ops@example.com, no callback.
+fn every_ten_days(vault: &mut Vault, id: keysmith_core::CredentialId) {
+    let edit = CredentialEdit {
+        description: None,
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: 10,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: None,
+        })),
+    };
+    vault.edit(id, &edit).unwrap();
+}
+
 /// Fast pacing for tests; the timeout stays the real one unless a test says otherwise.
 fn quick() -> DeliveryConfig {
     DeliveryConfig {
@@ -168,19 +181,7 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
         .unwrap()
         .credential
         .id;
-    vault
-        .edit(
-            automatic,
-            &CredentialEdit {
-                description: None,
-                auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-                    every_days: 10,
-                    recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
-                    callback_url: None,
-                })),
-            },
-        )
-        .unwrap();
+    every_ten_days(&mut vault, automatic);
     vault.renew_now(automatic).unwrap();
     // Time brings the rest: the successor expires in 30 days.
     for days in [23, 6, 1] {
@@ -443,15 +444,7 @@ async fn the_running_service_renews_what_is_due_and_holds_the_secret_for_hand_ov
         .unwrap()
         .credential
         .id;
-    let every_ten_days = CredentialEdit {
-        description: None,
-        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-            every_days: 10,
-            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
-            callback_url: None,
-        })),
-    };
-    vault.edit(id, &every_ten_days).unwrap();
+    every_ten_days(&mut vault, id);
     let service = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(vault.pending_handovers().unwrap().is_empty(), "not due yet");
@@ -542,15 +535,7 @@ async fn renewal_mail_reaches_a_real_smtp_server_and_holds_no_secret() {
     let issued = vault
         .issue(&credential(&vault, "nightly", keysmith_core::UserId(1)))
         .unwrap();
-    let edit = CredentialEdit {
-        description: None,
-        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-            every_days: 10,
-            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
-            callback_url: None,
-        })),
-    };
-    vault.edit(issued.credential.id, &edit).unwrap();
+    every_ten_days(&mut vault, issued.credential.id);
     let successor = vault.renew_now(issued.credential.id).unwrap();
     let service = Delivery::start(vault.open_again().unwrap(), quick()).unwrap();
     eventually(Duration::from_secs(15), || {

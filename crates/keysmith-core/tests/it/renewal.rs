@@ -8,17 +8,22 @@ use keysmith_core::{CredentialEdit, CredentialId, EmailAddress, Role, Vault, Ver
 use crate::common::{history_of, Fixture};
 use crate::team::{credential, user, Team};
 
-/// Turns auto-renewal on for `id`, every `days` days.
-fn every(vault: &mut Vault, id: CredentialId, days: u32) {
+/// Turns auto-renewal on for `id`, every `days` days, calling `callback` if given.
+fn auto_renew(vault: &mut Vault, id: CredentialId, days: u32, callback: Option<&str>) {
     let edit = CredentialEdit {
         description: None,
         auto_renewal: Some(Some(keysmith_core::AutoRenewal {
             every_days: days,
             recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
-            callback_url: None,
+            callback_url: callback.map(|url| url.to_owned().try_into().unwrap()),
         })),
     };
     vault.edit(id, &edit).unwrap();
+}
+
+/// Turns auto-renewal on for `id`, every `days` days.
+fn every(vault: &mut Vault, id: CredentialId, days: u32) {
+    auto_renew(vault, id, days, None);
 }
 
 fn held_token(vault: &Vault, successor: CredentialId) -> Option<String> {
@@ -206,22 +211,9 @@ fn renew_now_runs_the_automatic_flow_for_whoever_manages_the_credential() {
     assert_eq!(log.last().unwrap().actor, "Ada Holder <ada@example.com>");
 }
 
-/// Turns auto-renewal on for `id` with a callback.
+/// Turns auto-renewal on for `id` every 10 days, with a callback.
 fn every_with_callback(vault: &mut Vault, id: CredentialId) {
-    let edit = CredentialEdit {
-        description: None,
-        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
-            every_days: 10,
-            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
-            callback_url: Some(
-                "https://claims.example.com/in"
-                    .to_owned()
-                    .try_into()
-                    .unwrap(),
-            ),
-        })),
-    };
-    vault.edit(id, &edit).unwrap();
+    auto_renew(vault, id, 10, Some("https://claims.example.com/in"));
 }
 
 /// The claim keys sent so far, oldest first, each checked to go to the callback.
