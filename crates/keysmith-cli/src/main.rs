@@ -498,6 +498,13 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
                     c.id.0,
                     verified.scopes.join(" ")
                 );
+                if let Some(successor) = verified.superseded_by {
+                    println!(
+                        "renewed: superseded by {}, good until {}",
+                        successor.0,
+                        verified.expires_at.to_rfc3339()
+                    );
+                }
             }
             ExitCode::SUCCESS
         }

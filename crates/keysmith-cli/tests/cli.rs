@@ -777,7 +777,7 @@ fn renewals_trigger_list_and_reveal_once() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("cli.vault");
     init(&vault);
-    let id = issue_json(
+    let issued = issue_json(
         &vault,
         "nightly",
         &[
@@ -786,9 +786,8 @@ fn renewals_trigger_list_and_reveal_once() {
             "--renewal-recipient",
             "ops@example.com",
         ],
-    )["id"]
-        .as_i64()
-        .unwrap();
+    );
+    let id = issued["id"].as_i64().unwrap();
     let triggered = keysmith(&vault, &["renewals", "trigger", &id.to_string()]);
     assert!(
         triggered.status.success(),
@@ -798,6 +797,18 @@ fn renewals_trigger_list_and_reveal_once() {
     let waiting = ok_json(keysmith(&vault, &["renewals", "list", "--json"]));
     let successor = waiting[0]["successor_id"].as_i64().unwrap().to_string();
     assert!(stdout(&triggered).contains(&format!("new credential {successor}")));
+    // The old token runs on to its expiry and says who renewed it.
+    let old = keysmith_with_stdin(
+        &vault,
+        &["verify"],
+        &format!("{}\n", issued["token"].as_str().unwrap()),
+    );
+    assert_eq!(old.status.code(), Some(0));
+    assert!(
+        stdout(&old).contains(&format!("renewed: superseded by {successor}")),
+        "{}",
+        stdout(&old)
+    );
 
     let revealed = keysmith(&vault, &["renewals", "reveal", &successor]);
     assert!(revealed.status.success());
@@ -832,9 +843,8 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
         "--renewal-callback",
         callback.as_str(),
     ];
-    let a = issue_json(&vault, "service a", &renewing)["id"]
-        .as_i64()
-        .unwrap();
+    let issued_a = issue_json(&vault, "service a", &renewing);
+    let a = issued_a["id"].as_i64().unwrap();
     let b = issue_json(&vault, "service b", &renewing)["id"]
         .as_i64()
         .unwrap();
@@ -903,7 +913,19 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
         )
         .await;
         assert_eq!((status, &verified["active"]), (200, &json!(true)));
+        assert_eq!(verified.get("superseded_by"), None);
     }
+    // The old token of a is in its grace: good for a day more, naming its successor.
+    let (status, old_a) = post(
+        &client,
+        format!("{}/v1/verify", server.base),
+        json!({ "token": issued_a["token"] }),
+    )
+    .await;
+    assert_eq!((status, &old_a["active"]), (200, &json!(true)));
+    assert_eq!(old_a["superseded_by"], answer["credential_id"]);
+    let grace_left = old_a["exp"].as_i64().unwrap() - chrono::Utc::now().timestamp();
+    assert!((86_300..=86_400).contains(&grace_left), "{grace_left}");
     let (_, log) = server.stop_with_log();
     for secret in [&token_a, &token_b, &keys[&a], &keys[&b]] {
         assert!(!log.contains(secret.as_str()), "a secret in serve's log");
@@ -992,4 +1014,118 @@ fn auto_renewal_is_set_at_issue_or_by_edit_and_a_period_too_long_issues_nothing(
     assert_eq!(settings(&vault), None);
     let nothing = keysmith(&vault, &["edit", &id_text]);
     assert_eq!(nothing.status.code(), Some(2));
+}
+
+/// The shipped systemd user unit passes `systemd-analyze verify` (a real systemd cannot manage
+/// a service in this container, so the unit's command is run as systemd would run it): with the
+/// environment file its comments describe, in an otherwise empty environment, it serves the
+/// vault, and SIGTERM stops it with success well within `TimeoutStopSec`.
+#[test]
+fn the_shipped_systemd_unit_verifies_and_its_command_serves_from_the_environment_file() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../packaging/systemd/keysmith-serve.service"
+    ))
+    .unwrap();
+    let directive = |name: &str| {
+        unit.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {name}= in the unit"))
+    };
+    let command: Vec<&str> = directive("ExecStart").split_whitespace().collect();
+    assert_eq!(
+        command[0], "/usr/bin/keysmith",
+        "where the packages install it"
+    );
+    assert_eq!(
+        directive("EnvironmentFile"),
+        "-%h/.config/keysmith/serve.env"
+    );
+    let stop_within: u64 = directive("TimeoutStopSec").parse().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    // systemd-analyze wants the command to exist: the keysmith just built stands in.
+    let here = dir.path().join("keysmith-serve.service");
+    std::fs::write(
+        &here,
+        unit.replace(command[0], env!("CARGO_BIN_EXE_keysmith")),
+    )
+    .unwrap();
+    let runtime = dir.path().join("runtime");
+    std::fs::create_dir(&runtime).unwrap();
+    let verified = Command::new("systemd-analyze")
+        .args(["--user", "verify"])
+        .arg(&here)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .expect("systemd-analyze runs (scripts/setup installs systemd)");
+    let complaints = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        verified.status.success() && complaints.is_empty(),
+        "{complaints}"
+    );
+
+    let vault = dir.path().join("served.vault");
+    init(&vault);
+    let mut opened = keysmith_core::Vault::unlock(
+        &vault,
+        &keysmith_core::Secret::from(PASSPHRASE),
+        keysmith_core::clock::system(),
+    )
+    .unwrap();
+    let mut settings = opened.settings().unwrap();
+    settings.api.port = 0;
+    opened.update_settings(settings).unwrap();
+    drop(opened);
+    let environment_file = format!(
+        "KEYSMITH_VAULT={}\nKEYSMITH_PASSPHRASE={PASSPHRASE}\n",
+        vault.display()
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .args(&command[1..])
+        .env_clear()
+        .env("HOME", dir.path())
+        .envs(
+            environment_file
+                .lines()
+                .filter_map(|line| line.split_once('=')),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let answered = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{base}/v1/openapi.json"))
+        .send()
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(stop_within);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running {stop_within} s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
 }

@@ -58,6 +58,7 @@ impl From<&Verification> for Introspection {
                     applications: credential.applications.clone(),
                     exp: verified.expires_at.timestamp(),
                     iat: verified.issued_at.timestamp(),
+                    superseded_by: verified.superseded_by.map(|id| id.0),
                 })
             }
             Verification::Inactive(reason) => Introspection::Inactive(InactiveToken {
@@ -89,6 +90,10 @@ pub struct ActiveToken {
     exp: i64,
     /// Issue time, seconds since the epoch.
     iat: i64,
+    /// The credential that renewed this one, while this one is still good; `exp` is then the
+    /// end of its grace. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    superseded_by: Option<i64>,
 }
 
 /// Why a token is not active.

@@ -157,22 +157,33 @@ pub(crate) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
     .ok_or(Error::CredentialNotFound(id.0))
 }
 
+/// [`find_by_digest`]'s statement.
+const BY_DIGEST: &str = concat!(
+    "SELECT ",
+    columns!("NULL", "NULL"),
+    ", c.digest, CASE WHEN c.renewed_at IS NOT NULL THEN \
+       (SELECT s.id FROM credentials s WHERE s.renewed_from = c.id) END \
+     FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
+);
+
 /// The credential stored under `digest`, if any, without its owner's name (the caller has it
-/// cached) and its last use (verification does not need it). The stored digest is compared with `digest` in constant time, in place; a covering
-/// index answers it in one descent.
+/// cached) and its last use (verification does not need it), with the credential that renewed
+/// it, if one did. The stored digest is compared with `digest` in constant time, in place; a
+/// covering index answers it in one descent (a renewed credential takes a second, for its
+/// successor).
 pub(super) fn find_by_digest(
     conn: &Connection,
     digest: &TokenDigest,
-) -> Result<Option<Credential>> {
+) -> Result<Option<(Credential, Option<CredentialId>)>> {
     let found = conn
-        .prepare_cached(concat!(
-            "SELECT ",
-            columns!("NULL", "NULL"),
-            ", c.digest FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
-        ))?
+        .prepare_cached(BY_DIGEST)?
         .query_row([digest.as_bytes().as_slice()], |row| {
             let stored = row.get_ref(18)?.as_blob()?;
-            digest.matches(stored).then(|| from_row(row)).transpose()
+            let successor = row.get::<_, Option<i64>>(19)?.map(CredentialId);
+            digest
+                .matches(stored)
+                .then(|| from_row(row).map(|credential| (credential, successor)))
+                .transpose()
         })
         .optional()?;
     Ok(found.flatten())
@@ -346,4 +357,38 @@ pub(super) fn unrevoked_of(conn: &Connection, owner: UserId) -> Result<Vec<Crede
         .prepare_cached("SELECT id FROM credentials WHERE owner_id = ?1 AND revoked_at IS NULL")?
         .query_map([owner.0], |row| row.get(0).map(CredentialId))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Verify's lookup reads nothing but the covering index, and a renewed credential's
+    /// successor is found through the index of predecessors, not by a scan.
+    #[test]
+    fn the_verify_lookup_reads_only_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::vault::migrate_for_tests(&mut conn);
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {BY_DIGEST}"))
+            .unwrap()
+            .query_map([[0u8; 32].as_slice()], |row| row.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING COVERING INDEX credentials_verify (digest=?)")),
+            "{plan:?}"
+        );
+        assert!(
+            plan.iter().any(|step| step
+                .contains("USING COVERING INDEX credentials_by_predecessor (renewed_from=?)")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")),
+            "{plan:?}"
+        );
+    }
 }

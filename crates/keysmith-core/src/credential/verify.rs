@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{access, store, Credential, Rights, Status};
+use super::{access, store, Credential, CredentialId, Rights, Status};
 use crate::error::Result;
 use crate::people;
 use crate::token::{self, TokenKind};
@@ -64,8 +64,11 @@ pub struct Verified {
     /// When the verified token was issued: the credential's creation, or an access token's.
     pub issued_at: DateTime<Utc>,
     /// When the verified token stops working: the credential's expiry, or an access token's
-    /// own (earlier) one.
+    /// own (earlier) one. A renewed credential's expiry is the end of its grace.
     pub expires_at: DateTime<Utc>,
+    /// The credential that renewed this one, while this one is still good (its grace after a
+    /// renewal, or until its own expiry while the successor waits to be handed over).
+    pub superseded_by: Option<CredentialId>,
 }
 
 /// The answer to a verification.
@@ -93,7 +96,9 @@ impl Vault {
         };
         let digest = self.pepper().digest(token);
         let now = self.now();
-        let (mut credential, access_token) = if well_formed.kind == TokenKind::AccessToken {
+        let (mut credential, superseded_by, access_token) = if well_formed.kind
+            == TokenKind::AccessToken
+        {
             // An access token stands for its client credentials until its own expiry.
             let Some(access_token) = access::find(self.conn(), &digest)? else {
                 return refuse(Unknown);
@@ -103,13 +108,14 @@ impl Vault {
             }
             (
                 store::get(self.conn(), access_token.credential)?,
+                store::successor(self.conn(), access_token.credential)?,
                 Some(access_token),
             )
         } else {
-            let Some(credential) = store::find_by_digest(self.conn(), &digest)? else {
+            let Some((credential, successor)) = store::find_by_digest(self.conn(), &digest)? else {
                 return refuse(Unknown);
             };
-            (credential, None)
+            (credential, successor, None)
         };
         match credential.status(now) {
             Status::Active => {}
@@ -141,6 +147,7 @@ impl Vault {
             scopes,
             issued_at,
             expires_at,
+            superseded_by,
         })))
     }
 }

@@ -362,6 +362,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE auto_renewals ADD COLUMN last_failure TEXT;
     ALTER TABLE auto_renewals ADD COLUMN last_failed_at INTEGER;
     "#,
+    // 13: verify names a renewed token's successor while the old one is still good (its grace).
+    // The renewed mark joins the covering index, so the hot path learns from the same descent
+    // whether there is a successor to look up; the lookup walks an index of predecessors.
+    r#"
+    CREATE INDEX credentials_by_predecessor ON credentials (renewed_from)
+        WHERE renewed_from IS NOT NULL;
+    DROP INDEX credentials_verify;
+    CREATE INDEX credentials_verify ON credentials (digest, kind, name, description, token_hint,
+        created_at, expires_at, revoked_at, disabled_at, renewed_from, owner_id, scopes, rights,
+        applications, rate_limit, client_id, renewed_at);
+    "#,
 ];
 
 /// The schema version this build writes.

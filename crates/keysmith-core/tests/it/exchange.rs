@@ -147,3 +147,34 @@ fn uses_are_recorded_in_batches_and_never_move_back() {
         Some(later + Duration::seconds(1))
     );
 }
+
+#[test]
+fn an_access_token_of_renewed_credentials_names_the_successor_and_ends_with_the_grace() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let pair = client_credentials(&fx, &mut vault, "ledger", 30);
+    let grant = vault
+        .exchange_client_credentials(client_id(&pair.credential), pair.token.expose())
+        .unwrap();
+    let grace_ends = fx.clock_now() + Duration::minutes(10);
+    let successor = vault
+        .renew(
+            pair.credential.id,
+            &keysmith_core::Renewal {
+                old_ends_at: grace_ends,
+                name: None,
+                description: None,
+            },
+        )
+        .unwrap();
+    match vault.verify(grant.token.expose(), None, None).unwrap() {
+        Verification::Active(verified) => {
+            assert_eq!(verified.superseded_by, Some(successor.credential.id));
+            assert_eq!(
+                verified.expires_at, grace_ends,
+                "the grace cuts the token short"
+            );
+        }
+        other => panic!("expected active, got {other:?}"),
+    }
+}

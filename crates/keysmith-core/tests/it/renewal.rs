@@ -80,11 +80,11 @@ fn a_due_credential_is_renewed_and_its_secret_waits_to_be_handed_over_once() {
         "the old lifetime in days, to a date"
     );
     assert_eq!(vault.auto_renewal(new.id).unwrap().unwrap().every_days, 10);
-    // The old token runs on to its expiry.
+    // The old token runs on to its expiry, naming its successor.
     assert_eq!(vault.credential(was.id).unwrap().expires_at, was.expires_at);
     assert!(matches!(
         vault.verify(old.token.expose(), None, None).unwrap(),
-        Verification::Active(_)
+        Verification::Active(v) if v.superseded_by == Some(new.id) && v.expires_at == was.expires_at
     ));
     let log = vault.audit_log(Some(was.id)).unwrap();
     let renewed = log.last().unwrap();
@@ -103,7 +103,7 @@ fn a_due_credential_is_renewed_and_its_secret_waits_to_be_handed_over_once() {
     let token = vault.hand_over(new.id).unwrap();
     assert!(matches!(
         vault.verify(token.expose(), None, None).unwrap(),
-        Verification::Active(v) if v.credential.id == new.id
+        Verification::Active(v) if v.credential.id == new.id && v.superseded_by.is_none()
     ));
     assert_eq!(held_token(&vault, new.id), None, "wiped once handed over");
     assert_eq!(
@@ -285,7 +285,7 @@ fn a_claim_key_redeems_once_and_the_old_token_ends_a_day_later() {
     fx.clock.advance(Duration::hours(24) - Duration::seconds(1));
     assert!(matches!(
         vault.verify(old.token.expose(), None, None).unwrap(),
-        Verification::Active(_)
+        Verification::Active(v) if v.superseded_by == Some(successor) && v.expires_at == ends
     ));
     fx.clock.advance(Duration::seconds(1));
     assert!(matches!(
