@@ -57,7 +57,9 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
         )
         .constant(
             "AUDIT_ACTIONS",
-            keysmith_core::audit::AuditAction::ALL.map(keysmith_core::audit::AuditAction::as_str),
+            keysmith_core::audit::AuditAction::ALL
+                .map(keysmith_core::audit::AuditAction::as_str)
+                .to_vec(),
         )
         .error_handling(tauri_specta::ErrorHandlingMode::Throw)
         // One TypeScript type per Rust type: what the UI sends and receives has one shape.

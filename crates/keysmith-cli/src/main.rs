@@ -508,6 +508,18 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Verification::ActiveOAuth(verified) => {
+            if !as_json {
+                println!(
+                    "active: OAuth access token of {} for {} (connection {}), scopes: {}",
+                    verified.client_id,
+                    verified.user_name.as_deref().unwrap_or("?"),
+                    verified.grant.0,
+                    verified.scopes.join(" ")
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Verification::Inactive(reason) => {
             if !as_json {
                 println!("not active: {}", reason.as_str());

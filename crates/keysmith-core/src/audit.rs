@@ -84,11 +84,27 @@ pub enum AuditAction {
     WebhookDeleted,
     /// A webhook's signing secret was replaced (the old one signs beside it for 24 hours).
     WebhookSecretRolled,
+    /// An OAuth app was registered.
+    OAuthAppRegistered,
+    /// An OAuth app's name, description, redirect URIs, scopes or applications changed.
+    OAuthAppUpdated,
+    /// An OAuth app was enabled again.
+    OAuthAppEnabled,
+    /// An OAuth app was disabled.
+    OAuthAppDisabled,
+    /// An OAuth app was deleted, with its grants.
+    OAuthAppDeleted,
+    /// An app's request was approved: a grant in a user's name.
+    OAuthGrantApproved,
+    /// An app's request was denied.
+    OAuthGrantDenied,
+    /// A grant was revoked: by someone in Keysmith, by the app, or because one of its secrets was used twice.
+    OAuthGrantRevoked,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -121,6 +137,14 @@ impl AuditAction {
         AuditAction::WebhookDisabled,
         AuditAction::WebhookDeleted,
         AuditAction::WebhookSecretRolled,
+        AuditAction::OAuthAppRegistered,
+        AuditAction::OAuthAppUpdated,
+        AuditAction::OAuthAppEnabled,
+        AuditAction::OAuthAppDisabled,
+        AuditAction::OAuthAppDeleted,
+        AuditAction::OAuthGrantApproved,
+        AuditAction::OAuthGrantDenied,
+        AuditAction::OAuthGrantRevoked,
     ];
 
     /// The stable name stored in the log, e.g. `credential.issued`.
@@ -158,6 +182,14 @@ impl AuditAction {
             AuditAction::WebhookDisabled => "webhook.disabled",
             AuditAction::WebhookDeleted => "webhook.deleted",
             AuditAction::WebhookSecretRolled => "webhook.secret_rolled",
+            AuditAction::OAuthAppRegistered => "oauth_app.registered",
+            AuditAction::OAuthAppUpdated => "oauth_app.updated",
+            AuditAction::OAuthAppEnabled => "oauth_app.enabled",
+            AuditAction::OAuthAppDisabled => "oauth_app.disabled",
+            AuditAction::OAuthAppDeleted => "oauth_app.deleted",
+            AuditAction::OAuthGrantApproved => "oauth_grant.approved",
+            AuditAction::OAuthGrantDenied => "oauth_grant.denied",
+            AuditAction::OAuthGrantRevoked => "oauth_grant.revoked",
         }
     }
 }

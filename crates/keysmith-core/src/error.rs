@@ -269,6 +269,27 @@ pub enum Error {
     /// Sending to a webhook that is disabled.
     #[error("This webhook is disabled; enable it first")]
     WebhookDisabled,
+    /// No OAuth app has this id.
+    #[error("No OAuth app with id {0}")]
+    OAuthAppNotFound(i64),
+    /// An OAuth app that cannot be registered as given (no scopes, a change of type).
+    #[error("{0}")]
+    InvalidOAuthApp(String),
+    /// A redirect URI that is not https (or http to this computer), or not one the app registered.
+    #[error("{0}")]
+    InvalidRedirectUri(String),
+    /// Approving a request of a disabled app.
+    #[error("This OAuth app is disabled; enable it first")]
+    OAuthAppDisabled,
+    /// No undecided request has this user code (or wait-page id): unknown, expired, decided or collected.
+    #[error("No request waits under this code: it is unknown, expired or already decided")]
+    OAuthRequestNotFound,
+    /// No live grant has this id.
+    #[error("No connection with id {0}")]
+    GrantNotFound(i64),
+    /// An OAuth endpoint's refusal, with the RFC's error code for the app and words for its developer.
+    #[error("{1}")]
+    OAuth(crate::oauth::OAuthError, String),
     /// Another connection (a second Keysmith process, the app) held the vault's lock for
     /// longer than this handle waits; nothing was changed, and trying again may succeed.
     #[error("The vault is busy: another Keysmith is changing it; try again in a moment")]
@@ -340,6 +361,13 @@ impl Error {
             Error::InvalidKind(_) => ErrorCode::InvalidKind,
             Error::RemoteBindUnconfirmed(_) => ErrorCode::RemoteBindUnconfirmed,
             Error::InvalidClient => ErrorCode::InvalidClient,
+            Error::OAuthAppNotFound(_) => ErrorCode::OAuthAppNotFound,
+            Error::InvalidOAuthApp(_) => ErrorCode::InvalidOAuthApp,
+            Error::InvalidRedirectUri(_) => ErrorCode::InvalidRedirectUri,
+            Error::OAuthAppDisabled => ErrorCode::OAuthAppDisabled,
+            Error::OAuthRequestNotFound => ErrorCode::OAuthRequestNotFound,
+            Error::GrantNotFound(_) => ErrorCode::GrantNotFound,
+            Error::OAuth(..) => ErrorCode::OAuth,
             Error::InvalidWebhookUrl(_) => ErrorCode::InvalidWebhookUrl,
             Error::InvalidHeader(_) => ErrorCode::InvalidHeader,
             Error::InvalidBasicAuth(_) => ErrorCode::InvalidBasicAuth,
@@ -445,6 +473,13 @@ error_codes! {
     InvalidKind = "invalid_kind",
     RemoteBindUnconfirmed = "remote_bind_unconfirmed",
     InvalidClient = "invalid_client",
+    OAuthAppNotFound = "oauth_app_not_found",
+    InvalidOAuthApp = "invalid_oauth_app",
+    InvalidRedirectUri = "invalid_redirect_uri",
+    OAuthAppDisabled = "oauth_app_disabled",
+    OAuthRequestNotFound = "oauth_request_not_found",
+    GrantNotFound = "grant_not_found",
+    OAuth = "oauth_error",
     InvalidWebhookUrl = "invalid_webhook_url",
     InvalidHeader = "invalid_header",
     InvalidBasicAuth = "invalid_basic_auth",

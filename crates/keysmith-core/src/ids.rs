@@ -38,3 +38,17 @@ pub struct WebhookId(pub i64);
 )]
 #[serde(transparent)]
 pub struct DeliveryId(pub i64);
+
+/// An OAuth app's row id.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct OAuthAppId(pub i64);
+
+/// An OAuth grant's row id: one user's approval of one app (a "connection").
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct GrantId(pub i64);

@@ -14,6 +14,7 @@ pub mod error;
 mod ids;
 pub mod limits;
 pub mod mail;
+pub mod oauth;
 mod outbound_url;
 pub mod people;
 pub mod secret;

@@ -35,18 +35,42 @@ pub enum TokenKind {
     /// A verifier key: lets a service call the local API (required when it listens beyond
     /// loopback). Grants no scopes and is used for no application.
     Verifier,
+    /// An OAuth access token (1 hour), handed to an app a user granted access; never issued
+    /// directly.
+    #[serde(rename = "oauth_access_token")]
+    OAuthAccessToken,
+    /// An OAuth refresh token (rotating, 30 days); never issued directly.
+    #[serde(rename = "oauth_refresh_token")]
+    OAuthRefreshToken,
+    /// The client secret of a confidential OAuth app, shown once when it is registered.
+    #[serde(rename = "oauth_client_secret")]
+    OAuthClientSecret,
 }
 
 impl TokenKind {
     /// Every kind, for parsing prefixes.
-    pub const ALL: [TokenKind; 6] = [
+    pub const ALL: [TokenKind; 9] = [
         TokenKind::PersonalAccessToken,
         TokenKind::ApiClient,
         TokenKind::ClientCredentials,
         TokenKind::OrganizationToken,
         TokenKind::AccessToken,
         TokenKind::Verifier,
+        TokenKind::OAuthAccessToken,
+        TokenKind::OAuthRefreshToken,
+        TokenKind::OAuthClientSecret,
     ];
+
+    /// Whether credentials of this kind are issued (the rest are handed out by a flow).
+    pub fn is_issued(self) -> bool {
+        !matches!(
+            self,
+            TokenKind::AccessToken
+                | TokenKind::OAuthAccessToken
+                | TokenKind::OAuthRefreshToken
+                | TokenKind::OAuthClientSecret
+        )
+    }
 
     /// The prefix tag inside the token (`pat` in `ks_pat_…`).
     pub fn tag(self) -> &'static str {
@@ -57,6 +81,9 @@ impl TokenKind {
             TokenKind::OrganizationToken => "org",
             TokenKind::AccessToken => "acc",
             TokenKind::Verifier => "vfy",
+            TokenKind::OAuthAccessToken => "oat",
+            TokenKind::OAuthRefreshToken => "ort",
+            TokenKind::OAuthClientSecret => "ocs",
         }
     }
 
@@ -69,6 +96,9 @@ impl TokenKind {
             TokenKind::OrganizationToken => "organization_token",
             TokenKind::AccessToken => "access_token",
             TokenKind::Verifier => "verifier",
+            TokenKind::OAuthAccessToken => "oauth_access_token",
+            TokenKind::OAuthRefreshToken => "oauth_refresh_token",
+            TokenKind::OAuthClientSecret => "oauth_client_secret",
         }
     }
 
@@ -106,6 +136,12 @@ const CLIENT_ID_LEN: usize = 22;
 /// stored and shown in clear.
 pub fn generate_client_id() -> String {
     random_id("ks_id_")
+}
+
+/// `prefix` followed by 22 base62 characters of 16 random bytes: a short-lived secret of 128
+/// bits no one can guess (an OAuth authorization or device code), kept as its keyed digest.
+pub(crate) fn random_secret(prefix: &str) -> Secret {
+    Secret::new(random_id(prefix))
 }
 
 /// `prefix` followed by 22 base62 characters of 16 random bytes: an identifier no one can

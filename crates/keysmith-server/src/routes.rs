@@ -12,7 +12,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
-use keysmith_core::{InactiveReason, Secret, Verification};
+use keysmith_core::{InactiveReason, Secret, TokenKind, Verification};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -50,7 +50,9 @@ impl From<&Verification> for Introspection {
                 let credential = &verified.credential;
                 Introspection::Active(ActiveToken {
                     active: true,
-                    credential_id: credential.id.0,
+                    credential_id: Some(credential.id.0),
+                    client_id: None,
+                    grant_id: None,
                     kind: credential.kind.as_str(),
                     owner: credential.owner_name.clone(),
                     scopes: verified.scopes.clone(),
@@ -61,6 +63,20 @@ impl From<&Verification> for Introspection {
                     superseded_by: verified.superseded_by.map(|id| id.0),
                 })
             }
+            Verification::ActiveOAuth(verified) => Introspection::Active(ActiveToken {
+                active: true,
+                credential_id: None,
+                client_id: Some(verified.client_id.clone()),
+                grant_id: Some(verified.grant.0),
+                kind: TokenKind::OAuthAccessToken.as_str(),
+                owner: verified.user_name.clone(),
+                scopes: verified.scopes.clone(),
+                rights: verified.rights.as_str(),
+                applications: verified.applications.clone(),
+                exp: verified.expires_at.timestamp(),
+                iat: verified.issued_at.timestamp(),
+                superseded_by: None,
+            }),
             Verification::Inactive(reason) => Introspection::Inactive(InactiveToken {
                 active: false,
                 reason: *reason,
@@ -74,8 +90,15 @@ impl From<&Verification> for Introspection {
 pub struct ActiveToken {
     /// Always true.
     active: bool,
-    /// The credential's id.
-    credential_id: i64,
+    /// The credential's id; absent for an OAuth access token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential_id: Option<i64>,
+    /// The client ID of the app an OAuth access token was handed to; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    /// The grant (connection) an OAuth access token belongs to; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_id: Option<i64>,
     /// The token's kind, e.g. `personal_access_token`.
     kind: &'static str,
     /// The owner's name; absent for an organization token.

@@ -154,7 +154,7 @@ export const events = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled"] as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled","oauth_app.registered","oauth_app.updated","oauth_app.enabled","oauth_app.disabled","oauth_app.deleted","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked"] as const;
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
@@ -162,7 +162,7 @@ export const LIFETIME_CHOICES = [7,30,60,90,180,365] as const;
 
 export const LIMITS = {"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
 
-export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test"] as const;
+export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test","oauth_app.registered","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked"] as const;
 
 /* Types */
 /**
@@ -498,7 +498,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -528,7 +528,15 @@ export type EventType =
 /**  A user was removed with all their credentials. */
 "user.offboarded" | 
 /**  Sent on request, to try a webhook out. */
-"webhook.test";
+"webhook.test" | 
+/**  An OAuth app was registered; `data.app` names it. */
+"oauth_app.registered" | 
+/**  An app's request was approved; `data.app`, `data.user`, `data.scopes`, `data.grant_id`. */
+"oauth_grant.approved" | 
+/**  An app's request was denied; `data.app`, `data.scopes`. */
+"oauth_grant.denied" | 
+/**  A grant was revoked; `data.app`, `data.user`, `data.grant_id`, `data.reason`. */
+"oauth_grant.revoked";
 
 /**  A group: a named set of permissions and its members. */
 export type Group = {
@@ -840,7 +848,16 @@ export type TokenKind =
  *  A verifier key: lets a service call the local API (required when it listens beyond
  *  loopback). Grants no scopes and is used for no application.
  */
-"verifier";
+"verifier" | 
+/**
+ *  An OAuth access token (1 hour), handed to an app a user granted access; never issued
+ *  directly.
+ */
+"oauth_access_token" | 
+/**  An OAuth refresh token (rotating, 30 days); never issued directly. */
+"oauth_refresh_token" | 
+/**  The client secret of a confidential OAuth app, shown once when it is registered. */
+"oauth_client_secret";
 
 /**  A user as the vault keeps them, with what follows from their groups. */
 export type User = {

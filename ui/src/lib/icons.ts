@@ -9,6 +9,9 @@ import {
   Clock,
   KeyRound,
   KeySquare,
+  Plug,
+  RefreshCw,
+  LockKeyhole,
   ShieldCheck,
   Timer,
 } from '@lucide/svelte';
@@ -21,6 +24,9 @@ export const KIND_ICONS: Record<TokenKind, typeof KeyRound> = {
   organization_token: Building2,
   verifier: ShieldCheck,
   access_token: Timer,
+  oauth_access_token: Plug,
+  oauth_refresh_token: RefreshCw,
+  oauth_client_secret: LockKeyhole,
 };
 
 export const STATUS_ICONS: Record<Status, typeof KeyRound> = {

@@ -23,6 +23,9 @@ describe('audit wording', () => {
 
   it('says what was done to what', () => {
     expect(auditWords(entry('credential.issued', { name: 'sync' }))).toBe('Issued “sync”');
+    expect(
+      auditWords(entry('oauth_grant.approved', { app: { id: 1, name: 'Ledger' }, scopes: [] })),
+    ).toBe('Approved an app’s access “Ledger”');
     expect(auditWords(entry('credential.transferred', { name: 'sync', to: 'bo@example.com' }))).toBe(
       'Handed over “sync” to bo@example.com',
     );

@@ -37,6 +37,14 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'webhook.disabled': 'Disabled a webhook',
   'webhook.deleted': 'Removed a webhook',
   'webhook.secret_rolled': 'Rolled a webhook’s signing secret',
+  'oauth_app.registered': 'Registered an OAuth app',
+  'oauth_app.updated': 'Edited an OAuth app',
+  'oauth_app.enabled': 'Enabled an OAuth app',
+  'oauth_app.disabled': 'Disabled an OAuth app',
+  'oauth_app.deleted': 'Deleted an OAuth app',
+  'oauth_grant.approved': 'Approved an app’s access',
+  'oauth_grant.denied': 'Denied an app’s access',
+  'oauth_grant.revoked': 'Revoked an app’s access',
 };
 
 /** The name in an actor as stored ("Ada Holder <ada@example.com>" → "Ada Holder"). */
@@ -45,10 +53,13 @@ export function actorName(actor: string): string {
   return at > 0 && actor.endsWith('>') ? actor.slice(0, at) : actor;
 }
 
-/** A detail of an entry's JSON, if it is text. */
-function detail(entry: AuditEntry, key: string): string | undefined {
+/** A detail of an entry's JSON, if it is text; `app.name` reads a field of an object. */
+function detail(entry: AuditEntry, path: string): string | undefined {
   try {
-    const value = (JSON.parse(entry.details) as Record<string, unknown>)[key];
+    let value: unknown = JSON.parse(entry.details);
+    for (const key of path.split('.')) {
+      value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    }
     return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
@@ -59,7 +70,12 @@ function detail(entry: AuditEntry, key: string): string | undefined {
 export function auditWords(entry: AuditEntry): string {
   const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
   const name = detail(entry, 'name');
-  const about = name ?? detail(entry, 'email') ?? detail(entry, 'user_name') ?? detail(entry, 'url');
+  const about =
+    name ??
+    detail(entry, 'email') ??
+    detail(entry, 'user_name') ??
+    detail(entry, 'url') ??
+    detail(entry, 'app.name');
   const to = detail(entry, 'to');
   return [words, about ? `“${about}”` : '', to ? `to ${to}` : ''].filter(Boolean).join(' ');
 }

@@ -219,7 +219,7 @@ pub(super) fn revoke_in(
 }
 
 /// Refuses an owner who may not hold credentials at all.
-pub(super) fn require_api_access(owner: &User) -> Result<()> {
+pub(crate) fn require_api_access(owner: &User) -> Result<()> {
     match owner.api_access {
         true => Ok(()),
         false => Err(Error::OwnerLacksApiAccess(owner.name.clone())),
@@ -227,7 +227,7 @@ pub(super) fn require_api_access(owner: &User) -> Result<()> {
 }
 
 /// Refuses `scopes` unless `owner` holds every one of them.
-pub(super) fn require_scopes_held<'a>(
+pub(crate) fn require_scopes_held<'a>(
     owner: &User,
     mut scopes: impl Iterator<Item = &'a str>,
 ) -> Result<()> {
@@ -245,9 +245,11 @@ fn check_new(
     new: &NewCredential,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if new.kind == TokenKind::AccessToken {
+    if !new.kind.is_issued() {
         return Err(Error::InvalidKind(
-            "access tokens come from the client-credentials exchange, not from issuing".into(),
+            "access tokens come from the client-credentials exchange and OAuth tokens from \
+             their flows, not from issuing"
+                .into(),
         ));
     }
     let settings = Settings::load(conn)?;

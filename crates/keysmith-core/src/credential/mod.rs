@@ -25,6 +25,7 @@ pub use access::{AccessGrant, AuthenticatedClient};
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub use lifecycle::Renewal;
+pub(crate) use lifecycle::{require_api_access, require_scopes_held};
 pub use offboarding::Offboarding;
 pub use query::{CredentialPage, CredentialQuery, SortKey};
 pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFTER_REDEMPTION};

@@ -65,14 +65,14 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
     })
 }
 
-fn split_list(text: &str) -> Vec<String> {
+pub(crate) fn split_list(text: &str) -> Vec<String> {
     text.split(LIST_SEPARATOR)
         .filter(|item| !item.is_empty())
         .map(str::to_owned)
         .collect()
 }
 
-fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+pub(crate) fn join_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
     let mut joined = String::new();
     for item in items {
         if !joined.is_empty() {

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{access, store, Credential, CredentialId, Rights, Status};
+use crate::digest::TokenDigest;
 use crate::error::Result;
+use crate::oauth::{self, OAuthVerified};
 use crate::people;
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
@@ -76,6 +78,8 @@ pub struct Verified {
 pub enum Verification {
     /// The token is good; here is what it grants.
     Active(Box<Verified>),
+    /// The token is an OAuth access token, and good; here is what it grants, in whose name.
+    ActiveOAuth(Box<OAuthVerified>),
     /// The token is refused, and why.
     Inactive(InactiveReason),
 }
@@ -96,6 +100,9 @@ impl Vault {
         };
         let digest = self.pepper().digest(token);
         let now = self.now();
+        if well_formed.kind == TokenKind::OAuthAccessToken {
+            return self.verify_oauth(&digest, now, scope, application);
+        }
         let (mut credential, superseded_by, access_token) = if well_formed.kind
             == TokenKind::AccessToken
         {
@@ -149,6 +156,52 @@ impl Vault {
             expires_at,
             superseded_by,
         })))
+    }
+}
+
+impl Vault {
+    /// [`Vault::verify`] for an OAuth access token: its grant live, its app enabled, the user
+    /// with API access; its scopes those of the token the user still holds.
+    fn verify_oauth(
+        &self,
+        digest: &TokenDigest,
+        now: DateTime<Utc>,
+        scope: Option<&str>,
+        application: Option<&str>,
+    ) -> Result<Verification> {
+        use InactiveReason::*;
+        let refuse = |reason| Ok(Verification::Inactive(reason));
+        let Some(found) = oauth::find_access(self.conn(), digest)? else {
+            return refuse(Unknown);
+        };
+        let mut verified = found.verified;
+        if found.revoked {
+            return refuse(Revoked);
+        }
+        if verified.expires_at <= now {
+            return refuse(Expired);
+        }
+        if found.app_disabled {
+            return refuse(Disabled);
+        }
+        let user = self.owner_access(Some(verified.user_id))?;
+        if !user.api_access {
+            return refuse(OwnerLacksApiAccess);
+        }
+        if application.is_some_and(|wanted| !verified.applications.iter().any(|a| a == wanted)) {
+            return refuse(ApplicationNotAllowed);
+        }
+        verified
+            .scopes
+            .retain(|granted| user.permissions.binary_search(granted).is_ok());
+        if scope.is_some_and(|wanted| !verified.scopes.iter().any(|s| s == wanted)) {
+            return refuse(ScopeNotGranted);
+        }
+        if verified.scopes.iter().any(|scope| people::is_write(scope)) {
+            verified.rights = Rights::ReadWrite;
+        }
+        verified.user_name.clone_from(&user.name);
+        Ok(Verification::ActiveOAuth(Box::new(verified)))
     }
 }
 

@@ -373,6 +373,68 @@ const MIGRATIONS: &[&str] = &[
         created_at, expires_at, revoked_at, disabled_at, renewed_from, owner_id, scopes, rights,
         applications, rate_limit, client_id, renewed_at);
     "#,
+    // 14: OAuth apps and connections. Client secrets, codes and tokens are kept as keyed
+    // digests. A request waits under its user code for a decision; approval makes a grant; a
+    // grant's tokens stay after it is revoked (verification says why they are refused) until
+    // they expire; a spent refresh token stays until then too, to catch its reuse.
+    r#"
+    CREATE TABLE oauth_apps (
+        id            INTEGER PRIMARY KEY,
+        name          TEXT    NOT NULL UNIQUE,
+        description   TEXT    NOT NULL,
+        client_id     TEXT    NOT NULL UNIQUE,
+        secret_digest BLOB,
+        redirect_uris TEXT    NOT NULL,
+        scopes        TEXT    NOT NULL,
+        applications  TEXT    NOT NULL,
+        created_at    INTEGER NOT NULL,
+        disabled_at   INTEGER
+    );
+    CREATE TABLE oauth_grants (
+        id           INTEGER PRIMARY KEY,
+        app_id       INTEGER NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+        user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        scopes       TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        approved_by  TEXT    NOT NULL,
+        revoked_at   INTEGER,
+        last_used_at INTEGER
+    );
+    CREATE INDEX oauth_grants_by_user ON oauth_grants (user_id, created_at);
+    CREATE INDEX oauth_grants_by_app ON oauth_grants (app_id, created_at);
+    CREATE TABLE oauth_requests (
+        id              TEXT    PRIMARY KEY,
+        app_id          INTEGER NOT NULL REFERENCES oauth_apps (id) ON DELETE CASCADE,
+        user_code       TEXT    NOT NULL UNIQUE,
+        flow            TEXT    NOT NULL,
+        scopes          TEXT    NOT NULL,
+        redirect_uri    TEXT,
+        state           TEXT,
+        code_challenge  TEXT,
+        device_digest   BLOB    UNIQUE,
+        created_at      INTEGER NOT NULL,
+        expires_at      INTEGER NOT NULL,
+        polled_at       INTEGER,
+        poll_interval   INTEGER NOT NULL,
+        decision        TEXT,
+        grant_id        INTEGER REFERENCES oauth_grants (id) ON DELETE CASCADE,
+        code_digest     BLOB    UNIQUE,
+        code_expires_at INTEGER,
+        code_used_at    INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX oauth_requests_by_expiry ON oauth_requests (expires_at);
+    CREATE TABLE oauth_tokens (
+        digest     BLOB    PRIMARY KEY,
+        grant_id   INTEGER NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
+        refresh    INTEGER NOT NULL,
+        scopes     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        spent_at   INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX oauth_tokens_by_grant ON oauth_tokens (grant_id);
+    CREATE INDEX oauth_tokens_by_expiry ON oauth_tokens (expires_at);
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -54,11 +54,23 @@ pub enum EventType {
     /// Sent on request, to try a webhook out.
     #[serde(rename = "webhook.test")]
     WebhookTest,
+    /// An OAuth app was registered; `data.app` names it.
+    #[serde(rename = "oauth_app.registered")]
+    OAuthAppRegistered,
+    /// An app's request was approved; `data.app`, `data.user`, `data.scopes`, `data.grant_id`.
+    #[serde(rename = "oauth_grant.approved")]
+    OAuthGrantApproved,
+    /// An app's request was denied; `data.app`, `data.scopes`.
+    #[serde(rename = "oauth_grant.denied")]
+    OAuthGrantDenied,
+    /// A grant was revoked; `data.app`, `data.user`, `data.grant_id`, `data.reason`.
+    #[serde(rename = "oauth_grant.revoked")]
+    OAuthGrantRevoked,
 }
 
 impl EventType {
     /// Every event, in the order above.
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 16] = [
         EventType::CredentialCreated,
         EventType::CredentialRenewed,
         EventType::CredentialAutoRenewed,
@@ -71,6 +83,10 @@ impl EventType {
         EventType::CredentialExpired,
         EventType::UserOffboarded,
         EventType::WebhookTest,
+        EventType::OAuthAppRegistered,
+        EventType::OAuthGrantApproved,
+        EventType::OAuthGrantDenied,
+        EventType::OAuthGrantRevoked,
     ];
 
     /// The event's name, e.g. `credential.created`.
@@ -88,6 +104,10 @@ impl EventType {
             EventType::CredentialExpired => "credential.expired",
             EventType::UserOffboarded => "user.offboarded",
             EventType::WebhookTest => "webhook.test",
+            EventType::OAuthAppRegistered => "oauth_app.registered",
+            EventType::OAuthGrantApproved => "oauth_grant.approved",
+            EventType::OAuthGrantDenied => "oauth_grant.denied",
+            EventType::OAuthGrantRevoked => "oauth_grant.revoked",
         }
     }
 
@@ -111,6 +131,10 @@ impl EventType {
             AuditAction::CredentialRevoked => EventType::CredentialRevoked,
             AuditAction::CredentialDeleted => EventType::CredentialDeleted,
             AuditAction::UserOffboarded => EventType::UserOffboarded,
+            AuditAction::OAuthAppRegistered => EventType::OAuthAppRegistered,
+            AuditAction::OAuthGrantApproved => EventType::OAuthGrantApproved,
+            AuditAction::OAuthGrantDenied => EventType::OAuthGrantDenied,
+            AuditAction::OAuthGrantRevoked => EventType::OAuthGrantRevoked,
             _ => return None,
         })
     }

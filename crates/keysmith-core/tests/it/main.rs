@@ -7,6 +7,7 @@ mod files;
 mod keychain;
 mod kinds;
 mod lifecycle;
+mod oauth;
 mod operators;
 mod people;
 mod query;
