@@ -10,8 +10,8 @@ pub const EXIT_HELP: &str = "\
 Exit codes: 0 success (verify: the token is active); 1 verify: the token is not active (the \
 reason is printed); 2 usage, vault or refused-operation errors (one line on stderr with the \
 error's code).
-Secrets are printed to stdout only by `issue`, `renew`, `renewals reveal`, `webhook add` and
-`webhook roll-secret`.";
+Secrets are printed to stdout only by `issue`, `renew`, `renewals reveal`, `webhook add`,
+`webhook roll-secret` and `oauth app add`.";
 
 /// Keysmith's command line over one vault.
 #[derive(Debug, Parser)]
@@ -101,6 +101,118 @@ pub enum VaultCommand {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// OAuth apps, the requests waiting for approval, and the connections users granted.
+    Oauth {
+        /// What to do.
+        #[command(subcommand)]
+        command: OauthCommand,
+    },
+}
+
+/// `keysmith oauth …`.
+#[derive(Debug, Subcommand)]
+pub enum OauthCommand {
+    /// Register, list, show, disable, enable or delete OAuth apps (account holder and admins).
+    App {
+        /// What to do.
+        #[command(subcommand)]
+        command: OauthAppCommand,
+    },
+    /// The requests waiting for approval, each with its user code.
+    Pending {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the request with this user code: a grant in your name, or another user's.
+    Approve {
+        /// The code the app's page or device shows, e.g. WXYZ-1234.
+        code: String,
+        /// Approve in the name of the user with this e-mail address (admins).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
+    /// Deny the request with this user code.
+    Deny {
+        /// The code the app's page or device shows.
+        code: String,
+    },
+    /// The apps users granted access in their name.
+    Connections {
+        /// Only this user's (by e-mail address).
+        #[arg(long)]
+        user: Option<String>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a connection: every token of it stops at once.
+    RevokeGrant {
+        /// The connection's (grant's) id.
+        id: i64,
+    },
+}
+
+/// `keysmith oauth app …`.
+#[derive(Debug, Subcommand)]
+pub enum OauthAppCommand {
+    /// Register an app; prints its id and client ID, and a confidential app's secret once.
+    Add(OauthAppAddArgs),
+    /// List apps.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one app and its connections.
+    Show {
+        /// Its id.
+        id: i64,
+        /// One JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an app: its tokens stop verifying until it is enabled again.
+    Disable {
+        /// Its id.
+        id: i64,
+    },
+    /// Enable a disabled app.
+    Enable {
+        /// Its id.
+        id: i64,
+    },
+    /// Delete an app and every grant it had.
+    Delete {
+        /// Its id.
+        id: i64,
+    },
+}
+
+/// `keysmith oauth app add`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct OauthAppAddArgs {
+    /// The app's name.
+    #[arg(long)]
+    pub name: String,
+    /// What it is, for the people who approve its requests.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Where it may send the browser back to (exact match); repeat for more.
+    #[arg(long = "redirect-uri", required = true)]
+    pub redirect_uris: Vec<String>,
+    /// A public app (cannot keep a secret): PKCE alone, no client secret.
+    #[arg(long)]
+    pub public: bool,
+    /// A scope it may ask for; repeat for more.
+    #[arg(long = "scope", required = true)]
+    pub scopes: Vec<String>,
+    /// An application its tokens may be used for; repeat for more.
+    #[arg(long = "application")]
+    pub applications: Vec<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `keysmith renewals …`.

@@ -2,6 +2,7 @@
 //! to stdout only from `issue` and `renew`; every error is one line on stderr with its code.
 
 mod args;
+mod oauth;
 mod webhooks;
 
 use std::io::BufRead;
@@ -23,8 +24,9 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use args::{
-    AutoRenewalArgs, Cli, Command, EditArgs, IssueArgs, KindArg, ListArgs, RenewArgs,
-    RenewalsCommand, RightsArg, ServeArgs, StatusArg, VaultCommand, VerifyArgs, WebhookCommand,
+    AutoRenewalArgs, Cli, Command, EditArgs, IssueArgs, KindArg, ListArgs, OauthAppCommand,
+    OauthCommand, RenewArgs, RenewalsCommand, RightsArg, ServeArgs, StatusArg, VaultCommand,
+    VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -88,6 +90,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     | WebhookCommand::Show { .. }
                     | WebhookCommand::Deliveries { .. }
             }
+            | VaultCommand::Oauth {
+                command: OauthCommand::Pending { .. }
+                    | OauthCommand::Connections { .. }
+                    | OauthCommand::App {
+                        command: OauthAppCommand::List { .. } | OauthAppCommand::Show { .. }
+                    }
+            }
     );
     let mut vault = match (passphrase, reads_only) {
         (Some(passphrase), false) => Vault::unlock(&path, &passphrase, clock::system())?,
@@ -118,6 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Verify(args) => verify(&vault, &args),
         VaultCommand::Serve(args) => serve(vault, &args),
         VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
+        VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
         VaultCommand::Renewals { command } => renewals(&mut vault, command),
     }
 }

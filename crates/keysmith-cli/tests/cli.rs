@@ -3,141 +3,16 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-const PASSPHRASE: &str = "cli test passphrase";
+mod support;
 
-fn keysmith(vault: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keysmith"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
-        .output()
-        .expect("keysmith runs")
-}
-
-/// `keysmith` with `input` on its stdin, as secrets should travel.
-fn keysmith_with_stdin(vault: &Path, args: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
-        .arg("--vault")
-        .arg(vault)
-        .args(args)
-        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("keysmith runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.as_bytes()).unwrap();
-    drop(stdin);
-    child.wait_with_output().unwrap()
-}
-
-/// Creates the vault at `vault` with `keysmith init` (Ada Holder as account holder).
-fn init(vault: &Path) {
-    let init = keysmith(
-        vault,
-        &["init", "--name", "Ada Holder", "--email", "ada@example.com"],
-    );
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn ok_json(output: Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("one JSON value")
-}
-
-/// `keysmith issue --name NAME --expires <in 30 days> --json` with `extra` arguments; the
-/// printed JSON.
-fn issue_json(vault: &Path, name: &str, extra: &[&str]) -> Value {
-    let expires = in_days(30);
-    let mut args = vec!["issue", "--name", name, "--expires", &expires, "--json"];
-    args.extend_from_slice(extra);
-    ok_json(keysmith(vault, &args))
-}
-
-fn in_days(days: i64) -> String {
-    (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
-}
-
-/// `keysmith serve --listen 127.0.0.1:0` and `extra` arguments; stops (SIGTERM) on drop.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(vault: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
-            .arg("--vault")
-            .arg(vault)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Server { child, base }
-    }
-
-    fn stop(self) -> std::process::ExitStatus {
-        self.stop_with_log().0
-    }
-
-    /// Stops the server (SIGTERM); its exit status and what it logged on stderr.
-    fn stop_with_log(mut self) -> (std::process::ExitStatus, String) {
-        use std::io::Read;
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        let mut log = String::new();
-        if let Some(mut stderr) = self.child.stderr.take() {
-            stderr.read_to_string(&mut log).unwrap();
-        }
-        (status, log)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-    }
-}
-
-async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let response = client.post(url).json(&body).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
+use support::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn init_issue_serve_verify_revoke_refused() {

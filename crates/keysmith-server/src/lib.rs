@@ -12,6 +12,7 @@ mod boundary;
 mod connections;
 mod error;
 mod limits;
+mod oauth;
 mod renewals;
 mod routes;
 mod usage;
@@ -178,6 +179,18 @@ pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits)
     let routes = Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/oauth/token", post(routes::token))
+        .route("/v1/oauth/authorize", get(oauth::authorize))
+        .route("/v1/oauth/authorize/wait/{id}", get(oauth::wait))
+        .route(
+            "/v1/oauth/device_authorization",
+            post(oauth::device_authorization),
+        )
+        .route("/v1/oauth/device", get(oauth::device_page))
+        .route("/v1/oauth/revoke", post(oauth::revoke))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oauth::metadata),
+        )
         .route("/v1/renewals/redeem", post(renewals::redeem))
         .route(
             "/apiAccessTokens/requestRenewedToken",
@@ -196,6 +209,7 @@ pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits)
         )),
     };
     routes
+        .layer(axum::Extension(oauth::Issuer(format!("http://{local}"))))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
             Arc::new(Boundary::listening_on(local, limits.request_timeout)),

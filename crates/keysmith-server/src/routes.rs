@@ -175,33 +175,76 @@ pub(crate) async fn verify(
     Ok(Json(introspection))
 }
 
-/// A token request (RFC 6749 §4.4), as a form or JSON; the client may authenticate with HTTP
-/// Basic instead of the two client fields.
+/// A token request, as a form or JSON: the client-credentials exchange (RFC 6749 §4.4), or an
+/// OAuth app's authorization-code, refresh-token or device grant (form only, as RFC 6749
+/// requires of them). The client may authenticate with HTTP Basic instead of the two client
+/// fields; a public OAuth app sends its `client_id` alone.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Must be `client_credentials`.
+    /// The grant.
     #[schema(value_type = GrantType)]
-    grant_type: String,
+    pub(crate) grant_type: String,
     /// The client ID (`ks_id_…`).
-    client_id: Option<String>,
-    /// The client secret (`ks_sec_…`).
+    pub(crate) client_id: Option<String>,
+    /// The client secret (`ks_sec_…`, or an OAuth app's `ks_ocs_…`).
     #[schema(value_type = Option<String>)]
-    client_secret: Option<Secret>,
+    pub(crate) client_secret: Option<Secret>,
+    /// authorization_code: the code the redirect carried.
+    #[schema(value_type = Option<String>)]
+    pub(crate) code: Option<Secret>,
+    /// authorization_code: the redirect URI of the authorization request.
+    pub(crate) redirect_uri: Option<String>,
+    /// authorization_code: the PKCE verifier.
+    #[schema(value_type = Option<String>)]
+    pub(crate) code_verifier: Option<Secret>,
+    /// refresh_token: the refresh token (`ks_ort_…`).
+    #[schema(value_type = Option<String>)]
+    pub(crate) refresh_token: Option<Secret>,
+    /// refresh_token: fewer scopes than the grant's, if wanted.
+    pub(crate) scope: Option<String>,
+    /// The device grant: the device code.
+    #[schema(value_type = Option<String>)]
+    pub(crate) device_code: Option<Secret>,
 }
 
-/// The one grant type the exchange supports.
-#[derive(ToSchema)]
+/// The grant types of the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
 #[schema(rename_all = "snake_case")]
 pub enum GrantType {
     /// RFC 6749 §4.4.
     ClientCredentials,
+    /// RFC 6749 §4.1.3, with PKCE.
+    AuthorizationCode,
+    /// RFC 6749 §6; the refresh token rotates.
+    RefreshToken,
+    /// RFC 8628 §3.4: `urn:ietf:params:oauth:grant-type:device_code`.
+    #[schema(rename = "urn:ietf:params:oauth:grant-type:device_code")]
+    DeviceCode,
 }
 
 impl GrantType {
+    /// Every grant type.
+    const ALL: [GrantType; 4] = [
+        GrantType::ClientCredentials,
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::DeviceCode,
+    ];
+
+    /// The grant type named `name`, if the endpoint knows it.
+    fn from_name(name: &str) -> Option<GrantType> {
+        GrantType::ALL
+            .into_iter()
+            .find(|grant| grant.as_str() == name)
+    }
+
     /// The name a request gives it.
-    fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             GrantType::ClientCredentials => "client_credentials",
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::RefreshToken => "refresh_token",
+            GrantType::DeviceCode => crate::oauth::DEVICE_GRANT,
         }
     }
 }
@@ -227,8 +270,9 @@ pub struct TokenResponse {
     path = "/v1/oauth/token",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "A short-lived access token", body = TokenResponse),
-        (status = 400, description = "Not a client-credentials request", body = ErrorBody),
+        (status = 200, description = "client_credentials: a short-lived access token", body = TokenResponse),
+        (status = 201, description = "The OAuth grants (answered with 200): an access and a refresh token", body = crate::oauth::OAuthTokenResponse),
+        (status = 400, description = "client_credentials: not a readable request ({code, message}); the OAuth grants: {error, error_description} as RFC 6749 §5.2 and RFC 8628 §3.5 spell it (invalid_grant, authorization_pending, slow_down, access_denied, expired_token …)", body = ErrorBody),
         (status = 401, description = "The client ID and secret are not valid", body = ErrorBody),
         (status = 403, description = "Sent by a web page (an Origin other than the API's own)", body = ErrorBody),
         (status = 415, description = "The body is neither a form nor JSON", body = ErrorBody),
@@ -241,23 +285,45 @@ pub(crate) async fn token(
     State(state): State<Arc<ApiState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<TokenResponse>, ApiError> {
-    let body = body_bytes(body)?;
-    let request: TokenRequest = match media_type(&headers) {
-        Some("application/json") => parse_json(&body)?,
-        Some("application/x-www-form-urlencoded") => serde_urlencoded::from_bytes(&body)
-            .map_err(|e| ApiError::BadRequest(format!("Unreadable form: {e}")))?,
-        _ => {
-            return Err(ApiError::UnsupportedMediaType(
-                "application/x-www-form-urlencoded or application/json",
-            ))
-        }
+) -> Response {
+    let body = match body_bytes(body) {
+        Ok(body) => body,
+        Err(error) => return error.into_response(),
     };
-    if request.grant_type != GrantType::ClientCredentials.as_str() {
-        return Err(ApiError::BadRequest(
-            "Only grant_type=client_credentials is supported".into(),
-        ));
+    let form = media_type(&headers) == Some("application/x-www-form-urlencoded");
+    let parsed: Result<TokenRequest, ApiError> = match media_type(&headers) {
+        Some("application/json") => parse_json(&body),
+        Some("application/x-www-form-urlencoded") => serde_urlencoded::from_bytes(&body)
+            .map_err(|e| ApiError::BadRequest(format!("Unreadable form: {e}"))),
+        _ => Err(ApiError::UnsupportedMediaType(
+            "application/x-www-form-urlencoded or application/json",
+        )),
+    };
+    let request = match parsed {
+        Ok(request) => request,
+        Err(error) => return error.into_response(),
+    };
+    match GrantType::from_name(&request.grant_type) {
+        Some(GrantType::ClientCredentials) => {
+            exchange(state, headers, request).await.into_response()
+        }
+        Some(grant) if form => crate::oauth::token(state, headers, grant, request)
+            .await
+            .into_response(),
+        _ if form => crate::oauth::unsupported_grant_type().into_response(),
+        _ => ApiError::BadRequest(
+            "grant_type must be client_credentials; the OAuth grants take a form".into(),
+        )
+        .into_response(),
     }
+}
+
+/// The client-credentials exchange.
+async fn exchange(
+    state: Arc<ApiState>,
+    headers: HeaderMap,
+    request: TokenRequest,
+) -> Result<Json<TokenResponse>, ApiError> {
     let (client_id, client_secret) = match basic_credentials(&headers) {
         Some(pair) => pair,
         None => match (request.client_id, request.client_secret) {
@@ -297,7 +363,7 @@ pub(crate) async fn token(
 }
 
 /// The client ID and secret of an `Authorization: Basic` header, if there is one.
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, Secret)> {
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, Secret)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -350,6 +416,12 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     paths(
         verify,
         token,
+        crate::oauth::authorize,
+        crate::oauth::wait,
+        crate::oauth::device_authorization,
+        crate::oauth::device_page,
+        crate::oauth::revoke,
+        crate::oauth::metadata,
         crate::renewals::redeem,
         crate::renewals::request_renewed_token,
         health,

@@ -526,6 +526,14 @@ async fn the_openapi_document_lists_every_route() {
     for path in [
         "/v1/verify",
         "/v1/oauth/token",
+        "/v1/oauth/authorize",
+        "/v1/oauth/authorize/wait/{id}",
+        "/v1/oauth/device_authorization",
+        "/v1/oauth/device",
+        "/v1/oauth/revoke",
+        "/.well-known/oauth-authorization-server",
+        "/v1/renewals/redeem",
+        "/apiAccessTokens/requestRenewedToken",
         "/v1/health",
         "/v1/openapi.json",
     ] {
@@ -534,7 +542,12 @@ async fn the_openapi_document_lists_every_route() {
     assert!(doc["components"]["schemas"]["VerifyRequest"].is_object());
     assert_eq!(
         doc["components"]["schemas"]["GrantType"]["enum"],
-        json!(["client_credentials"]),
+        json!([
+            "client_credentials",
+            "authorization_code",
+            "refresh_token",
+            "urn:ietf:params:oauth:grant-type:device_code"
+        ]),
         "{}",
         doc["components"]["schemas"]
     );
@@ -946,6 +959,9 @@ fn fuzzed_requests(known: Known) -> impl Strategy<Value = Fuzzed> {
     let path = prop_oneof![
         3 => prop::sample::select(vec!["/v1/verify", "/v1/oauth/token"]).prop_map(str::to_owned),
         1 => prop::sample::select(vec![
+            "/v1/oauth/revoke",
+            "/v1/oauth/device_authorization",
+            "/.well-known/oauth-authorization-server",
             "/v1/health",
             "/v1/openapi.json",
             "/",
@@ -994,6 +1010,8 @@ fn fuzzed_requests(known: Known) -> impl Strategy<Value = Fuzzed> {
         client_id,
         client_secret,
         "client_credentials".to_owned(),
+        "authorization_code".to_owned(),
+        "refresh_token".to_owned(),
         "payables:read".to_owned(),
         APPLICATION.to_owned(),
     ]);
@@ -1138,7 +1156,8 @@ fn send_fuzzed(address: &str, request: &Fuzzed) -> (u16, Vec<u8>, Option<String>
 
 /// Generated requests — any method, path, Host, Origin, content type, authorization and body,
 /// valid or not — never get a 5xx, and always get a JSON body: `{code, message}` for a
-/// refusal, the route's own shape otherwise. Every answer occurs among them (active and not,
+/// refusal (the OAuth endpoints' own refusals `{error, error_description}`, as RFC 6749
+/// spells them), the route's own shape otherwise. Every answer occurs among them (active and not,
 /// a token granted, 401, 429 …). Bounded: 2,000 requests, each on its own connection, to
 /// 127.0.0.1, in about a second.
 #[tokio::test(flavor = "multi_thread")]
@@ -1168,9 +1187,13 @@ async fn generated_requests_never_get_a_server_error_and_always_get_json() {
                 let json: Value = serde_json::from_slice(&body).map_err(|e| {
                     proptest::test_runner::TestCaseError::fail(format!("{e}: {request:?}"))
                 })?;
+                // The OAuth endpoints answer their refusals in RFC 6749's shape.
+                let oauth_shape = request.path.starts_with("/v1/oauth/")
+                    && json["error"].is_string()
+                    && json["error_description"].is_string();
                 if status >= 400 {
                     proptest::prop_assert!(
-                        json["code"].is_string() && json["message"].is_string(),
+                        oauth_shape || (json["code"].is_string() && json["message"].is_string()),
                         "{json}"
                     );
                 }
