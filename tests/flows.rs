@@ -152,3 +152,18 @@ async fn read_names(app: &Session) -> Option<Vec<String>> {
     }
     Some(names)
 }
+
+/// Switches the app's local API on, on a free loopback port, and waits until it listens there;
+/// the port.
+pub async fn enable_local_api(app: &Session) -> u16 {
+    let port = crate::free_port();
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=api-enabled]").await;
+    app.replace_text("[data-testid=api-port]", &port.to_string())
+        .await;
+    app.click("[data-testid=save-settings]").await;
+    app.settings_saved().await;
+    app.wait_text("[data-testid=api-status]", &format!("127.0.0.1:{port}"))
+        .await;
+    port
+}

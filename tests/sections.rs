@@ -198,6 +198,7 @@ async fn sections_keyboard_title_and_themes() {
             ("4", "settings"),
             ("5", "webhooks"),
             ("6", "renewals"),
+            ("7", "oauth"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app

@@ -200,15 +200,7 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     let vault = dir.path().join("callback.vault");
     let app = Session::start(&vault, &[]).await;
     create_vault(&app, false).await;
-    let port = keysmith_e2e::free_port();
-    app.click("[data-testid=nav-settings]").await;
-    app.click("[data-testid=api-enabled]").await;
-    app.replace_text("[data-testid=api-port]", &port.to_string())
-        .await;
-    app.click("[data-testid=save-settings]").await;
-    app.settings_saved().await;
-    app.wait_text("[data-testid=api-status]", &format!("127.0.0.1:{port}"))
-        .await;
+    let port = keysmith_e2e::flows::enable_local_api(&app).await;
 
     let old = issue_token(&app, "nightly").await;
     keysmith_e2e::flows::row_action(&app, "nightly", "edit").await;

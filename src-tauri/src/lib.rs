@@ -13,6 +13,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod models;
+mod oauth;
 #[cfg(target_os = "linux")]
 mod painting;
 mod people;

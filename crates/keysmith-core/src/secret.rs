@@ -55,6 +55,17 @@ pub fn serialize_exposed<S: Serializer>(secret: &Secret, serializer: S) -> Resul
     serializer.serialize_str(secret.expose())
 }
 
+/// [`serialize_exposed`] for a secret that may be absent (`null` then).
+pub fn serialize_exposed_option<S: Serializer>(
+    secret: &Option<Secret>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => serialize_exposed(secret, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// The vault's random 256-bit data key: it keys SQLCipher and is what key slots wrap.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DataKey(Zeroizing<[u8; 32]>);

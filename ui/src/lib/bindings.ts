@@ -146,6 +146,29 @@ export const commands = {
 	setSmtp: (spec: SmtpSpec | null) => __TAURI_INVOKE<null>("set_smtp", { spec }),
 	/**  The renewal messages, newest first: sent, or waiting to be copied by hand. */
 	mailMessages: () => __TAURI_INVOKE<MailMessage[]>("mail_messages"),
+	/**  Every registered app, by name. */
+	listOauthApps: () => __TAURI_INVOKE<OAuthApp[]>("list_oauth_apps"),
+	/**  Registers an app; a confidential app's secret comes back this once. */
+	registerOauthApp: (spec: OAuthAppSpec) => __TAURI_INVOKE<RegisteredOAuthApp>("register_oauth_app", { spec }),
+	/**  Changes an app's name, description, redirect URIs, scopes and applications. */
+	updateOauthApp: (id: OAuthAppId, spec: OAuthAppSpec) => __TAURI_INVOKE<OAuthApp>("update_oauth_app", { id, spec }),
+	/**  Enables or disables an app. */
+	setOauthAppEnabled: (id: OAuthAppId, enabled: boolean) => __TAURI_INVOKE<OAuthApp>("set_oauth_app_enabled", { id, enabled }),
+	/**  Deletes an app and every grant it had. */
+	deleteOauthApp: (id: OAuthAppId) => __TAURI_INVOKE<null>("delete_oauth_app", { id }),
+	/**
+	 *  The requests waiting for a decision, oldest first. The window reads it every few seconds
+	 *  (a browser is waiting): not activity.
+	 */
+	pendingOauthRequests: () => __TAURI_INVOKE<PendingRequest[]>("pending_oauth_requests"),
+	/**  Approves the request with `user_code` in the name of `user` (default: the operator). */
+	approveOauthRequest: (userCode: string, user: UserId | null) => __TAURI_INVOKE<OAuthConnection>("approve_oauth_request", { userCode, user }),
+	/**  Denies the request with `user_code`. */
+	denyOauthRequest: (userCode: string) => __TAURI_INVOKE<null>("deny_oauth_request", { userCode }),
+	/**  The live grants of a user, of an app, or (none given) the operator may see. */
+	oauthConnections: (user: UserId | null, app: OAuthAppId | null) => __TAURI_INVOKE<OAuthConnection[]>("oauth_connections", { user, app }),
+	/**  Revokes a grant: every token of it stops at once. */
+	revokeOauthGrant: (grant: GrantId) => __TAURI_INVOKE<null>("revoke_oauth_grant", { grant }),
 };
 
 /** Events */
@@ -538,6 +561,9 @@ export type EventType =
 /**  A grant was revoked; `data.app`, `data.user`, `data.grant_id`, `data.reason`. */
 "oauth_grant.revoked";
 
+/**  An OAuth grant's row id: one user's approval of one app (a "connection"). */
+export type GrantId = number;
+
 /**  A group: a named set of permissions and its members. */
 export type Group = {
 	/**  Row id. */
@@ -654,6 +680,79 @@ export type NewWebhook = {
 	secret: string,
 };
 
+/**  A registered app, as shown: never its secret. */
+export type OAuthApp = {
+	/**  Row id. */
+	id: OAuthAppId,
+	/**  Its name. */
+	name: string,
+	/**  Its description. */
+	description: string,
+	/**  Its client ID (`ks_id_…`), fixed at registration. */
+	client_id: string,
+	/**  Public (no secret) or confidential. */
+	public: boolean,
+	/**  Its redirect URIs. */
+	redirect_uris: string[],
+	/**  The scopes it may ask for. */
+	scopes: string[],
+	/**  The applications its tokens may be used for. */
+	applications: string[],
+	/**  When it was registered. */
+	created_at: string,
+	/**  When it was disabled, while it is. */
+	disabled_at: string | null,
+};
+
+/**  An OAuth app's row id. */
+export type OAuthAppId = number;
+
+/**  What an admin fills in to register or edit an app. */
+export type OAuthAppSpec = {
+	/**  Its name, unique among apps. */
+	name: string,
+	/**  What it is, for the people who approve its requests. */
+	description: string,
+	/**
+	 *  Where it may send the browser back to, matched exactly: https, or http to this
+	 *  computer. One to ten.
+	 */
+	redirect_uris: string[],
+	/**
+	 *  A public app (a browser or desktop app that cannot keep a secret): no client secret,
+	 *  PKCE alone. Fixed at registration.
+	 */
+	public: boolean,
+	/**  The scopes it may ask for, from the permission catalogue. */
+	scopes: string[],
+	/**  The applications its tokens may be used for, from the application catalogue. */
+	applications: string[],
+};
+
+/**  A user's grant to an app, as the connections lists show it. */
+export type OAuthConnection = {
+	/**  The grant's id. */
+	grant_id: GrantId,
+	/**  The app. */
+	app_id: OAuthAppId,
+	/**  Its name. */
+	app_name: string,
+	/**  Its client ID. */
+	client_id: string,
+	/**  The user in whose name it acts. */
+	user_id: UserId,
+	/**  Their name. */
+	user_name: string,
+	/**  The scopes granted. */
+	scopes: string[],
+	/**  When it was granted. */
+	created_at: string,
+	/**  Who approved it (`Name <e-mail>`). */
+	approved_by: string,
+	/**  When the app last received tokens for it. */
+	last_used_at: string | null,
+};
+
 /**  What becomes of a departing user's credentials. */
 export type Offboarding = 
 /**  Revoke every live one and delete them all. */
@@ -675,6 +774,28 @@ export type Operator = {
 	role: Role,
 };
 
+/**  A request waiting for a decision, as Keysmith lists it. */
+export type PendingRequest = {
+	/**  The code to approve or deny it by. */
+	user_code: string,
+	/**  How it came. */
+	flow: RequestFlow,
+	/**  The app asking. */
+	app_id: OAuthAppId,
+	/**  Its name. */
+	app_name: string,
+	/**  Its description. */
+	app_description: string,
+	/**  Its client ID. */
+	client_id: string,
+	/**  The scopes asked for. */
+	scopes: string[],
+	/**  When it was asked. */
+	created_at: string,
+	/**  When it expires undecided. */
+	expires_at: string,
+};
+
 /**  Everything the People screen and the new-credential form need, in one call. */
 export type PeopleOverview = {
 	/**  Who is acting. */
@@ -688,6 +809,21 @@ export type PeopleOverview = {
 	/**  The application catalogue. */
 	applications: CatalogueEntry[],
 };
+
+/**  A newly registered app, with its client secret shown this once (confidential apps). */
+export type RegisteredOAuthApp = {
+	/**  The app. */
+	app: OAuthApp,
+	/**  `ks_ocs_…`; `null` for a public app. */
+	client_secret: string | null,
+};
+
+/**  How a request reached Keysmith. */
+export type RequestFlow = 
+/**  A browser, sent by the app to the authorize endpoint. */
+"authorization_code" | 
+/**  A device or command-line client (RFC 8628). */
+"device";
 
 /**  A newly issued token, revealed once. */
 export type Revealed = {

@@ -22,6 +22,10 @@ export const EVENT_CHOICES: { event: EventType; does: string }[] = [
   { event: 'credential.expiring', does: '7 days and 1 day before expiry' },
   { event: 'credential.expired', does: 'a credential expires' },
   { event: 'user.offboarded', does: 'a user is removed with their credentials' },
+  { event: 'oauth_app.registered', does: 'an OAuth app is registered' },
+  { event: 'oauth_grant.approved', does: 'someone lets an app act in their name' },
+  { event: 'oauth_grant.denied', does: 'an app’s request is denied' },
+  { event: 'oauth_grant.revoked', does: 'an app’s access is revoked' },
 ];
 
 /** A custom header in the form. `kept`: a hidden value stored and left as it is. */
