@@ -313,3 +313,44 @@ fn the_consent_pages_send_nothing_anywhere_a_web_page_could_use() {
     assert_eq!(device_page.status(), 200);
     assert_eq!(device_page.headers()["content-security-policy"], PAGE_CSP);
 }
+
+/// A confidential app's wrong secret gets RFC 6749's `invalid_client` (401), and after 10
+/// failures in a minute every attempt for that client ID — the right secret too — gets 429,
+/// as the client-credentials exchange does; another app is not held up.
+#[test]
+fn wrong_client_secrets_are_rate_limited_like_the_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("oauth.vault");
+    init(&vault);
+    let app = add_app(&vault, &["--name", "Backup job"]);
+    let other = add_app(&vault, &["--name", "Other job"]);
+    let server = Server::start(&vault, &[]);
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap();
+    let device = |client_id: &str, secret: &str| {
+        client
+            .post(format!("{}/v1/oauth/device_authorization", server.base))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("scope", "payables:read")])
+            .send()
+            .unwrap()
+    };
+    let id = app["client_id"].as_str().unwrap();
+    for _ in 0..10 {
+        let refused = device(id, "ks_ocs_wrong");
+        assert_eq!(refused.status(), 401);
+        assert!(refused.headers().contains_key("www-authenticate"));
+        let body: Value = refused.json().unwrap();
+        assert_eq!(body["error"], "invalid_client");
+    }
+    let limited = device(id, app["client_secret"].as_str().unwrap());
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+    let fine = device(
+        other["client_id"].as_str().unwrap(),
+        other["client_secret"].as_str().unwrap(),
+    );
+    assert_eq!(fine.status(), 200);
+}

@@ -176,6 +176,30 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
         .offboard_user(leaving.id, Offboarding::RevokeAndDelete)
         .unwrap();
     vault.send_webhook_test(added.webhook.id).unwrap();
+    // OAuth: an app registered, one request approved (then its grant revoked), one denied.
+    let app = vault
+        .register_oauth_app(&keysmith_core::oauth::OAuthAppSpec {
+            name: "Ledger".into(),
+            description: String::new(),
+            redirect_uris: vec!["https://app.example.com/callback".into()],
+            public: false,
+            scopes: vec!["payables:read".into()],
+            applications: Vec::new(),
+        })
+        .unwrap();
+    let client_secret = app.client_secret.unwrap();
+    let client = vault
+        .authenticate_oauth_client(&app.app.client_id, Some(client_secret.expose()))
+        .unwrap();
+    tokens.push(client_secret);
+    let approved = vault.start_device_authorization(&client, None).unwrap();
+    let connection = vault
+        .approve_oauth_request(&approved.user_code, None)
+        .unwrap();
+    let denied = vault.start_device_authorization(&client, None).unwrap();
+    vault.deny_oauth_request(&denied.user_code).unwrap();
+    vault.revoke_oauth_grant(connection.grant_id).unwrap();
+    tokens.extend([approved.device_code, denied.device_code]);
     let automatic = vault
         .issue(&credential(&vault, "automatic", holder))
         .unwrap()

@@ -25,7 +25,8 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::{middleware, Router};
-use keysmith_core::{ApiSettings, Credential, UsageRecorder, Vault};
+use keysmith_core::oauth::GrantId;
+use keysmith_core::{ApiSettings, Credential, CredentialId, UsageRecorder, Vault};
 use tokio::net::TcpListener;
 
 pub use connections::ConnectionLimits;
@@ -80,7 +81,8 @@ pub struct ApiState {
     access: Access,
     limits: RateLimits,
     failures: FailedAttempts,
-    usage: Usage,
+    usage: Usage<CredentialId>,
+    grant_usage: Usage<GrantId>,
     recorder: Mutex<UsageRecorder>,
 }
 
@@ -98,6 +100,7 @@ impl ApiState {
             limits: RateLimits::default(),
             failures: FailedAttempts::default(),
             usage: Usage::default(),
+            grant_usage: Usage::default(),
             recorder: Mutex::new(recorder),
         }))
     }
@@ -143,16 +146,26 @@ impl ApiState {
     /// vault's write lock held elsewhere past the busy timeout) is kept for the next flush.
     pub fn flush_usage(&self) {
         let uses = self.usage.take();
-        if uses.is_empty() {
-            return;
+        if !uses.is_empty() {
+            if let Err(error) = lock(&self.recorder).record(&uses) {
+                tracing::warn!(
+                    code = error.code().as_str(),
+                    uses = uses.len(),
+                    "could not record credential uses; they go with the next flush"
+                );
+                self.usage.restore(uses);
+            }
         }
-        if let Err(error) = lock(&self.recorder).record(&uses) {
-            tracing::warn!(
-                code = error.code().as_str(),
-                uses = uses.len(),
-                "could not record credential uses; they go with the next flush"
-            );
-            self.usage.restore(uses);
+        let grant_uses = self.grant_usage.take();
+        if !grant_uses.is_empty() {
+            if let Err(error) = lock(&self.recorder).record_grants(&grant_uses) {
+                tracing::warn!(
+                    code = error.code().as_str(),
+                    uses = grant_uses.len(),
+                    "could not record OAuth connection uses; they go with the next flush"
+                );
+                self.grant_usage.restore(grant_uses);
+            }
         }
     }
 }

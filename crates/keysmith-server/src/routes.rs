@@ -163,11 +163,17 @@ pub(crate) async fn verify(
                 request.scope.as_deref(),
                 request.application.as_deref(),
             )?;
-            if let Verification::Active(verified) = &verification {
-                state.admit(&verified.credential)?;
-                state
-                    .usage
-                    .record(verified.credential.id, chrono::Utc::now());
+            match &verification {
+                Verification::Active(verified) => {
+                    state.admit(&verified.credential)?;
+                    state
+                        .usage
+                        .record(verified.credential.id, chrono::Utc::now());
+                }
+                Verification::ActiveOAuth(verified) => {
+                    state.grant_usage.record(verified.grant, chrono::Utc::now());
+                }
+                Verification::Inactive(_) => {}
             }
             Ok(Introspection::from(&verification))
         })

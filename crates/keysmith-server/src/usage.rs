@@ -1,21 +1,28 @@
 //! Successful verifications waiting to be written as "last used": the latest time per
-//! credential, taken in one batch by each flush.
+//! credential (or per OAuth grant), taken in one batch by each flush.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
-use keysmith_core::CredentialId;
 
-/// Uses recorded since the last flush.
-#[derive(Default)]
-pub(crate) struct Usage {
-    pending: Mutex<HashMap<CredentialId, DateTime<Utc>>>,
+/// Uses of the things `K` names (credentials, grants) recorded since the last flush.
+pub(crate) struct Usage<K> {
+    pending: Mutex<HashMap<K, DateTime<Utc>>>,
 }
 
-impl Usage {
+impl<K> Default for Usage<K> {
+    fn default() -> Self {
+        Usage {
+            pending: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash + Ord> Usage<K> {
     /// Notes that `credential` verified at `at`.
-    pub(crate) fn record(&self, credential: CredentialId, at: DateTime<Utc>) {
+    pub(crate) fn record(&self, credential: K, at: DateTime<Utc>) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let latest = pending.entry(credential).or_insert(at);
         *latest = (*latest).max(at);
@@ -23,20 +30,20 @@ impl Usage {
 
     /// Puts back `uses` that could not be written, to go with the next flush; a newer use
     /// recorded meanwhile wins.
-    pub(crate) fn restore(&self, uses: Vec<(CredentialId, DateTime<Utc>)>) {
+    pub(crate) fn restore(&self, uses: Vec<(K, DateTime<Utc>)>) {
         for (credential, at) in uses {
             self.record(credential, at);
         }
     }
 
-    /// Everything recorded so far in credential order (neighbouring rows share pages when
-    /// written), emptying the batch.
-    pub(crate) fn take(&self) -> Vec<(CredentialId, DateTime<Utc>)> {
+    /// Everything recorded so far in id order (neighbouring rows share pages when written),
+    /// emptying the batch.
+    pub(crate) fn take(&self) -> Vec<(K, DateTime<Utc>)> {
         let mut uses: Vec<_> = {
             let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
             pending.drain().collect()
         };
-        uses.sort_unstable_by_key(|(id, _)| id.0);
+        uses.sort_unstable_by_key(|(id, _)| *id);
         uses
     }
 }
@@ -44,6 +51,7 @@ impl Usage {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use keysmith_core::CredentialId;
 
     use super::*;
 

@@ -749,7 +749,10 @@ export type OAuthConnection = {
 	created_at: string,
 	/**  Who approved it (`Name <e-mail>`). */
 	approved_by: string,
-	/**  When the app last received tokens for it. */
+	/**
+	 *  When it was last used: tokens handed out, or its access token verified by the local
+	 *  API (recorded in batches, like a credential's last use).
+	 */
 	last_used_at: string | null,
 };
 

@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use super::CredentialId;
 use crate::error::Result;
+use crate::oauth::GrantId;
 use crate::vault::{IntegrityCheck, Vault};
 
 /// Writes "last used" times on its own connection to a vault, so that a batch being written
@@ -54,6 +55,23 @@ impl UsageRecorder {
              WHERE EXISTS (SELECT 1 FROM credentials WHERE id = u.value ->> 0)
              ON CONFLICT (credential_id)
              DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)",
+            [serde_json::json!(pairs).to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Moves each OAuth grant's `last_used_at` forward to the time given for it (its access
+    /// tokens verified then), never back, in one statement. Uses of grants deleted since are
+    /// dropped.
+    pub fn record_grants(&mut self, uses: &[(GrantId, DateTime<Utc>)]) -> Result<()> {
+        if uses.is_empty() {
+            return Ok(());
+        }
+        self.integrity.wait()?;
+        let pairs: Vec<[i64; 2]> = uses.iter().map(|(id, at)| [id.0, at.timestamp()]).collect();
+        self.conn.execute(
+            "UPDATE oauth_grants SET last_used_at = max(ifnull(last_used_at, 0), u.value ->> 1)
+             FROM json_each(?1) u WHERE oauth_grants.id = u.value ->> 0",
             [serde_json::json!(pairs).to_string()],
         )?;
         Ok(())

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::app::{self, OAuthApp, OAuthClient};
 use super::grant::{self, OAuthConnection};
 use super::{parse_scope, pkce, refused, seconds, OAuthAppId, OAuthError};
-use super::{DEVICE_POLL_INTERVAL, REQUEST_LIFETIME};
+use super::{DEVICE_POLL_INTERVAL, MAX_WAITING_PER_APP, REQUEST_LIFETIME};
 use crate::audit::AuditAction;
 use crate::clock::from_seconds;
 use crate::credential::store::{join_list, split_list};
@@ -475,6 +475,8 @@ struct NewRequest<'a> {
 }
 
 /// Writes `request` under a fresh user code, after sweeping requests long expired; the code.
+/// Refused with `temporarily_unavailable` while [`MAX_WAITING_PER_APP`] of the app's requests
+/// wait for a decision.
 fn insert_request(
     conn: &Connection,
     now: DateTime<Utc>,
@@ -482,6 +484,18 @@ fn insert_request(
 ) -> Result<String> {
     conn.prepare_cached("DELETE FROM oauth_requests WHERE expires_at <= ?1")?
         .execute([seconds(now - KEPT_AFTER_EXPIRY)])?;
+    let waiting: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM oauth_requests
+             WHERE app_id = ?1 AND decision IS NULL AND expires_at > ?2",
+        )?
+        .query_row((request.app.id.0, seconds(now)), |row| row.get(0))?;
+    if waiting >= MAX_WAITING_PER_APP {
+        return Err(refused(
+            OAuthError::TemporarilyUnavailable,
+            "Too many of this app's requests wait for a decision; try again in a few minutes",
+        ));
+    }
     let mut insert = conn.prepare_cached(
         "INSERT INTO oauth_requests (id, app_id, user_code, flow, scopes, redirect_uri, state,
              code_challenge, device_digest, created_at, expires_at, poll_interval)

@@ -65,7 +65,8 @@ pub struct OAuthConnection {
     pub created_at: DateTime<Utc>,
     /// Who approved it (`Name <e-mail>`).
     pub approved_by: String,
-    /// When the app last received tokens for it.
+    /// When it was last used: tokens handed out, or its access token verified by the local
+    /// API (recorded in batches, like a credential's last use).
     pub last_used_at: Option<DateTime<Utc>>,
 }
 

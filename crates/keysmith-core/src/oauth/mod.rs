@@ -46,6 +46,9 @@ pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
 pub const GRANT_LIFETIME: Duration = Duration::days(365);
 /// The seconds a device client waits between polls, to begin with (RFC 8628 §3.2).
 pub const DEVICE_POLL_INTERVAL: i64 = 5;
+/// The most requests of one app that may wait for a decision at once: a web page can make the
+/// admin's browser start requests, and must not bury the real ones.
+pub const MAX_WAITING_PER_APP: i64 = 20;
 
 /// The error codes of RFC 6749 §4.1.2.1 and §5.2 and RFC 8628 §3.5 that the OAuth endpoints
 /// answer with. [`OAuthError::as_str`] is the `error` a client reads.
@@ -73,6 +76,8 @@ pub enum OAuthError {
     SlowDown,
     /// Device flow: the device code expired.
     ExpiredToken,
+    /// Too many of the app's requests wait for a decision already; try again later.
+    TemporarilyUnavailable,
 }
 
 impl OAuthError {
@@ -89,6 +94,7 @@ impl OAuthError {
             OAuthError::AuthorizationPending => "authorization_pending",
             OAuthError::SlowDown => "slow_down",
             OAuthError::ExpiredToken => "expired_token",
+            OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
         }
     }
 }

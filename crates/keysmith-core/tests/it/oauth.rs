@@ -945,3 +945,73 @@ fn revoking_access_in_keysmith_or_by_the_app_stops_its_tokens_at_once() {
         InactiveReason::Unknown
     );
 }
+
+#[test]
+fn a_connections_last_use_moves_forward_with_its_verified_tokens_and_never_back() {
+    let mut team = Team::new();
+    let (client, code) = approved_code(&mut team, None);
+    exchange(&mut team.vault, &client, &code).unwrap();
+    let connection = |vault: &Vault| {
+        vault
+            .oauth_connections(ConnectionFilter::default())
+            .unwrap()
+            .remove(0)
+    };
+    let handed_out = connection(&team.vault).last_used_at.unwrap();
+    assert_eq!(
+        handed_out,
+        team.fx.clock_now(),
+        "tokens handed out count as a use"
+    );
+    let grant = connection(&team.vault).grant_id;
+    let mut recorder = team.vault.usage_recorder().unwrap();
+    let later = handed_out + Duration::minutes(5);
+    recorder.record_grants(&[(grant, later)]).unwrap();
+    assert_eq!(connection(&team.vault).last_used_at, Some(later));
+    recorder
+        .record_grants(&[
+            (grant, later - Duration::minutes(1)),
+            (keysmith_core::oauth::GrantId(999), later),
+        ])
+        .unwrap();
+    assert_eq!(
+        connection(&team.vault).last_used_at,
+        Some(later),
+        "never back; unknown grants dropped"
+    );
+}
+
+#[test]
+fn an_app_may_keep_twenty_requests_waiting_so_a_flood_cannot_bury_the_real_ones() {
+    let mut team = Team::new();
+    let app = team
+        .vault
+        .register_oauth_app(&spec("Ledger", true))
+        .unwrap()
+        .app;
+    let start = |vault: &mut Vault| vault.start_oauth_authorization(&params(&app.client_id, None));
+    let first = start(&mut team.vault).unwrap();
+    for _ in 1..20 {
+        start(&mut team.vault).unwrap();
+    }
+    assert_eq!(
+        oauth_error(start(&mut team.vault).unwrap_err()),
+        OAuthError::TemporarilyUnavailable
+    );
+    let client = team
+        .vault
+        .authenticate_oauth_client(&app.client_id, None)
+        .unwrap();
+    assert_eq!(
+        oauth_error(
+            team.vault
+                .start_device_authorization(&client, None)
+                .unwrap_err()
+        ),
+        OAuthError::TemporarilyUnavailable,
+        "the device flow counts too"
+    );
+    assert_eq!(team.vault.pending_oauth_requests().unwrap().len(), 20);
+    team.vault.deny_oauth_request(&first.user_code).unwrap();
+    start(&mut team.vault).unwrap();
+}
