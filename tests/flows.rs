@@ -48,13 +48,19 @@ pub async fn issue_token(app: &Session, name: &str) -> String {
 
 /// [`issue_token`] with the expiry preset of `days`.
 pub async fn issue_token_for_days(app: &Session, name: &str, days: u32) -> String {
+    create_token(app, name, days).await;
+    take_revealed_token(app).await
+}
+
+/// Fills the New credential form (a personal access token named `name`, the expiry preset of
+/// `days`) and creates it; the reveal dialog is open after it.
+pub async fn create_token(app: &Session, name: &str, days: u32) {
     app.click("[data-testid=new-token-button]").await;
     app.type_into("#token-name", name).await;
     app.click(&format!("[data-testid=preset-{days}]")).await;
     pick_application(app).await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;
-    take_revealed_token(app).await
 }
 
 /// The token the reveal dialog shows, read once; then the dialog is closed.

@@ -61,6 +61,15 @@ impl ClipboardGuard {
         Ok(())
     }
 
+    /// Clears the clipboard now if it still holds our last copy: on lock and on quit, a
+    /// secret does not outlive the session that copied it.
+    pub fn clear_ours<R: Runtime>(&self, app: &AppHandle<R>) {
+        let last = *self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(copy) = last {
+            self.clear_if_unchanged(app, copy);
+        }
+    }
+
     fn clear_if_unchanged<R: Runtime>(&self, app: &AppHandle<R>, copy: CopyMark) {
         // A newer copy of ours has its own timer.
         if *self.last.lock().unwrap_or_else(PoisonError::into_inner) != Some(copy) {

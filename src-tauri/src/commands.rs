@@ -10,7 +10,7 @@ use keysmith_core::{
     clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
     IssueRequest, KdfParams, Keychain, Name, Renewal, Secret, Settings, Status, Vault,
 };
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::api_server::ApiStatus;
 use crate::clipboard::ClipboardGuard;
@@ -134,13 +134,16 @@ pub async fn vault_integrity(state: State<'_, AppState>) -> AppResult<()> {
 /// Locks the vault now.
 #[tauri::command]
 #[specta::specta]
-pub async fn lock_vault(state: State<'_, AppState>) -> AppResult<()> {
+pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     state
         .run(|state| {
             state.lock();
             Ok(())
         })
-        .await
+        .await?;
+    // A secret copied in this session does not outlive it.
+    app.state::<ClipboardGuard>().clear_ours(&app);
+    Ok(())
 }
 
 /// The page of credentials the query selects (all, newest first, without one), with status,
@@ -353,7 +356,7 @@ pub async fn update_settings(
             let vault = session.vault()?;
             vault.update_settings(settings)?;
             state.api.apply(vault, &settings.api);
-            session.set_auto_lock_minutes(settings.auto_lock_minutes);
+            session.apply(&settings);
             Ok(settings)
         })
         .await

@@ -11,7 +11,10 @@ mod api_server;
 mod audit;
 mod clipboard;
 mod commands;
+#[cfg(target_os = "linux")]
+mod desktop_events;
 mod error;
+mod locking;
 mod models;
 mod oauth;
 #[cfg(target_os = "linux")]
@@ -23,10 +26,9 @@ mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use tauri::{App, Manager, Wry};
-use tauri_specta::{collect_events, Event};
+use tauri_specta::collect_events;
 
 use clipboard::ClipboardGuard;
 use models::VaultLocked;
@@ -71,8 +73,6 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
 const VAULT_ENV: &str = "KEYSMITH_VAULT";
 /// The environment variable that sends the log to a file (appended) instead of stderr.
 const LOG_ENV: &str = "KEYSMITH_LOG";
-/// How often the auto-lock watcher looks at the idle time.
-const AUTO_LOCK_TICK: Duration = Duration::from_secs(5);
 
 /// Starts the desktop app.
 pub fn run() {
@@ -95,13 +95,22 @@ pub fn run() {
                 }
             });
             app.manage(AppState::new(path, show_title));
-            watch_idle_time(app);
+            locking::watch_idle_time(app.handle());
+            #[cfg(target_os = "linux")]
+            desktop_events::watch(app.handle());
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(error) = app {
-        tracing::error!(%error, "Keysmith stopped with an error");
-        std::process::exit(1);
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    match app {
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                app.state::<ClipboardGuard>().clear_ours(app);
+            }
+        }),
+        Err(error) => {
+            tracing::error!(%error, "Keysmith stopped with an error");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -136,32 +145,6 @@ fn vault_path(app: &App) -> tauri::Result<PathBuf> {
         Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
         _ => Ok(app.path().app_data_dir()?.join("keysmith.vault")),
     }
-}
-
-/// Locks the vault once it has been idle for the configured minutes, and tells the UI.
-fn watch_idle_time(app: &App) {
-    let handle = app.handle().clone();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            tokio::time::sleep(AUTO_LOCK_TICK).await;
-            let state = handle.state::<AppState>().inner().clone();
-            let locked = state
-                .run(|state| {
-                    let idle = state.session_untouched().idle_expired(Instant::now());
-                    if idle {
-                        state.lock();
-                    }
-                    Ok(idle)
-                })
-                .await;
-            if let Ok(true) = locked {
-                tracing::info!("vault auto-locked after idle time");
-                if let Err(error) = VaultLocked.emit(&handle) {
-                    tracing::warn!(%error, "could not tell the window about the auto-lock");
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]

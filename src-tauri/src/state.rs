@@ -13,11 +13,22 @@ use keysmith_delivery::{Delivery, DeliveryConfig};
 use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
 
-/// The unlocked vault and the activity clock.
+/// The unlocked vault, the activity clock, and when else to lock.
 pub struct Session {
     vault: Option<Vault>,
     last_activity: Instant,
     auto_lock_after: Duration,
+    lock_on_screen_lock: bool,
+    lock_on_sleep: bool,
+}
+
+/// Something the desktop tells the app, after which the vault may have to lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesktopEvent {
+    /// The screen locked (the screensaver turned on).
+    ScreenLocked,
+    /// The computer is about to sleep.
+    Sleeping,
 }
 
 impl Session {
@@ -34,7 +45,7 @@ impl Session {
     /// Takes an unlocked vault into the session; its auto-lock time (from `settings`, the
     /// vault's) starts counting now.
     pub fn open(&mut self, vault: Vault, settings: &Settings) {
-        self.set_auto_lock_minutes(settings.auto_lock_minutes);
+        self.apply(settings);
         self.vault = Some(vault);
         self.last_activity = Instant::now();
     }
@@ -49,9 +60,21 @@ impl Session {
         self.last_activity = now;
     }
 
-    /// Changes the idle time after which the vault locks.
-    pub fn set_auto_lock_minutes(&mut self, minutes: u32) {
-        self.auto_lock_after = Duration::from_secs(u64::from(minutes) * 60);
+    /// Takes the vault's lock settings: the idle time after which it locks, and whether a
+    /// screen lock and sleep lock it.
+    pub fn apply(&mut self, settings: &Settings) {
+        self.auto_lock_after = Duration::from_secs(u64::from(settings.auto_lock_minutes) * 60);
+        self.lock_on_screen_lock = settings.lock_on_screen_lock;
+        self.lock_on_sleep = settings.lock_on_sleep;
+    }
+
+    /// Whether the vault is unlocked and `event` should lock it, as its settings say.
+    pub fn locks_on(&self, event: DesktopEvent) -> bool {
+        self.vault.is_some()
+            && match event {
+                DesktopEvent::ScreenLocked => self.lock_on_screen_lock,
+                DesktopEvent::Sleeping => self.lock_on_sleep,
+            }
     }
 
     /// Whether the vault is unlocked and has been idle past its auto-lock time at `now`.
@@ -101,6 +124,8 @@ impl AppState {
                 vault: None,
                 last_activity: Instant::now(),
                 auto_lock_after: Duration::from_secs(10 * 60),
+                lock_on_screen_lock: true,
+                lock_on_sleep: true,
             })),
             api: Arc::default(),
             delivery: Arc::default(),
@@ -233,8 +258,17 @@ mod tests {
         assert!(session.idle_expired(start + ten_minutes));
         session.touch(start + ten_minutes);
         assert!(!session.idle_expired(start + ten_minutes + Duration::from_secs(1)));
-        session.set_auto_lock_minutes(1);
+        session.apply(&Settings {
+            auto_lock_minutes: 1,
+            lock_on_sleep: false,
+            ..Settings::default()
+        });
         assert!(session.idle_expired(start + ten_minutes + Duration::from_secs(60)));
+        assert!(session.locks_on(DesktopEvent::ScreenLocked));
+        assert!(
+            !session.locks_on(DesktopEvent::Sleeping),
+            "as the settings say"
+        );
         session.lock();
         assert!(!session.is_unlocked());
     }

@@ -16,6 +16,11 @@ pub struct Settings {
     pub clipboard_clear_seconds: u32,
     /// Idle minutes until the app locks the vault.
     pub auto_lock_minutes: u32,
+    /// Whether the app locks the vault when the screen locks (the desktop's screensaver
+    /// turns on).
+    pub lock_on_screen_lock: bool,
+    /// Whether the app locks the vault when the computer goes to sleep.
+    pub lock_on_sleep: bool,
     /// Whether organization tokens (deprecated) may be issued.
     pub organization_tokens: bool,
     /// The longest a credential may live, in days (one of [`Settings::LIFETIME_CHOICES`]):
@@ -30,6 +35,8 @@ impl Default for Settings {
         Settings {
             clipboard_clear_seconds: 30,
             auto_lock_minutes: 10,
+            lock_on_screen_lock: true,
+            lock_on_sleep: true,
             organization_tokens: false,
             max_lifetime_days: 365,
             api: ApiSettings::default(),

@@ -880,6 +880,13 @@ export type Settings = {
 	clipboard_clear_seconds: number,
 	/**  Idle minutes until the app locks the vault. */
 	auto_lock_minutes: number,
+	/**
+	 *  Whether the app locks the vault when the screen locks (the desktop's screensaver
+	 *  turns on).
+	 */
+	lock_on_screen_lock: boolean,
+	/**  Whether the app locks the vault when the computer goes to sleep. */
+	lock_on_sleep: boolean,
 	/**  Whether organization tokens (deprecated) may be issued. */
 	organization_tokens: boolean,
 	/**

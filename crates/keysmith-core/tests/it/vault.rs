@@ -235,6 +235,8 @@ fn settings_persist_and_are_validated() {
     let changed = Settings {
         clipboard_clear_seconds: 5,
         auto_lock_minutes: 2,
+        lock_on_screen_lock: false,
+        lock_on_sleep: false,
         organization_tokens: false,
         max_lifetime_days: 90,
         api: ApiSettings {
