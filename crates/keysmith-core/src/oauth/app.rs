@@ -133,8 +133,9 @@ impl Vault {
     }
 
     /// Changes an app's name, description, redirect URIs, scopes and applications (not its
-    /// client ID, nor whether it is public). Grants keep the scopes they were given; tokens
-    /// verify with the scopes the app may still ask for.
+    /// client ID, nor whether it is public). Its next requests may ask only for the new
+    /// scopes; tokens it holds already verify with only the scopes it may still ask for (the
+    /// grant keeps the record of what was approved).
     pub fn update_oauth_app(&mut self, id: OAuthAppId, spec: &OAuthAppSpec) -> Result<OAuthApp> {
         self.operator().require_admin("edit OAuth apps")?;
         self.audited(|change| {

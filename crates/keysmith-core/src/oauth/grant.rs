@@ -92,7 +92,8 @@ pub struct OAuthVerified {
     pub user_id: UserId,
     /// Their name.
     pub user_name: Option<String>,
-    /// The scopes it grants now: its scopes that the user still holds. Sorted.
+    /// The scopes it grants now: its scopes that the user still holds and the app may still
+    /// ask for. Sorted.
     pub scopes: Vec<String>,
     /// Read and write when one of those scopes is a write scope; read otherwise.
     pub rights: Rights,
@@ -639,7 +640,7 @@ pub(crate) fn find_access(conn: &Connection, digest: &TokenDigest) -> Result<Opt
         .prepare_cached(
             "SELECT t.digest, t.scopes, t.created_at, t.expires_at, g.id, g.user_id,
                     g.revoked_at IS NOT NULL, a.id, a.client_id, a.applications,
-                    a.disabled_at IS NOT NULL
+                    a.disabled_at IS NOT NULL, a.scopes
              FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id
                   JOIN oauth_apps a ON a.id = g.app_id
              WHERE t.digest = ?1 AND t.refresh = 0",
@@ -649,6 +650,10 @@ pub(crate) fn find_access(conn: &Connection, digest: &TokenDigest) -> Result<Opt
             if !digest.matches(stored) {
                 return Ok(None);
             }
+            // What the app may ask for now bounds what its older tokens carry.
+            let app_scopes = split_list(row.get_ref(11)?.as_str()?);
+            let mut scopes = split_list(row.get_ref(1)?.as_str()?);
+            scopes.retain(|scope| app_scopes.contains(scope));
             Ok(Some(StoredAccess {
                 verified: OAuthVerified {
                     grant: GrantId(row.get(4)?),
@@ -656,7 +661,7 @@ pub(crate) fn find_access(conn: &Connection, digest: &TokenDigest) -> Result<Opt
                     client_id: row.get(8)?,
                     user_id: UserId(row.get(5)?),
                     user_name: None,
-                    scopes: split_list(row.get_ref(1)?.as_str()?),
+                    scopes,
                     rights: Rights::Read,
                     applications: split_list(row.get_ref(9)?.as_str()?),
                     issued_at: from_seconds(row.get(2)?),

@@ -1015,3 +1015,78 @@ fn an_app_may_keep_twenty_requests_waiting_so_a_flood_cannot_bury_the_real_ones(
     team.vault.deny_oauth_request(&first.user_code).unwrap();
     start(&mut team.vault).unwrap();
 }
+
+#[test]
+fn editing_an_app_changes_where_it_may_return_and_what_it_may_ask_for_next_time() {
+    let mut team = Team::new();
+    let (client, code) = approved_code(&mut team, None);
+    let pair = exchange(&mut team.vault, &client, &code).unwrap();
+    let moved = "https://app.example.com/v2/callback";
+    let edited = team
+        .vault
+        .update_oauth_app(
+            client.app().id,
+            &OAuthAppSpec {
+                name: "Ledger v2".into(),
+                redirect_uris: vec![moved.into()],
+                scopes: vec!["payables:read".into()],
+                ..spec("Ledger", true)
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        (edited.name.as_str(), edited.client_id.as_str()),
+        ("Ledger v2", client.app().client_id.as_str()),
+        "the client ID stays"
+    );
+    let old = params(&edited.client_id, None);
+    assert_eq!(
+        team.vault
+            .start_oauth_authorization(&old)
+            .unwrap_err()
+            .code(),
+        "invalid_redirect_uri"
+    );
+    let asking_write = AuthorizationParams {
+        redirect_uri: Some(moved.into()),
+        scope: Some("payables:write".into()),
+        ..old.clone()
+    };
+    assert_eq!(
+        oauth_error(
+            team.vault
+                .start_oauth_authorization(&asking_write)
+                .unwrap_err()
+        ),
+        OAuthError::InvalidScope
+    );
+    let pending = team
+        .vault
+        .start_oauth_authorization(&AuthorizationParams {
+            redirect_uri: Some(moved.into()),
+            ..old
+        })
+        .unwrap();
+    assert_eq!(
+        team.vault.pending_oauth_requests().unwrap()[0].scopes,
+        ["payables:read"],
+        "no scope asked for: every scope the app may ask for now"
+    );
+    drop(pending);
+    // A token handed out before carries no scope the app may no longer ask for.
+    let verified = oauth_active(
+        team.vault
+            .verify(pair.access_token.expose(), None, None)
+            .unwrap(),
+    );
+    assert_eq!(verified.scopes, ["payables:read"]);
+    assert_eq!(
+        team.vault
+            .audit_log(None)
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "oauth_app.updated")
+            .count(),
+        1
+    );
+}
