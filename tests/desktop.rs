@@ -85,7 +85,11 @@ async fn the_screen_lock_locks_the_vault_and_clears_the_copied_token_unless_told
     screensaver(true);
     app.find("[data-testid=unlock-vault]").await;
     assert_ne!(clipboard_text().await.as_deref(), Some(token.as_str()));
-    assert!(app.log().contains("screen locked"), "{}", app.log());
+    assert_eq!(
+        app.text("[data-testid=notice]").await,
+        "Locked when the screen locked."
+    );
+    assert!(app.log().contains("vault locked reason=ScreenLocked"));
     app.screenshot("desktop-locked-by-screen").await;
 
     // With the setting off, the screen lock leaves the vault open.

@@ -103,6 +103,10 @@ async fn an_app_registered_in_the_window_is_approved_there_and_its_access_revoke
         .await;
     assert!(request.contains("Ledger dashboard") && request.contains("payables:read"));
     app.screenshot("oauth-request").await;
+    // The smallest window stacks the request's parts.
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.screenshot("oauth-request-smallest").await;
+    app.client.set_window_size(1100, 720).await.unwrap();
     app.click("[data-testid=approve-oauth-request]").await;
     app.wait_text("[data-testid=oauth-decided]", "may act as Ada Holder")
         .await;

@@ -510,7 +510,7 @@ async fn an_idle_vault_locks_itself() {
         app.text("[data-testid=notice]").await,
         "Locked after idle time."
     );
-    assert!(app.log().contains("vault auto-locked"));
+    assert!(app.log().contains("vault locked reason=IdleTime"));
     app.screenshot("14-auto-locked").await;
     app.end().await;
 }

@@ -10,6 +10,7 @@ use zbus::message::Type;
 use zbus::{Connection, MatchRule, MessageStream};
 
 use crate::locking::lock_if;
+use crate::models::LockReason;
 use crate::state::DesktopEvent;
 
 /// Starts both watchers.
@@ -73,11 +74,11 @@ async fn watch_sleep(app: &AppHandle) -> zbus::Result<()> {
 }
 
 async fn locks(app: &AppHandle, event: DesktopEvent) {
-    let why = match event {
-        DesktopEvent::ScreenLocked => "screen locked",
-        DesktopEvent::Sleeping => "going to sleep",
+    let reason = match event {
+        DesktopEvent::ScreenLocked => LockReason::ScreenLocked,
+        DesktopEvent::Sleeping => LockReason::Sleeping,
     };
-    lock_if(app, move |session| session.locks_on(event), why).await;
+    lock_if(app, move |session| session.locks_on(event), reason).await;
 }
 
 #[cfg(test)]

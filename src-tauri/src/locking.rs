@@ -8,7 +8,7 @@ use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
 use crate::clipboard::ClipboardGuard;
-use crate::models::VaultLocked;
+use crate::models::{LockReason, VaultLocked};
 use crate::state::{AppState, Session};
 
 /// How often the auto-lock watcher looks at the idle time.
@@ -23,7 +23,7 @@ pub fn watch_idle_time(app: &AppHandle) {
             lock_if(
                 &app,
                 |session| session.idle_expired(Instant::now()),
-                "idle time",
+                LockReason::IdleTime,
             )
             .await;
         }
@@ -31,11 +31,11 @@ pub fn watch_idle_time(app: &AppHandle) {
 }
 
 /// Locks the vault if `due` says so of the session, then clears our copy from the clipboard
-/// and tells the window; whether it locked. `why` goes to the log.
+/// and tells the window why; whether it locked.
 pub async fn lock_if(
     app: &AppHandle,
     due: impl FnOnce(&Session) -> bool + Send + 'static,
-    why: &'static str,
+    reason: LockReason,
 ) -> bool {
     let state = app.state::<AppState>().inner().clone();
     let locked = state
@@ -50,9 +50,9 @@ pub async fn lock_if(
     if !matches!(locked, Ok(true)) {
         return false;
     }
-    tracing::info!(why, "vault locked");
+    tracing::info!(?reason, "vault locked");
     app.state::<ClipboardGuard>().clear_ours(app);
-    if let Err(error) = VaultLocked.emit(app) {
+    if let Err(error) = (VaultLocked { reason }).emit(app) {
         tracing::warn!(%error, "could not tell the window about the lock");
     }
     true

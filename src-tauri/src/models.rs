@@ -128,7 +128,22 @@ pub struct CredentialChangesShape {
     auto_renewal: Option<Option<AutoRenewal>>,
 }
 
-/// Sent when the app locks the vault by itself (idle time), so the window shows the unlock
-/// screen.
+/// Sent when the app locks the vault by itself, so the window shows the unlock screen and says
+/// why.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct VaultLocked;
+pub struct VaultLocked {
+    /// What locked it.
+    pub reason: LockReason,
+}
+
+/// Why the app locked the vault by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// Nobody used it for the auto-lock time.
+    IdleTime,
+    /// The screen locked.
+    ScreenLocked,
+    /// The computer went to sleep.
+    Sleeping,
+}

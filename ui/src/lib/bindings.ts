@@ -654,6 +654,15 @@ export type KeychainOutcome = {
 	notice: string | null,
 };
 
+/**  Why the app locked the vault by itself. */
+export type LockReason = 
+/**  Nobody used it for the auto-lock time. */
+"idle_time" | 
+/**  The screen locked. */
+"screen_locked" | 
+/**  The computer went to sleep. */
+"sleeping";
+
 /**  A message in the outbox. */
 export type MailMessage = {
 	/**  Row id. */
@@ -1031,10 +1040,13 @@ export type User = {
 export type UserId = number;
 
 /**
- *  Sent when the app locks the vault by itself (idle time), so the window shows the unlock
- *  screen.
+ *  Sent when the app locks the vault by itself, so the window shows the unlock screen and says
+ *  why.
  */
-export type VaultLocked = null;
+export type VaultLocked = {
+	/**  What locked it. */
+	reason: LockReason,
+};
 
 /**  Where the vault stands, for the first screen. */
 export type VaultStatus = {
