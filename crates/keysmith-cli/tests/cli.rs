@@ -1,7 +1,6 @@
 //! The `keysmith` binary as a subprocess, end to end: init → issue → verify → serve → verify
 //! and exchange over HTTP → revoke → refused, plus exit codes and error lines.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -969,15 +968,7 @@ fn the_shipped_systemd_unit_verifies_and_its_command_serves_from_the_environment
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let base = listening_on(&mut child);
     let answered = reqwest::blocking::Client::builder()
         .no_proxy()
         .build()

@@ -78,6 +78,19 @@ pub fn in_days(days: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days)).to_string()
 }
 
+/// The base URL `keysmith serve` (a child with piped stdout) says it listens on, from its first
+/// line.
+pub fn listening_on(serve: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned()
+}
+
 /// `keysmith serve --listen 127.0.0.1:0` and `extra` arguments; stops (SIGTERM) on drop.
 pub struct Server {
     pub child: Child,
@@ -96,15 +109,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+        let base = listening_on(&mut child);
         Server { child, base }
     }
 
