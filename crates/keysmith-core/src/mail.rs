@@ -145,6 +145,25 @@ impl SmtpSpec {
     }
 }
 
+/// The columns [`message_from_row`] reads, as a macro so statements are `concat!`ed.
+macro_rules! message_columns {
+    () => {
+        "id, created_at, recipient, subject, body, sent_at, last_error"
+    };
+}
+
+fn message_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MailMessage> {
+    Ok(MailMessage {
+        id: row.get(0)?,
+        created_at: from_seconds(row.get(1)?),
+        recipient: row.get(2)?,
+        subject: row.get(3)?,
+        body: row.get(4)?,
+        sent_at: row.get::<_, Option<i64>>(5)?.map(from_seconds),
+        last_error: row.get(6)?,
+    })
+}
+
 impl Vault {
     /// The SMTP settings, if renewal mail is set up (account holder and admins).
     pub fn smtp_settings(&self) -> Result<Option<SmtpSettings>> {
@@ -189,21 +208,12 @@ impl Vault {
         self.operator().require_admin("see the renewal messages")?;
         let rows = self
             .conn()
-            .prepare_cached(
-                "SELECT id, created_at, recipient, subject, body, sent_at, last_error
-                 FROM mail_outbox ORDER BY id DESC LIMIT ?1",
-            )?
-            .query_map([limit as i64], |row| {
-                Ok(MailMessage {
-                    id: row.get(0)?,
-                    created_at: from_seconds(row.get(1)?),
-                    recipient: row.get(2)?,
-                    subject: row.get(3)?,
-                    body: row.get(4)?,
-                    sent_at: row.get::<_, Option<i64>>(5)?.map(from_seconds),
-                    last_error: row.get(6)?,
-                })
-            })?
+            .prepare_cached(concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM mail_outbox ORDER BY id DESC LIMIT ?1"
+            ))?
+            .query_map([limit as i64], message_from_row)?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
     }
@@ -216,24 +226,16 @@ impl Vault {
         };
         let due = self
             .conn()
-            .prepare_cached(
-                "SELECT id, created_at, recipient, subject, body FROM mail_outbox
-                 WHERE sent_at IS NULL AND attempts < ?1 AND next_attempt_at <= ?2
-                 ORDER BY id LIMIT ?3",
-            )?
+            .prepare_cached(concat!(
+                "SELECT ",
+                message_columns!(),
+                " FROM mail_outbox
+                     WHERE sent_at IS NULL AND attempts < ?1 AND next_attempt_at <= ?2
+                     ORDER BY id LIMIT ?3"
+            ))?
             .query_map(
                 (MAX_ATTEMPTS, self.now().timestamp(), limit as i64),
-                |row| {
-                    Ok(MailMessage {
-                        id: row.get(0)?,
-                        created_at: from_seconds(row.get(1)?),
-                        recipient: row.get(2)?,
-                        subject: row.get(3)?,
-                        body: row.get(4)?,
-                        sent_at: None,
-                        last_error: None,
-                    })
-                },
+                message_from_row,
             )?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let password = load_password(self.conn())?;
