@@ -248,11 +248,16 @@ impl Vault {
         &mut self,
         request_id: &str,
     ) -> Result<AuthorizationProgress> {
+        // Still waiting is only read: the page asks every 2 seconds, and a write each time
+        // would take the vault's write lock for nothing.
+        let request = code_flow_request(self.conn(), request_id)?;
+        if request.decision.is_none() && request.expires_at > self.now() {
+            return Ok(waiting(request));
+        }
         self.audited(|change| {
             let (conn, now): (&Connection, _) = (change, change.now());
-            let request = stored_request(conn, "id", request_id)?
-                .filter(|request| request.flow == RequestFlow::AuthorizationCode)
-                .ok_or(Error::OAuthRequestNotFound)?;
+            // Read again inside the change: it may have been decided meanwhile.
+            let request = code_flow_request(conn, request_id)?;
             let redirect_uri = request.redirect_uri.clone().unwrap_or_default();
             match request.decision.as_deref() {
                 Some("approved") if request.code_collected => Err(Error::OAuthRequestNotFound),
@@ -281,10 +286,7 @@ impl Vault {
                         expired: decision.is_none(),
                     })
                 }
-                _ => Ok(AuthorizationProgress::Waiting {
-                    app_name: request.app.name,
-                    user_code: request.user_code,
-                }),
+                _ => Ok(waiting(request)),
             }
         })
     }
@@ -607,6 +609,21 @@ fn stored_request(conn: &Connection, column: &str, value: &str) -> Result<Option
         decision,
         code_collected: code,
     }))
+}
+
+/// The code-flow request with wait-page id `id`, or [`Error::OAuthRequestNotFound`].
+fn code_flow_request(conn: &Connection, id: &str) -> Result<StoredRequest> {
+    stored_request(conn, "id", id)?
+        .filter(|request| request.flow == RequestFlow::AuthorizationCode)
+        .ok_or(Error::OAuthRequestNotFound)
+}
+
+/// What the wait page shows of an undecided request.
+fn waiting(request: StoredRequest) -> AuthorizationProgress {
+    AuthorizationProgress::Waiting {
+        app_name: request.app.name,
+        user_code: request.user_code,
+    }
 }
 
 /// The undecided, unexpired request with `user_code`, or [`Error::OAuthRequestNotFound`].
