@@ -66,7 +66,8 @@ pub fn free_port() -> u16 {
 
 impl Session {
     /// Starts the app on the vault at `vault`, with `env` added to its environment, and
-    /// connects to it. The app logs to `<artifacts>/<vault file name>.log`.
+    /// connects to it. The app logs to `<artifacts>/<vault file name>.log` and keeps its config
+    /// in a fresh `<artifacts>/<vault file name>.config` (unless `env` sets `XDG_CONFIG_HOME`).
     pub async fn start(vault: &Path, env: &[(&str, &str)]) -> Session {
         let port = free_port();
         let native_port = free_port();
@@ -79,6 +80,10 @@ impl Session {
         let _ = std::fs::remove_file(&log);
         let driver_log = std::fs::File::create(artifacts.join(format!("{name}.driver.log")))
             .expect("driver log file");
+        // A config folder of its own (the remembered window lives there), unless the test
+        // brings one to share between launches.
+        let config = artifacts.join(format!("{name}.config"));
+        let _ = std::fs::remove_dir_all(&config);
         let driver = ProcessGroup(
             Command::new("tauri-driver")
                 .args([
@@ -89,6 +94,7 @@ impl Session {
                 ])
                 .env("KEYSMITH_VAULT", vault)
                 .env("KEYSMITH_LOG", &log)
+                .env("XDG_CONFIG_HOME", &config)
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(driver_log)

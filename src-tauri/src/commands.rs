@@ -175,26 +175,27 @@ pub async fn list_credentials(
 #[tauri::command]
 #[specta::specta]
 pub async fn credential_counts(state: State<'_, AppState>) -> AppResult<CredentialCounts> {
-    state
-        .with_vault(|vault| {
-            let count = |query: CredentialQuery| {
-                vault
-                    .credential_page(&CredentialQuery {
-                        limit: Some(0),
-                        ..query
-                    })
-                    .map(|page| page.total)
-            };
-            Ok(CredentialCounts {
-                in_vault: count(CredentialQuery::default())?,
-                expiring_soon: count(CredentialQuery {
-                    statuses: vec![Status::Active],
-                    expires_within_days: Some(EXPIRING_SOON_DAYS),
-                    ..CredentialQuery::default()
-                })?,
+    state.with_vault(|vault| credential_counts_in(vault)).await
+}
+
+/// [`credential_counts`] of `vault` (the tray shows the same count).
+pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
+    let count = |query: CredentialQuery| {
+        vault
+            .credential_page(&CredentialQuery {
+                limit: Some(0),
+                ..query
             })
-        })
-        .await
+            .map(|page| page.total)
+    };
+    Ok(CredentialCounts {
+        in_vault: count(CredentialQuery::default())?,
+        expiring_soon: count(CredentialQuery {
+            statuses: vec![Status::Active],
+            expires_within_days: Some(EXPIRING_SOON_DAYS),
+            ..CredentialQuery::default()
+        })?,
+    })
 }
 
 /// One credential with its renewal links and audit history.

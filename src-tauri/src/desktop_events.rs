@@ -39,8 +39,8 @@ async fn watch_screensaver(app: &AppHandle) -> zbus::Result<()> {
     let bus = Connection::session().await?;
     let rule = MatchRule::builder()
         .msg_type(Type::Signal)
-        .member("ActiveChanged")?
-        .build();
+        .member("ActiveChanged")
+        .build()?;
     let mut signals = MessageStream::for_match_rule(rule, &bus, None).await?;
     tracing::info!("watching the screen lock");
     while let Some(message) = signals.next().await {
@@ -60,9 +60,9 @@ async fn watch_sleep(app: &AppHandle) -> zbus::Result<()> {
     let bus = Connection::system().await?;
     let rule = MatchRule::builder()
         .msg_type(Type::Signal)
-        .interface("org.freedesktop.login1.Manager")?
-        .member("PrepareForSleep")?
-        .build();
+        .interface("org.freedesktop.login1.Manager")
+        .member("PrepareForSleep")
+        .build()?;
     let mut signals = MessageStream::for_match_rule(rule, &bus, None).await?;
     tracing::info!("watching for sleep");
     while let Some(message) = signals.next().await {

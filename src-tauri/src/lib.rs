@@ -14,24 +14,27 @@ mod commands;
 #[cfg(target_os = "linux")]
 mod desktop_events;
 mod error;
+mod instance;
 mod locking;
 mod models;
 mod oauth;
 #[cfg(target_os = "linux")]
 mod painting;
 mod people;
+mod reminders;
 mod renewals;
 mod state;
+mod tray;
 mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tauri::{App, Manager, Wry};
+use tauri::{Manager, Wry};
 use tauri_specta::collect_events;
 
 use clipboard::ClipboardGuard;
-use models::VaultLocked;
+use models::{OpenCredential, VaultLocked};
 use state::AppState;
 
 /// Makes [`collected_commands`] from the one command list.
@@ -50,7 +53,7 @@ include!("command_list.rs");
 pub fn contract() -> tauri_specta::Builder<Wry> {
     tauri_specta::Builder::<Wry>::new()
         .commands(collected_commands())
-        .events(collect_events![VaultLocked])
+        .events(collect_events![VaultLocked, OpenCredential])
         .constant("LIMITS", keysmith_core::LIMITS)
         .constant("EXPIRING_SOON_DAYS", models::EXPIRING_SOON_DAYS)
         .constant("WEBHOOK_EVENTS", keysmith_core::EventType::ALL)
@@ -80,27 +83,61 @@ pub fn run() {
     #[cfg(target_os = "linux")]
     painting::choose();
     let contract = contract();
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let vault_override = vault_override();
     let app = tauri::Builder::default()
+        // First: a second launch on the same vault ends here, before anything else starts.
+        .plugin(instance::single(
+            &context.config().identifier,
+            vault_override.as_deref(),
+        ))
+        .plugin(instance::remembered_window())
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(ClipboardGuard::default())
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {
             contract.mount_events(app);
-            let path = vault_path(app)?;
+            let path = match vault_override {
+                Some(path) => path,
+                None => app.path().app_data_dir()?.join("keysmith.vault"),
+            };
             tracing::info!(vault = %path.display(), "starting");
-            let window = app.get_webview_window("main");
-            let show_title: state::ShowTitle = Arc::new(move |title: String| {
-                if let Some(Err(error)) = window.as_ref().map(|window| window.set_title(&title)) {
+            tray::create(app.handle());
+            let handle = app.handle().clone();
+            let title_path = path.clone();
+            let show_locked: state::ShowLocked = Arc::new(move |unlocked| {
+                tray::show_unlocked(&handle, unlocked);
+                let title = state::window_title(&title_path, unlocked);
+                if let Some(Err(error)) = handle
+                    .get_webview_window("main")
+                    .map(|w| w.set_title(&title))
+                {
                     tracing::warn!(%error, "could not set the window title");
                 }
             });
-            app.manage(AppState::new(path, show_title));
+            app.manage(AppState::new(path, show_locked));
             locking::watch_idle_time(app.handle());
+            reminders::watch(app.handle());
             #[cfg(target_os = "linux")]
             desktop_events::watch(app.handle());
             Ok(())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"));
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                let app = window.app_handle();
+                let keep = app
+                    .state::<AppState>()
+                    .session_untouched()
+                    .keeps_running_in_tray();
+                if keep && tray::exists(app) {
+                    api.prevent_close();
+                    if let Err(error) = window.hide() {
+                        tracing::warn!(%error, "could not hide the window");
+                    }
+                }
+            }
+        })
+        .build(context);
     match app {
         Ok(app) => app.run(|app, event| {
             if let tauri::RunEvent::Exit = event {
@@ -139,12 +176,12 @@ fn init_logging() {
     }
 }
 
-/// `$KEYSMITH_VAULT`, or `keysmith.vault` in the OS app-data folder.
-fn vault_path(app: &App) -> tauri::Result<PathBuf> {
-    match std::env::var_os(VAULT_ENV) {
-        Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
-        _ => Ok(app.path().app_data_dir()?.join("keysmith.vault")),
-    }
+/// The vault `$KEYSMITH_VAULT` names, if set; otherwise the app opens `keysmith.vault` in the
+/// OS app-data folder.
+fn vault_override() -> Option<PathBuf> {
+    std::env::var_os(VAULT_ENV)
+        .filter(|path| !path.is_empty())
+        .map(PathBuf::from)
 }
 
 #[cfg(test)]

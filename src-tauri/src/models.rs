@@ -128,6 +128,13 @@ pub struct CredentialChangesShape {
     auto_renewal: Option<Option<AutoRenewal>>,
 }
 
+/// Sent when the admin clicks an expiry reminder: the window shows that credential.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct OpenCredential {
+    /// The credential to show.
+    pub id: CredentialId,
+}
+
 /// Sent when the app locks the vault by itself, so the window shows the unlock screen and says
 /// why.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
@@ -146,4 +153,6 @@ pub enum LockReason {
     ScreenLocked,
     /// The computer went to sleep.
     Sleeping,
+    /// The admin chose Lock in the tray's menu.
+    Tray,
 }

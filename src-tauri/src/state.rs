@@ -20,6 +20,7 @@ pub struct Session {
     auto_lock_after: Duration,
     lock_on_screen_lock: bool,
     lock_on_sleep: bool,
+    keep_running_in_tray: bool,
 }
 
 /// Something the desktop tells the app, after which the vault may have to lock.
@@ -60,12 +61,19 @@ impl Session {
         self.last_activity = now;
     }
 
-    /// Takes the vault's lock settings: the idle time after which it locks, and whether a
-    /// screen lock and sleep lock it.
+    /// Takes the vault's desktop settings: the idle time after which it locks, whether a
+    /// screen lock and sleep lock it, and whether closing the window keeps the app in the tray.
     pub fn apply(&mut self, settings: &Settings) {
         self.auto_lock_after = Duration::from_secs(u64::from(settings.auto_lock_minutes) * 60);
         self.lock_on_screen_lock = settings.lock_on_screen_lock;
         self.lock_on_sleep = settings.lock_on_sleep;
+        self.keep_running_in_tray = settings.keep_running_in_tray;
+    }
+
+    /// Whether closing the window should leave the app in the tray: as the settings of the
+    /// vault last unlocked say (off until one is).
+    pub fn keeps_running_in_tray(&self) -> bool {
+        self.keep_running_in_tray
     }
 
     /// Whether the vault is unlocked and `event` should lock it, as its settings say.
@@ -83,8 +91,8 @@ impl Session {
     }
 }
 
-/// Shows a title on the window.
-pub type ShowTitle = Arc<dyn Fn(String) + Send + Sync>;
+/// Shows on the desktop (the window's title, the tray) whether the vault is unlocked.
+pub type ShowLocked = Arc<dyn Fn(bool) + Send + Sync>;
 
 /// Everything the commands share. Cloning it is cheap: each clone is a handle to the same
 /// session and server.
@@ -97,7 +105,7 @@ pub struct AppState {
     pub api: Arc<ApiServer>,
     /// Webhook delivery, running while the vault is unlocked.
     delivery: Arc<Mutex<Option<Delivery>>>,
-    show_title: ShowTitle,
+    show_locked: ShowLocked,
 }
 
 /// The window's title: the vault's file name, and whether it is locked.
@@ -114,10 +122,10 @@ pub fn window_title(vault_path: &std::path::Path, unlocked: bool) -> String {
 }
 
 impl AppState {
-    /// State for the vault at `vault_path`, locked; `show_title` puts the window's title up
+    /// State for the vault at `vault_path`, locked; `show_locked` shows whether it is unlocked
     /// (now, and whenever the vault locks or unlocks).
-    pub fn new(vault_path: PathBuf, show_title: ShowTitle) -> Self {
-        show_title(window_title(&vault_path, false));
+    pub fn new(vault_path: PathBuf, show_locked: ShowLocked) -> Self {
+        show_locked(false);
         AppState {
             vault_path: Arc::new(vault_path),
             session: Arc::new(Mutex::new(Session {
@@ -126,10 +134,11 @@ impl AppState {
                 auto_lock_after: Duration::from_secs(10 * 60),
                 lock_on_screen_lock: true,
                 lock_on_sleep: true,
+                keep_running_in_tray: false,
             })),
             api: Arc::default(),
             delivery: Arc::default(),
-            show_title,
+            show_locked,
         }
     }
 
@@ -180,7 +189,7 @@ impl AppState {
             Err(error) => tracing::error!(%error, "webhook delivery could not start"),
         }
         self.session().open(vault, &settings);
-        (self.show_title)(window_title(&self.vault_path, true));
+        (self.show_locked)(true);
         Ok(())
     }
 
@@ -190,7 +199,7 @@ impl AppState {
         self.api.stop();
         self.delivery_slot().take();
         self.session_untouched().lock();
-        (self.show_title)(window_title(&self.vault_path, false));
+        (self.show_locked)(false);
     }
 
     /// The session, with activity recorded: every command is the user doing something.

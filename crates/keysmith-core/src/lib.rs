@@ -27,9 +27,9 @@ pub mod webhook;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     AccessGrant, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
-    CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry, Handover,
-    InactiveReason, IssueRequest, Issued, NewCredential, Offboarding, RateLimit, Redeemed, Renewal,
-    Rights, SortKey, Status, UsageRecorder, Verification, Verified,
+    CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry, ExpiryReminder,
+    Handover, InactiveReason, IssueRequest, Issued, NewCredential, Offboarding, RateLimit,
+    Redeemed, Renewal, Rights, SortKey, Status, UsageRecorder, Verification, Verified,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};

@@ -21,6 +21,9 @@ pub struct Settings {
     pub lock_on_screen_lock: bool,
     /// Whether the app locks the vault when the computer goes to sleep.
     pub lock_on_sleep: bool,
+    /// Whether closing the window leaves the app running in the tray (so renewals, webhooks
+    /// and reminders go on while the vault is unlocked) instead of quitting.
+    pub keep_running_in_tray: bool,
     /// Whether organization tokens (deprecated) may be issued.
     pub organization_tokens: bool,
     /// The longest a credential may live, in days (one of [`Settings::LIFETIME_CHOICES`]):
@@ -37,6 +40,7 @@ impl Default for Settings {
             auto_lock_minutes: 10,
             lock_on_screen_lock: true,
             lock_on_sleep: true,
+            keep_running_in_tray: false,
             organization_tokens: false,
             max_lifetime_days: 365,
             api: ApiSettings::default(),

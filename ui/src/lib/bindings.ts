@@ -173,6 +173,7 @@ export const commands = {
 
 /** Events */
 export const events = {
+	openCredential: makeEvent<OpenCredential, OpenCredential>("open-credential"),
 	vaultLocked: makeEvent<VaultLocked, VaultLocked>("vault-locked"),
 };
 
@@ -661,7 +662,9 @@ export type LockReason =
 /**  The screen locked. */
 "screen_locked" | 
 /**  The computer went to sleep. */
-"sleeping";
+"sleeping" | 
+/**  The admin chose Lock in the tray's menu. */
+"tray";
 
 /**  A message in the outbox. */
 export type MailMessage = {
@@ -773,6 +776,12 @@ export type Offboarding =
 { plan: "transfer_to"; 
 /**  The new owner. */
 to: UserId };
+
+/**  Sent when the admin clicks an expiry reminder: the window shows that credential. */
+export type OpenCredential = {
+	/**  The credential to show. */
+	id: CredentialId,
+};
 
 /**  The user acting on an unlocked vault, as of the unlock. */
 export type Operator = {
@@ -896,6 +905,11 @@ export type Settings = {
 	lock_on_screen_lock: boolean,
 	/**  Whether the app locks the vault when the computer goes to sleep. */
 	lock_on_sleep: boolean,
+	/**
+	 *  Whether closing the window leaves the app running in the tray (so renewals, webhooks
+	 *  and reminders go on while the vault is unlocked) instead of quitting.
+	 */
+	keep_running_in_tray: boolean,
 	/**  Whether organization tokens (deprecated) may be issued. */
 	organization_tokens: boolean,
 	/**

@@ -435,6 +435,27 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX oauth_tokens_by_grant ON oauth_tokens (grant_id);
     CREATE INDEX oauth_tokens_by_expiry ON oauth_tokens (expires_at);
     "#,
+    // 15: expiry reminders for the desktop, raised by the expiry scan beside its webhook
+    // events (7 and 1 days ahead, 0 once expired), and which operator has been shown which.
+    r#"
+    CREATE TABLE expiry_reminders (
+        credential_id INTEGER NOT NULL REFERENCES credentials (id) ON DELETE CASCADE,
+        days_left     INTEGER NOT NULL,
+        raised_at     INTEGER NOT NULL,
+        PRIMARY KEY (credential_id, days_left)
+    ) WITHOUT ROWID;
+    CREATE INDEX expiry_reminders_by_age ON expiry_reminders (raised_at);
+    CREATE TABLE expiry_reminders_seen (
+        user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        credential_id INTEGER NOT NULL,
+        days_left     INTEGER NOT NULL,
+        PRIMARY KEY (user_id, credential_id, days_left),
+        FOREIGN KEY (credential_id, days_left)
+            REFERENCES expiry_reminders (credential_id, days_left) ON DELETE CASCADE
+    ) WITHOUT ROWID;
+    CREATE INDEX expiry_reminders_seen_by_reminder
+        ON expiry_reminders_seen (credential_id, days_left);
+    "#,
 ];
 
 /// The schema version this build writes.

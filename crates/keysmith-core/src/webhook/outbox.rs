@@ -12,7 +12,7 @@ use super::signing::{self, SigningKey};
 use super::{store, DisabledReason};
 use crate::audit::{self, AuditAction};
 use crate::clock::from_seconds;
-use crate::credential::{store as credentials, CredentialId};
+use crate::credential::{self, store as credentials, CredentialId};
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, WebhookId};
 use crate::secret::Secret;
@@ -412,8 +412,9 @@ pub(crate) fn resend(conn: &Connection, now: DateTime<Utc>, delivery: DeliveryId
     }
 }
 
-/// Raises the events of credentials whose expiry, or the day 7 days or 1 day before it, fell
-/// between the last scan and `now`: each once, for credentials not revoked. The first scan of
+/// Raises the events (and the desktop's reminders) of credentials whose expiry, or the day 7
+/// days or 1 day before it, fell between the last scan and `now`: each once, for credentials
+/// not revoked. The first scan of
 /// a vault only marks where it stands (what expired before webhooks existed is not news).
 /// Also drops finished deliveries older than the log keeps.
 pub(crate) fn scan(conn: &Connection, now: DateTime<Utc>) -> Result<()> {
@@ -448,6 +449,7 @@ pub(crate) fn scan(conn: &Connection, now: DateTime<Utc>) -> Result<()> {
         )?
         .execute([now.timestamp()])?;
     }
+    credential::trim_reminders(conn, now)?;
     conn.prepare_cached(
         "DELETE FROM webhook_deliveries WHERE state != 'pending' AND last_attempt_at < ?1",
     )?
@@ -460,7 +462,7 @@ pub(crate) fn scan(conn: &Connection, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-/// Raises `event`, `before` ahead of expiry, for every unrevoked credential expiring within
+/// Raises `event` and its reminder, `before` ahead of expiry, for every unrevoked credential expiring within
 /// `window` (exclusive, inclusive) and, if a later notice supersedes this one, after
 /// `superseded`.
 fn raise_expiry(
@@ -472,9 +474,6 @@ fn raise_expiry(
     superseded: Option<DateTime<Utc>>,
 ) -> Result<()> {
     let subscribers = event::subscribers(conn, event)?;
-    if subscribers.is_empty() {
-        return Ok(());
-    }
     let ids: Vec<i64> = conn
         .prepare_cached(
             "SELECT id FROM credentials WHERE revoked_at IS NULL
@@ -490,6 +489,10 @@ fn raise_expiry(
         )?
         .collect::<rusqlite::Result<_>>()?;
     for id in ids {
+        credential::raise_reminder(conn, now, CredentialId(id), before.num_days())?;
+        if subscribers.is_empty() {
+            continue;
+        }
         let credential = credentials::get(conn, CredentialId(id))?;
         let mut data = event::credential_data(&credential, now);
         if event == EventType::CredentialExpiring {

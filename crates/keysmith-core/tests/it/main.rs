@@ -11,6 +11,7 @@ mod oauth;
 mod operators;
 mod people;
 mod query;
+mod reminders;
 mod renewal;
 mod team;
 mod vault;

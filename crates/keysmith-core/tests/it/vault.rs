@@ -237,6 +237,7 @@ fn settings_persist_and_are_validated() {
         auto_lock_minutes: 2,
         lock_on_screen_lock: false,
         lock_on_sleep: false,
+        keep_running_in_tray: true,
         organization_tokens: false,
         max_lifetime_days: 90,
         api: ApiSettings {
