@@ -69,6 +69,11 @@ impl Session {
     /// connects to it. The app logs to `<artifacts>/<vault file name>.log` and keeps its config
     /// in a fresh `<artifacts>/<vault file name>.config` (unless `env` sets `XDG_CONFIG_HOME`).
     pub async fn start(vault: &Path, env: &[(&str, &str)]) -> Session {
+        Session::start_binary(&app_binary(), vault, env).await
+    }
+
+    /// [`Session::start`] with another build of the app: the binary at `app`.
+    pub async fn start_binary(app: &Path, vault: &Path, env: &[(&str, &str)]) -> Session {
         let port = free_port();
         let native_port = free_port();
         let artifacts = artifacts_dir();
@@ -106,7 +111,7 @@ impl Session {
         let url = format!("http://127.0.0.1:{port}");
         let capabilities = serde_json::json!({
             "browserName": "wry",
-            "tauri:options": { "application": app_binary() },
+            "tauri:options": { "application": app },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!()
