@@ -3,8 +3,11 @@
 //! outside the app, as a company service would.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use keysmith_core::{clock, Secret, Vault, Verification};
+use keysmith_core::{
+    clock, AccountHolder, Clock, EmailAddress, KdfParams, Name, Secret, Vault, Verification,
+};
 
 use crate::Session;
 
@@ -18,6 +21,22 @@ pub fn verify_from_outside(vault: &Path, token: &str) -> Verification {
     let vault = Vault::unlock(vault, &Secret::from(PASSPHRASE), clock::system())
         .expect("the test opens the app's vault with the passphrase");
     vault.verify(token, None, None).expect("verify runs")
+}
+
+/// Creates a vault at `path` from this process, with the account holder the first-start
+/// screen would have (the fastest key derivation), on `clock`.
+pub fn vault_made_outside(path: &Path, clock: Arc<dyn Clock>) -> Vault {
+    Vault::create(
+        path,
+        &Secret::from(PASSPHRASE),
+        &AccountHolder {
+            name: Name::new("Ada Holder").unwrap(),
+            email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+        },
+        KdfParams::MINIMUM,
+        clock,
+    )
+    .expect("a new vault")
 }
 
 /// Fills in the account holder's name and e-mail on the first-start screen.

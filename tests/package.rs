@@ -3,13 +3,11 @@
 //! its desktop entry and icons where desktops look, the command line and the systemd user
 //! unit beside the app, and the installed app started under Xvfb up to its unlock screen.
 
+use keysmith_core::clock;
+use keysmith_e2e::flows::vault_made_outside;
+use keysmith_e2e::Session;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
-
-use keysmith_core::{clock, AccountHolder, EmailAddress, KdfParams, Name, Secret, Vault};
-use keysmith_e2e::flows::PASSPHRASE;
-use keysmith_e2e::Session;
 
 /// The package under test.
 fn package() -> PathBuf {
@@ -115,17 +113,7 @@ async fn the_package_installs_the_app_where_desktops_look_and_the_installed_app_
 
     // The installed app opens a vault at its unlock screen.
     let vault = root.path().join("installed.vault");
-    Vault::create(
-        &vault,
-        &Secret::from(PASSPHRASE),
-        &AccountHolder {
-            name: Name::new("Ada Holder").unwrap(),
-            email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
-        },
-        KdfParams::MINIMUM,
-        Arc::new(clock::SystemClock),
-    )
-    .unwrap();
+    vault_made_outside(&vault, clock::system());
     let app = Session::start_binary(&usr.join("bin/keysmith-app"), &vault, &[]).await;
     app.find("[data-testid=unlock-vault]").await;
     app.screenshot("package-installed-unlock").await;

@@ -10,11 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use keysmith_core::{
-    AccountHolder, Description, EmailAddress, Expiry, KdfParams, ManualClock, Name, NewCredential,
-    Rights, Secret, TokenKind, Vault,
-};
-use keysmith_e2e::flows::{APPLICATION, PASSPHRASE};
+use keysmith_core::{Description, Expiry, ManualClock, Name, NewCredential, Rights, TokenKind};
+use keysmith_e2e::flows::{vault_made_outside, APPLICATION, PASSPHRASE};
 use keysmith_e2e::{app_binary, eventually, Session, UI_TIMEOUT};
 use tokio::process::{Child, Command};
 
@@ -143,17 +140,7 @@ fn spawn(command: &mut Command) -> Child {
 fn vault_with_a_token_nearing_expiry(path: &Path) {
     let now = Utc::now();
     let clock = ManualClock::new(now - chrono::Duration::days(1));
-    let mut vault = Vault::create(
-        path,
-        &Secret::from(PASSPHRASE),
-        &AccountHolder {
-            name: Name::new("Ada Holder").unwrap(),
-            email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
-        },
-        KdfParams::MINIMUM,
-        Arc::new(clock.clone()),
-    )
-    .unwrap();
+    let mut vault = vault_made_outside(path, Arc::new(clock));
     vault.scan_webhook_events().unwrap();
     let expires = now + chrono::Duration::days(6) + chrono::Duration::hours(12);
     vault
