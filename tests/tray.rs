@@ -127,6 +127,52 @@ async fn click_tray(label: &str) {
     assert!(clicked.is_some(), "the tray took the click on {label}");
 }
 
+/// Asks the window whose title contains `title` to close, as a window manager does when its
+/// close button is clicked (a `WM_DELETE_WINDOW` message; there is no window manager under
+/// Xvfb to click).
+async fn close_window(title: &str) {
+    const CLOSE: &str = r#"
+import sys
+from Xlib import X, display, protocol
+screen = display.Display()
+wm_protocols = screen.intern_atom("WM_PROTOCOLS")
+delete = screen.intern_atom("WM_DELETE_WINDOW")
+sent = 0
+for wid in sys.argv[1:]:
+    window = screen.create_resource_object("window", int(wid))
+    if delete in (window.get_wm_protocols() or []):
+        window.send_event(protocol.event.ClientMessage(window=window, client_type=wm_protocols,
+            data=(32, [delete, X.CurrentTime, 0, 0, 0])))
+        sent += 1
+screen.flush()
+assert sent, "no window takes WM_DELETE_WINDOW"
+"#;
+    let found = Command::new("xdotool")
+        .args(["search", "--name", title])
+        .output()
+        .await
+        .expect("xdotool");
+    let windows = String::from_utf8_lossy(&found.stdout);
+    let closed = Command::new("/usr/bin/python3")
+        .args(["-c", CLOSE])
+        .args(windows.split_whitespace())
+        .status()
+        .await
+        .expect("python3 with Xlib (apt: python3-xlib)");
+    assert!(closed.success(), "a close request sent to {title}");
+}
+
+/// Whether a window whose title contains `title` is on screen.
+async fn window_shown(title: &str) -> bool {
+    Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", title])
+        .stdout(Stdio::null())
+        .status()
+        .await
+        .expect("xdotool")
+        .success()
+}
+
 /// A process ended with the test.
 fn spawn(command: &mut Command) -> Child {
     command
@@ -272,4 +318,51 @@ async fn the_window_comes_back_where_it_was_left_after_quitting_from_the_tray() 
     assert_eq!((back.2, back.3), (900, 640), "size kept: {back:?}");
     assert_eq!((back.0, back.1), (left.0, left.1), "position kept");
     again.end().await;
+}
+
+#[tokio::test]
+async fn closing_the_window_keeps_the_app_in_the_tray_when_told_to_and_quits_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("closing.vault");
+    vault_with_a_token_nearing_expiry(&vault);
+    let app = Session::start(&vault, &[]).await;
+    unlock(&app).await;
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=keep-running-in-tray]").await;
+    app.screenshot("tray-setting").await;
+    app.click("[data-testid=save-settings]").await;
+    app.settings_saved().await;
+
+    // Closed, the window goes to the tray: the app runs on, the vault still unlocked.
+    close_window("closing.vault").await;
+    eventually(UI_TIMEOUT, async || {
+        match window_shown("closing.vault").await {
+            false => Ok(()),
+            true => Err("the window is still shown".to_owned()),
+        }
+    })
+    .await;
+    tray_with("Keysmith: unlocked · 1 expiring soon").await;
+    click_tray("Open Keysmith").await;
+    eventually(UI_TIMEOUT, async || {
+        match window_shown("closing.vault").await {
+            true => Ok(()),
+            false => Err("Open did not bring the window back".to_owned()),
+        }
+    })
+    .await;
+    app.find("[data-testid=credential-row]").await;
+
+    // With the setting off, closing quits: the tray goes with the app.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=keep-running-in-tray]").await;
+    app.click("[data-testid=save-settings]").await;
+    app.settings_saved().await;
+    close_window("closing.vault").await;
+    eventually(UI_TIMEOUT, async || match tray_menu().await {
+        Err(_) => Ok(()),
+        Ok((_, menu)) => Err(format!("the app still runs: {menu:?}")),
+    })
+    .await;
+    drop(app);
 }
