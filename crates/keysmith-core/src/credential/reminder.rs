@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::{lifecycle, store, Credential, CredentialId};
 use crate::error::Result;
+use crate::people::Operator;
 use crate::token::TokenKind;
 use crate::vault::Vault;
 
@@ -61,20 +62,13 @@ impl Vault {
     /// 7-day and the 1-day mark), only the nearest is returned, and all are marked.
     pub fn take_expiry_reminders(&mut self) -> Result<Vec<ExpiryReminder>> {
         let operator = self.operator().clone();
+        // Asked every few seconds: only a reminder waiting takes the write lock.
+        if waiting(self.conn(), &operator)?.is_empty() {
+            return Ok(Vec::new());
+        }
         self.bookkeeping(|conn, _| {
-            let waiting: Vec<(i64, i64)> = conn
-                .prepare_cached(
-                    "SELECT r.credential_id, min(r.days_left) FROM expiry_reminders r
-                     JOIN credentials c ON c.id = r.credential_id
-                     WHERE c.revoked_at IS NULL AND NOT EXISTS (
-                         SELECT 1 FROM expiry_reminders_seen s WHERE s.user_id = ?1
-                         AND s.credential_id = r.credential_id AND s.days_left = r.days_left)
-                     GROUP BY r.credential_id ORDER BY min(r.raised_at), r.credential_id",
-                )?
-                .query_map([operator.user_id.0], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut reminders = Vec::with_capacity(waiting.len());
-            for (id, days_left) in waiting {
+            let mut reminders = Vec::new();
+            for (id, days_left) in waiting(conn, &operator)? {
                 let credential = store::get(conn, CredentialId(id))?;
                 conn.prepare_cached(
                     "INSERT OR IGNORE INTO expiry_reminders_seen (user_id, credential_id, days_left)
@@ -89,6 +83,22 @@ impl Vault {
             Ok(reminders)
         })
     }
+}
+
+/// The credentials (not revoked) with reminders `operator` has not seen, oldest reminder
+/// first, each with the nearest of its unseen marks.
+fn waiting(conn: &Connection, operator: &Operator) -> Result<Vec<(i64, i64)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT r.credential_id, min(r.days_left) FROM expiry_reminders r
+             JOIN credentials c ON c.id = r.credential_id
+             WHERE c.revoked_at IS NULL AND NOT EXISTS (
+                 SELECT 1 FROM expiry_reminders_seen s WHERE s.user_id = ?1
+                 AND s.credential_id = r.credential_id AND s.days_left = r.days_left)
+             GROUP BY r.credential_id ORDER BY min(r.raised_at), r.credential_id",
+        )?
+        .query_map([operator.user_id.0], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn reminder(credential: Credential, days_left: i64) -> ExpiryReminder {
