@@ -126,9 +126,8 @@ pub fn run() {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 let app = window.app_handle();
                 let keep = app
-                    .state::<AppState>()
-                    .session_untouched()
-                    .keeps_running_in_tray();
+                    .try_state::<AppState>()
+                    .is_some_and(|state| state.session_untouched().keeps_running_in_tray());
                 if keep && tray::exists(app) {
                     api.prevent_close();
                     if let Err(error) = window.hide() {
