@@ -9,7 +9,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use keysmith_e2e::flows::{create_token, create_vault, PASSPHRASE};
+use keysmith_e2e::flows::{create_token, create_vault, unlock};
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
 /// Sends the screensaver's `ActiveChanged(active)` signal on the session bus.
@@ -93,9 +93,7 @@ async fn the_screen_lock_locks_the_vault_and_clears_the_copied_token_unless_told
     app.screenshot("desktop-locked-by-screen").await;
 
     // With the setting off, the screen lock leaves the vault open.
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
+    unlock(&app).await;
     app.find("[data-testid=credential-row]").await;
     app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=lock-on-screen-lock]").await;

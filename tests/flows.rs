@@ -39,6 +39,13 @@ pub fn vault_made_outside(path: &Path, clock: Arc<dyn Clock>) -> Vault {
     .expect("a new vault")
 }
 
+/// Types the passphrase on the unlock screen and submits it.
+pub async fn unlock(app: &Session) {
+    app.type_into("#passphrase", PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+}
+
 /// Fills in the account holder's name and e-mail on the first-start screen.
 pub async fn fill_holder(app: &Session) {
     app.type_into("#holder-name", "Ada Holder").await;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use keysmith_core::{Description, Expiry, ManualClock, Name, NewCredential, Rights, TokenKind};
-use keysmith_e2e::flows::{vault_made_outside, APPLICATION, PASSPHRASE};
+use keysmith_e2e::flows::{unlock, vault_made_outside, APPLICATION};
 use keysmith_e2e::{app_binary, eventually, Session, UI_TIMEOUT};
 use tokio::process::{Child, Command};
 
@@ -204,13 +204,6 @@ fn vault_with_a_token_nearing_expiry(path: &Path) {
         .unwrap();
 }
 
-async fn unlock(app: &Session) {
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
-    app.find("[data-testid=credential-row]").await;
-}
-
 #[tokio::test]
 async fn a_reminder_is_shown_and_opens_its_credential_and_the_tray_locks_and_one_instance_runs() {
     let dir = tempfile::tempdir().unwrap();
@@ -235,6 +228,7 @@ async fn a_reminder_is_shown_and_opens_its_credential_and_the_tray_locks_and_one
     let lock = locked.iter().find(|entry| entry.label == "Lock").unwrap();
     assert!(!lock.enabled, "nothing to lock yet: {locked:?}");
     unlock(&app).await;
+    app.find("[data-testid=credential-row]").await;
 
     // The 7-day reminder reaches the notification server: names and dates, no secret.
     let sent = eventually(Duration::from_secs(45), async || {
@@ -327,6 +321,7 @@ async fn closing_the_window_keeps_the_app_in_the_tray_when_told_to_and_quits_oth
     vault_with_a_token_nearing_expiry(&vault);
     let app = Session::start(&vault, &[]).await;
     unlock(&app).await;
+    app.find("[data-testid=credential-row]").await;
     app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=keep-running-in-tray]").await;
     app.screenshot("tray-setting").await;

@@ -13,7 +13,7 @@ use keysmith_core::{
 };
 use keysmith_e2e::flows::{
     close_detail, create_vault, fill_holder, issue_token, listed_names, pick_application, row,
-    row_action, row_text, take_revealed_token, verify_from_outside, PASSPHRASE,
+    row_action, row_text, take_revealed_token, unlock, verify_from_outside, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -164,9 +164,7 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     );
     app.screenshot("08-wrong-passphrase").await;
     app.find("#passphrase").await.clear().await.unwrap();
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
+    unlock(&app).await;
     app.find("[data-testid=credential-row]").await;
 
     // The token the window showed verifies against the vault file.
@@ -478,9 +476,7 @@ async fn without_a_keychain_service_a_notice_shows_and_the_passphrase_works() {
         "{notice}"
     );
     app.screenshot("13-no-keychain-unlock").await;
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
+    unlock(&app).await;
     app.find("[data-testid=empty-state]").await;
     app.end().await;
 }
@@ -807,9 +803,7 @@ async fn a_damaged_vault_says_so_and_is_left_as_it_is() {
     bytes[(page - 1) * 4096 + 2000] ^= 0x55;
     std::fs::write(&vault, &bytes).unwrap();
 
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
+    unlock(&app).await;
     app.find(&row("still listed")).await;
     app.wait_text("[data-testid=damaged]", "The vault's database is damaged")
         .await;
@@ -915,9 +909,7 @@ async fn a_vault_found_locked_returns_to_the_unlock_screen() {
     );
     assert!(!app.present("[role=alert]").await, "an error box showed");
     app.screenshot("20-found-locked").await;
-    app.type_into("#passphrase", PASSPHRASE).await;
-    app.click("[data-testid=unlock-vault] button[type=submit]")
-        .await;
+    unlock(&app).await;
     app.find(&row("locked elsewhere")).await;
     app.end().await;
 }
