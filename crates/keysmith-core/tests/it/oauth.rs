@@ -8,8 +8,8 @@ use crate::team::{user, Team};
 use base64::Engine;
 use chrono::Duration;
 use keysmith_core::oauth::{
-    AuthorizationParams, AuthorizationProgress, ConnectionFilter, OAuthAppSpec, OAuthClient,
-    OAuthError, OAuthVerified, TokenPair,
+    AuthorizationParams, AuthorizationProgress, ConnectionFilter, OAuthApp, OAuthAppSpec,
+    OAuthClient, OAuthError, OAuthVerified, TokenPair,
 };
 use keysmith_core::{Error, GroupSpec, InactiveReason, Role, Vault, Verification};
 use sha2::{Digest, Sha256};
@@ -30,6 +30,11 @@ fn spec(name: &str, public: bool) -> OAuthAppSpec {
         scopes: vec!["payables:read".into(), "payables:write".into()],
         applications: vec![APPLICATION.into()],
     }
+}
+
+/// Registers the public "Ledger" app.
+fn public_ledger(vault: &mut Vault) -> OAuthApp {
+    vault.register_oauth_app(&spec("Ledger", true)).unwrap().app
 }
 
 fn params(client_id: &str, scope: Option<&str>) -> AuthorizationParams {
@@ -68,11 +73,7 @@ fn inactive(verification: Verification) -> InactiveReason {
 /// A public app, and a code-flow request for it approved in Cleo's name by the account
 /// holder, with its code collected: (client, code).
 fn approved_code(team: &mut Team, scope: Option<&str>) -> (OAuthClient, String) {
-    let app = team
-        .vault
-        .register_oauth_app(&spec("Ledger", true))
-        .unwrap()
-        .app;
+    let app = public_ledger(&mut team.vault);
     let client = team
         .vault
         .authenticate_oauth_client(&app.client_id, None)
@@ -342,11 +343,7 @@ fn the_code_flow_hands_tokens_to_the_app_that_proves_its_verifier_once() {
 #[test]
 fn an_authorization_request_is_refused_before_anything_is_written() {
     let mut team = Team::new();
-    let app = team
-        .vault
-        .register_oauth_app(&spec("Ledger", true))
-        .unwrap()
-        .app;
+    let app = public_ledger(&mut team.vault);
     let good = params(&app.client_id, None);
     let unknown_client = AuthorizationParams {
         client_id: Some("ks_id_nobody".into()),
@@ -662,11 +659,7 @@ fn the_device_flow_polls_pending_slow_down_then_tokens_or_denied_or_expired() {
 #[test]
 fn approval_needs_the_right_to_act_for_the_user_and_every_scope_they_hold() {
     let mut team = Team::new();
-    let app = team
-        .vault
-        .register_oauth_app(&spec("Ledger", true))
-        .unwrap()
-        .app;
+    let app = public_ledger(&mut team.vault);
     let start = |vault: &mut Vault| {
         vault
             .start_oauth_authorization(&params(&app.client_id, None))
@@ -984,11 +977,7 @@ fn a_connections_last_use_moves_forward_with_its_verified_tokens_and_never_back(
 #[test]
 fn an_app_may_keep_twenty_requests_waiting_so_a_flood_cannot_bury_the_real_ones() {
     let mut team = Team::new();
-    let app = team
-        .vault
-        .register_oauth_app(&spec("Ledger", true))
-        .unwrap()
-        .app;
+    let app = public_ledger(&mut team.vault);
     let start = |vault: &mut Vault| vault.start_oauth_authorization(&params(&app.client_id, None));
     let first = start(&mut team.vault).unwrap();
     for _ in 1..20 {
