@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Exit codes, as `--help` documents them.
 pub const EXIT_HELP: &str = "\
 Exit codes: 0 success (verify: the token is active); 1 verify: the token is not active (the \
-reason is printed); 2 usage, vault or refused-operation errors (one line on stderr with the \
+reason is printed), scan: an active token was found; 2 usage, vault or refused-operation errors (one line on stderr with the \
 error's code).
 Secrets are printed to stdout only by `issue`, `renew`, `renewals reveal`, `webhook add`,
 `webhook roll-secret` and `oauth app add`.";
@@ -40,6 +40,14 @@ pub enum Command {
         /// Your e-mail address.
         #[arg(long)]
         email: String,
+    },
+    /// Restore a backup: over this vault (kept beside it as …before-restore-<time>), or,
+    /// where no vault is yet, as a new one. The backup passphrase (or an operator's) comes
+    /// from $KEYSMITH_BACKUP_PASSPHRASE or the next line of stdin.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
     },
     /// The subcommands that unlock the vault first.
     #[command(flatten)]
@@ -101,6 +109,24 @@ pub enum VaultCommand {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Change your own passphrase: the new one from $KEYSMITH_NEW_PASSPHRASE or, with
+    /// --passphrase-stdin, the second line of stdin.
+    Passwd,
+    /// Give the vault a new data key (account holder; nothing else may have it open): every
+    /// passphrase still opens it and every token still verifies.
+    Rekey,
+    /// Write an encrypted backup; its passphrase from $KEYSMITH_BACKUP_PASSPHRASE or the next
+    /// line of stdin. Each operator's passphrase opens it too.
+    Backup {
+        /// The file to write (replaced if it exists).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Export the inventory without secrets (the file is NOT encrypted).
+    Export(ExportArgs),
+    /// Find leaked Keysmith tokens in files, folders and (--git) repository history: exit 1
+    /// when an active one is found.
+    Scan(ScanArgs),
     /// OAuth apps, the requests waiting for approval, and the connections users granted.
     Oauth {
         /// What to do.
@@ -371,6 +397,60 @@ pub struct VerifyArgs {
     /// A scope the token must grant.
     #[arg(long)]
     pub scope: Option<String>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keysmith export`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// JSON (credentials, users and groups) or CSV (one table).
+    #[arg(long, value_enum, default_value_t = ExportFormatArg::Json)]
+    pub format: ExportFormatArg,
+    /// The table of a CSV export.
+    #[arg(long, value_enum, default_value_t = ExportTableArg::Credentials)]
+    pub table: ExportTableArg,
+    /// The file to write (default: stdout).
+    #[arg(long)]
+    pub to: Option<PathBuf>,
+}
+
+/// An export's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormatArg {
+    /// One JSON document.
+    Json,
+    /// A CSV table.
+    Csv,
+}
+
+/// A CSV export's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTableArg {
+    /// The credentials.
+    Credentials,
+    /// The people.
+    Users,
+    /// The groups.
+    Groups,
+}
+
+/// `keysmith scan`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Also read every commit of the git repositories the paths are in.
+    #[arg(long)]
+    pub git: bool,
+    /// Revoke the active credentials found (asks first, unless --yes).
+    #[arg(long)]
+    pub revoke: bool,
+    /// Do not ask before revoking.
+    #[arg(long, requires = "revoke")]
+    pub yes: bool,
     /// One JSON object.
     #[arg(long)]
     pub json: bool,

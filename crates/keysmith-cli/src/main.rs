@@ -2,6 +2,7 @@
 //! to stdout only from `issue` and `renew`; every error is one line on stderr with its code.
 
 mod args;
+mod care;
 mod oauth;
 mod webhooks;
 
@@ -25,8 +26,8 @@ use zeroize::Zeroizing;
 
 use args::{
     AutoRenewalArgs, Cli, Command, EditArgs, IssueArgs, KindArg, ListArgs, OauthAppCommand,
-    OauthCommand, RenewArgs, RenewalsCommand, RightsArg, ServeArgs, StatusArg, VaultCommand,
-    VerifyArgs, WebhookCommand,
+    OauthCommand, RenewArgs, RenewalsCommand, RightsArg, ScanArgs, ServeArgs, StatusArg,
+    VaultCommand, VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -36,7 +37,7 @@ static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
     zeroizing_alloc::ZeroAlloc(std::alloc::System);
 
 /// Why a command failed: the core's error, or one of the command line's own.
-enum Failure {
+pub(crate) enum Failure {
     Core(keysmith_core::Error),
     Usage(&'static str, String),
 }
@@ -73,6 +74,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let passphrase = passphrase(cli.passphrase_stdin)?;
     let command = match cli.command {
         Command::Init { name, email } => return init(&path, passphrase, &name, email),
+        Command::Restore { from } => {
+            let unlock = || unlock(&path, passphrase.as_ref(), false);
+            return care::restore(&path, &from, unlock);
+        }
         Command::Vault(command) => command,
     };
     // Reading commands open the vault read-only: they write nothing, not even an audit row,
@@ -82,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::List(_)
             | VaultCommand::Show { .. }
             | VaultCommand::Verify(_)
+            | VaultCommand::Scan(ScanArgs { revoke: false, .. })
             | VaultCommand::Renewals {
                 command: RenewalsCommand::List { .. }
             }
@@ -98,14 +104,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     }
             }
     );
-    let mut vault = match (passphrase, reads_only) {
-        (Some(passphrase), false) => Vault::unlock(&path, &passphrase, clock::system())?,
-        (Some(passphrase), true) => Vault::unlock_read_only(&path, &passphrase, clock::system())?,
-        (None, false) => Vault::unlock_from_keychain(&path, &Keychain, clock::system())?
-            .ok_or_else(no_passphrase)?,
-        (None, true) => Vault::unlock_from_keychain_read_only(&path, &Keychain, clock::system())?
-            .ok_or_else(no_passphrase)?,
-    };
+    let mut vault = unlock(&path, passphrase.as_ref(), reads_only)?;
     match command {
         VaultCommand::Issue(args) => issue(&mut vault, &args),
         VaultCommand::List(args) => list(&vault, &args),
@@ -129,7 +128,25 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
         VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
         VaultCommand::Renewals { command } => renewals(&mut vault, command),
+        VaultCommand::Passwd => care::passwd(&mut vault, passphrase.as_ref()),
+        VaultCommand::Rekey => care::rekey(&mut vault),
+        VaultCommand::Backup { to } => care::backup(&mut vault, &to),
+        VaultCommand::Export(args) => care::export(&mut vault, &args),
+        VaultCommand::Scan(args) => care::scan(&mut vault, &args),
     }
+}
+
+/// Unlocks the vault at `path` with `passphrase`, or else the key this device remembers; for
+/// reading only when `reads_only`.
+fn unlock(path: &Path, passphrase: Option<&Secret>, reads_only: bool) -> Result<Vault, Failure> {
+    Ok(match (passphrase, reads_only) {
+        (Some(passphrase), false) => Vault::unlock(path, passphrase, clock::system())?,
+        (Some(passphrase), true) => Vault::unlock_read_only(path, passphrase, clock::system())?,
+        (None, false) => Vault::unlock_from_keychain(path, &Keychain, clock::system())?
+            .ok_or_else(no_passphrase)?,
+        (None, true) => Vault::unlock_from_keychain_read_only(path, &Keychain, clock::system())?
+            .ok_or_else(no_passphrase)?,
+    })
 }
 
 /// `keysmith init`: creates the vault with its account holder.
@@ -370,7 +387,7 @@ fn passphrase(from_stdin: bool) -> Result<Option<Secret>, Failure> {
 }
 
 /// One line of stdin, without its line ending; the buffer is wiped.
-fn read_line() -> Result<Secret, Failure> {
+pub(crate) fn read_line() -> Result<Secret, Failure> {
     let mut line = Zeroizing::new(String::new());
     std::io::stdin().lock().read_line(&mut line)?;
     Ok(Secret::new(line.trim_end_matches(['\r', '\n']).to_owned()))

@@ -100,11 +100,21 @@ pub enum AuditAction {
     OAuthGrantDenied,
     /// A grant was revoked: by someone in Keysmith, by the app, or because one of its secrets was used twice.
     OAuthGrantRevoked,
+    /// An operator changed their own passphrase.
+    PassphraseChanged,
+    /// The vault was given a new data key.
+    VaultRekeyed,
+    /// An encrypted backup of the vault was written.
+    BackupWritten,
+    /// The vault was replaced by a backup (the row is in the restored log).
+    VaultRestored,
+    /// The inventory was exported, without secrets, to an unencrypted file.
+    InventoryExported,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -145,6 +155,11 @@ impl AuditAction {
         AuditAction::OAuthGrantApproved,
         AuditAction::OAuthGrantDenied,
         AuditAction::OAuthGrantRevoked,
+        AuditAction::PassphraseChanged,
+        AuditAction::VaultRekeyed,
+        AuditAction::BackupWritten,
+        AuditAction::VaultRestored,
+        AuditAction::InventoryExported,
     ];
 
     /// The stable name stored in the log, e.g. `credential.issued`.
@@ -190,6 +205,11 @@ impl AuditAction {
             AuditAction::OAuthGrantApproved => "oauth_grant.approved",
             AuditAction::OAuthGrantDenied => "oauth_grant.denied",
             AuditAction::OAuthGrantRevoked => "oauth_grant.revoked",
+            AuditAction::PassphraseChanged => "operator.passphrase_changed",
+            AuditAction::VaultRekeyed => "vault.rekeyed",
+            AuditAction::BackupWritten => "vault.backed_up",
+            AuditAction::VaultRestored => "vault.restored",
+            AuditAction::InventoryExported => "inventory.exported",
         }
     }
 }

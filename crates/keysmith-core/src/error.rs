@@ -294,6 +294,25 @@ pub enum Error {
     /// longer than this handle waits; nothing was changed, and trying again may succeed.
     #[error("The vault is busy: another Keysmith is changing it; try again in a moment")]
     VaultBusy,
+    /// A re-key while some key slots are still version 1: their operators must unlock once
+    /// with their passphrase first (or lose it), since only then can their slot be sealed for.
+    #[error("These operators must unlock once with their passphrase before the vault can be re-keyed: {}", .0.join(", "))]
+    LegacyKeySlots(Vec<String>),
+    /// A re-key or restore while another connection has the vault open (the app, `serve`, a
+    /// second command): it needs the vault to itself. Nothing was changed.
+    #[error(
+        "Another Keysmith has this vault open; close it (the app, keysmith serve) and try again"
+    )]
+    VaultInUse,
+    /// A file that is not a Keysmith backup, or one damaged past reading.
+    #[error("Not a Keysmith backup: {0}")]
+    NotABackup(String),
+    /// The backup passphrase (or an operator's passphrase) does not open this backup.
+    #[error("This passphrase does not open the backup")]
+    WrongBackupPassphrase,
+    /// A scan could not read a path or its git history.
+    #[error("Cannot scan {0}")]
+    ScanFailed(String),
     /// A change to a vault opened for reading only.
     #[error("The vault is open for reading only; nothing was changed")]
     VaultReadOnly,
@@ -378,6 +397,11 @@ impl Error {
             Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
+            Error::LegacyKeySlots(_) => ErrorCode::LegacyKeySlots,
+            Error::VaultInUse => ErrorCode::VaultInUse,
+            Error::NotABackup(_) => ErrorCode::NotABackup,
+            Error::WrongBackupPassphrase => ErrorCode::WrongBackupPassphrase,
+            Error::ScanFailed(_) => ErrorCode::ScanFailed,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Io(_) => ErrorCode::Io,
         }
@@ -489,6 +513,11 @@ error_codes! {
     DeliveryNotFound = "delivery_not_found",
     WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
+    LegacyKeySlots = "legacy_key_slots",
+    VaultInUse = "vault_in_use",
+    NotABackup = "not_a_backup",
+    WrongBackupPassphrase = "wrong_backup_passphrase",
+    ScanFailed = "scan_failed",
     VaultReadOnly = "vault_read_only",
     Storage = "storage",
     Io = "io",

@@ -11,12 +11,14 @@ pub mod clock;
 pub mod credential;
 mod digest;
 pub mod error;
+pub mod export;
 mod ids;
 pub mod limits;
 pub mod mail;
 pub mod oauth;
 mod outbound_url;
 pub mod people;
+pub mod scan;
 pub mod secret;
 pub mod settings;
 pub mod text;
@@ -40,7 +42,10 @@ pub use secret::{DataKey, Secret};
 pub use settings::{ApiSettings, Settings};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
-pub use vault::{AccountHolder, KdfParams, Keychain, SealedSlot, SlotSealer, Vault, VaultId};
+pub use vault::{
+    AccountHolder, BackupManifest, InventoryCounts, KdfParams, Keychain, OpenedBackup, SealedSlot,
+    SlotSealer, Vault, VaultId,
+};
 pub use webhook::{
     DeliveryId, DeliveryRecord, EventType, NewWebhook, Webhook, WebhookId, WebhookSpec,
 };

@@ -9,6 +9,7 @@
 mod access;
 mod auto_renewal;
 mod edit;
+mod identify;
 mod lifecycle;
 mod offboarding;
 mod query;

@@ -116,7 +116,7 @@ impl Vault {
 
     /// Waits for the session's integrity check before a write: nothing is written to a
     /// damaged vault.
-    fn settle_before_write(&mut self) -> Result<()> {
+    pub(super) fn settle_before_write(&mut self) -> Result<()> {
         let integrity = Arc::clone(&self.integrity);
         integrity.before_write(|method| self.record_unlock(method))
     }

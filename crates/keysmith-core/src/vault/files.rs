@@ -46,15 +46,10 @@ pub(crate) fn create_database_file(path: &Path) -> io::Result<File> {
 /// The files of the vault at `database`: the database, its WAL and shared-memory files and
 /// the key header.
 pub(crate) fn vault_files(database: &Path, header: &Path) -> [PathBuf; 4] {
-    let with_suffix = |suffix: &str| {
-        let mut name = database.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
     [
         database.to_owned(),
-        with_suffix("-wal"),
-        with_suffix("-shm"),
+        with_suffix(database, "-wal"),
+        with_suffix(database, "-shm"),
         header.to_owned(),
     ]
 }
@@ -77,4 +72,28 @@ pub(crate) fn tighten(paths: &[PathBuf]) -> io::Result<Vec<PathBuf>> {
     #[cfg(not(unix))]
     let _ = paths;
     Ok(tightened)
+}
+
+/// Makes a rename or a new file in `path`'s folder durable: fsyncs the folder (Unix; elsewhere
+/// the rename is what the platform makes it).
+pub(crate) fn sync_parent(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    if let Some(parent) = path.parent() {
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        File::open(parent)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// `path` with `suffix` added to its file name (`vault` → `vault.rekey`).
+pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }

@@ -1,7 +1,14 @@
 //! The key header: a small JSON file beside the database (`<vault>.keys`) holding the vault id
-//! and key slots. A slot is the data key wrapped (XChaCha20-Poly1305) by a key derived from a
-//! passphrase with argon2id. As in LUKS, more slots can wrap the same data key, and changing a
-//! passphrase rewrites a slot without re-encrypting the database.
+//! and key slots, one per operator. As in LUKS, every slot opens the same data key, and
+//! changing a passphrase rewrites a slot without re-encrypting the database.
+//!
+//! A slot (version 2) has an X25519 key pair: its secret key is wrapped (XChaCha20-Poly1305)
+//! by a key derived from the operator's passphrase with argon2id, and the data key is sealed
+//! to its public key (a libsodium sealed box). Sealing needs no passphrase, so a re-key seals
+//! the new data key for every slot while the vault is open; until the new database is in
+//! place each slot also keeps the old key sealed (`sealed_previous_key`), so a crash half-way
+//! leaves a vault that opens with either. Version 1 slots wrapped the data key itself; they
+//! still open, and become version 2 at their operator's next passphrase unlock.
 
 use std::fmt;
 use std::fs;
@@ -11,6 +18,7 @@ use std::path::{Path, PathBuf};
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use crypto_box::{PublicKey, SecretKey};
 use rand::{rngs::OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -20,7 +28,7 @@ use crate::secret::{DataKey, Secret};
 
 const FORMAT: &str = "keysmith-vault-keys";
 /// The header version this build writes and the newest it reads.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// A vault's random identity, made with its header and stable across renames; names its
 /// keychain entry and binds each key slot to this vault.
@@ -105,7 +113,7 @@ impl KdfParams {
     }
 }
 
-/// One passphrase's wrapping of the data key.
+/// One operator's way to the data key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct KeySlot {
     id: String,
@@ -114,8 +122,32 @@ struct KeySlot {
     salt: Vec<u8>,
     #[serde(with = "hex")]
     nonce: Vec<u8>,
-    #[serde(with = "hex")]
-    wrapped_key: Vec<u8>,
+    #[serde(flatten)]
+    lock: Lock,
+}
+
+/// What a slot's passphrase-derived key unwraps, by slot version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Lock {
+    /// Version 2: the slot's X25519 secret key is wrapped; the data key is sealed to its
+    /// public key.
+    Sealed {
+        #[serde(with = "hex")]
+        wrapped_secret_key: Vec<u8>,
+        #[serde(with = "hex")]
+        public_key: Vec<u8>,
+        #[serde(with = "hex")]
+        sealed_key: Vec<u8>,
+        /// The data key before an unfinished re-key; empty when none is under way.
+        #[serde(default, with = "hex", skip_serializing_if = "Vec::is_empty")]
+        sealed_previous_key: Vec<u8>,
+    },
+    /// Version 1: the data key itself is wrapped.
+    Wrapped {
+        #[serde(with = "hex")]
+        wrapped_key: Vec<u8>,
+    },
 }
 
 /// The parsed key header of one vault.
@@ -127,8 +159,30 @@ pub(crate) struct Header {
     slots: Vec<KeySlot>,
 }
 
+/// What a passphrase opened: the slot and the data keys it leads to.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The slot's id.
+    pub(crate) slot: String,
+    /// The current data key.
+    pub(crate) key: DataKey,
+    /// The key before an unfinished re-key, if one is under way.
+    pub(crate) previous_key: Option<DataKey>,
+    /// Whether the slot was version 1 and is now version 2 in this header (write it).
+    pub(crate) upgraded: bool,
+}
+
+/// Which data key a vault whose re-key was interrupted turned out to be encrypted with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Generation {
+    /// The new key: the new database was in place; the re-key is finished.
+    Current,
+    /// The old key: the new database never was; the re-key is undone.
+    Previous,
+}
+
 impl Header {
-    /// A header for a new vault with one slot, `slot_id`, wrapping `key` under `passphrase`.
+    /// A header for a new vault with one slot, `slot_id`, opening `key` under `passphrase`.
     pub(crate) fn new(
         key: &DataKey,
         slot_id: &str,
@@ -167,8 +221,13 @@ impl Header {
             }
             Err(e) => return Err(e.into()),
         };
+        Self::parse(&text)
+    }
+
+    /// Parses and checks a header's text.
+    pub(crate) fn parse(text: &str) -> Result<Header> {
         let header: Header =
-            serde_json::from_str(&text).map_err(|e| Error::VaultCorrupt(e.to_string()))?;
+            serde_json::from_str(text).map_err(|e| Error::VaultCorrupt(e.to_string()))?;
         if header.format != FORMAT {
             return Err(Error::VaultCorrupt(format!("not a {FORMAT} file")));
         }
@@ -181,6 +240,12 @@ impl Header {
         Ok(header)
     }
 
+    /// The header as the JSON its file holds.
+    pub(crate) fn to_json(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::VaultCorrupt(format!("cannot encode header: {e}")))
+    }
+
     /// Writes the header atomically (temporary file, fsync, rename): a crash leaves the old
     /// header or the new one, never half of one.
     pub(crate) fn write(&self, vault: &Path) -> Result<()> {
@@ -188,14 +253,14 @@ impl Header {
         let mut tmp_name = path.as_os_str().to_owned();
         tmp_name.push(".tmp");
         let tmp = PathBuf::from(tmp_name);
-        let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::VaultCorrupt(format!("cannot encode header: {e}")))?;
+        let json = self.to_json()?;
         // A temporary file left by a crash is replaced; the new one is the owner's alone.
         let _ = fs::remove_file(&tmp);
         let mut file = super::files::new_private_file().open(&tmp)?;
         file.write_all(&json)?;
         file.sync_all()?;
         fs::rename(&tmp, &path)?;
+        super::files::sync_parent(&path)?;
         Ok(())
     }
 
@@ -224,19 +289,170 @@ impl Header {
         self.slots.len() != before
     }
 
-    /// The data key and the id of the first slot that `passphrase` opens.
-    pub(crate) fn unwrap_key(&self, passphrase: &Secret) -> Result<(DataKey, String)> {
+    /// Opens the first slot that `passphrase` opens. A version 1 slot is made version 2 in
+    /// this header on the way (`upgraded`: write the header to keep it).
+    pub(crate) fn open(&mut self, passphrase: &Secret) -> Result<Opened> {
         if self.slots.is_empty() {
             return Err(Error::VaultCorrupt(
                 "the key header has no key slots; restore it from a backup".into(),
             ));
         }
-        for slot in &self.slots {
-            if let Some(key) = slot.open(&self.vault_id, passphrase)? {
-                return Ok((key, slot.id.clone()));
-            }
+        for index in 0..self.slots.len() {
+            let slot = &self.slots[index];
+            let Some(kek) = slot.derive_if_opens(&self.vault_id, passphrase)? else {
+                continue;
+            };
+            let id = slot.id.clone();
+            let (key, previous_key, upgraded) = match &slot.lock {
+                Lock::Sealed { .. } => {
+                    let (key, previous) = slot.unseal(&self.vault_id, &kek)?;
+                    (key, previous, false)
+                }
+                Lock::Wrapped { .. } => {
+                    let key = slot.unwrap_v1(&self.vault_id, &kek)?;
+                    self.slots[index] = KeySlot::seal_with(
+                        &self.vault_id,
+                        &id,
+                        &key,
+                        slot.kdf,
+                        slot.salt.clone(),
+                        &kek,
+                    )?;
+                    (key, None, true)
+                }
+            };
+            return Ok(Opened {
+                slot: id,
+                key,
+                previous_key,
+                upgraded,
+            });
         }
         Err(Error::WrongPassphrase)
+    }
+
+    /// Gives slot `slot_id` the passphrase `new` in place of `current` (a new salt, the same
+    /// data key): [`Error::WrongPassphrase`] when `current` does not open it.
+    pub(crate) fn change_passphrase(
+        &mut self,
+        slot_id: &str,
+        current: &Secret,
+        new: &Secret,
+        kdf: KdfParams,
+    ) -> Result<()> {
+        let index = self
+            .slots
+            .iter()
+            .position(|slot| slot.id == slot_id)
+            .ok_or_else(|| Error::VaultCorrupt(format!("no key slot {slot_id:?}")))?;
+        let slot = &self.slots[index];
+        let kek = slot
+            .derive_if_opens(&self.vault_id, current)?
+            .ok_or(Error::WrongPassphrase)?;
+        let mut salt = vec![0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let new_kek = kdf.derive(new, &salt)?;
+        self.slots[index] = match &slot.lock {
+            Lock::Sealed {
+                public_key,
+                sealed_key,
+                sealed_previous_key,
+                ..
+            } => {
+                let secret = slot.secret_key(&self.vault_id, &kek)?;
+                let nonce = random_nonce();
+                KeySlot {
+                    id: slot.id.clone(),
+                    kdf,
+                    salt,
+                    lock: Lock::Sealed {
+                        wrapped_secret_key: wrap(
+                            &new_kek,
+                            &nonce,
+                            &secret.to_bytes(),
+                            &slot_aad(&self.vault_id, slot_id),
+                        )?,
+                        public_key: public_key.clone(),
+                        sealed_key: sealed_key.clone(),
+                        sealed_previous_key: sealed_previous_key.clone(),
+                    },
+                    nonce,
+                }
+            }
+            Lock::Wrapped { .. } => {
+                let key = slot.unwrap_v1(&self.vault_id, &kek)?;
+                KeySlot::seal_with(&self.vault_id, slot_id, &key, kdf, salt, &new_kek)?
+            }
+        };
+        Ok(())
+    }
+
+    /// Seals `new_key` for every slot, keeping the current key as each slot's previous one:
+    /// the first step of a re-key. Refused while a slot is version 1 (its operator has not
+    /// unlocked with their passphrase since): it cannot be sealed for without it.
+    pub(crate) fn begin_rekey(&mut self, new_key: &DataKey) -> Result<()> {
+        let legacy: Vec<String> = (self.slots.iter())
+            .filter(|slot| matches!(slot.lock, Lock::Wrapped { .. }))
+            .map(|slot| slot.id.clone())
+            .collect();
+        if !legacy.is_empty() {
+            return Err(Error::LegacyKeySlots(legacy));
+        }
+        for slot in &mut self.slots {
+            if let Lock::Sealed {
+                public_key,
+                sealed_key,
+                sealed_previous_key,
+                ..
+            } = &mut slot.lock
+            {
+                *sealed_previous_key = std::mem::take(sealed_key);
+                *sealed_key = seal_to(public_key, new_key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a re-key was begun and not finished.
+    pub(crate) fn rekey_pending(&self) -> bool {
+        self.slots.iter().any(|slot| {
+            matches!(&slot.lock, Lock::Sealed { sealed_previous_key, .. } if !sealed_previous_key.is_empty())
+        })
+    }
+
+    /// Ends a re-key: keeps the `kept` generation of every slot's sealed key.
+    pub(crate) fn finish_rekey(&mut self, kept: Generation) {
+        for slot in &mut self.slots {
+            if let Lock::Sealed {
+                sealed_key,
+                sealed_previous_key,
+                ..
+            } = &mut slot.lock
+            {
+                let previous = std::mem::take(sealed_previous_key);
+                if kept == Generation::Previous && !previous.is_empty() {
+                    *sealed_key = previous;
+                }
+            }
+        }
+    }
+
+    /// Seals `key` anew for every version 2 slot: for a header that arrives with a key known
+    /// by other means (a restored backup), so no slot leads to a key other than `key`.
+    pub(crate) fn reseal(&mut self, key: &DataKey) -> Result<()> {
+        for slot in &mut self.slots {
+            if let Lock::Sealed {
+                public_key,
+                sealed_key,
+                sealed_previous_key,
+                ..
+            } = &mut slot.lock
+            {
+                *sealed_key = seal_to(public_key, key)?;
+                sealed_previous_key.clear();
+            }
+        }
+        Ok(())
     }
 }
 
@@ -270,6 +486,7 @@ impl SealedSlot {
 }
 
 impl KeySlot {
+    /// A version 2 slot for `key` under `passphrase`, with a fresh salt and key pair.
     fn seal(
         vault_id: &VaultId,
         id: &str,
@@ -278,31 +495,45 @@ impl KeySlot {
         kdf: KdfParams,
     ) -> Result<KeySlot> {
         let mut salt = vec![0u8; 16];
-        let mut nonce = vec![0u8; 24];
         OsRng.fill_bytes(&mut salt);
-        OsRng.fill_bytes(&mut nonce);
         let kek = kdf.derive(passphrase, &salt)?;
-        let aad = associated_data(vault_id, id);
-        let wrapped_key = XChaCha20Poly1305::new(kek.as_ref().into())
-            .encrypt(
-                XNonce::from_slice(&nonce),
-                Payload {
-                    msg: key.expose(),
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| Error::VaultCorrupt("cannot wrap the data key".into()))?;
+        Self::seal_with(vault_id, id, key, kdf, salt, &kek)
+    }
+
+    /// A version 2 slot for `key` whose secret key is wrapped by `kek` (derived with `kdf`
+    /// from `salt`).
+    fn seal_with(
+        vault_id: &VaultId,
+        id: &str,
+        key: &DataKey,
+        kdf: KdfParams,
+        salt: Vec<u8>,
+        kek: &[u8; 32],
+    ) -> Result<KeySlot> {
+        let secret = SecretKey::generate(&mut OsRng);
+        let public_key = secret.public_key().to_bytes().to_vec();
+        let nonce = random_nonce();
+        let wrapped_secret_key = wrap(kek, &nonce, &secret.to_bytes(), &slot_aad(vault_id, id))?;
         Ok(KeySlot {
             id: id.to_owned(),
             kdf,
             salt,
             nonce,
-            wrapped_key,
+            lock: Lock::Sealed {
+                wrapped_secret_key,
+                sealed_key: seal_to(&public_key, key)?,
+                public_key,
+                sealed_previous_key: Vec::new(),
+            },
         })
     }
 
-    /// The data key if `passphrase` is this slot's; `None` if it is not.
-    fn open(&self, vault_id: &VaultId, passphrase: &Secret) -> Result<Option<DataKey>> {
+    /// The passphrase's derived key if it opens this slot; `None` if it does not.
+    fn derive_if_opens(
+        &self,
+        vault_id: &VaultId,
+        passphrase: &Secret,
+    ) -> Result<Option<Zeroizing<[u8; 32]>>> {
         if self.nonce.len() != 24 {
             return Err(Error::VaultCorrupt(format!(
                 "slot {} nonce length",
@@ -310,26 +541,182 @@ impl KeySlot {
             )));
         }
         let kek = self.kdf.derive(passphrase, &self.salt)?;
-        let aad = associated_data(vault_id, &self.id);
-        let opened = XChaCha20Poly1305::new(kek.as_ref().into()).decrypt(
-            XNonce::from_slice(&self.nonce),
-            Payload {
-                msg: &self.wrapped_key,
-                aad: aad.as_bytes(),
-            },
-        );
-        let Ok(plain) = opened else { return Ok(None) };
-        let mut plain = Zeroizing::new(plain);
-        let bytes: &mut [u8; 32] = plain
-            .as_mut_slice()
+        let (wrapped, aad) = match &self.lock {
+            Lock::Sealed {
+                wrapped_secret_key, ..
+            } => (wrapped_secret_key, slot_aad(vault_id, &self.id)),
+            Lock::Wrapped { wrapped_key } => (wrapped_key, v1_aad(vault_id, &self.id)),
+        };
+        Ok(unwrap(&kek, &self.nonce, wrapped, &aad).map(|_| kek))
+    }
+
+    /// A version 2 slot's secret key, unwrapped with `kek`.
+    fn secret_key(&self, vault_id: &VaultId, kek: &[u8; 32]) -> Result<SecretKey> {
+        let Lock::Sealed {
+            wrapped_secret_key, ..
+        } = &self.lock
+        else {
+            return Err(Error::VaultCorrupt(format!(
+                "slot {} has no key pair",
+                self.id
+            )));
+        };
+        let plain = unwrap(
+            kek,
+            &self.nonce,
+            wrapped_secret_key,
+            &slot_aad(vault_id, &self.id),
+        )
+        .ok_or(Error::WrongPassphrase)?;
+        let bytes: [u8; 32] = plain
+            .as_slice()
             .try_into()
             .map_err(|_| Error::VaultCorrupt(format!("slot {} key length", self.id)))?;
-        Ok(Some(DataKey::from_bytes(bytes)))
+        Ok(SecretKey::from_bytes(bytes))
+    }
+
+    /// A version 2 slot's data key and previous data key, if a re-key is under way.
+    fn unseal(&self, vault_id: &VaultId, kek: &[u8; 32]) -> Result<(DataKey, Option<DataKey>)> {
+        let secret = self.secret_key(vault_id, kek)?;
+        let Lock::Sealed {
+            sealed_key,
+            sealed_previous_key,
+            ..
+        } = &self.lock
+        else {
+            unreachable!("secret_key refused a version 1 slot");
+        };
+        let open = |sealed: &[u8]| -> Result<DataKey> {
+            let plain = Zeroizing::new(secret.unseal(sealed).map_err(|_| {
+                Error::VaultCorrupt(format!("slot {}'s sealed data key does not open", self.id))
+            })?);
+            data_key(&plain, &self.id)
+        };
+        let previous = if sealed_previous_key.is_empty() {
+            None
+        } else {
+            Some(open(sealed_previous_key)?)
+        };
+        Ok((open(sealed_key)?, previous))
+    }
+
+    /// A version 1 slot's data key, unwrapped with `kek`.
+    fn unwrap_v1(&self, vault_id: &VaultId, kek: &[u8; 32]) -> Result<DataKey> {
+        let Lock::Wrapped { wrapped_key } = &self.lock else {
+            return Err(Error::VaultCorrupt(format!(
+                "slot {} is not version 1",
+                self.id
+            )));
+        };
+        let plain = unwrap(kek, &self.nonce, wrapped_key, &v1_aad(vault_id, &self.id))
+            .ok_or(Error::WrongPassphrase)?;
+        data_key(&plain, &self.id)
     }
 }
 
-/// Binds a wrapped key to its vault and slot, so slots cannot be swapped between vaults.
-fn associated_data(vault_id: &VaultId, slot_id: &str) -> String {
+/// A data key wrapped under a passphrase alone, bound to `aad`: what a backup carries for its
+/// own passphrase.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct PassphraseWrap {
+    kdf: KdfParams,
+    #[serde(with = "hex")]
+    salt: Vec<u8>,
+    #[serde(with = "hex")]
+    nonce: Vec<u8>,
+    #[serde(with = "hex")]
+    wrapped_key: Vec<u8>,
+}
+
+impl PassphraseWrap {
+    /// Wraps `key` under `passphrase` (argon2id: slow).
+    pub(crate) fn seal(
+        key: &DataKey,
+        passphrase: &Secret,
+        kdf: KdfParams,
+        aad: &str,
+    ) -> Result<PassphraseWrap> {
+        let mut salt = vec![0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let kek = kdf.derive(passphrase, &salt)?;
+        let nonce = random_nonce();
+        let wrapped_key = wrap(&kek, &nonce, key.expose(), aad)?;
+        Ok(PassphraseWrap {
+            kdf,
+            salt,
+            nonce,
+            wrapped_key,
+        })
+    }
+
+    /// The key if `passphrase` and `aad` are the ones it was wrapped with; `None` if not.
+    pub(crate) fn open(&self, passphrase: &Secret, aad: &str) -> Result<Option<DataKey>> {
+        if self.nonce.len() != 24 {
+            return Err(Error::VaultCorrupt("a wrapped key's nonce length".into()));
+        }
+        let kek = self.kdf.derive(passphrase, &self.salt)?;
+        unwrap(&kek, &self.nonce, &self.wrapped_key, aad)
+            .map(|plain| data_key(&plain, "backup"))
+            .transpose()
+    }
+}
+
+fn random_nonce() -> Vec<u8> {
+    let mut nonce = vec![0u8; 24];
+    OsRng.fill_bytes(&mut nonce);
+    nonce
+}
+
+/// Encrypts `plain` under `kek`, bound to `aad`.
+fn wrap(kek: &[u8; 32], nonce: &[u8], plain: &[u8], aad: &str) -> Result<Vec<u8>> {
+    XChaCha20Poly1305::new(kek.into())
+        .encrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: plain,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| Error::VaultCorrupt("cannot wrap a key".into()))
+}
+
+/// Decrypts what [`wrap`] made; `None` when `kek` or `aad` is not the one it was made with.
+fn unwrap(kek: &[u8; 32], nonce: &[u8], wrapped: &[u8], aad: &str) -> Option<Zeroizing<Vec<u8>>> {
+    XChaCha20Poly1305::new(kek.into())
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: wrapped,
+                aad: aad.as_bytes(),
+            },
+        )
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// Seals `key` to the X25519 `public_key`.
+fn seal_to(public_key: &[u8], key: &DataKey) -> Result<Vec<u8>> {
+    let public_key = PublicKey::from_slice(public_key)
+        .map_err(|_| Error::VaultCorrupt("a key slot's public key has the wrong length".into()))?;
+    public_key
+        .seal(&mut OsRng, key.expose())
+        .map_err(|_| Error::VaultCorrupt("cannot seal the data key".into()))
+}
+
+fn data_key(plain: &[u8], slot: &str) -> Result<DataKey> {
+    let mut bytes: [u8; 32] = plain
+        .try_into()
+        .map_err(|_| Error::VaultCorrupt(format!("slot {slot} key length")))?;
+    Ok(DataKey::from_bytes(&mut bytes))
+}
+
+/// Binds a version 2 slot's wrapped secret key to its vault and slot, so slots cannot be
+/// swapped between vaults.
+fn slot_aad(vault_id: &VaultId, slot_id: &str) -> String {
+    format!("{FORMAT}:2:{vault_id}:{slot_id}")
+}
+
+/// What a version 1 slot's wrapped data key was bound to.
+fn v1_aad(vault_id: &VaultId, slot_id: &str) -> String {
     format!("{FORMAT}:{vault_id}:{slot_id}")
 }
 
@@ -369,20 +756,21 @@ mod tests {
     }
 
     #[test]
-    fn the_right_passphrase_unwraps_the_key_and_a_wrong_one_does_not() {
+    fn the_right_passphrase_opens_the_key_and_a_wrong_one_does_not() {
         let key = DataKey::generate();
-        let header = Header::new(
+        let mut header = Header::new(
             &key,
             "holder",
             &"right passphrase".into(),
             KdfParams::MINIMUM,
         )
         .unwrap();
-        let (opened, slot) = header.unwrap_key(&"right passphrase".into()).unwrap();
-        assert_eq!(opened, key);
-        assert_eq!(slot, "holder");
+        let opened = header.open(&"right passphrase".into()).unwrap();
+        assert_eq!(opened.key, key);
+        assert_eq!(opened.slot, "holder");
+        assert!(opened.previous_key.is_none() && !opened.upgraded);
         assert!(matches!(
-            header.unwrap_key(&"wrong passphrase".into()),
+            header.open(&"wrong passphrase".into()),
             Err(Error::WrongPassphrase)
         ));
     }
@@ -394,7 +782,7 @@ mod tests {
             Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM).unwrap();
         header.vault_id = VaultId::generate();
         assert!(matches!(
-            header.unwrap_key(&"pass phrase 1".into()),
+            header.open(&"pass phrase 1".into()),
             Err(Error::WrongPassphrase)
         ));
     }
@@ -406,11 +794,130 @@ mod tests {
             Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM).unwrap();
         header.slots[0].kdf.m_kib = 8;
         assert_eq!(
-            header
-                .unwrap_key(&"pass phrase 1".into())
-                .unwrap_err()
-                .code(),
+            header.open(&"pass phrase 1".into()).unwrap_err().code(),
             "kdf_out_of_bounds"
         );
+    }
+
+    /// A version 1 slot as the previous header format wrote it.
+    fn v1_slot(vault_id: &VaultId, id: &str, key: &DataKey, passphrase: &str) -> KeySlot {
+        let salt = vec![3u8; 16];
+        let kek = KdfParams::MINIMUM
+            .derive(&passphrase.into(), &salt)
+            .unwrap();
+        let nonce = random_nonce();
+        let wrapped_key = wrap(&kek, &nonce, key.expose(), &v1_aad(vault_id, id)).unwrap();
+        KeySlot {
+            id: id.into(),
+            kdf: KdfParams::MINIMUM,
+            salt,
+            nonce,
+            lock: Lock::Wrapped { wrapped_key },
+        }
+    }
+
+    #[test]
+    fn a_version_1_slot_opens_and_becomes_version_2_after_a_round_trip() {
+        let key = DataKey::generate();
+        let mut header = Header::new(
+            &key,
+            "holder",
+            &"holder passphrase".into(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        header.slots.push(v1_slot(
+            &header.vault_id,
+            "user-2",
+            &key,
+            "old style passphrase",
+        ));
+        let json = header.to_json().unwrap();
+        let mut read = Header::parse(std::str::from_utf8(&json).unwrap()).unwrap();
+        assert!(matches!(read.slots[1].lock, Lock::Wrapped { .. }));
+        assert_eq!(
+            read.begin_rekey(&DataKey::generate()).unwrap_err().code(),
+            "legacy_key_slots"
+        );
+        let opened = read.open(&"old style passphrase".into()).unwrap();
+        assert!(opened.upgraded);
+        assert_eq!((opened.slot.as_str(), &opened.key), ("user-2", &key));
+        assert!(matches!(read.slots[1].lock, Lock::Sealed { .. }));
+        let again = read.open(&"old style passphrase".into()).unwrap();
+        assert!(!again.upgraded && again.key == key);
+    }
+
+    #[test]
+    fn a_changed_passphrase_opens_the_same_key_and_the_old_one_no_longer_does() {
+        let key = DataKey::generate();
+        let mut header = Header::new(
+            &key,
+            "holder",
+            &"first passphrase".into(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        assert!(matches!(
+            header.change_passphrase(
+                "holder",
+                &"not the passphrase".into(),
+                &"second passphrase".into(),
+                KdfParams::MINIMUM
+            ),
+            Err(Error::WrongPassphrase)
+        ));
+        header
+            .change_passphrase(
+                "holder",
+                &"first passphrase".into(),
+                &"second passphrase".into(),
+                KdfParams::MINIMUM,
+            )
+            .unwrap();
+        assert_eq!(header.open(&"second passphrase".into()).unwrap().key, key);
+        assert!(matches!(
+            header.open(&"first passphrase".into()),
+            Err(Error::WrongPassphrase)
+        ));
+    }
+
+    #[test]
+    fn a_rekey_seals_the_new_key_for_every_slot_and_ends_either_way() {
+        let old = DataKey::generate();
+        let new = DataKey::generate();
+        let mut header = Header::new(
+            &old,
+            "holder",
+            &"holder passphrase".into(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        let user = SealedSlot::seal(
+            &header.vault_id,
+            "user-2",
+            &old,
+            &"user passphrase 2".into(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        header.add_slot(user).unwrap();
+        header.begin_rekey(&new).unwrap();
+        assert!(header.rekey_pending());
+        for passphrase in ["holder passphrase", "user passphrase 2"] {
+            let opened = header.open(&passphrase.into()).unwrap();
+            assert_eq!(
+                (opened.key, opened.previous_key),
+                (new.clone(), Some(old.clone()))
+            );
+        }
+        let mut undone = header.clone();
+        undone.finish_rekey(Generation::Previous);
+        header.finish_rekey(Generation::Current);
+        for (finished, key) in [(header, &new), (undone, &old)] {
+            assert!(!finished.rekey_pending());
+            let mut finished = finished;
+            let opened = finished.open(&"user passphrase 2".into()).unwrap();
+            assert_eq!((&opened.key, opened.previous_key), (key, None));
+        }
     }
 }

@@ -6,11 +6,15 @@
 //! so the file is never touched. Locking is dropping the [`Vault`].
 
 mod audited;
+mod backup;
+mod copy;
 mod files;
 mod header;
 mod integrity;
 mod keychain;
 pub(crate) mod operators;
+mod passphrase;
+mod rekey;
 mod schema;
 
 use std::cell::RefCell;
@@ -24,6 +28,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 pub(crate) use audited::Change;
+pub use backup::{BackupManifest, InventoryCounts, OpenedBackup};
 pub use header::{KdfParams, SealedSlot, VaultId};
 pub use integrity::IntegrityCheck;
 pub use keychain::Keychain;
@@ -41,7 +46,7 @@ use crate::people::{
 use crate::secret::{DataKey, Secret};
 use crate::settings::Settings;
 use crate::text::{EmailAddress, Name};
-use header::Header;
+use header::{Generation, Header};
 use operators::SlotId;
 
 /// The fewest characters a vault passphrase may have.
@@ -62,9 +67,12 @@ pub struct AccountHolder {
 enum UnlockMethod {
     Passphrase,
     Keychain,
+    /// Opened by the restore that made it.
+    Restore,
 }
 
 /// Where the data key comes from.
+#[derive(Clone, Copy)]
 enum KeySource<'a> {
     /// An operator's passphrase, which opens their key slot.
     Passphrase(&'a Secret),
@@ -261,16 +269,18 @@ impl Vault {
         clock: Arc<dyn Clock>,
     ) -> Result<Option<Vault>> {
         let started = std::time::Instant::now();
-        let header = Header::read(path)?;
-        let (key, slot, method) = match source {
+        let mut header = Header::read(path)?;
+        let (key, previous_key, slot, method, upgraded) = match source {
             KeySource::Passphrase(passphrase) => {
-                let (key, slot) = header.unwrap_key(passphrase)?;
-                (key, slot, UnlockMethod::Passphrase)
+                let opened = header.open(passphrase)?;
+                let method = UnlockMethod::Passphrase;
+                let (key, previous, upgraded) = (opened.key, opened.previous_key, opened.upgraded);
+                (key, previous, opened.slot, method, upgraded)
             }
             KeySource::Keychain(keychain) => match keychain.load(&header.vault_id)? {
                 // The operator it was remembered for must still be able to unlock it.
                 Some((key, slot)) if header.slot_ids().any(|id| id == slot) => {
-                    (key, slot, UnlockMethod::Keychain)
+                    (key, None, slot, UnlockMethod::Keychain, false)
                 }
                 _ => return Ok(None),
             },
@@ -278,15 +288,48 @@ impl Vault {
         // The key's cost (the passphrase's key derivation) and the opening's, apart: the
         // first is chosen, the second is what a large vault could make slow.
         let key_ready = std::time::Instant::now();
-        let vault =
-            Self::open(path, key, header.vault_id, slot, method, mode, clock).map_err(|error| {
-                match (error, method) {
-                    // The passphrase opened a slot of this header, so the key is the header's:
-                    // the database is another vault's, or its first page is damaged.
-                    (Error::WrongKey, UnlockMethod::Passphrase) => Error::HeaderMismatch,
-                    (other, _) => other,
-                }
-            })?;
+        let id = header.vault_id.clone();
+        let open = |key| {
+            Self::open(
+                path,
+                key,
+                id.clone(),
+                slot.clone(),
+                method,
+                mode,
+                clock.clone(),
+            )
+        };
+        // A re-key that was cut short left the old key beside the new one: the database is
+        // encrypted with one of them.
+        let (vault, generation) = match (open(key), previous_key) {
+            (Err(Error::WrongKey), Some(previous)) => (open(previous), Generation::Previous),
+            (opened, _) => (opened, Generation::Current),
+        };
+        let vault = match vault {
+            // A restore cut short between its renames: its header is staged beside the vault.
+            Err(Error::WrongKey)
+                if mode == Mode::Session && backup::finish_interrupted(path, false)? =>
+            {
+                return Self::unlock_with(path, source, mode, clock);
+            }
+            other => other,
+        };
+        let vault = vault.map_err(|error| match (error, method) {
+            // The passphrase opened a slot of this header, so the key is the header's: the
+            // database is another vault's, or its first page is damaged.
+            (Error::WrongKey, UnlockMethod::Passphrase) => Error::HeaderMismatch,
+            (other, _) => other,
+        })?;
+        if mode == Mode::Session {
+            backup::finish_interrupted(path, true)?;
+        }
+        if mode == Mode::Session && (upgraded || header.rekey_pending()) {
+            if header.rekey_pending() {
+                rekey::finish_interrupted(path, &mut header, generation)?;
+            }
+            header.write(path)?;
+        }
         tracing::info!(
             ?method,
             key_ms = key_ready.duration_since(started).as_millis(),
@@ -359,6 +402,7 @@ impl Vault {
             let method = match method {
                 UnlockMethod::Passphrase => "passphrase",
                 UnlockMethod::Keychain => "keychain",
+                UnlockMethod::Restore => "restore",
             };
             // The check and the unlock's audit row, on a handle of their own, while this one
             // reads; every write of this session waits for them (integrity.rs).

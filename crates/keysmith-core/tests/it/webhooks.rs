@@ -11,10 +11,10 @@ use keysmith_core::{EventType, Secret, Vault, WebhookSpec};
 use crate::common::{pat, Fixture, PASSPHRASE};
 use crate::team::Team;
 
-const HIDDEN_VALUE: &str = "hidden-value-9f3a";
-const PASSWORD: &str = "basic-password-71c2";
+pub(crate) const HIDDEN_VALUE: &str = "hidden-value-9f3a";
+pub(crate) const PASSWORD: &str = "basic-password-71c2";
 
-fn spec(url: &str) -> WebhookSpec {
+pub(crate) fn spec(url: &str) -> WebhookSpec {
     WebhookSpec {
         url: url.into(),
         description: "billing system".into(),
