@@ -2,7 +2,7 @@
 //! and exchange over HTTP → revoke → refused, plus exit codes and error lines.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,11 +115,6 @@ async fn init_issue_serve_verify_revoke_refused() {
     ));
     assert!(shown["last_used_at"].is_string(), "{shown}");
     assert_eq!(shown["status"], "revoked");
-}
-
-/// A JSON stdout whatever the exit code.
-fn ok_json_lenient(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout).expect("one JSON value")
 }
 
 #[test]

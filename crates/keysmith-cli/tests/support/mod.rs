@@ -65,6 +65,16 @@ pub fn ok_json(output: Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("one JSON value")
 }
 
+/// A JSON stdout whatever the exit code.
+pub fn ok_json_lenient(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "not one JSON value; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
 /// `keysmith issue --name NAME --expires <in 30 days> --json` with `extra` arguments; the
 /// printed JSON.
 pub fn issue_json(vault: &Path, name: &str, extra: &[&str]) -> Value {

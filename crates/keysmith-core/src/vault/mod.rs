@@ -323,12 +323,10 @@ impl Vault {
         })?;
         if mode == Mode::Session {
             backup::finish_interrupted(path, true)?;
-        }
-        if mode == Mode::Session && (upgraded || header.rekey_pending()) {
-            if header.rekey_pending() {
-                rekey::finish_interrupted(path, &mut header, generation)?;
+            let finished = rekey::tidy_interrupted(path, &mut header, generation)?;
+            if upgraded || finished {
+                header.write(path)?;
             }
-            header.write(path)?;
         }
         tracing::info!(
             ?method,

@@ -8,7 +8,7 @@
 //! 3. `<vault>.rekey` is renamed over the vault; then the old keys are dropped from the header.
 //!
 //! A kill at any point leaves a database that one of the header's keys opens. The next
-//! session unlock sees which one did and finishes the re-key or undoes it (`finish_interrupted`).
+//! session unlock sees which one did and finishes the re-key or undoes it (`tidy_interrupted`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -87,17 +87,21 @@ impl Vault {
     }
 }
 
-/// Ends a re-key that was cut short, now that an unlock found the `generation` of key the
-/// database is encrypted with: the header keeps that one, and a half-written new database
-/// is removed. The caller writes the header.
-pub(crate) fn finish_interrupted(
+/// Tidies up after a re-key that was cut short, now that a session unlock found the
+/// `generation` of key the database is encrypted with: the header keeps that one (true: the
+/// caller writes it), and a half-written new database is removed. Nothing else can be
+/// re-keying meanwhile: a re-key holds the database, so the unlock could not have opened it.
+pub(crate) fn tidy_interrupted(
     vault: &Path,
     header: &mut Header,
     generation: Generation,
-) -> Result<()> {
-    header.finish_rekey(generation);
+) -> Result<bool> {
+    let pending = header.rekey_pending();
+    if pending {
+        header.finish_rekey(generation);
+    }
     match fs::remove_file(staged_path(vault)) {
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
-        _ => Ok(()),
+        _ => Ok(pending),
     }
 }

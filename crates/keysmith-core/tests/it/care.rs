@@ -405,7 +405,9 @@ fn the_scanner_names_the_credential_of_each_token_and_ignores_a_broken_one() {
         format!("{}\n", other_vault.expose()),
     )
     .unwrap();
-    let report = vault.scan_for_tokens(&[folder.clone()], false).unwrap();
+    let report = vault
+        .scan_for_tokens(std::slice::from_ref(&folder), false)
+        .unwrap();
     assert_eq!(report.files, 2);
     let seen: Vec<(String, Option<String>)> = report
         .sightings
@@ -444,5 +446,86 @@ fn the_scanner_names_the_credential_of_each_token_and_ignores_a_broken_one() {
             .unwrap_err()
             .code(),
         "scan_failed"
+    );
+}
+
+#[test]
+fn an_unlock_finishes_a_restore_cut_short_between_its_two_renames() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let tokens = issue_tokens(&mut vault, &fx, 2);
+    drop(vault);
+    let header = fx.path.with_file_name("team.vault.keys");
+    let (old_database, old_header) = (
+        std::fs::read(&fx.path).unwrap(),
+        std::fs::read(&header).unwrap(),
+    );
+    let mut vault = fx.unlock(PASSPHRASE).unwrap();
+    vault.rekey(&Keychain).unwrap();
+    drop(vault);
+    // As a restore leaves it when killed after putting the backup's database in place: the
+    // database is the backup's, the header still the replaced vault's, the backup's staged.
+    std::fs::write(&fx.path, &old_database).unwrap();
+    std::fs::write(
+        fx.path.with_file_name("team.vault.keys.restore"),
+        &old_header,
+    )
+    .unwrap();
+    let vault = fx.unlock(PASSPHRASE).unwrap();
+    assert_all_verify(&vault, &tokens);
+    assert!(!fx.path.with_file_name("team.vault.keys.restore").exists());
+    assert_eq!(std::fs::read(&header).unwrap(), old_header);
+    drop(vault);
+    // Killed before the swap: the staged header is dropped, the vault stays as it was.
+    std::fs::write(fx.path.with_file_name("team.vault.keys.restore"), b"{}").unwrap();
+    assert_all_verify(&fx.unlock(PASSPHRASE).unwrap(), &tokens);
+    assert!(!fx.path.with_file_name("team.vault.keys.restore").exists());
+}
+
+#[test]
+fn the_published_gitleaks_rule_matches_every_kind_of_token_and_no_lookalike() {
+    use keysmith_core::token::{generate, TokenKind};
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let rules: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root.join("gitleaks/keysmith.toml")).unwrap())
+            .unwrap();
+    let rule = &rules["rules"][0];
+    let pattern = rule["regex"].as_str().unwrap();
+    let regex = regex::Regex::new(pattern).unwrap();
+    let group = rule["secretGroup"].as_integer().unwrap() as usize;
+    let keywords: Vec<&str> = rule["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    for kind in TokenKind::ALL {
+        let token = generate(kind);
+        let line = format!("export TOKEN=\"{}\" # deploy", token.expose());
+        let found = regex
+            .captures(&line)
+            .unwrap_or_else(|| panic!("{kind:?} is not matched"));
+        assert_eq!(&found[group], token.expose());
+        assert!(
+            keywords.iter().any(|k| token.expose().starts_with(k)),
+            "{kind:?} has no keyword"
+        );
+    }
+    let token = generate(TokenKind::PersonalAccessToken);
+    let text = token.expose();
+    for lookalike in [
+        text.replace("ks_pat_", "ks_xyz_"),
+        format!("{text}0"),
+        text[..text.len() - 1].to_owned(),
+        format!("a{text}"),
+    ] {
+        assert!(!regex.is_match(&lookalike), "{lookalike} matched");
+    }
+    // The README publishes the same pattern.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains(pattern),
+        "the README's pattern differs from gitleaks/keysmith.toml"
     );
 }
