@@ -9,6 +9,7 @@
 
 mod api_server;
 mod audit;
+mod care;
 mod clipboard;
 mod commands;
 #[cfg(target_os = "linux")]
@@ -93,6 +94,7 @@ pub fn run() {
         ))
         .plugin(instance::remembered_window())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(ClipboardGuard::default())
         .invoke_handler(contract.invoke_handler())
         .setup(move |app| {

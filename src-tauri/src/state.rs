@@ -182,15 +182,54 @@ impl AppState {
     /// own, and starts the local API if it is switched on. Call it on the async runtime's
     /// threads (the commands' blocking work runs there).
     pub fn open(&self, vault: Vault) -> AppResult<()> {
+        let settings = self.start_services(&vault)?;
+        self.session().open(vault, &settings);
+        (self.show_locked)(true);
+        Ok(())
+    }
+
+    /// Starts the local API (if it is switched on) and webhook delivery for `vault`, each on a
+    /// handle of its own; the vault's settings.
+    fn start_services(&self, vault: &Vault) -> AppResult<Settings> {
         let settings = vault.settings()?;
-        self.api.apply(&vault, &settings.api);
+        self.api.apply(vault, &settings.api);
         match Delivery::start(vault.open_again()?, DeliveryConfig::default()) {
             Ok(delivery) => *self.delivery_slot() = Some(delivery),
             Err(error) => tracing::error!(%error, "webhook delivery could not start"),
         }
-        self.session().open(vault, &settings);
-        (self.show_locked)(true);
-        Ok(())
+        Ok(settings)
+    }
+
+    /// Runs `work` on the unlocked vault with no other handle of the app's open on it, for a
+    /// re-key or a restore, which need the vault to themselves: the local API and webhook
+    /// delivery are stopped first and started again after, whatever `work` answers. Their
+    /// handles close as they wind down, so `work`'s [`keysmith_core::Error::VaultInUse`] is
+    /// retried for up to five seconds; after that it stands (another process has the vault).
+    pub async fn with_vault_alone<T: Send + 'static>(
+        &self,
+        mut work: impl FnMut(&mut Vault) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<T> {
+        self.run(move |state| {
+            state.api.stop();
+            state.delivery_slot().take();
+            let mut session = state.session();
+            let vault = session.vault()?;
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let outcome = loop {
+                match work(vault) {
+                    Err(AppError::Core(keysmith_core::Error::VaultInUse))
+                        if Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    other => break other,
+                }
+            };
+            let settings = state.start_services(vault)?;
+            session.apply(&settings);
+            outcome
+        })
+        .await
     }
 
     /// Stops the local API and webhook delivery (attempts in flight finish on their own and

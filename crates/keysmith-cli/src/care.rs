@@ -74,7 +74,7 @@ pub fn restore(
     let made = backup.manifest().created_at.format("%Y-%m-%d %H:%M UTC");
     match current {
         Some(mut vault) => {
-            let kept = vault.restore(backup, &Keychain)?;
+            let kept = vault.restore(&backup, &Keychain)?;
             println!(
                 "restored {} from the backup of {made}; the replaced vault is kept as {}",
                 path.display(),
@@ -82,7 +82,7 @@ pub fn restore(
             );
         }
         None => {
-            Vault::restore_new(path, backup, clock::system())?;
+            Vault::restore_new(path, &backup, clock::system())?;
             println!(
                 "restored the backup of {made} as a new vault at {}",
                 path.display()
@@ -109,7 +109,7 @@ pub fn export(vault: &mut Vault, args: &ExportArgs) -> Result<ExitCode, Failure>
     );
     match &args.to {
         Some(to) => {
-            write_private(to, &bytes)?;
+            keysmith_core::export::write_private(to, &bytes)?;
             eprintln!("exported to {}", to.display());
         }
         None => std::io::stdout().write_all(&bytes)?,
@@ -204,14 +204,4 @@ fn secret_from(variable: &str) -> Result<Secret, Failure> {
         Ok(value) => Ok(Secret::new(value)),
         Err(_) => read_line(),
     }
-}
-
-/// Writes `bytes` to a new file at `to`, private to this user (replacing one there).
-fn write_private(to: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(to)?.write_all(bytes)?;
-    Ok(())
 }

@@ -435,3 +435,49 @@ fn scan_finds_tokens_in_files_and_git_history_and_revokes_the_active_ones() {
     assert_eq!(no_repo.status.code(), Some(2));
     assert!(stderr(&no_repo).contains("scan_failed"));
 }
+
+#[test]
+fn serve_writes_the_scheduled_backup_when_it_is_due() {
+    use keysmith_core::{BackupEvery, BackupSchedule};
+
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("served.vault");
+    let tokens = quick_vault(&vault, 1);
+    let folder = dir.path().join("backups");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mut holder = Vault::unlock(&vault, &PASSPHRASE.into(), clock::system()).unwrap();
+    holder
+        .set_backup_schedule(&BackupSchedule {
+            every: BackupEvery::Daily,
+            folder: folder.display().to_string(),
+            keep: 3,
+        })
+        .unwrap();
+    drop(holder);
+    let server = Server::start(&vault, &[]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let written = loop {
+        let found: Vec<_> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ksbackup"))
+            .collect();
+        if let [one] = found.as_slice() {
+            break one.clone();
+        }
+        assert!(Instant::now() < deadline, "serve wrote no scheduled backup");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let (stopped, log) = server.stop_with_log();
+    assert!(stopped.success());
+    assert!(log.contains("scheduled backup written"), "{log}");
+    // Restored with the holder's passphrase, its token verifies.
+    let copy = dir.path().join("copy.vault");
+    assert_ok(&run(
+        &copy,
+        &["restore", "--from", written.to_str().unwrap()],
+        &[("KEYSMITH_BACKUP_PASSPHRASE", PASSPHRASE)],
+        "",
+    ));
+    assert!(verifies(&copy, PASSPHRASE, &tokens[0]));
+}

@@ -310,6 +310,9 @@ pub enum Error {
     /// The backup passphrase (or an operator's passphrase) does not open this backup.
     #[error("This passphrase does not open the backup")]
     WrongBackupPassphrase,
+    /// A scheduled-backup folder that is not an absolute path to an existing folder.
+    #[error("Backups need an existing folder, given as a full path: {0:?}")]
+    InvalidBackupFolder(String),
     /// A scan could not read a path or its git history.
     #[error("Cannot scan {0}")]
     ScanFailed(String),
@@ -402,6 +405,7 @@ impl Error {
             Error::NotABackup(_) => ErrorCode::NotABackup,
             Error::WrongBackupPassphrase => ErrorCode::WrongBackupPassphrase,
             Error::ScanFailed(_) => ErrorCode::ScanFailed,
+            Error::InvalidBackupFolder(_) => ErrorCode::InvalidBackupFolder,
             Error::Storage(_) => ErrorCode::Storage,
             Error::Io(_) => ErrorCode::Io,
         }
@@ -518,6 +522,7 @@ error_codes! {
     NotABackup = "not_a_backup",
     WrongBackupPassphrase = "wrong_backup_passphrase",
     ScanFailed = "scan_failed",
+    InvalidBackupFolder = "invalid_backup_folder",
     VaultReadOnly = "vault_read_only",
     Storage = "storage",
     Io = "io",

@@ -162,6 +162,25 @@ impl Vault {
     }
 }
 
+/// Writes an export to `path`, private to this user (replacing a file there, as a save
+/// dialog or `--to` asked).
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        // A file that was there keeps its mode through `open`: make it private too.
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    file.write_all(bytes)?;
+    Ok(())
+}
+
 fn credential_row(
     c: Credential,
     now: DateTime<Utc>,

@@ -43,8 +43,8 @@ pub use settings::{ApiSettings, Settings};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{
-    AccountHolder, BackupManifest, InventoryCounts, KdfParams, Keychain, OpenedBackup, SealedSlot,
-    SlotSealer, Vault, VaultId,
+    AccountHolder, BackupEvery, BackupManifest, BackupSchedule, InventoryCounts, KdfParams,
+    Keychain, OpenedBackup, ScheduledRun, SealedSlot, SlotSealer, Vault, VaultId,
 };
 pub use webhook::{
     DeliveryId, DeliveryRecord, EventType, NewWebhook, Webhook, WebhookId, WebhookSpec,

@@ -1,7 +1,7 @@
 //! Webhook delivery — and the renewal service — for one unlocked vault, run by the app while
 //! it is unlocked and by `keysmith serve`. It holds the vault's delivery lease while it works
 //! (so of two processes on one vault, one sends and renews), raises the events time brings,
-//! runs the auto-renewals that are due, sends renewal mail (`mail`), takes due messages from the
+//! runs the auto-renewals and the scheduled backup that are due, sends renewal mail (`mail`), takes due messages from the
 //! outbox and sends each as a signed POST (see `send`), several at once, reporting every
 //! attempt back to the vault, which decides what comes next. It never blocks its caller: the
 //! vault work runs on blocking threads, the HTTP on the async runtime.
@@ -168,6 +168,9 @@ impl Worker {
                 if holding {
                     vault.scan_webhook_events()?;
                     vault.run_due_renewals()?;
+                    // A failed backup is recorded for Settings and tried again next period;
+                    // it does not hold up webhooks or renewals.
+                    let _ = vault.run_scheduled_backup();
                 }
                 Ok(holding)
             })

@@ -69,6 +69,45 @@ export const commands = {
 	 *  vault is unlocked.
 	 */
 	touch: () => __TAURI_INVOKE<boolean>("touch"),
+	/**  Replaces the operator's own passphrase with `replacement`: `current` must be it. */
+	changePassphrase: (current: Secret, replacement: Secret) => __TAURI_INVOKE<null>("change_passphrase", { current, replacement }),
+	/**
+	 *  Gives the vault a new data key (the account holder's alone), with the local API and
+	 *  webhook delivery paused meanwhile.
+	 */
+	rekeyVault: () => __TAURI_INVOKE<null>("rekey_vault"),
+	/**
+	 *  Asks where to save a backup and writes it there, under `passphrase`; `None` when the
+	 *  dialog was cancelled.
+	 */
+	backUpVault: (passphrase: Secret) => __TAURI_INVOKE<BackupWritten | null>("back_up_vault", { passphrase }),
+	/**  Asks for a backup file to restore from; its path, or `None` when cancelled. */
+	chooseBackup: () => __TAURI_INVOKE<string | null>("choose_backup"),
+	/**
+	 *  Replaces the vault with the backup at `path` (chosen with [`choose_backup`]), opened with
+	 *  `passphrase` (the backup's or an operator's) and checked first. The account holder's
+	 *  alone; the replaced vault is kept beside it.
+	 */
+	restoreVault: (path: string, passphrase: Secret) => __TAURI_INVOKE<Restored>("restore_vault", { path, passphrase }),
+	/**
+	 *  Asks where to save an export of the inventory in `format` (without secrets, not
+	 *  encrypted) and writes it there, private to this user; the path, or `None` when cancelled.
+	 */
+	exportInventory: (format: ExportFormat) => __TAURI_INVOKE<string | null>("export_inventory", { format }),
+	/**
+	 *  Asks for a folder and scans it (with `git`, its repository's history too) for leaked
+	 *  tokens; `None` when the dialog was cancelled.
+	 */
+	scanFolder: (git: boolean) => __TAURI_INVOKE<ScanReport | null>("scan_folder", { git }),
+	/**  The scheduled-backup setting and its last run. */
+	backupSchedule: () => __TAURI_INVOKE<BackupScheduleView>("backup_schedule"),
+	/**
+	 *  Sets the scheduled-backup setting (account holder and admins); the first backup is
+	 *  written within seconds while the vault is unlocked.
+	 */
+	setBackupSchedule: (schedule: BackupSchedule) => __TAURI_INVOKE<BackupScheduleView>("set_backup_schedule", { schedule }),
+	/**  Asks for the folder scheduled backups go into; its path, or `None` when cancelled. */
+	chooseBackupFolder: () => __TAURI_INVOKE<string | null>("choose_backup_folder"),
 	/**  The operator, users, groups and catalogues. */
 	peopleOverview: () => __TAURI_INVOKE<PeopleOverview>("people_overview"),
 	/**  Adds a user (`id` absent) or replaces one's name, e-mail, role and API access. */
@@ -178,7 +217,7 @@ export const events = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled","oauth_app.registered","oauth_app.updated","oauth_app.enabled","oauth_app.disabled","oauth_app.deleted","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked"] as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled","oauth_app.registered","oauth_app.updated","oauth_app.enabled","oauth_app.disabled","oauth_app.deleted","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked","operator.passphrase_changed","vault.rekeyed","vault.backed_up","vault.restored","inventory.exported"] as const;
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
@@ -272,6 +311,53 @@ export type AutoRenewal = {
 	recipient: EmailAddress,
 	/**  Where the claim key of each renewal is POSTed, if anywhere. */
 	callback_url: CallbackUrl | null,
+};
+
+/**  How often scheduled backups are written. */
+export type BackupEvery = 
+/**  Never. */
+"off" | 
+/**  Once a day. */
+"daily" | 
+/**  Once a week. */
+"weekly";
+
+/**  What a backup says of itself (readable without its passphrase). */
+export type BackupManifest = {
+	/**  When it was written. */
+	created_at: string,
+	/**  The Keysmith version that wrote it. */
+	app_version: string,
+	/**  The vault's schema version in it. */
+	schema_version: number,
+	/**  What it holds. */
+	counts: InventoryCounts,
+};
+
+/**  The scheduled-backup setting. */
+export type BackupSchedule = {
+	/**  How often. */
+	every: BackupEvery,
+	/**  The folder they go into (absolute; it must exist). */
+	folder: string,
+	/**  How many of them are kept (1–365); older ones are removed. */
+	keep: number,
+};
+
+/**  The scheduled-backup setting and how its last run went. */
+export type BackupScheduleView = {
+	/**  The setting. */
+	schedule: BackupSchedule,
+	/**  The last run, if there was one. */
+	last_run: ScheduledRun | null,
+};
+
+/**  A backup written. */
+export type BackupWritten = {
+	/**  Where it was written. */
+	path: string,
+	/**  What it says of itself. */
+	manifest: BackupManifest,
 };
 
 /**  HTTP Basic credentials as given. */
@@ -522,7 +608,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -561,6 +647,22 @@ export type EventType =
 "oauth_grant.denied" | 
 /**  A grant was revoked; `data.app`, `data.user`, `data.grant_id`, `data.reason`. */
 "oauth_grant.revoked";
+
+/**  The file format of an export. */
+export type ExportFormat = 
+/**  One JSON document with the credentials, people and groups. */
+"json" | 
+/**  A CSV table of one of them. */
+{ csv: ExportTable };
+
+/**  Which table a CSV export holds. */
+export type ExportTable = 
+/**  The credentials. */
+"credentials" | 
+/**  The people. */
+"users" | 
+/**  The groups. */
+"groups";
 
 /**  An OAuth grant's row id: one user's approval of one app (a "connection"). */
 export type GrantId = number;
@@ -627,6 +729,18 @@ export type HeaderView = {
 	hidden: boolean,
 };
 
+/**  How many of each thing a vault holds. */
+export type InventoryCounts = {
+	/**  Credentials, of every status. */
+	credentials: number,
+	/**  People. */
+	users: number,
+	/**  Groups. */
+	groups: number,
+	/**  Audit log rows. */
+	audit_entries: number,
+};
+
 /**  A failed command as the UI receives it. */
 export type IpcError = {
 	/**  Stable: the UI keys off it. */
@@ -653,6 +767,18 @@ export type KeychainOutcome = {
 	 *  remember this vault).
 	 */
 	notice: string | null,
+};
+
+/**  The credential a sighted token belongs to. */
+export type LeakedCredential = {
+	/**  Its id. */
+	id: CredentialId,
+	/**  Its name. */
+	name: string,
+	/**  Its owner's name; `None` for an organization token. */
+	owner: string | null,
+	/**  Where it stands now. */
+	status: Status,
 };
 
 /**  Why the app locked the vault by itself. */
@@ -846,6 +972,14 @@ export type RequestFlow =
 /**  A device or command-line client (RFC 8628). */
 "device";
 
+/**  A restore done. */
+export type Restored = {
+	/**  When the backup was written, and what it held. */
+	manifest: BackupManifest,
+	/**  Where the replaced vault is kept. */
+	kept: string,
+};
+
 /**  A newly issued token, revealed once. */
 export type Revealed = {
 	/**  The stored credential. */
@@ -874,6 +1008,30 @@ export type Role =
 export type RolledSecret = {
 	/**  `whsec_…`. */
 	secret: string,
+};
+
+/**  What a scan found. */
+export type ScanReport = {
+	/**  Every sighting, in the order found (at most 10,000). */
+	sightings: Sighting[],
+	/**  Sightings beyond those listed. */
+	more_sightings: number,
+	/**  Files read. */
+	files: number,
+	/**  Files skipped for their size. */
+	skipped_large: number,
+	/**  Commits read with `--git`. */
+	commits: number,
+};
+
+/**  The last scheduled run: when, and the file written or why none was. */
+export type ScheduledRun = {
+	/**  When it ran. */
+	at: string,
+	/**  The backup written. */
+	file: string | null,
+	/**  Why it failed. */
+	error: string | null,
 };
 
 /**
@@ -931,6 +1089,21 @@ export type ShellCode =
 "clipboard_unavailable" | 
 /**  See [`AppError::Internal`]. */
 "internal";
+
+/**  One place a token was found. */
+export type Sighting = {
+	/**  `file:line`, or `commit:file:line` in a repository's history. */
+	location: string,
+	/**  The token's kind, from its prefix. */
+	kind: TokenKind,
+	/**  Its prefix and first characters, as the window shows them. */
+	hint: string,
+	/**
+	 *  The credential it belongs to; `None` when this vault does not know it (another
+	 *  vault's, or an OAuth token or app secret).
+	 */
+	credential: LeakedCredential | null,
+};
 
 /**  How the connection to the SMTP server is secured. */
 export type SmtpSecurity = 

@@ -34,6 +34,6 @@ describe('audit wording', () => {
   });
 
   it('shows an unknown action as stored', () => {
-    expect(auditWords(entry('vault.rekeyed', {}))).toBe('vault.rekeyed');
+    expect(auditWords(entry('vault.teleported', {}))).toBe('vault.teleported');
   });
 });

@@ -94,7 +94,10 @@ struct Envelope {
     version: u32,
     vault_id: VaultId,
     manifest: BackupManifest,
-    backup_key: PassphraseWrap,
+    /// The data key under the backup's own passphrase; a scheduled backup has none, and opens
+    /// with the operators' passphrases alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backup_key: Option<PassphraseWrap>,
 }
 
 /// What the backup passphrase's wrapping is bound to: this format and vault.
@@ -142,10 +145,11 @@ impl OpenedBackup {
             ));
         }
         let mut header = header;
-        let key = match envelope
-            .backup_key
-            .open(passphrase, &backup_aad(&envelope.vault_id))?
-        {
+        let own = match &envelope.backup_key {
+            Some(wrap) => wrap.open(passphrase, &backup_aad(&envelope.vault_id))?,
+            None => None,
+        };
+        let key = match own {
             Some(key) => key,
             None => match header.clone().open(passphrase) {
                 Ok(opened) => opened.key,
@@ -256,8 +260,8 @@ fn staged_header(vault: &Path) -> PathBuf {
 }
 
 impl Vault {
-    /// Writes an encrypted backup of the vault to `target` (replacing the file there, as a
-    /// save dialog confirms), openable with `passphrase` (and each operator's), checks it by
+    /// Writes an encrypted backup of the vault to `target` (replacing the file there, as a save
+    /// dialog confirms), openable with `passphrase` (and each operator's), checks it by
     /// opening it, and audits it. Account holder and admins. Nothing is left at `target` on
     /// an error.
     pub fn back_up(
@@ -274,6 +278,33 @@ impl Vault {
                 got,
             });
         }
+        let wrap = PassphraseWrap::seal(&self.key, passphrase, kdf, &backup_aad(&self.id))?;
+        let manifest = self.write_backup(target, Some(wrap), |_, part, scratch| {
+            OpenedBackup::open(part, passphrase, scratch).map(drop)
+        })?;
+        let file = target
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned());
+        let credentials = manifest.counts.credentials;
+        self.audited(|change| {
+            change.record(
+                AuditAction::BackupWritten,
+                None,
+                json!({ "file": file, "credentials": credentials }),
+            )
+        })?;
+        Ok(manifest)
+    }
+
+    /// Writes a backup to `target` (see the module), with the backup passphrase's wrapping of
+    /// the key if any, checks it with `check` (given this vault, the written file and a
+    /// scratch folder beside it) and only then puts it at `target`.
+    pub(super) fn write_backup(
+        &mut self,
+        target: &Path,
+        backup_key: Option<PassphraseWrap>,
+        check: impl FnOnce(&Vault, &Path, &Path) -> Result<()>,
+    ) -> Result<BackupManifest> {
         self.settle_before_write()?;
         let folder = match target.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
@@ -300,39 +331,45 @@ impl Vault {
             version: VERSION,
             vault_id: self.id.clone(),
             manifest: manifest.clone(),
-            backup_key: PassphraseWrap::seal(&self.key, passphrase, kdf, &backup_aad(&self.id))?,
+            backup_key,
         };
         let header = Header::read(&self.path)?;
         let part = scratch.path().join("backup.part");
         write_archive(&part, &envelope, &header, &database)?;
-        OpenedBackup::open(&part, passphrase, scratch.path())?;
+        check(self, &part, scratch.path())?;
         fs::rename(&part, target)?;
         files::sync_parent(target)?;
-        let file = target
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned());
-        self.audited(|change| {
-            change.record(
-                AuditAction::BackupWritten,
-                None,
-                json!({ "file": file, "credentials": counts.credentials }),
-            )
-        })?;
         Ok(manifest)
+    }
+
+    /// Checks a backup this vault just wrote, with its own key: for a scheduled backup,
+    /// which has no passphrase of its own.
+    pub(super) fn check_own_backup(&self, part: &Path, scratch: &Path) -> Result<()> {
+        let unpacked = tempfile::Builder::new()
+            .prefix(".keysmith-check-")
+            .tempdir_in(scratch)?;
+        let database = unpacked.path().join(DATABASE_ENTRY);
+        let (envelope, header) = unpack(part, &database)?;
+        if header.vault_id != self.id {
+            return Err(Error::NotABackup(
+                "its key header is another vault's".into(),
+            ));
+        }
+        check_database(&database, &self.key, &envelope.manifest)
     }
 
     /// Replaces this vault with the checked `backup`: the replaced vault is kept beside it
     /// (the path is returned), and this handle becomes the restored vault, opened as its
-    /// account holder. The account holder's alone, with the vault to itself
+    /// account holder. A backup restores once: its unpacked database is moved into place. The account holder's alone, with the vault to itself
     /// ([`Error::VaultInUse`] otherwise); nothing is changed on an error before the swap.
-    pub fn restore(&mut self, backup: OpenedBackup, keychain: &Keychain) -> Result<PathBuf> {
+    pub fn restore(&mut self, backup: &OpenedBackup, keychain: &Keychain) -> Result<PathBuf> {
         self.operator
             .require_account_holder("restore the vault from a backup")?;
         self.settle_before_write()?;
         copy::take_exclusive(&self.conn)?;
         let stamp = self.clock.now().format("%Y%m%dT%H%M%SZ");
         let kept = files::with_suffix(&self.path, &format!(".before-restore-{stamp}"));
-        if let Err(error) = keep_and_stage(&self.path, &kept, &backup) {
+        if let Err(error) = keep_and_stage(&self.path, &kept, backup) {
             let _ = fs::remove_file(staged_header(&self.path));
             copy::release_exclusive(&self.conn)?;
             return Err(error);
@@ -356,7 +393,7 @@ impl Vault {
     /// Makes a working vault at `path`, where none is, from the checked `backup`: it opens
     /// with the passphrases its operators had when it was written. Returned open as its
     /// account holder.
-    pub fn restore_new(path: &Path, backup: OpenedBackup, clock: Arc<dyn Clock>) -> Result<Vault> {
+    pub fn restore_new(path: &Path, backup: &OpenedBackup, clock: Arc<dyn Clock>) -> Result<Vault> {
         if path.exists() || Vault::exists(path) {
             return Err(Error::VaultExists(path.to_owned()));
         }
@@ -373,7 +410,7 @@ impl Vault {
 
     /// Opens a vault just restored from `backup` as its account holder, and audits the
     /// restore in it.
-    fn open_restored(path: &Path, backup: OpenedBackup, clock: Arc<dyn Clock>) -> Result<Vault> {
+    fn open_restored(path: &Path, backup: &OpenedBackup, clock: Arc<dyn Clock>) -> Result<Vault> {
         let id = backup.header.vault_id.clone();
         let mut vault = Self::open(
             path,

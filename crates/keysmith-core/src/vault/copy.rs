@@ -27,7 +27,16 @@ pub(crate) fn take_exclusive(conn: &Connection) -> Result<()> {
     if !mode.eq_ignore_ascii_case("delete") {
         return Err(Error::VaultInUse);
     }
-    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;")?;
+    let locked = conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+    if let Err(error) = locked {
+        // Someone opened it in between: give it back as it was.
+        let _ = conn.execute_batch("ROLLBACK");
+        release_exclusive(conn)?;
+        return Err(match Error::from(error) {
+            Error::VaultBusy => Error::VaultInUse,
+            other => other,
+        });
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ mod keychain;
 pub(crate) mod operators;
 mod passphrase;
 mod rekey;
+mod scheduled;
 mod schema;
 
 use std::cell::RefCell;
@@ -33,6 +34,7 @@ pub use header::{KdfParams, SealedSlot, VaultId};
 pub use integrity::IntegrityCheck;
 pub use keychain::Keychain;
 pub use operators::SlotSealer;
+pub use scheduled::{BackupEvery, BackupSchedule, ScheduledRun};
 
 use crate::audit::AuditAction;
 use crate::clock::Clock;

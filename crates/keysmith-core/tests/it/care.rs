@@ -180,7 +180,8 @@ fn a_backup_restores_to_a_new_path_with_every_token_and_passphrase() {
         assert_eq!(opened.manifest(), &manifest);
     }
     let opened = OpenedBackup::open(&target, &BACKUP_PASSPHRASE.into(), scratch).unwrap();
-    let restored = Vault::restore_new(&new_path, opened, Arc::new(fx.clock.clone())).unwrap();
+    let restored = Vault::restore_new(&new_path, &opened, Arc::new(fx.clock.clone())).unwrap();
+    drop(opened);
     assert_all_verify(&restored, &tokens);
     assert!(actions(&restored).contains(&"vault.restored".to_owned()));
     drop(restored);
@@ -194,11 +195,12 @@ fn a_backup_restores_to_a_new_path_with_every_token_and_passphrase() {
     // A path that holds a vault is not overwritten.
     let opened = OpenedBackup::open(&target, &BACKUP_PASSPHRASE.into(), scratch).unwrap();
     assert_eq!(
-        Vault::restore_new(&fx.path, opened, Arc::new(fx.clock.clone()))
+        Vault::restore_new(&fx.path, &opened, Arc::new(fx.clock.clone()))
             .unwrap_err()
             .code(),
         "vault_exists"
     );
+    drop(opened);
     // No scratch folder is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(scratch)
         .unwrap()
@@ -228,7 +230,7 @@ fn a_restore_replaces_the_vault_and_keeps_the_replaced_one_beside_it() {
         .unwrap();
     let scratch = fx.path.parent().unwrap();
     let opened = OpenedBackup::open(&target, &BACKUP_PASSPHRASE.into(), scratch).unwrap();
-    let kept = vault.restore(opened, &Keychain).unwrap();
+    let kept = vault.restore(&opened, &Keychain).unwrap();
     assert_all_verify(&vault, &kept_tokens);
     assert!(matches!(
         vault.verify(later[0].expose(), None, None).unwrap(),
@@ -528,4 +530,87 @@ fn the_published_gitleaks_rule_matches_every_kind_of_token_and_no_lookalike() {
         readme.contains(pattern),
         "the README's pattern differs from gitleaks/keysmith.toml"
     );
+}
+
+#[test]
+fn scheduled_backups_are_written_when_due_keep_the_newest_and_open_with_the_passphrase() {
+    use chrono::Duration;
+    use keysmith_core::{BackupEvery, BackupSchedule};
+
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let tokens = issue_tokens(&mut vault, &fx, 1);
+    let folder = fx.path.with_file_name("backups");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("keysmith-scheduled-notes.txt"), "not a backup").unwrap();
+    // Off by default; a relative or missing folder is refused.
+    assert_eq!(vault.run_scheduled_backup().unwrap(), None);
+    for folder in ["relative/folder", "/nonexistent/keysmith"] {
+        let schedule = BackupSchedule {
+            every: BackupEvery::Daily,
+            folder: folder.into(),
+            keep: 2,
+        };
+        assert_eq!(
+            vault.set_backup_schedule(&schedule).unwrap_err().code(),
+            "invalid_backup_folder"
+        );
+    }
+    let schedule = BackupSchedule {
+        every: BackupEvery::Daily,
+        folder: folder.display().to_string(),
+        keep: 2,
+    };
+    vault.set_backup_schedule(&schedule).unwrap();
+    let first = vault
+        .run_scheduled_backup()
+        .unwrap()
+        .expect("the first at once");
+    assert_eq!(
+        vault.run_scheduled_backup().unwrap(),
+        None,
+        "not due again within the day"
+    );
+    fx.clock.advance(Duration::hours(23));
+    assert_eq!(vault.run_scheduled_backup().unwrap(), None);
+    let mut written = vec![first];
+    for _ in 0..2 {
+        fx.clock.advance(Duration::days(1));
+        written.push(
+            vault
+                .run_scheduled_backup()
+                .unwrap()
+                .expect("due a day later"),
+        );
+    }
+    let mut present: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ksbackup"))
+        .collect();
+    present.sort();
+    assert_eq!(present, written[1..], "the two newest are kept");
+    assert!(
+        folder.join("keysmith-scheduled-notes.txt").exists(),
+        "other files are left"
+    );
+    let last = vault.last_scheduled_backup().unwrap().unwrap();
+    assert_eq!(last.file.as_deref(), Some(written[2].to_str().unwrap()));
+    // A scheduled backup has no passphrase of its own: the holder's opens it.
+    let scratch = fx.path.parent().unwrap();
+    let opened = OpenedBackup::open(&written[2], &PASSPHRASE.into(), scratch).unwrap();
+    let copy = fx.path.with_file_name("from-schedule.vault");
+    let restored = Vault::restore_new(&copy, &opened, Arc::new(fx.clock.clone())).unwrap();
+    assert_all_verify(&restored, &tokens);
+    // A folder that went away: the run is recorded as failed and tried again next period.
+    std::fs::remove_dir_all(&folder).unwrap();
+    fx.clock.advance(Duration::days(1));
+    assert!(vault.run_scheduled_backup().is_err());
+    assert!(vault
+        .last_scheduled_backup()
+        .unwrap()
+        .unwrap()
+        .error
+        .is_some());
+    assert_eq!(vault.run_scheduled_backup().unwrap(), None);
 }

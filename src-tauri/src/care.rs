@@ -1,0 +1,265 @@
+//! The commands of Settings → Vault: change one's passphrase, re-key, back up, restore,
+//! export without secrets, scan a folder for leaked tokens. The save and open dialogs are
+//! shown from here (tauri-plugin-dialog), so the window never names a file to write.
+
+use std::path::PathBuf;
+
+use keysmith_core::export::ExportFormat;
+use keysmith_core::scan::ScanReport;
+use keysmith_core::{
+    BackupManifest, BackupSchedule, KdfParams, Keychain, OpenedBackup, ScheduledRun, Secret,
+};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use tauri_plugin_dialog::DialogExt;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+/// A backup written.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct BackupWritten {
+    /// Where it was written.
+    pub path: String,
+    /// What it says of itself.
+    pub manifest: BackupManifest,
+}
+
+/// A restore done.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct Restored {
+    /// When the backup was written, and what it held.
+    pub manifest: BackupManifest,
+    /// Where the replaced vault is kept.
+    pub kept: String,
+}
+
+/// The scheduled-backup setting and how its last run went.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct BackupScheduleView {
+    /// The setting.
+    pub schedule: BackupSchedule,
+    /// The last run, if there was one.
+    pub last_run: Option<ScheduledRun>,
+}
+
+/// The scheduled-backup setting and its last run.
+#[tauri::command]
+#[specta::specta]
+pub async fn backup_schedule(state: State<'_, AppState>) -> AppResult<BackupScheduleView> {
+    state
+        .with_vault(|vault| {
+            Ok(BackupScheduleView {
+                schedule: vault.backup_schedule()?,
+                last_run: vault.last_scheduled_backup()?,
+            })
+        })
+        .await
+}
+
+/// Sets the scheduled-backup setting (account holder and admins); the first backup is
+/// written within seconds while the vault is unlocked.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_backup_schedule(
+    state: State<'_, AppState>,
+    schedule: BackupSchedule,
+) -> AppResult<BackupScheduleView> {
+    state
+        .with_vault(move |vault| {
+            vault.set_backup_schedule(&schedule)?;
+            Ok(BackupScheduleView {
+                schedule: vault.backup_schedule()?,
+                last_run: vault.last_scheduled_backup()?,
+            })
+        })
+        .await
+}
+
+/// Asks for the folder scheduled backups go into; its path, or `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_backup_folder(app: AppHandle) -> AppResult<Option<String>> {
+    Ok(pick_folder(app, "Folder for scheduled backups")
+        .await
+        .map(|path| path.display().to_string()))
+}
+
+/// Replaces the operator's own passphrase with `replacement`: `current` must be it.
+#[tauri::command]
+#[specta::specta]
+pub async fn change_passphrase(
+    state: State<'_, AppState>,
+    current: Secret,
+    replacement: Secret,
+) -> AppResult<()> {
+    state
+        .with_vault(move |vault| {
+            Ok(vault.change_passphrase(&current, &replacement, KdfParams::DEFAULT)?)
+        })
+        .await
+}
+
+/// Gives the vault a new data key (the account holder's alone), with the local API and
+/// webhook delivery paused meanwhile.
+#[tauri::command]
+#[specta::specta]
+pub async fn rekey_vault(state: State<'_, AppState>) -> AppResult<()> {
+    state
+        .with_vault_alone(|vault| Ok(vault.rekey(&Keychain)?))
+        .await
+}
+
+/// Asks where to save a backup and writes it there, under `passphrase`; `None` when the
+/// dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn back_up_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Secret,
+) -> AppResult<Option<BackupWritten>> {
+    state
+        .with_vault(move |vault| {
+            let name = format!("keysmith-{}.ksbackup", vault.now().format("%Y-%m-%d"));
+            let Some(path) = save_dialog(
+                &app,
+                "Back up the vault",
+                "Keysmith backup",
+                "ksbackup",
+                &name,
+            ) else {
+                return Ok(None);
+            };
+            let manifest = vault.back_up(&path, &passphrase, KdfParams::DEFAULT)?;
+            Ok(Some(BackupWritten {
+                path: path.display().to_string(),
+                manifest,
+            }))
+        })
+        .await
+}
+
+/// Asks for a backup file to restore from; its path, or `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_backup(app: AppHandle) -> AppResult<Option<String>> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title("Restore from a backup")
+            .add_filter("Keysmith backup", &["ksbackup"])
+            .blocking_pick_file()
+            .and_then(|file| file.into_path().ok())
+    })
+    .await
+    .unwrap_or_default();
+    Ok(picked.map(|path| path.display().to_string()))
+}
+
+/// Replaces the vault with the backup at `path` (chosen with [`choose_backup`]), opened with
+/// `passphrase` (the backup's or an operator's) and checked first. The account holder's
+/// alone; the replaced vault is kept beside it.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_vault(
+    state: State<'_, AppState>,
+    path: String,
+    passphrase: Secret,
+) -> AppResult<Restored> {
+    let folder = state
+        .vault_path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let backup = state
+        .run(move |_| Ok(OpenedBackup::open(path.as_ref(), &passphrase, &folder)?))
+        .await?;
+    let manifest = backup.manifest().clone();
+    state
+        .with_vault_alone(move |vault| {
+            let kept = vault.restore(&backup, &Keychain)?;
+            Ok(Restored {
+                manifest: manifest.clone(),
+                kept: kept.display().to_string(),
+            })
+        })
+        .await
+}
+
+/// Asks where to save an export of the inventory in `format` (without secrets, not
+/// encrypted) and writes it there, private to this user; the path, or `None` when cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_inventory(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    format: ExportFormat,
+) -> AppResult<Option<String>> {
+    state
+        .with_vault(move |vault| {
+            let (label, extension) = match format {
+                ExportFormat::Json => ("JSON", "json"),
+                ExportFormat::Csv(_) => ("CSV", "csv"),
+            };
+            let name = format!(
+                "keysmith-inventory-{}.{extension}",
+                vault.now().format("%Y-%m-%d")
+            );
+            let Some(path) = save_dialog(&app, "Export the inventory", label, extension, &name)
+            else {
+                return Ok(None);
+            };
+            let bytes = vault.export_inventory(format)?;
+            keysmith_core::export::write_private(&path, &bytes)?;
+            Ok(Some(path.display().to_string()))
+        })
+        .await
+}
+
+/// Asks for a folder and scans it (with `git`, its repository's history too) for leaked
+/// tokens; `None` when the dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn scan_folder(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    git: bool,
+) -> AppResult<Option<ScanReport>> {
+    let Some(folder) = pick_folder(app, "Scan a folder for leaked tokens").await else {
+        return Ok(None);
+    };
+    state
+        .with_vault(move |vault| Ok(Some(vault.scan_for_tokens(&[folder], git)?)))
+        .await
+}
+
+/// Shows a folder dialog, off the async runtime's threads; the chosen folder.
+async fn pick_folder(app: AppHandle, title: &'static str) -> Option<PathBuf> {
+    tauri::async_runtime::spawn_blocking(move || {
+        app.dialog()
+            .file()
+            .set_title(title)
+            .blocking_pick_folder()
+            .and_then(|folder| folder.into_path().ok())
+    })
+    .await
+    .unwrap_or_default()
+}
+
+/// Shows a save dialog for one kind of file; the chosen path.
+fn save_dialog(
+    app: &AppHandle,
+    title: &str,
+    label: &str,
+    extension: &str,
+    name: &str,
+) -> Option<PathBuf> {
+    app.dialog()
+        .file()
+        .set_title(title)
+        .add_filter(label, &[extension])
+        .set_file_name(name)
+        .blocking_save_file()
+        .and_then(|file| file.into_path().ok())
+}
