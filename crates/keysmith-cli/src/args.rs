@@ -41,7 +41,7 @@ pub enum Command {
         #[arg(long)]
         email: String,
     },
-    /// Restore a backup: over this vault (kept beside it as …before-restore-<time>), or,
+    /// Restore a backup: over this vault (kept beside it as …before-restore-TIME), or,
     /// where no vault is yet, as a new one. The backup passphrase (or an operator's) comes
     /// from $KEYSMITH_BACKUP_PASSPHRASE or the next line of stdin.
     Restore {

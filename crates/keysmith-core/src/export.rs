@@ -163,21 +163,19 @@ impl Vault {
 }
 
 /// Writes an export to `path`, private to this user (replacing a file there, as a save
-/// dialog or `--to` asked).
+/// dialog or `--to` asked): into a new private file beside it, then renamed over it, so a
+/// crash leaves no half export and a symbolic link planted at `path` is replaced, not followed.
 pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    {
-        // A file that was there keeps its mode through `open`: make it private too.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    // tempfile's files are created 0600.
+    let mut file = tempfile::NamedTempFile::new_in(folder)?;
     file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|error| Error::Io(error.error))?;
     Ok(())
 }
 

@@ -103,3 +103,39 @@ fn no_keychain_is_a_typed_error_and_the_passphrase_still_works() {
     assert_eq!(err.code(), "keychain_unavailable");
     Vault::unlock(&path, &Secret::from(PASSPHRASE), clock::system()).unwrap();
 }
+
+#[test]
+#[ignore = "needs a Secret Service; scripts/test runs it inside dbus-run-session"]
+fn secret_service_keeps_opening_the_vault_after_a_passphrase_change_and_a_rekey() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("followed.vault");
+    let keychain = Keychain;
+    let mut vault = create(&path);
+    let now = vault.now();
+    let token = vault
+        .issue(&crate::common::pat(now, "followed", 7))
+        .unwrap()
+        .token;
+    vault.remember_on_device(&keychain).unwrap();
+    vault
+        .change_passphrase(
+            &Secret::from(PASSPHRASE),
+            &Secret::from("a changed passphrase"),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+    let id = vault.id().clone();
+    let before = keychain.load(&id).unwrap().expect("remembered").0;
+    vault.rekey(&keychain).unwrap();
+    drop(vault);
+    let after = keychain.load(&id).unwrap().expect("still remembered").0;
+    assert_ne!(before, after, "the keychain holds the new key");
+    let reopened = Vault::unlock_from_keychain(&path, &keychain, clock::system())
+        .unwrap()
+        .expect("the keychain still opens the vault");
+    assert!(matches!(
+        reopened.verify(token.expose(), None, None).unwrap(),
+        Verification::Active(_)
+    ));
+    keychain.forget(&id).unwrap();
+}
