@@ -134,6 +134,13 @@ async fn change_the_passphrase_back_up_and_restore_in_the_window() {
         }
     })
     .await;
+    // The section in dark, at the smallest window.
+    app.click("[data-testid=theme-dark]").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.find("[data-testid=backup-last-run]").await;
+    app.click("[data-testid=backup-schedule] input[value=daily]")
+        .await;
+    app.screenshot("care-04-dark-small").await;
     app.end().await;
 
     // From outside: the restored vault has the passphrase of the backup's time.

@@ -67,7 +67,8 @@ pub fn free_port() -> u16 {
 impl Session {
     /// Starts the app on the vault at `vault`, with `env` added to its environment, and
     /// connects to it. The app logs to `<artifacts>/<vault file name>.log` and keeps its config
-    /// in a fresh `<artifacts>/<vault file name>.config` (unless `env` sets `XDG_CONFIG_HOME`).
+    /// in a fresh `<artifacts>/<vault file name>.config` (unless `env` sets `XDG_CONFIG_HOME`)
+    /// and the window's storage (the theme chosen on this desktop) in a fresh `….data`.
     pub async fn start(vault: &Path, env: &[(&str, &str)]) -> Session {
         Session::start_binary(&app_binary(), vault, env).await
     }
@@ -89,6 +90,9 @@ impl Session {
         // brings one to share between launches.
         let config = artifacts.join(format!("{name}.config"));
         let _ = std::fs::remove_dir_all(&config);
+        // The window's local storage, too: a theme one test picks is not the next one's.
+        let data = artifacts.join(format!("{name}.data"));
+        let _ = std::fs::remove_dir_all(&data);
         let driver = ProcessGroup(
             Command::new("tauri-driver")
                 .args([
@@ -100,6 +104,7 @@ impl Session {
                 .env("KEYSMITH_VAULT", vault)
                 .env("KEYSMITH_LOG", &log)
                 .env("XDG_CONFIG_HOME", &config)
+                .env("XDG_DATA_HOME", &data)
                 .envs(env.iter().copied())
                 .stdout(Stdio::null())
                 .stderr(driver_log)

@@ -15,6 +15,7 @@ pub mod export;
 mod ids;
 pub mod limits;
 pub mod mail;
+mod meta;
 pub mod oauth;
 mod outbound_url;
 pub mod people;

@@ -5,13 +5,14 @@
 //! A message never holds a secret: no token, no claim key.
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::audit::AuditAction;
 use crate::clock::from_seconds;
 use crate::error::{Error, Result};
+use crate::meta::{get, put, remove};
 use crate::secret::Secret;
 use crate::text::EmailAddress;
 use crate::vault::Vault;
@@ -295,26 +296,4 @@ fn load_password(conn: &Connection) -> Result<Option<Secret>> {
     Ok(stored
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(Secret::new))
-}
-
-fn get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
-        .query_row([key], |row| row.get(0))
-        .optional()?)
-}
-
-fn put(conn: &Connection, key: &str, value: Vec<u8>) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )?
-    .execute((key, value))?;
-    Ok(())
-}
-
-fn remove(conn: &Connection, key: &str) -> Result<()> {
-    conn.prepare_cached("DELETE FROM meta WHERE key = ?1")?
-        .execute([key])?;
-    Ok(())
 }

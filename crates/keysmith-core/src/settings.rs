@@ -2,10 +2,11 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::meta;
 
 const SETTINGS_KEY: &str = "settings";
 
@@ -122,16 +123,9 @@ impl Settings {
     }
 
     pub(crate) fn load(conn: &Connection) -> Result<Settings> {
-        let stored: Option<Vec<u8>> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = ?1",
-                [SETTINGS_KEY],
-                |row| row.get(0),
-            )
-            .optional()?;
         // Fields added in later versions fall back to their defaults: what is stored is laid
         // over the defaults, field by field.
-        let Some(stored) = stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()) else {
+        let Some(stored) = meta::get_json::<serde_json::Value>(conn, SETTINGS_KEY)? else {
             return Ok(Settings::default());
         };
         let mut merged = serde_json::to_value(Settings::default()).unwrap_or_default();
@@ -140,13 +134,7 @@ impl Settings {
     }
 
     pub(crate) fn save(&self, conn: &Connection) -> Result<()> {
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (SETTINGS_KEY, json),
-        )?;
-        Ok(())
+        meta::put_json(conn, SETTINGS_KEY, self)
     }
 }
 

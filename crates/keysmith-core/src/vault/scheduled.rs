@@ -8,13 +8,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
+use crate::meta;
 
 const SCHEDULE_KEY: &str = "backup_schedule";
 const LAST_RUN_KEY: &str = "backup_schedule_last_run";
@@ -96,33 +96,15 @@ impl BackupSchedule {
     }
 }
 
-fn read_meta<T: for<'de> Deserialize<'de>>(conn: &Connection, key: &str) -> Result<Option<T>> {
-    let stored: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| {
-            row.get(0)
-        })
-        .optional()?;
-    Ok(stored.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
-}
-
-fn write_meta(conn: &Connection, key: &str, value: &impl Serialize) -> Result<()> {
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, serde_json::to_vec(value).unwrap_or_default()),
-    )?;
-    Ok(())
-}
-
 impl Vault {
     /// The scheduled-backup setting (off until set).
     pub fn backup_schedule(&self) -> Result<BackupSchedule> {
-        Ok(read_meta(self.conn(), SCHEDULE_KEY)?.unwrap_or_default())
+        Ok(meta::get_json(self.conn(), SCHEDULE_KEY)?.unwrap_or_default())
     }
 
     /// The last scheduled run, if there was one.
     pub fn last_scheduled_backup(&self) -> Result<Option<ScheduledRun>> {
-        read_meta(self.conn(), LAST_RUN_KEY)
+        meta::get_json(self.conn(), LAST_RUN_KEY)
     }
 
     /// Sets the scheduled-backup setting after checking it. Account holder and admins.
@@ -130,7 +112,7 @@ impl Vault {
         self.operator.require_admin("schedule backups")?;
         schedule.validate()?;
         self.audited(|change| {
-            write_meta(change, SCHEDULE_KEY, schedule)?;
+            meta::put_json(change, SCHEDULE_KEY, schedule)?;
             change.record(
                 AuditAction::SettingsChanged,
                 None,
@@ -149,7 +131,7 @@ impl Vault {
         };
         // Claimed in one transaction, so of two handles only one writes this period's backup.
         let claimed = self.bookkeeping(|conn, now| {
-            let last: Option<ScheduledRun> = read_meta(conn, LAST_RUN_KEY)?;
+            let last: Option<ScheduledRun> = meta::get_json(conn, LAST_RUN_KEY)?;
             if last.is_some_and(|run| now - run.at < period) {
                 return Ok(None);
             }
@@ -158,7 +140,7 @@ impl Vault {
                 file: None,
                 error: Some("under way".into()),
             };
-            write_meta(conn, LAST_RUN_KEY, &claim)?;
+            meta::put_json(conn, LAST_RUN_KEY, &claim)?;
             Ok(Some(now))
         })?;
         let Some(now) = claimed else {
@@ -183,7 +165,7 @@ impl Vault {
             file: written.is_ok().then(|| target.display().to_string()),
             error: written.as_ref().err().map(|error| error.to_string()),
         };
-        self.bookkeeping(|conn, _| write_meta(conn, LAST_RUN_KEY, &run))?;
+        self.bookkeeping(|conn, _| meta::put_json(conn, LAST_RUN_KEY, &run))?;
         match written {
             Ok(()) => {
                 tracing::info!(file = %target.display(), "scheduled backup written");
