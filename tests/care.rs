@@ -134,6 +134,8 @@ async fn change_the_passphrase_back_up_and_restore_in_the_window() {
         }
     })
     .await;
+    app.wait_text("[data-testid=backup-last-run]", "Last backup")
+        .await;
     // The section in dark, at the smallest window.
     app.click("[data-testid=theme-dark]").await;
     app.client.set_window_size(760, 520).await.unwrap();

@@ -43,12 +43,13 @@ pub struct BackupScheduleView {
     pub last_run: Option<ScheduledRun>,
 }
 
-/// The scheduled-backup setting and its last run.
+/// The scheduled-backup setting and its last run. Settings reads it every few seconds, so it
+/// does not count as activity (it would keep the vault from locking itself).
 #[tauri::command]
 #[specta::specta]
 pub async fn backup_schedule(state: State<'_, AppState>) -> AppResult<BackupScheduleView> {
     state
-        .with_vault(|vault| {
+        .with_vault_unattended(|vault| {
             Ok(BackupScheduleView {
                 schedule: vault.backup_schedule()?,
                 last_run: vault.last_scheduled_backup()?,
