@@ -67,9 +67,6 @@ pub fn restore(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
         _ => std::path::PathBuf::from("."),
     };
-    if !exists {
-        std::fs::create_dir_all(&folder)?;
-    }
     let backup = OpenedBackup::open(from, &passphrase, &folder)?;
     let made = backup.manifest().created_at.format("%Y-%m-%d %H:%M UTC");
     match current {

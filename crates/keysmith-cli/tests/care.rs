@@ -248,6 +248,19 @@ fn a_backup_restores_over_the_vault_and_to_a_new_path() {
     // To a new path: a working copy that opens with the operators' passphrases.
     let env = [("KEYSMITH_BACKUP_PASSPHRASE", BACKUP_PASSPHRASE)];
     assert_ok(&run(&copy, &["restore", "--from", backup_arg], &env, ""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(copy.parent().unwrap())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the new vault's folder is readable by others"
+        );
+    }
     for token in &tokens {
         assert!(verifies(&copy, PASSPHRASE, token) && verifies(&copy, ADMIN_PASSPHRASE, token));
     }

@@ -99,7 +99,10 @@ export const commands = {
 	 *  tokens; `None` when the dialog was cancelled.
 	 */
 	scanFolder: (git: boolean) => __TAURI_INVOKE<ScanReport | null>("scan_folder", { git }),
-	/**  The scheduled-backup setting and its last run. */
+	/**
+	 *  The scheduled-backup setting and its last run. Settings reads it every few seconds, so it
+	 *  does not count as activity (it would keep the vault from locking itself).
+	 */
 	backupSchedule: () => __TAURI_INVOKE<BackupScheduleView>("backup_schedule"),
 	/**
 	 *  Sets the scheduled-backup setting (account holder and admins); the first backup is

@@ -121,8 +121,9 @@ impl OpenedBackup {
     /// checks it: [`Error::NotABackup`], [`Error::WrongBackupPassphrase`],
     /// [`Error::UnsupportedVersion`] (newer than this build) or [`Error::VaultDamaged`]. Its
     /// database is unpacked into a scratch folder made in `scratch_in` (where it will be put
-    /// in place, for a restore: the same file system).
+    /// in place, for a restore: the same file system), which is made, private, if missing.
     pub fn open(file: &Path, passphrase: &Secret, scratch_in: &Path) -> Result<OpenedBackup> {
+        files::create_private_dir(scratch_in)?;
         let scratch = tempfile::Builder::new()
             .prefix(".keysmith-restore-")
             .tempdir_in(scratch_in)?;
