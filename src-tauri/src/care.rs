@@ -2,7 +2,7 @@
 //! export without secrets, scan a folder for leaked tokens. The save and open dialogs are
 //! shown from here (tauri-plugin-dialog), so the window never names a file to write.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use keysmith_core::export::ExportFormat;
 use keysmith_core::scan::ScanReport;
@@ -168,13 +168,15 @@ pub async fn restore_vault(
     path: String,
     passphrase: Secret,
 ) -> AppResult<Restored> {
-    let folder = state
-        .vault_path
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_default();
     let backup = state
-        .run(move |_| Ok(OpenedBackup::open(path.as_ref(), &passphrase, &folder)?))
+        .run(move |state| {
+            let file = Path::new(&path);
+            Ok(OpenedBackup::open_to_restore(
+                file,
+                &passphrase,
+                &state.vault_path,
+            )?)
+        })
         .await?;
     let manifest = backup.manifest().clone();
     state

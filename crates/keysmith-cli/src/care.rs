@@ -63,11 +63,7 @@ pub fn restore(
     // Unlocked first: a wrong vault passphrase is found before the backup's is asked.
     let current = if exists { Some(unlock()?) } else { None };
     let passphrase = secret_from("KEYSMITH_BACKUP_PASSPHRASE")?;
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let backup = OpenedBackup::open(from, &passphrase, &folder)?;
+    let backup = OpenedBackup::open_to_restore(from, &passphrase, path)?;
     let made = backup.manifest().created_at.format("%Y-%m-%d %H:%M UTC");
     match current {
         Some(mut vault) => {

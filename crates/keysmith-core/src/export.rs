@@ -167,12 +167,8 @@ impl Vault {
 /// crash leaves no half export and a symbolic link planted at `path` is replaced, not followed.
 pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    let folder = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => std::path::Path::new("."),
-    };
     // tempfile's files are created 0600.
-    let mut file = tempfile::NamedTempFile::new_in(folder)?;
+    let mut file = tempfile::NamedTempFile::new_in(crate::vault::files::folder_of(path))?;
     file.write_all(bytes)?;
     file.as_file().sync_all()?;
     file.persist(path).map_err(|error| Error::Io(error.error))?;

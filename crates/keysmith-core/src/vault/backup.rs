@@ -170,6 +170,11 @@ impl OpenedBackup {
         })
     }
 
+    /// [`OpenedBackup::open`] to restore at `vault`: unpacked in the folder it will be put in.
+    pub fn open_to_restore(file: &Path, passphrase: &Secret, vault: &Path) -> Result<OpenedBackup> {
+        Self::open(file, passphrase, files::folder_of(vault))
+    }
+
     /// What the backup says of itself.
     pub fn manifest(&self) -> &BackupManifest {
         &self.manifest
@@ -307,13 +312,9 @@ impl Vault {
         check: impl FnOnce(&Vault, &Path, &Path) -> Result<()>,
     ) -> Result<BackupManifest> {
         self.settle_before_write()?;
-        let folder = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
-            _ => PathBuf::from("."),
-        };
         let scratch = tempfile::Builder::new()
             .prefix(".keysmith-backup-")
-            .tempdir_in(&folder)?;
+            .tempdir_in(files::folder_of(target))?;
         let database = scratch.path().join(DATABASE_ENTRY);
         copy::export_to(&self.conn, &database, &self.key)?;
         // Counted in the export itself: one snapshot, whatever was written meanwhile.

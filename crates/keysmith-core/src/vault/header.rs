@@ -349,8 +349,7 @@ impl Header {
         let kek = slot
             .derive_if_opens(&self.vault_id, current)?
             .ok_or(Error::WrongPassphrase)?;
-        let mut salt = vec![0u8; 16];
-        OsRng.fill_bytes(&mut salt);
+        let salt = random_salt();
         let new_kek = kdf.derive(new, &salt)?;
         self.slots[index] = match &slot.lock {
             Lock::Sealed {
@@ -494,8 +493,7 @@ impl KeySlot {
         passphrase: &Secret,
         kdf: KdfParams,
     ) -> Result<KeySlot> {
-        let mut salt = vec![0u8; 16];
-        OsRng.fill_bytes(&mut salt);
+        let salt = random_salt();
         let kek = kdf.derive(passphrase, &salt)?;
         Self::seal_with(vault_id, id, key, kdf, salt, &kek)
     }
@@ -635,8 +633,7 @@ impl PassphraseWrap {
         kdf: KdfParams,
         aad: &str,
     ) -> Result<PassphraseWrap> {
-        let mut salt = vec![0u8; 16];
-        OsRng.fill_bytes(&mut salt);
+        let salt = random_salt();
         let kek = kdf.derive(passphrase, &salt)?;
         let nonce = random_nonce();
         let wrapped_key = wrap(&kek, &nonce, key.expose(), aad)?;
@@ -658,6 +655,13 @@ impl PassphraseWrap {
             .map(|plain| data_key(&plain, "backup"))
             .transpose()
     }
+}
+
+/// A fresh argon2id salt: 16 random bytes.
+fn random_salt() -> Vec<u8> {
+    let mut salt = vec![0u8; 16];
+    OsRng.fill_bytes(&mut salt);
+    salt
 }
 
 fn random_nonce() -> Vec<u8> {
@@ -724,6 +728,11 @@ fn v1_aad(vault_id: &VaultId, slot_id: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Whether `passphrase` opens no slot of `header`.
+    fn refuses(header: &mut Header, passphrase: &str) -> bool {
+        matches!(header.open(&passphrase.into()), Err(Error::WrongPassphrase))
+    }
+
     #[test]
     fn costs_from_the_floor_to_the_ceiling_are_accepted_and_no_further() {
         let (low, high) = (KdfParams::MINIMUM, KdfParams::MAXIMUM);
@@ -769,10 +778,7 @@ mod tests {
         assert_eq!(opened.key, key);
         assert_eq!(opened.slot, "holder");
         assert!(opened.previous_key.is_none() && !opened.upgraded);
-        assert!(matches!(
-            header.open(&"wrong passphrase".into()),
-            Err(Error::WrongPassphrase)
-        ));
+        assert!(refuses(&mut header, "wrong passphrase"));
     }
 
     #[test]
@@ -781,10 +787,7 @@ mod tests {
         let mut header =
             Header::new(&key, "holder", &"pass phrase 1".into(), KdfParams::MINIMUM).unwrap();
         header.vault_id = VaultId::generate();
-        assert!(matches!(
-            header.open(&"pass phrase 1".into()),
-            Err(Error::WrongPassphrase)
-        ));
+        assert!(refuses(&mut header, "pass phrase 1"));
     }
 
     #[test]
@@ -875,10 +878,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(header.open(&"second passphrase".into()).unwrap().key, key);
-        assert!(matches!(
-            header.open(&"first passphrase".into()),
-            Err(Error::WrongPassphrase)
-        ));
+        assert!(refuses(&mut header, "first passphrase"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 mod audited;
 mod backup;
 mod copy;
-mod files;
+pub(crate) mod files;
 mod header;
 mod integrity;
 mod keychain;
