@@ -200,6 +200,7 @@ fn vault_with_a_token_nearing_expiry(path: &Path) {
             rights: Rights::ReadWrite,
             applications: vec![Name::new(APPLICATION).unwrap()],
             rate_limit: Default::default(),
+            restrictions: Default::default(),
         })
         .unwrap();
 }

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit codes, as `--help` documents them.
 pub const EXIT_HELP: &str = "\
@@ -501,6 +501,9 @@ pub struct IssueArgs {
     /// Requests per minute (1 to 10,000).
     #[arg(long, default_value_t = 30)]
     pub rate_limit: u32,
+    /// A usage limit and where it may be used from, if wanted.
+    #[command(flatten)]
+    pub restrictions: RestrictionArgs,
     /// Auto-renewal, if wanted.
     #[command(flatten)]
     pub auto_renewal: AutoRenewalArgs,
@@ -537,6 +540,47 @@ pub struct EditArgs {
     /// Turn auto-renewal off.
     #[arg(long, conflicts_with = "auto_renew_every")]
     pub no_auto_renew: bool,
+    /// A new usage limit (its uses full again) and allowlist (replacing the old one).
+    #[command(flatten)]
+    pub restrictions: RestrictionArgs,
+    /// Remove the usage limit.
+    #[arg(long, conflicts_with = "max_uses")]
+    pub unlimited: bool,
+    /// Remove the allowlist: usable from any address.
+    #[arg(long, conflicts_with = "allowed_ips")]
+    pub any_ip: bool,
+}
+
+/// A credential's usage limit and allowlist, at issue and in an edit.
+#[derive(Debug, Args)]
+pub struct RestrictionArgs {
+    /// Successful verifications it may have (1 to 1,000,000,000).
+    #[arg(long)]
+    pub max_uses: Option<u32>,
+    /// Fill the uses up again every day or month (00:00 UTC).
+    #[arg(long, value_enum, requires = "max_uses")]
+    pub refill: Option<RefillArg>,
+    /// An address or CIDR range (IPv4 or IPv6) it may be used from; repeat for more.
+    #[arg(long = "allow-ip", value_name = "CIDR")]
+    pub allowed_ips: Vec<String>,
+}
+
+/// Refill periods as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RefillArg {
+    /// Every day at 00:00 UTC.
+    Daily,
+    /// On the first of every month at 00:00 UTC.
+    Monthly,
+}
+
+impl From<RefillArg> for keysmith_core::Refill {
+    fn from(refill: RefillArg) -> Self {
+        match refill {
+            RefillArg::Daily => keysmith_core::Refill::Daily,
+            RefillArg::Monthly => keysmith_core::Refill::Monthly,
+        }
+    }
 }
 
 /// Credential kinds as the command line names them.

@@ -16,8 +16,8 @@ use clap::Parser;
 use keysmith_core::{
     clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
     CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IssueRequest,
-    Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind, UserId, Vault,
-    Verification,
+    IpAllowlist, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind, UserId, Vault,
+    UsageLimit, Verification,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;
@@ -184,8 +184,8 @@ fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
     let issued = vault.issue(&new)?;
     if renewal.is_some() {
         let edit = CredentialEdit {
-            description: None,
             auto_renewal: Some(renewal),
+            ..CredentialEdit::default()
         };
         vault.edit(issued.credential.id, &edit)?;
     }
@@ -193,7 +193,8 @@ fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `keysmith edit`: the description and auto-renewal settings, in one audited change.
+/// `keysmith edit`: the description, auto-renewal settings, usage limit and allowlist, in one
+/// audited change.
 fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
     let auto_renewal = match (auto_renewal(&args.auto_renewal)?, args.no_auto_renew) {
         (_, true) => Some(None),
@@ -207,11 +208,28 @@ fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
             .map(Description::new)
             .transpose()?,
         auto_renewal,
+        usage: match (args.restrictions.max_uses, args.unlimited) {
+            (_, true) => Some(None),
+            (Some(max_uses), false) => Some(Some(UsageLimit::new(
+                max_uses,
+                args.restrictions.refill.map(Into::into),
+            )?)),
+            (None, false) => None,
+        },
+        allowed_ips: if args.any_ip {
+            Some(IpAllowlist::default())
+        } else if args.restrictions.allowed_ips.is_empty() {
+            None
+        } else {
+            Some(IpAllowlist::parse(&args.restrictions.allowed_ips)?)
+        },
     };
     if edit == CredentialEdit::default() {
         return Err(Failure::Usage(
             "nothing_to_edit",
-            "give --description, --auto-renew-every … or --no-auto-renew".into(),
+            "give --description, --auto-renew-every …, --no-auto-renew, --max-uses, \
+             --unlimited, --allow-ip or --any-ip"
+                .into(),
         ));
     }
     report(vault.edit(CredentialId(args.id), &edit)?, "edited")
@@ -436,6 +454,9 @@ fn issue_request(vault: &Vault, args: &IssueArgs) -> Result<IssueRequest, Failur
             },
             applications,
             rate_limit: Some(args.rate_limit),
+            max_uses: args.restrictions.max_uses,
+            refill: args.restrictions.refill.map(Into::into),
+            allowed_ips: args.restrictions.allowed_ips.clone(),
         },
         expires_on: args.expires.clone(),
     })

@@ -192,6 +192,15 @@ pub enum Error {
         /// The largest allowed limit.
         max: u32,
     },
+    /// A usage limit outside 1 to its maximum, or a refill without a number of uses.
+    #[error("The usage limit must be a number of uses from 1 to {max}")]
+    InvalidUsageLimit {
+        /// The largest allowed number.
+        max: u32,
+    },
+    /// An allowlist entry that is neither an IP address nor a CIDR range, or too many.
+    #[error("Allowed addresses: {0}")]
+    InvalidIpRange(String),
     /// A credential's owner that does not fit its kind.
     #[error("{0}")]
     InvalidOwner(String),
@@ -368,6 +377,8 @@ impl Error {
             Error::InvalidPermission(_) => ErrorCode::InvalidPermission,
             Error::InvalidRole(_) => ErrorCode::InvalidRole,
             Error::InvalidRateLimit { .. } => ErrorCode::InvalidRateLimit,
+            Error::InvalidUsageLimit { .. } => ErrorCode::InvalidUsageLimit,
+            Error::InvalidIpRange(_) => ErrorCode::InvalidIpRange,
             Error::InvalidOwner(_) => ErrorCode::InvalidOwner,
             Error::UserNotFound(_) => ErrorCode::UserNotFound,
             Error::GroupNotFound(_) => ErrorCode::GroupNotFound,
@@ -486,6 +497,8 @@ error_codes! {
     InvalidPermission = "invalid_permission",
     InvalidRole = "invalid_role",
     InvalidRateLimit = "invalid_rate_limit",
+    InvalidUsageLimit = "invalid_usage_limit",
+    InvalidIpRange = "invalid_ip_range",
     InvalidOwner = "invalid_owner",
     UserNotFound = "user_not_found",
     GroupNotFound = "group_not_found",

@@ -31,8 +31,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
     AccessGrant, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
     CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry, ExpiryReminder,
-    Handover, InactiveReason, IssueRequest, Issued, NewCredential, Offboarding, RateLimit,
-    Redeemed, Renewal, Rights, SortKey, Status, UsageRecorder, Verification, Verified,
+    Handover, InactiveReason, IpAllowlist, IssueRequest, Issued, NewCredential, Offboarding,
+    RateLimit, Redeemed, Refill, Renewal, Restrictions, Rights, SortKey, Status, UsageLimit,
+    UsageRecorder, Uses, Verification, VerificationRequest, Verified, MAX_ALLOWED_IPS, MAX_LEASE,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};
@@ -40,7 +41,7 @@ pub use people::{
     CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
 };
 pub use secret::{DataKey, Secret};
-pub use settings::{ApiSettings, Settings};
+pub use settings::{ApiSettings, Settings, DEFAULT_TRUSTED_PROXIES};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{

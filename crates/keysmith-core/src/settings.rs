@@ -5,10 +5,44 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
+use crate::audit::AuditAction;
+use crate::credential::IpAllowlist;
 use crate::error::{Error, Result};
 use crate::meta;
+use crate::vault::Vault;
 
 const SETTINGS_KEY: &str = "settings";
+const TRUSTED_PROXIES_KEY: &str = "trusted_proxies";
+
+/// The proxies trusted when none are set: this machine (loopback, IPv4 and IPv6).
+pub const DEFAULT_TRUSTED_PROXIES: [&str; 2] = ["127.0.0.0/8", "::1/128"];
+
+impl Vault {
+    /// The addresses of the reverse proxies whose `X-Forwarded-For` / `X-Real-IP` the local
+    /// API believes (forward auth); loopback unless set.
+    pub fn trusted_proxies(&self) -> Result<IpAllowlist> {
+        match meta::get_json::<Vec<String>>(self.conn(), TRUSTED_PROXIES_KEY)? {
+            Some(stored) => IpAllowlist::parse(&stored),
+            None => IpAllowlist::parse(&DEFAULT_TRUSTED_PROXIES),
+        }
+    }
+
+    /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address)
+    /// after checking each. Account holder and admins.
+    pub fn set_trusted_proxies(&mut self, entries: &[String]) -> Result<IpAllowlist> {
+        self.operator().require_admin("change the trusted proxies")?;
+        let proxies = IpAllowlist::parse(entries)?;
+        self.audited(|change| {
+            meta::put_json(change, TRUSTED_PROXIES_KEY, &proxies.to_strings())?;
+            change.record(
+                AuditAction::SettingsChanged,
+                None,
+                serde_json::json!({ "trusted_proxies": proxies.to_strings() }),
+            )
+        })?;
+        Ok(proxies)
+    }
+}
 
 /// Settings an admin can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]

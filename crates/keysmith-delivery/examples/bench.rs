@@ -56,6 +56,7 @@ fn credential(name: String) -> NewCredential {
         rights: Rights::Read,
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
     }
 }
 

@@ -78,6 +78,7 @@ fn credential(vault: &Vault, name: &str, owner: keysmith_core::UserId) -> NewCre
         rights: Rights::Read,
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
     }
 }
 
@@ -90,6 +91,7 @@ fn every_ten_days(vault: &mut Vault, id: keysmith_core::CredentialId) {
             recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
             callback_url: None,
         })),
+        ..keysmith_core::CredentialEdit::default()
     };
     vault.edit(id, &edit).unwrap();
 }
@@ -136,6 +138,7 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
     let edit = CredentialEdit {
         description: Some(Description::new("edited").unwrap()),
         auto_renewal: None,
+        ..keysmith_core::CredentialEdit::default()
     };
     vault.edit(id, &edit).unwrap();
     let renewed = vault

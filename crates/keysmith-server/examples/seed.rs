@@ -47,6 +47,7 @@ fn main() {
                 rights: Rights::Read,
                 applications: vec![Name::new("Internal tools").unwrap()],
                 rate_limit: RateLimit::new(10_000).unwrap(),
+                restrictions: Default::default(),
             })
             .expect("issued");
         writeln!(out, "{}", issued.token.expose()).expect("written");

@@ -11,6 +11,7 @@
 mod boundary;
 mod connections;
 mod error;
+mod gateway;
 mod limits;
 mod oauth;
 mod renewals;
@@ -23,10 +24,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use keysmith_core::oauth::GrantId;
-use keysmith_core::{ApiSettings, Credential, CredentialId, UsageRecorder, Vault};
+use keysmith_core::{
+    ApiSettings, Credential, CredentialId, IpAllowlist, UsageRecorder, Vault, Verification,
+};
 use tokio::net::TcpListener;
 
 pub use connections::ConnectionLimits;
@@ -84,6 +87,8 @@ pub struct ApiState {
     usage: Usage<CredentialId>,
     grant_usage: Usage<GrantId>,
     recorder: Mutex<UsageRecorder>,
+    /// The proxies whose forwarded client addresses are believed (read at start).
+    trusted_proxies: IpAllowlist,
 }
 
 impl ApiState {
@@ -91,6 +96,7 @@ impl ApiState {
     /// and for recording uses.
     pub fn new(vault: Vault, access: Access) -> keysmith_core::Result<Arc<ApiState>> {
         let recorder = vault.usage_recorder()?;
+        let trusted_proxies = vault.trusted_proxies()?;
         let instant = vault.open_again()?;
         instant.set_lock_wait(Duration::ZERO)?;
         Ok(Arc::new(ApiState {
@@ -102,7 +108,31 @@ impl ApiState {
             usage: Usage::default(),
             grant_usage: Usage::default(),
             recorder: Mutex::new(recorder),
+            trusted_proxies,
         }))
+    }
+
+    /// Counts an active `verification` (made on `vault`): against its credential's rate
+    /// limit (429 once spent, giving back the usage-limit use it took), and as a use to
+    /// record as "last used".
+    fn count_use(&self, vault: &Vault, verification: &Verification) -> Result<(), ApiError> {
+        match verification {
+            Verification::Active(verified) => {
+                if let Err(error) = self.admit(&verified.credential) {
+                    if verified.remaining.is_some() {
+                        vault.refund_use(verified.credential.id);
+                    }
+                    return Err(error);
+                }
+                self.usage
+                    .record(verified.credential.id, chrono::Utc::now());
+            }
+            Verification::ActiveOAuth(verified) => {
+                self.grant_usage.record(verified.grant, chrono::Utc::now());
+            }
+            Verification::Inactive(_) => {}
+        }
+        Ok(())
     }
 
     /// Counts one use of `credential` against its rate limit (verifications and exchanges
@@ -144,7 +174,14 @@ impl ApiState {
     /// Writes the uses recorded since the last flush, in one transaction on the recorder's
     /// own connection: verifications go on meanwhile. A batch that cannot be written (the
     /// vault's write lock held elsewhere past the busy timeout) is kept for the next flush.
+    /// Then gives the usage-limit uses leased and not spent back, for other processes.
     pub fn flush_usage(&self) {
+        if let Err(error) = lock(&self.patient).give_back_uses() {
+            tracing::warn!(
+                code = error.code().as_str(),
+                "could not give back leased uses; they go back with the next flush"
+            );
+        }
         let uses = self.usage.take();
         if !uses.is_empty() {
             if let Err(error) = lock(&self.recorder).record(&uses) {
@@ -188,9 +225,11 @@ async fn off_thread<T: Send + 'static>(
 /// The API's routes over `state` as served on `local` within `limits`: every one behind the
 /// boundary (Host, Origin, request timeout) and, with [`Access::VerifierKey`], the
 /// verifier-key check.
-pub fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> Router {
+fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> Router {
     let routes = Router::new()
         .route("/v1/verify", post(routes::verify))
+        .route("/v1/introspect", post(gateway::introspect))
+        .route("/v1/auth", any(gateway::forward_auth))
         .route("/v1/oauth/token", post(routes::token))
         .route("/v1/oauth/authorize", get(oauth::authorize))
         .route("/v1/oauth/authorize/wait/{id}", get(oauth::wait))

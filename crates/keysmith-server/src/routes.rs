@@ -2,21 +2,23 @@
 //! them. Bodies are read as bytes and parsed here, so that every malformed or oversized body
 //! gets the API's own `{code, message}` answer.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use base64::Engine;
-use keysmith_core::{InactiveReason, Secret, TokenKind, Verification};
+use keysmith_core::{InactiveReason, Secret, TokenKind, Verification, VerificationRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
+use crate::verifier::{self, VerifiedCaller};
 use crate::ApiState;
 
 /// A verification request.
@@ -30,6 +32,10 @@ pub struct VerifyRequest {
     application: Option<String>,
     /// A scope the token must grant.
     scope: Option<String>,
+    /// The address of the client that presented the token, for a credential with an
+    /// allowlist; taken only from a caller with an active verifier key.
+    #[schema(value_type = Option<String>, example = "203.0.113.7")]
+    client_ip: Option<std::net::IpAddr>,
 }
 
 /// An RFC 7662 introspection answer: either what an active token grants, or why it is not
@@ -51,7 +57,7 @@ impl From<&Verification> for Introspection {
                 Introspection::Active(ActiveToken {
                     active: true,
                     credential_id: Some(credential.id.0),
-                    client_id: None,
+                    client_id: credential.client_id.clone(),
                     grant_id: None,
                     kind: credential.kind.as_str(),
                     owner: credential.owner_name.clone(),
@@ -61,6 +67,7 @@ impl From<&Verification> for Introspection {
                     exp: verified.expires_at.timestamp(),
                     iat: verified.issued_at.timestamp(),
                     superseded_by: verified.superseded_by.map(|id| id.0),
+                    remaining: verified.remaining,
                 })
             }
             Verification::ActiveOAuth(verified) => Introspection::Active(ActiveToken {
@@ -76,6 +83,7 @@ impl From<&Verification> for Introspection {
                 exp: verified.expires_at.timestamp(),
                 iat: verified.issued_at.timestamp(),
                 superseded_by: None,
+                remaining: None,
             }),
             Verification::Inactive(reason) => Introspection::Inactive(InactiveToken {
                 active: false,
@@ -93,7 +101,8 @@ pub struct ActiveToken {
     /// The credential's id; absent for an OAuth access token.
     #[serde(skip_serializing_if = "Option::is_none")]
     credential_id: Option<i64>,
-    /// The client ID of the app an OAuth access token was handed to; absent otherwise.
+    /// The client ID of client credentials, or of the app an OAuth access token was handed
+    /// to; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_id: Option<String>,
     /// The grant (connection) an OAuth access token belongs to; absent otherwise.
@@ -102,13 +111,13 @@ pub struct ActiveToken {
     /// The token's kind, e.g. `personal_access_token`.
     kind: &'static str,
     /// The owner's name; absent for an organization token.
-    owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// The scopes it grants now.
-    scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     /// `read` or `read_write`.
     rights: &'static str,
     /// The applications it may be used for.
-    applications: Vec<String>,
+    pub(crate) applications: Vec<String>,
     /// Expiry, seconds since the epoch.
     exp: i64,
     /// Issue time, seconds since the epoch.
@@ -117,6 +126,10 @@ pub struct ActiveToken {
     /// end of its grace. Absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     superseded_by: Option<i64>,
+    /// The uses left after this one, for a credential with a usage limit (exact while one
+    /// process verifies it). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remaining: Option<u32>,
 }
 
 /// Why a token is not active.
@@ -125,7 +138,7 @@ pub struct InactiveToken {
     /// Always false.
     active: bool,
     /// malformed, unknown, disabled, revoked, expired, owner_lacks_api_access,
-    /// application_not_allowed or scope_not_granted.
+    /// application_not_allowed, scope_not_granted, ip_not_allowed or usage_exceeded.
     #[schema(value_type = String)]
     reason: InactiveReason,
 }
@@ -149,6 +162,8 @@ pub struct InactiveToken {
 )]
 pub(crate) async fn verify(
     State(state): State<Arc<ApiState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Option<Extension<VerifiedCaller>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Introspection>, ApiError> {
@@ -156,25 +171,21 @@ pub(crate) async fn verify(
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
+    // Anyone may verify on loopback; only a verifier may say where a token came from.
+    if request.client_ip.is_some() && caller.is_none() {
+        verifier::check(&state, &headers, peer.ip(), verifier::Presented::Anywhere).await?;
+    }
     let introspection = state
         .reading(move |state, vault| {
-            let verification = vault.verify(
+            let verification = vault.verify_request(
                 request.token.expose(),
-                request.scope.as_deref(),
-                request.application.as_deref(),
+                &VerificationRequest {
+                    scope: request.scope.as_deref(),
+                    application: request.application.as_deref(),
+                    client_ip: request.client_ip,
+                },
             )?;
-            match &verification {
-                Verification::Active(verified) => {
-                    state.admit(&verified.credential)?;
-                    state
-                        .usage
-                        .record(verified.credential.id, chrono::Utc::now());
-                }
-                Verification::ActiveOAuth(verified) => {
-                    state.grant_usage.record(verified.grant, chrono::Utc::now());
-                }
-                Verification::Inactive(_) => {}
-            }
+            state.count_use(vault, &verification)?;
             Ok(Introspection::from(&verification))
         })
         .await?;
@@ -421,6 +432,8 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     ),
     paths(
         verify,
+        crate::gateway::introspect,
+        crate::gateway::forward_auth,
         token,
         crate::oauth::authorize,
         crate::oauth::wait,

@@ -67,6 +67,7 @@ async fn start_within(access: Access, limits: ConnectionLimits) -> (Running, Iss
         rights,
         applications: vec![Name::new(APPLICATION).unwrap()],
         rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
     };
     let pat = vault
         .issue(&new(

@@ -38,5 +38,6 @@ pub fn token(now: DateTime<Utc>, name: &str, description: &str, days: i64) -> Ne
         rights: Rights::ReadWrite,
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
     }
 }

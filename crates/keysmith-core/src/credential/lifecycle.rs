@@ -7,7 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use serde_json::json;
 
-use super::{
+use super::restrictions::Refill;
+use super::{use_leases, 
     auto_renewal, store, Credential, CredentialFields, CredentialId, CredentialPage,
     CredentialQuery, Expiry, Issued, NewCredential, Status,
 };
@@ -339,6 +340,9 @@ pub(super) fn successor_in(
         rights: old.rights,
         applications: old.applications.clone(),
         rate_limit: Some(old.rate_limit),
+        max_uses: old.usage.map(|usage| usage.max_uses),
+        refill: old.usage.and_then(|usage| usage.refill),
+        allowed_ips: old.allowed_ips.clone(),
     }
     .validate(expiry)?;
     store::set_renewed(change, old.id, now)?;
@@ -368,6 +372,9 @@ fn issue_in(
         client_id: client_id.as_deref(),
     };
     let id = store::insert(change, new, &stored, change.now())?;
+    if new.restrictions.usage.is_some() {
+        use_leases::reset(change, id, new.restrictions.usage, change.now())?;
+    }
     change.record(
         AuditAction::CredentialIssued,
         Some(id),
@@ -379,6 +386,9 @@ fn issue_in(
             "rights": new.rights.as_str(),
             "applications": new.applications.iter().map(Name::as_str).collect::<Vec<_>>(),
             "rate_limit": new.rate_limit.per_minute(),
+            "max_uses": new.restrictions.usage.map(|limit| limit.max_uses()),
+            "refill": new.restrictions.usage.and_then(|limit| limit.refill()).map(Refill::as_str),
+            "allowed_ips": new.restrictions.allowed_ips.to_strings(),
             "expires_at": new.expiry.at().to_rfc3339(),
             "renewed_from": renewed_from.map(|id| id.0),
         }),

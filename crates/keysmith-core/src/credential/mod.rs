@@ -15,8 +15,10 @@ mod offboarding;
 mod query;
 mod reminder;
 mod renewal;
+mod restrictions;
 pub(crate) mod store;
 mod usage;
+mod use_leases;
 mod verify;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -33,8 +35,11 @@ pub use query::{CredentialPage, CredentialQuery, SortKey};
 pub use reminder::ExpiryReminder;
 pub(crate) use reminder::{raise as raise_reminder, trim as trim_reminders};
 pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFTER_REDEMPTION};
+pub use restrictions::{IpAllowlist, Refill, Restrictions, UsageLimit, Uses, MAX_ALLOWED_IPS};
 pub use usage::UsageRecorder;
-pub use verify::{InactiveReason, Verification, Verified};
+pub(crate) use use_leases::{Taken, UseLeases};
+pub use use_leases::MAX_LEASE;
+pub use verify::{InactiveReason, Verification, VerificationRequest, Verified};
 
 use crate::error::{Error, Result};
 use crate::people::{Permission, UserId};
@@ -167,6 +172,8 @@ pub struct NewCredential {
     pub applications: Vec<Name>,
     /// Its rate limit.
     pub rate_limit: RateLimit,
+    /// Its usage limit and the addresses it may be used from.
+    pub restrictions: Restrictions,
 }
 
 /// A new credential's fields as a person or a program asks for them, before validation —
@@ -190,6 +197,15 @@ pub struct CredentialFields {
     pub applications: Vec<String>,
     /// Requests per minute; the default when absent.
     pub rate_limit: Option<u32>,
+    /// Successful verifications it may have; unlimited when absent.
+    #[serde(default)]
+    pub max_uses: Option<u32>,
+    /// When those uses fill up again; never when absent.
+    #[serde(default)]
+    pub refill: Option<Refill>,
+    /// The addresses and CIDR ranges it may be used from; anywhere when empty.
+    #[serde(default)]
+    pub allowed_ips: Vec<String>,
 }
 
 impl CredentialFields {
@@ -215,6 +231,7 @@ impl CredentialFields {
             rate_limit: self
                 .rate_limit
                 .map_or(Ok(RateLimit::default()), RateLimit::new)?,
+            restrictions: Restrictions::from_fields(self.max_uses, self.refill, &self.allowed_ips)?,
         })
     }
 }
@@ -280,6 +297,10 @@ pub struct Credential {
     pub disabled_at: Option<DateTime<Utc>>,
     /// The credential this one renewed, if it is a renewal.
     pub renewed_from: Option<CredentialId>,
+    /// Its usage limit as it stands; absent when it has none.
+    pub usage: Option<Uses>,
+    /// The addresses and CIDR ranges it may be used from; anywhere when empty.
+    pub allowed_ips: Vec<String>,
 }
 
 /// Where a credential stands.

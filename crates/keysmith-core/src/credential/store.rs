@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::query::{SearchPlan, CREDENTIAL_FIRST};
+use super::restrictions::{Refill, Restrictions, Uses};
 use super::{Credential, CredentialId, CredentialPage, CredentialQuery, NewCredential, Rights};
 use crate::clock::from_seconds;
 use crate::digest::TokenDigest;
@@ -18,16 +19,23 @@ use crate::token::TokenKind;
 /// text each time.
 macro_rules! columns {
     () => {
-        columns!("us.last_used_at", "u.name")
+        columns!(
+            "us.last_used_at",
+            "u.name",
+            "(SELECT uses_left FROM credential_uses WHERE credential_id = c.id), \
+             (SELECT period FROM credential_uses WHERE credential_id = c.id)"
+        )
     };
-    ($last_used:literal, $owner_name:literal) => {
+    ($last_used:literal, $owner_name:literal, $uses:literal) => {
         concat!(
             "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
              c.revoked_at, ",
             $last_used,
             ", c.disabled_at, c.renewed_from, c.owner_id, ",
             $owner_name,
-            ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id"
+            ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id, c.max_uses, \
+             c.refill, c.allowed_ips, ",
+            $uses
         )
     };
 }
@@ -41,6 +49,17 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
     };
     let kind = row.get_ref(1)?.as_str()?;
     let rights = row.get_ref(14)?.as_str()?;
+    let refill = row
+        .get_ref(19)?
+        .as_str_or_null()?
+        .map(|name| {
+            Refill::from_name(name).ok_or_else(|| unreadable(19, format!("unknown refill {name:?}")))
+        })
+        .transpose()?;
+    let (left, period): (Option<u32>, Option<i64>) = (row.get(21)?, row.get(22)?);
+    let usage = row
+        .get::<_, Option<u32>>(18)?
+        .map(|max_uses| Uses::stored(max_uses, refill, left.zip(period)));
     Ok(Credential {
         id: CredentialId(row.get(0)?),
         kind: TokenKind::from_name(kind)
@@ -62,6 +81,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
         applications: split_list(row.get_ref(15)?.as_str()?),
         rate_limit: row.get(16)?,
         client_id: row.get(17)?,
+        usage,
+        allowed_ips: split_list(row.get_ref(20)?.as_str()?),
     })
 }
 
@@ -111,8 +132,10 @@ pub(super) fn insert(
         .prepare_cached(
             "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
                                       expires_at, renewed_from, owner_id, scopes, rights,
-                                      applications, rate_limit, client_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                      applications, rate_limit, client_id, max_uses, refill,
+                                      allowed_ips)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?17)",
         )?
         .execute(rusqlite::params![
             stored.kind.as_str(),
@@ -129,6 +152,12 @@ pub(super) fn insert(
             join_list(applications),
             new.rate_limit.per_minute(),
             stored.client_id,
+            new.restrictions.usage.map(|limit| limit.max_uses()),
+            new.restrictions
+                .usage
+                .and_then(|limit| limit.refill())
+                .map(Refill::as_str),
+            join_list(new.restrictions.allowed_ips.to_strings().iter().map(String::as_str)),
         ]);
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
@@ -160,7 +189,7 @@ pub(crate) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
 /// [`find_by_digest`]'s statement.
 const BY_DIGEST: &str = concat!(
     "SELECT ",
-    columns!("NULL", "NULL"),
+    columns!("NULL", "NULL", "NULL, NULL"),
     ", c.digest, CASE WHEN c.renewed_at IS NOT NULL THEN \
        (SELECT s.id FROM credentials s WHERE s.renewed_from = c.id) END \
      FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
@@ -178,8 +207,8 @@ pub(super) fn find_by_digest(
     let found = conn
         .prepare_cached(BY_DIGEST)?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            let stored = row.get_ref(18)?.as_blob()?;
-            let successor = row.get::<_, Option<i64>>(19)?.map(CredentialId);
+            let stored = row.get_ref(23)?.as_blob()?;
+            let successor = row.get::<_, Option<i64>>(24)?.map(CredentialId);
             digest
                 .matches(stored)
                 .then(|| from_row(row).map(|credential| (credential, successor)))
@@ -284,6 +313,27 @@ pub(super) fn set_disabled(
         )?
         .execute((id.0, disabled_at.map(|at| at.timestamp())))?;
     Ok(changed == 1)
+}
+
+/// Replaces the restrictions (usage limit, allowlist); the uses left are the caller's to reset.
+pub(super) fn set_restrictions(
+    conn: &Connection,
+    id: CredentialId,
+    restrictions: &Restrictions,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE credentials SET max_uses = ?2, refill = ?3, allowed_ips = ?4 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        id.0,
+        restrictions.usage.map(|limit| limit.max_uses()),
+        restrictions
+            .usage
+            .and_then(|limit| limit.refill())
+            .map(Refill::as_str),
+        join_list(restrictions.allowed_ips.to_strings().iter().map(String::as_str)),
+    ])?;
+    Ok(())
 }
 
 /// Replaces the description.

@@ -3,11 +3,16 @@
 //! well-formed one is looked up by its keyed digest and compared in constant time. Then its
 //! status, its owner's API access, the application and the scope are checked, with the
 //! owner's permissions as they are now (cached until the database changes; see
-//! [`access`](crate::people::access)).
+//! [`access`](crate::people::access)); then the client's address against its allowlist; last,
+//! when everything else passed, one of its uses is taken (see [`use_leases`](super::use_leases)).
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::restrictions::IpAllowlist;
+use super::use_leases::Taken;
 use super::{access, store, Credential, CredentialId, Rights, Status};
 use crate::digest::TokenDigest;
 use crate::error::Result;
@@ -37,6 +42,10 @@ pub enum InactiveReason {
     /// The scope asked about is not granted: not among its scopes, no longer held by its
     /// owner, or a write scope on a read-only credential.
     ScopeNotGranted,
+    /// The client's address is not on its allowlist (or is not known).
+    IpNotAllowed,
+    /// Its usage limit is spent (until the next refill, if it has one).
+    UsageExceeded,
 }
 
 impl InactiveReason {
@@ -51,6 +60,8 @@ impl InactiveReason {
             InactiveReason::OwnerLacksApiAccess => "owner_lacks_api_access",
             InactiveReason::ApplicationNotAllowed => "application_not_allowed",
             InactiveReason::ScopeNotGranted => "scope_not_granted",
+            InactiveReason::IpNotAllowed => "ip_not_allowed",
+            InactiveReason::UsageExceeded => "usage_exceeded",
         }
     }
 }
@@ -71,6 +82,21 @@ pub struct Verified {
     /// The credential that renewed this one, while this one is still good (its grace after a
     /// renewal, or until its own expiry while the successor waits to be handed over).
     pub superseded_by: Option<CredentialId>,
+    /// The uses left after this one, when it has a usage limit (exact while one process
+    /// verifies; uses other processes have leased count as left).
+    pub remaining: Option<u32>,
+}
+
+/// What a verification asks beside the token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerificationRequest<'a> {
+    /// A scope the token must grant.
+    pub scope: Option<&'a str>,
+    /// The application it must be allowed for.
+    pub application: Option<&'a str>,
+    /// The address of the client that presented it, when known: a credential with an
+    /// allowlist verifies only from a known address on the list.
+    pub client_ip: Option<IpAddr>,
 }
 
 /// The answer to a verification.
@@ -85,15 +111,39 @@ pub enum Verification {
 }
 
 impl Vault {
-    /// Verifies a token, optionally for an `application` and a `scope` it must grant. A
-    /// refusal is `Ok(Verification::Inactive(reason))`; `Err` is kept for storage failures.
+    /// Verifies a token, optionally for an `application` and a `scope` it must grant, from no
+    /// known address: [`Vault::verify_request`] with those two.
     pub fn verify(
         &self,
         token: &str,
         scope: Option<&str>,
         application: Option<&str>,
     ) -> Result<Verification> {
+        self.verify_request(
+            token,
+            &VerificationRequest {
+                scope,
+                application,
+                client_ip: None,
+            },
+        )
+    }
+
+    /// Verifies a token for what `request` asks. A refusal is
+    /// `Ok(Verification::Inactive(reason))`; `Err` is kept for storage failures. An active
+    /// answer for a credential with a usage limit has taken one of its uses (and may have
+    /// written a lease of them to the vault).
+    pub fn verify_request(
+        &self,
+        token: &str,
+        request: &VerificationRequest<'_>,
+    ) -> Result<Verification> {
         use InactiveReason::*;
+        let VerificationRequest {
+            scope,
+            application,
+            client_ip,
+        } = *request;
         let refuse = |reason| Ok(Verification::Inactive(reason));
         let Some(well_formed) = token::parse(token) else {
             return refuse(Malformed);
@@ -142,6 +192,18 @@ impl Vault {
         if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
+        if !credential.allowed_ips.is_empty()
+            && !IpAllowlist::parse(&credential.allowed_ips)?.allows(client_ip)
+        {
+            return refuse(IpNotAllowed);
+        }
+        let remaining = match credential.usage {
+            None => None,
+            Some(usage) => match self.take_use(credential.id, usage.limit())? {
+                Taken::Remaining(left) => Some(left),
+                Taken::Exhausted => return refuse(UsageExceeded),
+            },
+        };
         let (issued_at, expires_at) = match access_token {
             Some(token) => (
                 token.created_at,
@@ -155,6 +217,7 @@ impl Vault {
             issued_at,
             expires_at,
             superseded_by,
+            remaining,
         })))
     }
 }

@@ -37,6 +37,7 @@ pub use operators::SlotSealer;
 pub use scheduled::{BackupEvery, BackupSchedule, ScheduledRun};
 
 use crate::audit::AuditAction;
+use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases};
 use crate::clock::Clock;
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
@@ -110,6 +111,19 @@ pub struct Vault {
     path: PathBuf,
     /// The session's integrity check, which every write waits for.
     integrity: Arc<IntegrityCheck>,
+    /// Uses of usage-limited credentials this process leased; shared by every handle to the
+    /// vault ([`Vault::open_again`]), given back when the last one closes.
+    leases: Arc<UseLeases>,
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.leases) == 1 {
+            if let Err(error) = self.give_back_uses() {
+                tracing::warn!(code = error.code().as_str(), "could not give back leased uses");
+            }
+        }
+    }
 }
 
 impl fmt::Debug for Vault {
@@ -198,6 +212,7 @@ impl Vault {
             clock,
             operator,
             owner_access: RefCell::default(),
+            leases: Arc::default(),
             id,
             key,
             path: path.to_owned(),
@@ -393,6 +408,7 @@ impl Vault {
             clock,
             operator,
             owner_access: RefCell::default(),
+            leases: Arc::default(),
             id,
             key,
             path: path.to_owned(),
@@ -460,6 +476,27 @@ impl Vault {
         self.owner_access.borrow_mut().get(&self.conn, owner)
     }
 
+    /// Takes one use of `credential`, limited by `limit`, from this process's leases (see
+    /// [`UseLeases`]); a new lease is written only once the session's integrity check passed.
+    pub(crate) fn take_use(&self, credential: CredentialId, limit: UsageLimit) -> Result<Taken> {
+        self.leases.take(&self.conn, credential, limit, self.now(), &self.integrity)
+    }
+
+    /// Puts back one use of `credential` taken by a verification that was then refused
+    /// anyway (its rate limit spent), to the lease it came from.
+    pub fn refund_use(&self, credential: CredentialId) {
+        self.leases.refund(credential);
+    }
+
+    /// Gives the uses this process leased and has not spent back to the vault, for other
+    /// processes to take: a server does it at every flush, and the last handle as it closes.
+    pub fn give_back_uses(&self) -> Result<()> {
+        if self.integrity.wait().is_err() {
+            return Ok(());
+        }
+        self.leases.give_back(&self.conn)
+    }
+
     /// Reads the operator afresh, after their own name, e-mail or role changed.
     pub(crate) fn refresh_operator(&mut self) -> Result<()> {
         self.operator = operators::operator_for(&self.conn, self.operator.user_id)?;
@@ -484,6 +521,7 @@ impl Vault {
             clock: Arc::clone(&self.clock),
             operator: self.operator.clone(),
             owner_access: RefCell::default(),
+            leases: Arc::clone(&self.leases),
             id: self.id.clone(),
             key: self.key.clone(),
             path: self.path.clone(),

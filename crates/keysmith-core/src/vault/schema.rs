@@ -456,6 +456,23 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX expiry_reminders_seen_by_reminder
         ON expiry_reminders_seen (credential_id, days_left);
     "#,
+    // 16: usage limits and IP allowlists. The limit and the allowlist join the covering index
+    // (verify reads them in the same descent); the uses left are kept apart, written by the
+    // leases of whoever verifies, so those writes never touch the index.
+    r#"
+    ALTER TABLE credentials ADD COLUMN max_uses INTEGER;
+    ALTER TABLE credentials ADD COLUMN refill TEXT;
+    ALTER TABLE credentials ADD COLUMN allowed_ips TEXT NOT NULL DEFAULT '';
+    DROP INDEX credentials_verify;
+    CREATE INDEX credentials_verify ON credentials (digest, kind, name, description, token_hint,
+        created_at, expires_at, revoked_at, disabled_at, renewed_from, owner_id, scopes, rights,
+        applications, rate_limit, client_id, renewed_at, max_uses, refill, allowed_ips);
+    CREATE TABLE credential_uses (
+        credential_id INTEGER PRIMARY KEY REFERENCES credentials (id) ON DELETE CASCADE,
+        uses_left     INTEGER NOT NULL,
+        period        INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

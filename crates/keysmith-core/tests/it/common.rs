@@ -123,5 +123,6 @@ pub fn pat(now: DateTime<Utc>, name: &str, days: i64) -> NewCredential {
         rights: Rights::ReadWrite,
         applications: vec![Name::new(APPLICATION).unwrap()],
         rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
     }
 }

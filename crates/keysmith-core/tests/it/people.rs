@@ -270,6 +270,7 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
         applications: vec![name("Ledger"), name(APPLICATION)],
         rights: Rights::Read,
         rate_limit: keysmith_core::RateLimit::new(120).unwrap(),
+        restrictions: Default::default(),
         ..credential(
             now,
             TokenKind::ClientCredentials,

@@ -11,12 +11,12 @@ use crate::team::{credential, user, Team};
 /// Turns auto-renewal on for `id`, every `days` days, calling `callback` if given.
 fn auto_renew(vault: &mut Vault, id: CredentialId, days: u32, callback: Option<&str>) {
     let edit = CredentialEdit {
-        description: None,
         auto_renewal: Some(Some(keysmith_core::AutoRenewal {
             every_days: days,
             recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
             callback_url: callback.map(|url| url.to_owned().try_into().unwrap()),
         })),
+        ..CredentialEdit::default()
     };
     vault.edit(id, &edit).unwrap();
 }
