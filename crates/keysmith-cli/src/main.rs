@@ -15,9 +15,9 @@ use chrono::{NaiveDate, NaiveTime};
 use clap::Parser;
 use keysmith_core::{
     clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
-    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IssueRequest,
-    IpAllowlist, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind, UserId, Vault,
-    UsageLimit, Verification,
+    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IpAllowlist,
+    IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind,
+    UsageLimit, UserId, Vault, Verification,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;

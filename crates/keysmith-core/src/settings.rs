@@ -30,7 +30,8 @@ impl Vault {
     /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address)
     /// after checking each. Account holder and admins.
     pub fn set_trusted_proxies(&mut self, entries: &[String]) -> Result<IpAllowlist> {
-        self.operator().require_admin("change the trusted proxies")?;
+        self.operator()
+            .require_admin("change the trusted proxies")?;
         let proxies = IpAllowlist::parse(entries)?;
         self.audited(|change| {
             meta::put_json(change, TRUSTED_PROXIES_KEY, &proxies.to_strings())?;

@@ -12,13 +12,13 @@ use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::{Extension, Router};
-use tower_layer::Layer;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tower_layer::Layer;
 
 /// How long and how many: the bounds a server keeps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

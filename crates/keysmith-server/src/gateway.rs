@@ -181,9 +181,9 @@ impl IntoResponse for Granted {
                     ScopeNotGranted => (
                         StatusCode::FORBIDDEN,
                         match scope {
-                            Some(scope) if is_token68ish(&scope) => format!(
-                                r#"Bearer error="insufficient_scope", scope="{scope}""#
-                            ),
+                            Some(scope) if is_token68ish(&scope) => {
+                                format!(r#"Bearer error="insufficient_scope", scope="{scope}""#)
+                            }
                             _ => r#"Bearer error="insufficient_scope""#.to_owned(),
                         },
                     ),
@@ -411,7 +411,9 @@ pub(crate) async fn introspect(
                 },
             )?;
             state.count_use(vault, &verification)?;
-            Ok(Json(IntrospectionResponse::from_verification(&verification)))
+            Ok(Json(IntrospectionResponse::from_verification(
+                &verification,
+            )))
         })
         .await
 }
@@ -454,7 +456,11 @@ mod tests {
         ];
         assert_eq!(resolve("::1", &split, &loopback), ip("198.51.100.4"));
         assert_eq!(
-            resolve("127.0.0.1", &[("x-forwarded-for", "::1, 127.0.0.1")], &loopback),
+            resolve(
+                "127.0.0.1",
+                &[("x-forwarded-for", "::1, 127.0.0.1")],
+                &loopback
+            ),
             ip("::1")
         );
         assert_eq!(

@@ -15,6 +15,9 @@ use proptest::strategy::Strategy;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+#[path = "api/gateway.rs"]
+mod gateway;
+
 const PASSPHRASE: &str = "server test passphrase";
 const APPLICATION: &str = "Internal tools";
 

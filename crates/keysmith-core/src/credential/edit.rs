@@ -153,8 +153,10 @@ impl Vault {
                     use_leases::reset(change, id, usage, change.now())?;
                 }
                 details["max_uses"] = json!(restrictions.usage.map(|limit| limit.max_uses()));
-                details["refill"] =
-                    json!(restrictions.usage.and_then(|limit| limit.refill()).map(Refill::as_str));
+                details["refill"] = json!(restrictions
+                    .usage
+                    .and_then(|limit| limit.refill())
+                    .map(Refill::as_str));
                 details["allowed_ips"] = json!(restrictions.allowed_ips.to_strings());
             }
             change.record(AuditAction::CredentialEdited, Some(id), details)?;

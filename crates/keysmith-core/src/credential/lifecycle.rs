@@ -8,8 +8,8 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use super::restrictions::Refill;
-use super::{use_leases, 
-    auto_renewal, store, Credential, CredentialFields, CredentialId, CredentialPage,
+use super::{
+    auto_renewal, store, use_leases, Credential, CredentialFields, CredentialId, CredentialPage,
     CredentialQuery, Expiry, Issued, NewCredential, Status,
 };
 use crate::audit::AuditAction;

@@ -37,8 +37,8 @@ pub(crate) use reminder::{raise as raise_reminder, trim as trim_reminders};
 pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFTER_REDEMPTION};
 pub use restrictions::{IpAllowlist, Refill, Restrictions, UsageLimit, Uses, MAX_ALLOWED_IPS};
 pub use usage::UsageRecorder;
-pub(crate) use use_leases::{Taken, UseLeases};
 pub use use_leases::MAX_LEASE;
+pub(crate) use use_leases::{Taken, UseLeases};
 pub use verify::{InactiveReason, Verification, VerificationRequest, Verified};
 
 use crate::error::{Error, Result};

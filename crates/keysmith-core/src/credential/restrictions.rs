@@ -58,8 +58,9 @@ impl Refill {
                 } else {
                     (day.year(), day.month() + 1)
                 };
-                NaiveDate::from_ymd_opt(year, month, 1)
-                    .map_or(start, |first| first.and_time(chrono::NaiveTime::MIN).and_utc())
+                NaiveDate::from_ymd_opt(year, month, 1).map_or(start, |first| {
+                    first.and_time(chrono::NaiveTime::MIN).and_utc()
+                })
             }
         }
     }
@@ -226,7 +227,11 @@ pub struct Uses {
 impl Uses {
     /// The state of a limit of `max_uses` refilled by `refill`, the vault holding `stored`
     /// (the uses left, and the start of the period they belong to) for it.
-    pub(crate) fn stored(max_uses: u32, refill: Option<Refill>, stored: Option<(u32, i64)>) -> Uses {
+    pub(crate) fn stored(
+        max_uses: u32,
+        refill: Option<Refill>,
+        stored: Option<(u32, i64)>,
+    ) -> Uses {
         let (left, refills_at) = match stored {
             Some((left, period)) => (
                 left.min(max_uses),
@@ -308,7 +313,9 @@ mod tests {
                 "{bad:?}"
             );
         }
-        let many: Vec<String> = (0..=MAX_ALLOWED_IPS).map(|i| format!("10.0.{i}.0/24")).collect();
+        let many: Vec<String> = (0..=MAX_ALLOWED_IPS)
+            .map(|i| format!("10.0.{i}.0/24"))
+            .collect();
         assert!(IpAllowlist::parse(&many).is_err());
     }
 

@@ -53,7 +53,8 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
         .get_ref(19)?
         .as_str_or_null()?
         .map(|name| {
-            Refill::from_name(name).ok_or_else(|| unreadable(19, format!("unknown refill {name:?}")))
+            Refill::from_name(name)
+                .ok_or_else(|| unreadable(19, format!("unknown refill {name:?}")))
         })
         .transpose()?;
     let (left, period): (Option<u32>, Option<i64>) = (row.get(21)?, row.get(22)?);
@@ -157,7 +158,13 @@ pub(super) fn insert(
                 .usage
                 .and_then(|limit| limit.refill())
                 .map(Refill::as_str),
-            join_list(new.restrictions.allowed_ips.to_strings().iter().map(String::as_str)),
+            join_list(
+                new.restrictions
+                    .allowed_ips
+                    .to_strings()
+                    .iter()
+                    .map(String::as_str)
+            ),
         ]);
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),
@@ -331,7 +338,13 @@ pub(super) fn set_restrictions(
             .usage
             .and_then(|limit| limit.refill())
             .map(Refill::as_str),
-        join_list(restrictions.allowed_ips.to_strings().iter().map(String::as_str)),
+        join_list(
+            restrictions
+                .allowed_ips
+                .to_strings()
+                .iter()
+                .map(String::as_str)
+        ),
     ])?;
     Ok(())
 }

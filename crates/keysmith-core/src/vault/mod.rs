@@ -37,8 +37,8 @@ pub use operators::SlotSealer;
 pub use scheduled::{BackupEvery, BackupSchedule, ScheduledRun};
 
 use crate::audit::AuditAction;
-use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases};
 use crate::clock::Clock;
+use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases};
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
 use crate::people::{
@@ -120,7 +120,10 @@ impl Drop for Vault {
     fn drop(&mut self) {
         if Arc::strong_count(&self.leases) == 1 {
             if let Err(error) = self.give_back_uses() {
-                tracing::warn!(code = error.code().as_str(), "could not give back leased uses");
+                tracing::warn!(
+                    code = error.code().as_str(),
+                    "could not give back leased uses"
+                );
             }
         }
     }
@@ -479,7 +482,8 @@ impl Vault {
     /// Takes one use of `credential`, limited by `limit`, from this process's leases (see
     /// [`UseLeases`]); a new lease is written only once the session's integrity check passed.
     pub(crate) fn take_use(&self, credential: CredentialId, limit: UsageLimit) -> Result<Taken> {
-        self.leases.take(&self.conn, credential, limit, self.now(), &self.integrity)
+        self.leases
+            .take(&self.conn, credential, limit, self.now(), &self.integrity)
     }
 
     /// Puts back one use of `credential` taken by a verification that was then refused

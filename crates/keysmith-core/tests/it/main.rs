@@ -14,6 +14,7 @@ mod people;
 mod query;
 mod reminders;
 mod renewal;
+mod restrictions;
 mod team;
 mod vault;
 mod webhooks;
