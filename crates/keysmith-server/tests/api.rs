@@ -15,8 +15,12 @@ use proptest::strategy::Strategy;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+#[path = "api/apache.rs"]
+mod apache;
 #[path = "api/gateway.rs"]
 mod gateway;
+#[path = "api/nginx.rs"]
+mod nginx;
 
 const PASSPHRASE: &str = "server test passphrase";
 const APPLICATION: &str = "Internal tools";

@@ -10,13 +10,13 @@ use super::*;
 
 /// Issues `new` through a connection of its own, as the app or the command line would while
 /// the server runs.
-fn issue(api: &Running, new: impl FnOnce(&Running) -> NewCredential) -> Issued {
+pub(crate) fn issue(api: &Running, new: impl FnOnce(&Running) -> NewCredential) -> Issued {
     api.open_vault().issue(&new(api)).unwrap()
 }
 
 /// A personal access token of the account holder on `payables:read`, with `restrictions`
 /// and the largest rate limit.
-fn restricted(api: &Running, name: &str, restrictions: Restrictions) -> NewCredential {
+pub(crate) fn restricted(api: &Running, name: &str, restrictions: Restrictions) -> NewCredential {
     NewCredential {
         kind: TokenKind::PersonalAccessToken,
         owner: Some(UserId(1)),
