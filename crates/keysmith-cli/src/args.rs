@@ -109,6 +109,13 @@ pub enum VaultCommand {
         #[command(subcommand)]
         command: WebhookCommand,
     },
+    /// Show the reverse proxies whose X-Forwarded-For the local API believes (forward auth),
+    /// or set them (account holder and admins; applies when the API starts).
+    TrustedProxies {
+        /// Replace them with these addresses or CIDR ranges (none: trust no proxy).
+        #[arg(long, num_args = 0.., value_name = "CIDR")]
+        set: Option<Vec<String>>,
+    },
     /// Change your own passphrase: the new one from $KEYSMITH_NEW_PASSPHRASE or, with
     /// --passphrase-stdin, the second line of stdin.
     Passwd,
@@ -397,6 +404,9 @@ pub struct VerifyArgs {
     /// A scope the token must grant.
     #[arg(long)]
     pub scope: Option<String>,
+    /// The address the token is used from, for a credential with an allowlist.
+    #[arg(long)]
+    pub client_ip: Option<std::net::IpAddr>,
     /// One JSON object.
     #[arg(long)]
     pub json: bool,

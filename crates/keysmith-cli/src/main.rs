@@ -17,7 +17,7 @@ use keysmith_core::{
     clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
     CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IpAllowlist,
     IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind,
-    UsageLimit, UserId, Vault, Verification,
+    UsageLimit, UserId, Vault, Verification, VerificationRequest,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;
@@ -87,6 +87,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::List(_)
             | VaultCommand::Show { .. }
             | VaultCommand::Verify(_)
+            | VaultCommand::TrustedProxies { set: None }
             | VaultCommand::Scan(ScanArgs { revoke: false, .. })
             | VaultCommand::Renewals {
                 command: RenewalsCommand::List { .. }
@@ -128,6 +129,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
         VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
         VaultCommand::Renewals { command } => renewals(&mut vault, command),
+        VaultCommand::TrustedProxies { set } => trusted_proxies(&mut vault, set),
         VaultCommand::Passwd => care::passwd(&mut vault, passphrase.as_ref()),
         VaultCommand::Rekey => care::rekey(&mut vault),
         VaultCommand::Backup { to } => care::backup(&mut vault, &to),
@@ -327,12 +329,28 @@ fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
             Secret::new(token.to_owned())
         }
     };
-    let answer = vault.verify(
+    // The vault is open read-only: a usage limit is checked, not spent.
+    let answer = vault.verify_request(
         token.expose(),
-        args.scope.as_deref(),
-        args.application.as_deref(),
+        &VerificationRequest {
+            scope: args.scope.as_deref(),
+            application: args.application.as_deref(),
+            client_ip: args.client_ip,
+        },
     )?;
     Ok(print_verification(&answer, args.json))
+}
+
+/// `keysmith trusted-proxies [--set CIDR…]`: one range a line, after setting them if asked.
+fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCode, Failure> {
+    let proxies = match set {
+        Some(entries) => vault.set_trusted_proxies(&entries)?,
+        None => vault.trusted_proxies()?,
+    };
+    for range in proxies.to_strings() {
+        println!("{range}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `keysmith serve`: the vault's API settings, overridden by the flags.
@@ -546,6 +564,9 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
                     c.id.0,
                     verified.scopes.join(" ")
                 );
+                if let Some(left) = verified.remaining {
+                    println!("uses left: {left}");
+                }
                 if let Some(successor) = verified.superseded_by {
                     println!(
                         "renewed: superseded by {}, good until {}",

@@ -990,3 +990,73 @@ fn the_shipped_systemd_unit_verifies_and_its_command_serves_from_the_environment
     };
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn usage_limits_and_allowlists_are_set_at_issue_and_by_edit_and_checked_by_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("limits.vault");
+    init(&vault);
+    let issued = issue_json(
+        &vault,
+        "partner",
+        &[
+            "--scope",
+            "payables:read",
+            "--max-uses",
+            "2",
+            "--refill",
+            "daily",
+            "--allow-ip",
+            "10.0.0.0/8",
+            "--allow-ip",
+            "2001:db8::/32",
+        ],
+    );
+    let id = issued["id"].to_string();
+    let line = format!("{}\n", issued["token"].as_str().unwrap());
+    let shown = ok_json(keysmith(&vault, &["show", &id, "--json"]));
+    assert_eq!(shown["usage"]["max_uses"], 2);
+    assert_eq!(shown["usage"]["left"], 2);
+    assert_eq!(shown["usage"]["refill"], "daily");
+    assert_eq!(shown["allowed_ips"], json!(["10.0.0.0/8", "2001:db8::/32"]));
+
+    // verify checks the address, and the limit without spending it (the vault is read-only).
+    let outside = keysmith_with_stdin(&vault, &["verify", "--client-ip", "192.0.2.1"], &line);
+    assert_eq!(stdout(&outside).trim(), "not active: ip_not_allowed");
+    for _ in 0..3 {
+        let inside = keysmith_with_stdin(&vault, &["verify", "--client-ip", "10.9.8.7"], &line);
+        assert_eq!(inside.status.code(), Some(0), "{}", stdout(&inside));
+        assert!(stdout(&inside).contains("uses left: 2"), "{}", stdout(&inside));
+    }
+
+    // Bad input: a typed error, nothing changed.
+    for (args, code) in [
+        (vec!["--allow-ip", "10.0.0.0/33"], "invalid_ip_range"),
+        (vec!["--max-uses", "0"], "invalid_usage_limit"),
+    ] {
+        let refused = keysmith(&vault, &[&["edit", id.as_str()][..], &args[..]].concat());
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains(code));
+    }
+    let refill_alone = keysmith(&vault, &["edit", &id, "--refill", "monthly"]);
+    assert_eq!(refill_alone.status.code(), Some(2));
+    assert_eq!(ok_json(keysmith(&vault, &["show", &id, "--json"])), shown);
+
+    let edited = keysmith(&vault, &["edit", &id, "--unlimited", "--any-ip"]);
+    assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
+    let shown = ok_json(keysmith(&vault, &["show", &id, "--json"]));
+    assert!(shown["usage"].is_null() && shown["allowed_ips"] == json!([]), "{shown}");
+    let anywhere = keysmith_with_stdin(&vault, &["verify"], &line);
+    assert_eq!(anywhere.status.code(), Some(0));
+
+    // The trusted proxies: loopback until set; an empty --set trusts none.
+    let listed = keysmith(&vault, &["trusted-proxies"]);
+    assert_eq!(stdout(&listed), "127.0.0.0/8\n::1/128\n");
+    let set = keysmith(&vault, &["trusted-proxies", "--set", "192.0.2.10", "10.1.0.0/16"]);
+    assert_eq!(stdout(&set), "192.0.2.10/32\n10.1.0.0/16\n");
+    let none = keysmith(&vault, &["trusted-proxies", "--set"]);
+    assert!(none.status.success() && stdout(&none).is_empty());
+    let bad = keysmith(&vault, &["trusted-proxies", "--set", "proxy.lan"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stdout(&keysmith(&vault, &["trusted-proxies"])).is_empty());
+}

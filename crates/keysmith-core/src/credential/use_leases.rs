@@ -9,7 +9,7 @@
 //! when its vault handles close, and never across a refill (a new period starts full). So the
 //! uses spent in all processes together never exceed the limit; a process killed before it
 //! gives its lease back loses those uses (at most [`MAX_LEASE`] per credential), never grants
-//! extra ones.
+//! extra ones. A read-only handle (`keysmith verify`) checks that a use is left and spends none.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -65,6 +65,10 @@ impl UseLeases {
         let period = limit.period_at(now);
         if let Some(remaining) = self.spend_held(credential, period) {
             return Ok(Taken::Remaining(remaining));
+        }
+        let query_only: bool = conn.pragma_query_value(None, "query_only", |row| row.get(0))?;
+        if query_only {
+            return peek(conn, credential, limit, period);
         }
         integrity.wait()?;
         let Some(mut lease) = lease_more(conn, credential, limit, period)? else {
@@ -153,11 +157,7 @@ fn lease_more(
     period: i64,
 ) -> Result<Option<Lease>> {
     let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-    // A refilled limit starts each period full; a stored count is never above the limit.
-    let pool = match stored(&tx, credential)? {
-        Some((left, stored_period)) if stored_period == period => left.min(limit.max_uses()),
-        _ => limit.max_uses(),
-    };
+    let pool = pool_left(&tx, credential, limit, period)?;
     if pool == 0 {
         return Ok(None);
     }
@@ -173,6 +173,19 @@ fn lease_more(
         period,
         pool: pool - lease,
     }))
+}
+
+/// A read-only handle's answer (`keysmith verify`, say): whether a use is left, spending none.
+fn peek(
+    conn: &Connection,
+    credential: CredentialId,
+    limit: UsageLimit,
+    period: i64,
+) -> Result<Taken> {
+    Ok(match pool_left(conn, credential, limit, period)? {
+        0 => Taken::Exhausted,
+        left => Taken::Remaining(left),
+    })
 }
 
 /// Sets the uses left of `credential` to `limit`'s full number for the period of `now` (at
@@ -197,8 +210,22 @@ pub(crate) fn reset(
     Ok(())
 }
 
+/// The uses the vault has left of `credential` in `period`: a refilled limit starts each
+/// period full, and a stored count is never above the limit.
+fn pool_left(
+    conn: &Connection,
+    credential: CredentialId,
+    limit: UsageLimit,
+    period: i64,
+) -> Result<u32> {
+    Ok(match stored(conn, credential)? {
+        Some((left, stored_period)) if stored_period == period => left.min(limit.max_uses()),
+        _ => limit.max_uses(),
+    })
+}
+
 /// The uses left stored for `credential` and the period they belong to, if any are.
-pub(crate) fn stored(conn: &Connection, credential: CredentialId) -> Result<Option<(u32, i64)>> {
+fn stored(conn: &Connection, credential: CredentialId) -> Result<Option<(u32, i64)>> {
     Ok(conn
         .prepare_cached("SELECT uses_left, period FROM credential_uses WHERE credential_id = ?1")?
         .query_row([credential.0], |row| Ok((row.get(0)?, row.get(1)?)))

@@ -28,7 +28,14 @@ impl Drop for Apache {
 /// A self-signed certificate and key for 127.0.0.1 in `dir`, made with openssl.
 fn certificate(dir: &std::path::Path) {
     let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
         .args(["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
         .arg("-keyout")
         .arg(dir.join("key.pem"))
@@ -142,9 +149,15 @@ OIDCCacheType shm
     // A token switched off is inactive to the module (before it ever cached it as active).
     let other = api
         .open_vault()
-        .issue(&super::gateway::restricted(&api, "apache", Default::default()))
+        .issue(&super::gateway::restricted(
+            &api,
+            "apache",
+            Default::default(),
+        ))
         .unwrap();
-    api.open_vault().set_enabled(other.credential.id, false).unwrap();
+    api.open_vault()
+        .set_enabled(other.credential.id, false)
+        .unwrap();
     assert_eq!(get(other.token.expose()).await.0, 401);
     drop(apache);
     drop(tls);

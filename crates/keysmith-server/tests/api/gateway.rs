@@ -433,7 +433,10 @@ async fn n_processes_and_the_server_spend_exactly_the_limit() {
     // Everyone starts at once, each process with its vault open.
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while std::fs::read_dir(gate.path()).unwrap().count() < PROCESSES {
-        assert!(std::time::Instant::now() < deadline, "the children did not start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the children did not start"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     std::fs::write(gate.path().join("go"), "").unwrap();

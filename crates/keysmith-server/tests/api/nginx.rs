@@ -73,7 +73,11 @@ pub(crate) async fn serve(site: impl FnOnce(&Path) -> String, listen_options: &s
         .stderr(Stdio::inherit())
         .spawn()
         .expect("nginx is installed (scripts/setup installs it)");
-    let scheme = if listen_options.contains("ssl") { "https" } else { "http" };
+    let scheme = if listen_options.contains("ssl") {
+        "https"
+    } else {
+        "http"
+    };
     let nginx = Nginx {
         child,
         base: format!("{scheme}://127.0.0.1:{port}"),
