@@ -1026,7 +1026,11 @@ fn usage_limits_and_allowlists_are_set_at_issue_and_by_edit_and_checked_by_verif
     for _ in 0..3 {
         let inside = keysmith_with_stdin(&vault, &["verify", "--client-ip", "10.9.8.7"], &line);
         assert_eq!(inside.status.code(), Some(0), "{}", stdout(&inside));
-        assert!(stdout(&inside).contains("uses left: 2"), "{}", stdout(&inside));
+        assert!(
+            stdout(&inside).contains("uses left: 2"),
+            "{}",
+            stdout(&inside)
+        );
     }
 
     // Bad input: a typed error, nothing changed.
@@ -1043,16 +1047,26 @@ fn usage_limits_and_allowlists_are_set_at_issue_and_by_edit_and_checked_by_verif
     assert_eq!(ok_json(keysmith(&vault, &["show", &id, "--json"])), shown);
 
     let edited = keysmith(&vault, &["edit", &id, "--unlimited", "--any-ip"]);
-    assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
+    assert!(
+        edited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
     let shown = ok_json(keysmith(&vault, &["show", &id, "--json"]));
-    assert!(shown["usage"].is_null() && shown["allowed_ips"] == json!([]), "{shown}");
+    assert!(
+        shown["usage"].is_null() && shown["allowed_ips"] == json!([]),
+        "{shown}"
+    );
     let anywhere = keysmith_with_stdin(&vault, &["verify"], &line);
     assert_eq!(anywhere.status.code(), Some(0));
 
     // The trusted proxies: loopback until set; an empty --set trusts none.
     let listed = keysmith(&vault, &["trusted-proxies"]);
     assert_eq!(stdout(&listed), "127.0.0.0/8\n::1/128\n");
-    let set = keysmith(&vault, &["trusted-proxies", "--set", "192.0.2.10", "10.1.0.0/16"]);
+    let set = keysmith(
+        &vault,
+        &["trusted-proxies", "--set", "192.0.2.10", "10.1.0.0/16"],
+    );
     assert_eq!(stdout(&set), "192.0.2.10/32\n10.1.0.0/16\n");
     let none = keysmith(&vault, &["trusted-proxies", "--set"]);
     assert!(none.status.success() && stdout(&none).is_empty());

@@ -1,5 +1,5 @@
 //! The inventory, exported without secrets: credentials (owner, kind, scopes, rights,
-//! applications, dates, status, last use), people and groups, as JSON or CSV, for audits and
+//! applications, usage limit, allowed addresses, dates, status, last use), people and groups, as JSON or CSV, for audits and
 //! spreadsheets. What is exported is what the window lists: no token, client secret, digest,
 //! pepper, webhook secret or header value is ever read here. The file is not encrypted; the
 //! caller says so before writing it.
@@ -50,6 +50,13 @@ struct CredentialRow {
     scopes: String,
     rights: &'static str,
     applications: String,
+    /// Empty when unlimited.
+    max_uses: Option<u32>,
+    /// `daily`, `monthly`, or empty.
+    refill: Option<&'static str>,
+    uses_left: Option<u32>,
+    /// Empty: from anywhere.
+    allowed_ips: String,
     status: &'static str,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
@@ -193,6 +200,13 @@ fn credential_row(
         scopes: join(c.scopes),
         rights: c.rights.as_str(),
         applications: join(c.applications),
+        max_uses: c.usage.map(|usage| usage.max_uses),
+        refill: c
+            .usage
+            .and_then(|usage| usage.refill)
+            .map(|refill| refill.as_str()),
+        uses_left: c.usage.map(|usage| usage.left_at(now)),
+        allowed_ips: join(c.allowed_ips),
         created_at: c.created_at,
         expires_at: c.expires_at,
         last_used_at: c.last_used_at,

@@ -295,7 +295,16 @@ fn an_export_holds_every_credential_and_no_secret_byte() {
     let mut secrets: Vec<Vec<u8>> = Vec::new();
     let pat_token = team
         .vault
-        .issue(&pat(now, "=HYPERLINK(\"http://evil\")", 30))
+        .issue(&keysmith_core::NewCredential {
+            restrictions: keysmith_core::Restrictions {
+                usage: Some(
+                    keysmith_core::UsageLimit::new(50, Some(keysmith_core::Refill::Monthly))
+                        .unwrap(),
+                ),
+                allowed_ips: keysmith_core::IpAllowlist::parse(&["10.0.0.0/8", "::1"]).unwrap(),
+            },
+            ..pat(now, "=HYPERLINK(\"http://evil\")", 30)
+        })
         .unwrap()
         .token;
     let pair = team
@@ -347,6 +356,20 @@ fn an_export_holds_every_credential_and_no_secret_byte() {
         .find(|g| g["name"] == "Payables");
     assert_eq!(payables.unwrap()["members"], "Bob Admin; Cleo Member");
     assert_eq!(parsed["credentials"][0]["owner"], "Cleo Member");
+    let limited = &parsed["credentials"][1];
+    assert_eq!(
+        (
+            &limited["max_uses"],
+            &limited["refill"],
+            &limited["uses_left"]
+        ),
+        (
+            &serde_json::json!(50),
+            &serde_json::json!("monthly"),
+            &serde_json::json!(50)
+        )
+    );
+    assert_eq!(limited["allowed_ips"], "10.0.0.0/8; ::1/128");
     let mut exports = vec![json];
     for table in [
         ExportTable::Credentials,
@@ -366,6 +389,13 @@ fn an_export_holds_every_credential_and_no_secret_byte() {
     }
     let csv = String::from_utf8(exports[1].clone()).unwrap();
     assert!(csv.starts_with("id,name,description,kind,owner,"), "{csv}");
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .contains("max_uses,refill,uses_left,allowed_ips"),
+        "{csv}"
+    );
     // A name a spreadsheet would run as a formula is defused.
     assert!(csv.contains("'=HYPERLINK"), "{csv}");
     assert_eq!(csv.lines().count(), 3);
