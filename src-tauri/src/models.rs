@@ -40,6 +40,8 @@ pub struct CredentialRow {
     pub age_days: i64,
     /// Calendar days (UTC) from today to the expiry date (0 or less once expired).
     pub days_left: i64,
+    /// The uses left now, for a credential with a usage limit.
+    pub uses_left: Option<u32>,
 }
 
 impl CredentialRow {
@@ -49,6 +51,7 @@ impl CredentialRow {
             status: credential.status(now),
             age_days: credential.age_days(now),
             days_left: credential.days_left(now),
+            uses_left: credential.usage.map(|usage| usage.left_at(now)),
             credential,
         }
     }
@@ -126,6 +129,22 @@ pub struct CredentialChangesShape {
     /// New auto-renewal settings; null turns auto-renewal off.
     #[specta(optional)]
     auto_renewal: Option<Option<AutoRenewal>>,
+    /// A new usage limit, its uses full again; null removes the limit.
+    #[specta(optional)]
+    usage_limit: Option<Option<UsageLimitShape>>,
+    /// A new list of the addresses and CIDR ranges it may be used from; empty: anywhere.
+    #[specta(optional)]
+    allowed_ips: Option<Vec<String>>,
+}
+
+/// A usage limit as an edit sends it, for the generated TypeScript only.
+#[derive(specta::Type)]
+#[allow(dead_code)] // never built: it describes what the UI may send
+pub struct UsageLimitShape {
+    /// Successful verifications it may have.
+    max_uses: u32,
+    /// When they fill up again; never when null.
+    refill: Option<keysmith_core::Refill>,
 }
 
 /// Sent when the admin clicks an expiry reminder: the window shows that credential.

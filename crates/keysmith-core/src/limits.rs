@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::credential::{Expiry, RateLimit};
+use crate::credential::{Expiry, RateLimit, UsageLimit, MAX_ALLOWED_IPS};
 use crate::settings::Settings;
 use crate::text::{Description, Name};
 use crate::vault::MIN_PASSPHRASE_CHARS;
@@ -25,6 +25,10 @@ pub struct Limits {
     pub rate_limit_max: u32,
     /// The rate limit when none is chosen.
     pub rate_limit_default: u32,
+    /// The most uses a usage limit may allow.
+    pub max_uses_max: u32,
+    /// The most addresses and ranges an allowlist may have.
+    pub allowed_ips_max: usize,
     /// The shortest and longest clipboard clear delay, in seconds.
     pub clipboard_clear_seconds: (u32, u32),
     /// The shortest and longest idle time before the vault locks, in minutes.
@@ -40,6 +44,8 @@ pub const LIMITS: Limits = Limits {
     rate_limit_min: RateLimit::MIN,
     rate_limit_max: RateLimit::MAX,
     rate_limit_default: RateLimit::DEFAULT.per_minute(),
+    max_uses_max: UsageLimit::MAX_USES,
+    allowed_ips_max: MAX_ALLOWED_IPS,
     clipboard_clear_seconds: Settings::CLIPBOARD_SECONDS,
     auto_lock_minutes: Settings::AUTO_LOCK_MINUTES,
 };

@@ -226,7 +226,7 @@ export const EXPIRING_SOON_DAYS = 7 as const;
 
 export const LIFETIME_CHOICES = [7,30,60,90,180,365] as const;
 
-export const LIMITS = {"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
+export const LIMITS = {"allowed_ips_max":64,"auto_lock_minutes":[1,1440],"clipboard_clear_seconds":[1,600],"description_max_chars":1000,"expiry_max_days":365,"max_uses_max":1000000000,"name_max_chars":100,"passphrase_min_chars":12,"rate_limit_default":30,"rate_limit_max":10000,"rate_limit_min":1} as const;
 
 export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test","oauth_app.registered","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked"] as const;
 
@@ -448,6 +448,10 @@ export type Credential = {
 	disabled_at: string | null,
 	/**  The credential this one renewed, if it is a renewal. */
 	renewed_from: CredentialId | null,
+	/**  Its usage limit as it stands; absent when it has none. */
+	usage: Uses | null,
+	/**  The addresses and CIDR ranges it may be used from; anywhere when empty. */
+	allowed_ips: string[],
 };
 
 /**
@@ -460,6 +464,10 @@ export type CredentialChanges = {
 	description?: string | null,
 	/**  New auto-renewal settings; null turns auto-renewal off. */
 	auto_renewal?: AutoRenewal | null,
+	/**  A new usage limit, its uses full again; null removes the limit. */
+	usage_limit?: UsageLimitShape | null,
+	/**  A new list of the addresses and CIDR ranges it may be used from; empty: anywhere. */
+	allowed_ips?: string[] | null,
 };
 
 /**  The shape of [`CredentialChanges`], for the generated TypeScript only. */
@@ -468,6 +476,10 @@ export type CredentialChangesShape = {
 	description?: string | null,
 	/**  New auto-renewal settings; null turns auto-renewal off. */
 	auto_renewal?: AutoRenewal | null,
+	/**  A new usage limit, its uses full again; null removes the limit. */
+	usage_limit?: UsageLimitShape | null,
+	/**  A new list of the addresses and CIDR ranges it may be used from; empty: anywhere. */
+	allowed_ips?: string[] | null,
 };
 
 /**  The counts the window shows beside the inventory, whatever its filters. */
@@ -512,6 +524,12 @@ export type CredentialFields = {
 	applications: string[],
 	/**  Requests per minute; the default when absent. */
 	rate_limit: number | null,
+	/**  Successful verifications it may have; unlimited when absent. */
+	max_uses?: number | null,
+	/**  When those uses fill up again; never when absent. */
+	refill?: Refill | null,
+	/**  The addresses and CIDR ranges it may be used from; anywhere when empty. */
+	allowed_ips?: string[],
 };
 
 /**  A credential's row id in the vault. */
@@ -555,6 +573,8 @@ export type CredentialRow = {
 	age_days: number,
 	/**  Calendar days (UTC) from today to the expiry date (0 or less once expired). */
 	days_left: number,
+	/**  The uses left now, for a credential with a usage limit. */
+	uses_left: number | null,
 } & Credential;
 
 /**  A webhook delivery's row id: one message on its way to one webhook. */
@@ -611,7 +631,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -960,6 +980,13 @@ export type PeopleOverview = {
 	applications: CatalogueEntry[],
 };
 
+/**  When a usage limit fills up again. */
+export type Refill = 
+/**  At 00:00 UTC every day. */
+"daily" | 
+/**  At 00:00 UTC on the first of every month. */
+"monthly";
+
 /**  A newly registered app, with its client secret shown this once (confidential apps). */
 export type RegisteredOAuthApp = {
 	/**  The app. */
@@ -1204,6 +1231,14 @@ export type TokenKind =
 /**  The client secret of a confidential OAuth app, shown once when it is registered. */
 "oauth_client_secret";
 
+/**  A usage limit as an edit sends it, for the generated TypeScript only. */
+export type UsageLimitShape = {
+	/**  Successful verifications it may have. */
+	max_uses: number,
+	/**  When they fill up again; never when null. */
+	refill: Refill | null,
+};
+
 /**  A user as the vault keeps them, with what follows from their groups. */
 export type User = {
 	/**  Row id. */
@@ -1228,6 +1263,24 @@ export type User = {
 
 /**  A user's row id. */
 export type UserId = number;
+
+/**
+ *  A credential's usage limit as the vault last wrote it: shown in the inventory and the
+ *  detail panel.
+ */
+export type Uses = {
+	/**  The uses in all, or per period. */
+	max_uses: number,
+	/**  When they fill up again, if they do. */
+	refill: Refill | null,
+	/**
+	 *  The uses left (those leased by a running server and not yet made count as spent)
+	 *  until `refills_at`.
+	 */
+	left: number,
+	/**  When `left` fills up to `max_uses` again; absent without a refill. */
+	refills_at: string | null,
+};
 
 /**
  *  Sent when the app locks the vault by itself, so the window shows the unlock screen and says

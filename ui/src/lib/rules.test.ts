@@ -30,6 +30,10 @@ import {
   secondsUntilDate,
   passphraseStrength,
   tokenFormProblems,
+  allowlistEntries,
+  isIpOrRange,
+  restrictionProblems,
+  usesText,
   type TokenForm,
 } from './rules';
 
@@ -45,6 +49,7 @@ const valid: TokenForm = {
   rights: 'read_write',
   applications: ['Internal tools'],
   rateLimit: 30,
+  restrictions: { maxUses: null, refill: null, allowedIps: '' },
   acknowledged: true,
 };
 
@@ -197,6 +202,32 @@ describe('the credential model in the form', () => {
       expect(tokenFormProblems({ ...valid, rateLimit: bad }, today).rateLimit).toBeDefined();
     }
     expect(tokenFormProblems({ ...valid, rateLimit: 10_000 }, today)).toEqual({});
+  });
+  it('takes a usage limit of 1 to a billion and an allowlist of addresses and ranges', () => {
+    const limited = (maxUses: number | null, allowedIps = '') =>
+      tokenFormProblems({ ...valid, restrictions: { maxUses, refill: null, allowedIps } }, today);
+    expect(limited(null)).toEqual({});
+    expect(limited(1)).toEqual({});
+    expect(limited(1_000_000_000)).toEqual({});
+    for (const bad of [0, -3, 2.5, 1_000_000_001]) expect(limited(bad).maxUses).toBeDefined();
+    expect(limited(5, '10.0.0.0/8\n2001:db8::/32, 203.0.113.7 ')).toEqual({});
+    expect(limited(5, '10.0.0.0/33').allowedIps).toContain('10.0.0.0/33');
+    const many = Array.from({ length: 65 }, (_, i) => `10.0.${i}.0/24`).join('\n');
+    expect(restrictionProblems({ maxUses: null, refill: null, allowedIps: many }).allowedIps).toContain('64');
+    expect(fieldOfError('invalid_ip_range')).toBe('allowedIps');
+    expect(fieldOfError('invalid_usage_limit')).toBe('maxUses');
+  });
+  it('reads IPv4 and IPv6 addresses and ranges as the core does', () => {
+    for (const good of ['10.0.0.0/8', '0.0.0.0/0', '255.255.255.255', '::1', '2001:db8::/32', '::ffff:10.0.0.1', 'fe80::/10'])
+      expect(isIpOrRange(good), good).toBe(true);
+    for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.0/33', '2001:db8::/129', 'example.com', '1.2.3.4/8/8', '::g', ''])
+      expect(isIpOrRange(bad), bad).toBe(false);
+    expect(allowlistEntries(' 10.0.0.1 ,\n\n::1 ')).toEqual(['10.0.0.1', '::1']);
+  });
+  it('says the uses left in words', () => {
+    expect(usesText(37, 100, 'daily')).toBe('37 of 100 uses left, refilled daily');
+    expect(usesText(0, 1, null)).toBe('0 of 1 use left');
+    expect(usesText(1500, 2000, 'monthly')).toBe('1,500 of 2,000 uses left, refilled monthly');
   });
   it('offers the owner\'s permissions, none for an API client, the catalogue for the organization', () => {
     const owner = ['payables:read'];

@@ -8,6 +8,7 @@ import {
   type Code,
   type CredentialQuery,
   type CredentialRow,
+  type Refill,
   type Rights,
   type Status,
   type TokenKind,
@@ -24,6 +25,62 @@ export const RATE_LIMIT = {
   max: LIMITS.rate_limit_max,
   default: LIMITS.rate_limit_default,
 } as const;
+
+/** The most uses a usage limit allows, and the most entries of an allowlist. */
+export const MAX_USES = LIMITS.max_uses_max;
+export const ALLOWED_IPS_MAX = LIMITS.allowed_ips_max;
+
+/** A usage limit and an allowlist as the forms hold them. */
+export interface RestrictionsForm {
+  /** Null: unlimited. */
+  maxUses: number | null;
+  /** Null: never refilled. */
+  refill: Refill | null;
+  /** Addresses and CIDR ranges, one a line (commas also separate). */
+  allowedIps: string;
+}
+
+/** The allowlist's entries as typed: one a line or between commas, blanks left out. */
+export function allowlistEntries(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+/** Whether `entry` is an IPv4 or IPv6 address, alone or with a /prefix. */
+export function isIpOrRange(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const bits = address.includes(':') ? 128 : 32;
+  if (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits)) return false;
+  if (bits === 32)
+    return /^(\d{1,3})(\.\d{1,3}){3}$/.test(address) && address.split('.').every((octet) => Number(octet) <= 255);
+  // The URL parser knows IPv6 to the letter.
+  try {
+    return new URL(`http://[${address}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a usage limit and an allowlist, per field. */
+export function restrictionProblems(form: RestrictionsForm): { maxUses?: string; allowedIps?: string } {
+  const problems: { maxUses?: string; allowedIps?: string } = {};
+  if (form.maxUses !== null && !(Number.isInteger(form.maxUses) && form.maxUses >= 1 && form.maxUses <= MAX_USES))
+    problems.maxUses = `A whole number of uses from 1 to ${MAX_USES.toLocaleString('en')}, or empty for unlimited.`;
+  const entries = allowlistEntries(form.allowedIps);
+  const bad = entries.find((entry) => !isIpOrRange(entry));
+  if (bad !== undefined) problems.allowedIps = `"${bad}" is not an IP address or a CIDR range (e.g. 10.0.0.0/8).`;
+  else if (entries.length > ALLOWED_IPS_MAX) problems.allowedIps = `At most ${ALLOWED_IPS_MAX} addresses or ranges.`;
+  return problems;
+}
+
+/** A usage limit in words: "37 of 100 uses left, refilled daily". */
+export function usesText(left: number, max: number, refill: Refill | null): string {
+  const counted = `${left.toLocaleString('en')} of ${max.toLocaleString('en')} use${max === 1 ? '' : 's'} left`;
+  return refill ? `${counted}, refilled ${refill}` : counted;
+}
 
 /** How each kind is named, and whether it is deprecated. */
 export const KINDS: { kind: TokenKind; label: string; deprecated: boolean }[] = [
@@ -196,6 +253,7 @@ export interface TokenForm {
   rights: Rights;
   applications: string[];
   rateLimit: number;
+  restrictions: RestrictionsForm;
   acknowledged: boolean;
 }
 
@@ -207,6 +265,8 @@ export type TokenField =
   | 'scopes'
   | 'applications'
   | 'rateLimit'
+  | 'maxUses'
+  | 'allowedIps'
   | 'expiresOn'
   | 'acknowledged';
 
@@ -218,6 +278,8 @@ export const TOKEN_FIELDS: readonly TokenField[] = [
   'scopes',
   'applications',
   'rateLimit',
+  'maxUses',
+  'allowedIps',
   'expiresOn',
   'acknowledged',
 ];
@@ -248,6 +310,8 @@ export function fieldOfError(code: Code): TokenField | undefined {
     no_application: 'applications',
     unknown_application: 'applications',
     invalid_rate_limit: 'rateLimit',
+    invalid_usage_limit: 'maxUses',
+    invalid_ip_range: 'allowedIps',
     expiry_too_far: 'expiresOn',
     expiry_beyond_policy: 'expiresOn',
     expiry_in_past: 'expiresOn',
@@ -281,6 +345,7 @@ export function tokenFormProblems(
     form.rateLimit > RATE_LIMIT.max
   )
     problems.rateLimit = `Between ${RATE_LIMIT.min} and ${RATE_LIMIT.max} requests per minute.`;
+  Object.assign(problems, restrictionProblems(form.restrictions));
   const name = nameProblem(form.name);
   if (name) problems.name = name;
   if ([...form.description.trim()].length > DESCRIPTION_MAX_CHARS)
