@@ -21,6 +21,8 @@ commands![
     commands::get_settings,
     commands::update_settings,
     commands::api_status,
+    commands::trusted_proxies,
+    commands::set_trusted_proxies,
     commands::copy_secret,
     commands::touch,
     care::change_passphrase,

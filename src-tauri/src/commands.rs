@@ -363,6 +363,35 @@ pub async fn update_settings(
         .await
 }
 
+/// The reverse proxies whose `X-Forwarded-For` the local API believes (forward auth).
+#[tauri::command]
+#[specta::specta]
+pub async fn trusted_proxies(state: State<'_, AppState>) -> AppResult<Vec<String>> {
+    state
+        .with_vault(|vault| Ok(vault.trusted_proxies()?.to_strings()))
+        .await
+}
+
+/// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address);
+/// a running local API restarts to take them.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_trusted_proxies(
+    state: State<'_, AppState>,
+    proxies: Vec<String>,
+) -> AppResult<Vec<String>> {
+    state
+        .run(move |state| {
+            let mut session = state.session();
+            let vault = session.vault()?;
+            let set = vault.set_trusted_proxies(&proxies)?.to_strings();
+            state.api.stop();
+            state.api.apply(vault, &vault.settings()?.api);
+            Ok(set)
+        })
+        .await
+}
+
 /// What the local API is doing: listening (where), port in use, stopped or failed.
 #[tauri::command]
 #[specta::specta]

@@ -62,6 +62,13 @@ export const commands = {
 	updateSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("update_settings", { settings }),
 	/**  What the local API is doing: listening (where), port in use, stopped or failed. */
 	apiStatus: () => __TAURI_INVOKE<ApiStatus>("api_status"),
+	/**  The reverse proxies whose `X-Forwarded-For` the local API believes (forward auth). */
+	trustedProxies: () => __TAURI_INVOKE<string[]>("trusted_proxies"),
+	/**
+	 *  Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address);
+	 *  a running local API restarts to take them.
+	 */
+	setTrustedProxies: (proxies: string[]) => __TAURI_INVOKE<string[]>("set_trusted_proxies", { proxies }),
 	/**  Copies a secret to the clipboard and clears it after the configured delay. */
 	copySecret: (text: Secret) => __TAURI_INVOKE<null>("copy_secret", { text }),
 	/**
