@@ -21,6 +21,7 @@ commands![
     commands::get_settings,
     commands::update_settings,
     commands::api_status,
+    commands::vault_revision,
     commands::trusted_proxies,
     commands::set_trusted_proxies,
     commands::copy_secret,

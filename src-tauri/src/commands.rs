@@ -363,6 +363,17 @@ pub async fn update_settings(
         .await
 }
 
+/// A number that moves whenever the vault changes, whoever changed it (the local API's uses,
+/// another process): the inventory re-reads when it moves. Read every few seconds, so it
+/// does not count as activity.
+#[tauri::command]
+#[specta::specta]
+pub async fn vault_revision(state: State<'_, AppState>) -> AppResult<u32> {
+    state
+        .with_vault_unattended(|vault| Ok(vault.revision()?))
+        .await
+}
+
 /// The reverse proxies whose `X-Forwarded-For` the local API believes (forward auth).
 #[tauri::command]
 #[specta::specta]
@@ -373,7 +384,7 @@ pub async fn trusted_proxies(state: State<'_, AppState>) -> AppResult<Vec<String
 }
 
 /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address);
-/// a running local API restarts to take them.
+/// the local API takes them from its next request.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_trusted_proxies(
@@ -381,14 +392,7 @@ pub async fn set_trusted_proxies(
     proxies: Vec<String>,
 ) -> AppResult<Vec<String>> {
     state
-        .run(move |state| {
-            let mut session = state.session();
-            let vault = session.vault()?;
-            let set = vault.set_trusted_proxies(&proxies)?.to_strings();
-            state.api.stop();
-            state.api.apply(vault, &vault.settings()?.api);
-            Ok(set)
-        })
+        .with_vault(move |vault| Ok(vault.set_trusted_proxies(&proxies)?.to_strings()))
         .await
 }
 

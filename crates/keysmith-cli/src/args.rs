@@ -110,7 +110,7 @@ pub enum VaultCommand {
         command: WebhookCommand,
     },
     /// Show the reverse proxies whose X-Forwarded-For the local API believes (forward auth),
-    /// or set them (account holder and admins; applies when the API starts).
+    /// or set them (account holder and admins; a running API takes them at once).
     TrustedProxies {
         /// Replace them with these addresses or CIDR ranges (none: trust no proxy).
         #[arg(long, num_args = 0.., value_name = "CIDR")]

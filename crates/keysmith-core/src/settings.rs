@@ -28,7 +28,8 @@ impl Vault {
     }
 
     /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address)
-    /// after checking each. Account holder and admins.
+    /// after checking each; a running API takes them from its next request. Account holder
+    /// and admins.
     pub fn set_trusted_proxies(&mut self, entries: &[String]) -> Result<IpAllowlist> {
         self.operator()
             .require_admin("change the trusted proxies")?;

@@ -85,9 +85,11 @@ pub(crate) async fn forward_auth(
     };
     let scope = query.scope.or_else(|| named(&SCOPE_HEADER));
     let application = query.application.or_else(|| named(&APPLICATION_HEADER));
-    let client_ip = client_address(peer.ip(), &headers, &state.trusted_proxies);
+    let forwarded = Forwarded::from_headers(&headers);
     let answer = state
         .reading(move |state, vault| {
+            // The proxies trusted now (a change applies to the next request).
+            let client_ip = forwarded.client(peer.ip(), || vault.trusted_proxies())?;
             let request = VerificationRequest {
                 scope: scope.as_deref(),
                 application: application.as_deref(),
@@ -244,44 +246,82 @@ fn presented_token(headers: &HeaderMap) -> Option<Secret> {
     })
 }
 
-/// The address of the client a request is for: the direct peer, unless that is a trusted
-/// proxy; then the nearest address in `X-Forwarded-For` that is not a trusted proxy (read
-/// from the right, where each proxy appends the address it saw, so addresses a client wrote
-/// itself on the left are never reached past an untrusted hop), else `X-Real-IP`, else the
-/// peer. `None` when a forwarded address cannot be read: a credential with an allowlist is
-/// then refused.
-pub(crate) fn client_address(
-    peer: IpAddr,
-    headers: &HeaderMap,
-    trusted: &IpAllowlist,
-) -> Option<IpAddr> {
-    if !trusted.contains(peer) {
-        return Some(peer);
+/// The addresses a request says it was forwarded for: `X-Forwarded-For` (every value, in
+/// order) and `X-Real-IP`, as sent.
+#[derive(Debug, Default)]
+pub(crate) struct Forwarded {
+    /// Each hop of `X-Forwarded-For`, left to right; `None` when a value is not text.
+    hops: Option<Vec<String>>,
+    /// `X-Real-IP`, if sent.
+    real_ip: Option<String>,
+}
+
+impl Forwarded {
+    /// What `headers` say.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Forwarded {
+        let hops = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|value| value.to_str().ok())
+            .collect::<Option<Vec<_>>>()
+            .map(|values| {
+                values
+                    .into_iter()
+                    .flat_map(|value| value.split(','))
+                    .map(str::trim)
+                    .filter(|hop| !hop.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            });
+        let real_ip = headers
+            .get("x-real-ip")
+            .map(|value| value.to_str().unwrap_or("").trim().to_owned());
+        Forwarded { hops, real_ip }
     }
-    let forwarded: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .map(|value| value.to_str().ok())
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .filter(|hop| !hop.is_empty())
-        .collect();
-    if !forwarded.is_empty() {
-        let mut nearest = peer;
-        for hop in forwarded.iter().rev() {
-            let address: IpAddr = hop.parse().ok()?;
-            if !trusted.contains(address) {
-                return Some(address);
-            }
-            nearest = address;
+
+    /// Whether the request names any forwarded address at all.
+    fn is_empty(&self) -> bool {
+        self.hops.as_ref().is_some_and(Vec::is_empty) && self.real_ip.is_none()
+    }
+
+    /// The address of the client the request is for: the direct `peer`, unless that is one
+    /// of the `trusted` proxies (read only when the request names a forwarded address); then
+    /// the nearest `X-Forwarded-For` hop that is not a trusted proxy (read from the right,
+    /// where each proxy appends the address it saw, so what a client wrote itself on the left
+    /// is never reached past an untrusted hop), else `X-Real-IP`, else the peer. `None` when a
+    /// forwarded address cannot be read: a credential with an allowlist is then refused.
+    pub(crate) fn client(
+        &self,
+        peer: IpAddr,
+        trusted: impl FnOnce() -> keysmith_core::Result<IpAllowlist>,
+    ) -> keysmith_core::Result<Option<IpAddr>> {
+        if self.is_empty() {
+            return Ok(Some(peer));
         }
-        return Some(nearest);
-    }
-    match headers.get("x-real-ip") {
-        Some(value) => value.to_str().ok()?.trim().parse().ok(),
-        None => Some(peer),
+        let trusted = trusted()?;
+        if !trusted.contains(peer) {
+            return Ok(Some(peer));
+        }
+        let Some(hops) = &self.hops else {
+            return Ok(None);
+        };
+        if !hops.is_empty() {
+            let mut nearest = peer;
+            for hop in hops.iter().rev() {
+                let Ok(address) = hop.parse::<IpAddr>() else {
+                    return Ok(None);
+                };
+                if !trusted.contains(address) {
+                    return Ok(Some(address));
+                }
+                nearest = address;
+            }
+            return Ok(Some(nearest));
+        }
+        Ok(self
+            .real_ip
+            .as_deref()
+            .map_or(Some(peer), |real| real.parse().ok()))
     }
 }
 
@@ -430,11 +470,9 @@ mod tests {
                 HeaderValue::from_str(value).unwrap(),
             );
         }
-        client_address(
-            peer.parse().unwrap(),
-            &map,
-            &IpAllowlist::parse(trusted).unwrap(),
-        )
+        Forwarded::from_headers(&map)
+            .client(peer.parse().unwrap(), || IpAllowlist::parse(trusted))
+            .unwrap()
     }
 
     fn ip(text: &str) -> Option<IpAddr> {

@@ -27,9 +27,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 use keysmith_core::oauth::GrantId;
-use keysmith_core::{
-    ApiSettings, Credential, CredentialId, IpAllowlist, UsageRecorder, Vault, Verification,
-};
+use keysmith_core::{ApiSettings, Credential, CredentialId, UsageRecorder, Vault, Verification};
 use tokio::net::TcpListener;
 
 pub use connections::ConnectionLimits;
@@ -87,8 +85,6 @@ pub struct ApiState {
     usage: Usage<CredentialId>,
     grant_usage: Usage<GrantId>,
     recorder: Mutex<UsageRecorder>,
-    /// The proxies whose forwarded client addresses are believed (read at start).
-    trusted_proxies: IpAllowlist,
 }
 
 impl ApiState {
@@ -96,7 +92,6 @@ impl ApiState {
     /// and for recording uses.
     pub fn new(vault: Vault, access: Access) -> keysmith_core::Result<Arc<ApiState>> {
         let recorder = vault.usage_recorder()?;
-        let trusted_proxies = vault.trusted_proxies()?;
         let instant = vault.open_again()?;
         instant.set_lock_wait(Duration::ZERO)?;
         Ok(Arc::new(ApiState {
@@ -108,7 +103,6 @@ impl ApiState {
             usage: Usage::default(),
             grant_usage: Usage::default(),
             recorder: Mutex::new(recorder),
-            trusted_proxies,
         }))
     }
 

@@ -62,11 +62,17 @@ export const commands = {
 	updateSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("update_settings", { settings }),
 	/**  What the local API is doing: listening (where), port in use, stopped or failed. */
 	apiStatus: () => __TAURI_INVOKE<ApiStatus>("api_status"),
+	/**
+	 *  A number that moves whenever the vault changes, whoever changed it (the local API's uses,
+	 *  another process): the inventory re-reads when it moves. Read every few seconds, so it
+	 *  does not count as activity.
+	 */
+	vaultRevision: () => __TAURI_INVOKE<number>("vault_revision"),
 	/**  The reverse proxies whose `X-Forwarded-For` the local API believes (forward auth). */
 	trustedProxies: () => __TAURI_INVOKE<string[]>("trusted_proxies"),
 	/**
 	 *  Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address);
-	 *  a running local API restarts to take them.
+	 *  the local API takes them from its next request.
 	 */
 	setTrustedProxies: (proxies: string[]) => __TAURI_INVOKE<string[]>("set_trusted_proxies", { proxies }),
 	/**  Copies a secret to the clipboard and clears it after the configured delay. */

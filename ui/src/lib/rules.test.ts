@@ -222,7 +222,7 @@ describe('the credential model in the form', () => {
       expect(isIpOrRange(good), good).toBe(true);
     for (const bad of ['10.0.0.256', '10.0.0', '10.0.0.0/33', '2001:db8::/129', 'example.com', '1.2.3.4/8/8', '::g', ''])
       expect(isIpOrRange(bad), bad).toBe(false);
-    expect(allowlistEntries(' 10.0.0.1 ,\n\n::1 ')).toEqual(['10.0.0.1', '::1']);
+    expect(allowlistEntries(' 10.0.0.1 ,\n\n::1  fe80::/10')).toEqual(['10.0.0.1', '::1', 'fe80::/10']);
   });
   it('says the uses left in words', () => {
     expect(usesText(37, 100, 'daily')).toBe('37 of 100 uses left, refilled daily');

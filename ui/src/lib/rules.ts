@@ -36,14 +36,14 @@ export interface RestrictionsForm {
   maxUses: number | null;
   /** Null: never refilled. */
   refill: Refill | null;
-  /** Addresses and CIDR ranges, one a line (commas also separate). */
+  /** Addresses and CIDR ranges, one a line (commas and spaces also separate). */
   allowedIps: string;
 }
 
-/** The allowlist's entries as typed: one a line or between commas, blanks left out. */
+/** The allowlist's entries as typed: one a line, or between commas or spaces. */
 export function allowlistEntries(text: string): string[] {
   return text
-    .split(/[\n,]/)
+    .split(/[\s,]+/)
     .map((entry) => entry.trim())
     .filter((entry) => entry.length > 0);
 }

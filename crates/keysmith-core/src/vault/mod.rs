@@ -486,6 +486,21 @@ impl Vault {
             .take(&self.conn, credential, limit, self.now(), &self.integrity)
     }
 
+    /// A number that moves whenever the vault's database changes, through this handle or any
+    /// other, in any process (SQLite's data version): a window re-reads its inventory when it
+    /// moves (a server's uses, another process's change).
+    pub fn revision(&self) -> Result<u32> {
+        // The data version is what the last read saw: read first.
+        self.conn
+            .query_row("SELECT count(*) FROM meta", [], |row| row.get::<_, i64>(0))?;
+        let mut version = 0;
+        self.conn.file_control(
+            Some(rusqlite::MAIN_DB),
+            rusqlite::FileControl::DataVersion(&mut version),
+        )?;
+        Ok(version)
+    }
+
     /// Puts back one use of `credential` taken by a verification that was then refused
     /// anyway (its rate limit spent), to the lease it came from.
     pub fn refund_use(&self, credential: CredentialId) {
