@@ -17,9 +17,11 @@ struct Apache {
 
 impl Drop for Apache {
     fn drop(&mut self) {
-        // SIGTERM: Apache stops its workers, then itself.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
+        // `-k stop` (SIGTERM to the PID file's process): Apache stops its workers, then itself.
+        let _ = Command::new("apache2")
+            .arg("-f")
+            .arg(self.dir.path().join("httpd.conf"))
+            .args(["-k", "stop"])
             .status();
         let _ = self.child.wait();
     }
