@@ -9,6 +9,7 @@
 mod access;
 mod auto_renewal;
 mod edit;
+mod hot;
 mod identify;
 mod lifecycle;
 mod offboarding;
@@ -38,6 +39,7 @@ pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFT
 pub use restrictions::{IpAllowlist, Refill, Restrictions, UsageLimit, Uses, MAX_ALLOWED_IPS};
 pub use usage::UsageRecorder;
 pub use use_leases::MAX_LEASE;
+pub(crate) use hot::VerifyCache;
 pub(crate) use use_leases::{Taken, UseLeases};
 pub use verify::{InactiveReason, Verification, VerificationRequest, Verified};
 

@@ -2,16 +2,16 @@
 //! checked first, so a malformed token is refused without touching the database; a
 //! well-formed one is looked up by its keyed digest and compared in constant time. Then its
 //! status, its owner's API access, the application and the scope are checked, with the
-//! owner's permissions as they are now (cached until the database changes; see
-//! [`access`](crate::people::access)); then the client's address against its allowlist; last,
+//! owner's permissions as they are now (kept in memory until they change; see
+//! [`hot`](super::hot)); then the client's address against its allowlist; last,
 //! when everything else passed, one of its uses is taken (see [`use_leases`](super::use_leases)).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::restrictions::IpAllowlist;
 use super::use_leases::Taken;
 use super::{access, store, Credential, CredentialId, Rights, Status};
 use crate::digest::TokenDigest;
@@ -153,9 +153,8 @@ impl Vault {
         if well_formed.kind == TokenKind::OAuthAccessToken {
             return self.verify_oauth(&digest, now, scope, application);
         }
-        let (mut credential, superseded_by, access_token) = if well_formed.kind
-            == TokenKind::AccessToken
-        {
+        let mut cache = self.verify_cache()?;
+        let (hot, access_token) = if well_formed.kind == TokenKind::AccessToken {
             // An access token stands for its client credentials until its own expiry.
             let Some(access_token) = access::find(self.conn(), &digest)? else {
                 return refuse(Unknown);
@@ -163,38 +162,34 @@ impl Vault {
             if access_token.expires_at <= now {
                 return refuse(Expired);
             }
-            (
-                store::get(self.conn(), access_token.credential)?,
-                store::successor(self.conn(), access_token.credential)?,
-                Some(access_token),
-            )
+            let credential = store::get(self.conn(), access_token.credential)?;
+            let successor = store::successor(self.conn(), access_token.credential)?;
+            let hot = cache.hot(self.conn(), credential, successor)?;
+            (Arc::new(hot), Some(access_token))
         } else {
-            let Some((credential, successor)) = store::find_by_digest(self.conn(), &digest)? else {
-                return refuse(Unknown);
-            };
-            (credential, successor, None)
+            match cache.credential(self.conn(), &digest)? {
+                Some(hot) => (hot, None),
+                None => return refuse(Unknown),
+            }
         };
+        drop(cache);
+        let credential = &hot.credential;
         match credential.status(now) {
             Status::Active => {}
             Status::Disabled => return refuse(Disabled),
             Status::Revoked => return refuse(Revoked),
             Status::Expired => return refuse(Expired),
         }
-        let owner = self.owner_access(credential.owner_id)?;
-        credential.owner_name.clone_from(&owner.name);
-        if !owner.api_access {
+        if !hot.owner_has_api_access {
             return refuse(OwnerLacksApiAccess);
         }
         if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted)) {
             return refuse(ApplicationNotAllowed);
         }
-        let scopes = granted_scopes(&credential, &owner.permissions);
-        if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
+        if scope.is_some_and(|wanted| !hot.scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
-        if !credential.allowed_ips.is_empty()
-            && !IpAllowlist::parse(&credential.allowed_ips)?.allows(client_ip)
-        {
+        if !hot.allowed_ips.allows(client_ip) {
             return refuse(IpNotAllowed);
         }
         let remaining = match credential.usage {
@@ -212,11 +207,11 @@ impl Vault {
             None => (credential.created_at, credential.expires_at),
         };
         Ok(Verification::Active(Box::new(Verified {
-            credential,
-            scopes,
+            credential: credential.clone(),
+            scopes: hot.scopes.clone(),
             issued_at,
             expires_at,
-            superseded_by,
+            superseded_by: hot.successor,
             remaining,
         })))
     }
@@ -247,7 +242,9 @@ impl Vault {
         if found.app_disabled {
             return refuse(Disabled);
         }
-        let user = self.owner_access(Some(verified.user_id))?;
+        let user = self
+            .verify_cache()?
+            .owner(self.conn(), Some(verified.user_id))?;
         if !user.api_access {
             return refuse(OwnerLacksApiAccess);
         }
@@ -266,23 +263,4 @@ impl Vault {
         verified.user_name.clone_from(&user.name);
         Ok(Verification::ActiveOAuth(Box::new(verified)))
     }
-}
-
-/// The scopes `credential` grants given that its owner holds `held` (sorted): an API client
-/// all of them, any other kind its own scopes among them; read-only credentials no write scope.
-fn granted_scopes(credential: &Credential, held: &[String]) -> Vec<String> {
-    let mut scopes: Vec<String> = if credential.kind == TokenKind::ApiClient {
-        held.to_vec()
-    } else {
-        credential
-            .scopes
-            .iter()
-            .filter(|scope| held.binary_search(scope).is_ok())
-            .cloned()
-            .collect()
-    };
-    if credential.rights == Rights::Read {
-        scopes.retain(|scope| !people::is_write(scope));
-    }
-    scopes
 }

@@ -18,7 +18,7 @@ mod rekey;
 mod scheduled;
 mod schema;
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,14 +38,10 @@ pub use scheduled::{BackupEvery, BackupSchedule, ScheduledRun};
 
 use crate::audit::AuditAction;
 use crate::clock::Clock;
-use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases};
+use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases, VerifyCache};
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
-use crate::people::{
-    self,
-    access::{AccessCache, OwnerAccess},
-    Operator, UserId,
-};
+use crate::people::{self, Operator};
 use crate::secret::{DataKey, Secret};
 use crate::settings::Settings;
 use crate::text::{EmailAddress, Name};
@@ -104,8 +100,8 @@ pub struct Vault {
     clock: Arc<dyn Clock>,
     /// Who acts on this vault: the user whose key slot opened it; named in every audit row.
     operator: Operator,
-    /// Credential owners' access, for verification.
-    owner_access: RefCell<AccessCache>,
+    /// What verification keeps in memory: credentials and their owners' access.
+    verify_cache: RefCell<VerifyCache>,
     id: VaultId,
     key: DataKey,
     path: PathBuf,
@@ -214,7 +210,7 @@ impl Vault {
             pepper,
             clock,
             operator,
-            owner_access: RefCell::default(),
+            verify_cache: RefCell::default(),
             leases: Arc::default(),
             id,
             key,
@@ -410,7 +406,7 @@ impl Vault {
             pepper,
             clock,
             operator,
-            owner_access: RefCell::default(),
+            verify_cache: RefCell::default(),
             leases: Arc::default(),
             id,
             key,
@@ -473,10 +469,11 @@ impl Vault {
         &self.pepper
     }
 
-    /// What verification needs of a credential's `owner` (`None`: the organization), cached
-    /// while the database is unchanged. Call it after a read of [`Vault::conn`].
-    pub(crate) fn owner_access(&self, owner: Option<UserId>) -> Result<Arc<OwnerAccess>> {
-        self.owner_access.borrow_mut().get(&self.conn, owner)
+    /// What verification keeps in memory, checked against the verify revision first.
+    pub(crate) fn verify_cache(&self) -> Result<RefMut<'_, VerifyCache>> {
+        let mut cache = self.verify_cache.borrow_mut();
+        cache.refresh(&self.conn)?;
+        Ok(cache)
     }
 
     /// Takes one use of `credential`, limited by `limit`, from this process's leases (see
@@ -539,7 +536,7 @@ impl Vault {
             pepper,
             clock: Arc::clone(&self.clock),
             operator: self.operator.clone(),
-            owner_access: RefCell::default(),
+            verify_cache: RefCell::default(),
             leases: Arc::clone(&self.leases),
             id: self.id.clone(),
             key: self.key.clone(),

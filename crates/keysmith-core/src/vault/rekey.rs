@@ -52,7 +52,7 @@ impl Vault {
         // else holds.
         self.conn = open_database(&self.path, &new_key, Mode::Session)?;
         self.key = new_key;
-        self.owner_access = Default::default();
+        self.verify_cache = Default::default();
         header.finish_rekey(Generation::Current);
         header.write(&self.path)?;
         self.audited(|change| change.record(AuditAction::VaultRekeyed, None, json!({})))?;

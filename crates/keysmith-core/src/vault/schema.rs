@@ -458,7 +458,8 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 16: usage limits and IP allowlists. The limit and the allowlist join the covering index
     // (verify reads them in the same descent); the uses left are kept apart, written by the
-    // leases of whoever verifies, so those writes never touch the index.
+    // leases of whoever verifies, so those writes never touch the index. And the revision of
+    // what verification reads, which lets it keep credentials and owners in memory.
     r#"
     ALTER TABLE credentials ADD COLUMN max_uses INTEGER;
     ALTER TABLE credentials ADD COLUMN refill TEXT;
@@ -472,6 +473,44 @@ const MIGRATIONS: &[&str] = &[
         uses_left     INTEGER NOT NULL,
         period        INTEGER NOT NULL
     );
+    -- What verification reads (credentials, their owners, the permissions they hold) moves
+    -- this number; nothing else does (uses, "last used", the audit log): verification keeps
+    -- what it read in memory for as long as it stays put.
+    CREATE TABLE verify_revision (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n  INTEGER NOT NULL
+    );
+    INSERT INTO verify_revision (id, n) VALUES (1, 0);
+    CREATE TRIGGER credentials_insert_revises AFTER INSERT ON credentials
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER credentials_update_revises AFTER UPDATE ON credentials
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER credentials_delete_revises AFTER DELETE ON credentials
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER users_insert_revises AFTER INSERT ON users
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER users_update_revises AFTER UPDATE ON users
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER users_delete_revises AFTER DELETE ON users
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER permissions_insert_revises AFTER INSERT ON permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER permissions_update_revises AFTER UPDATE ON permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER permissions_delete_revises AFTER DELETE ON permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_permissions_insert_revises AFTER INSERT ON group_permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_permissions_update_revises AFTER UPDATE ON group_permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_permissions_delete_revises AFTER DELETE ON group_permissions
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_members_insert_revises AFTER INSERT ON group_members
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_members_update_revises AFTER UPDATE ON group_members
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_members_delete_revises AFTER DELETE ON group_members
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
     "#,
 ];
 
