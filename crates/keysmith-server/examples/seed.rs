@@ -1,6 +1,9 @@
 //! Seeds a vault for `scripts/bench-api`: creates it (passphrase from $KEYSMITH_PASSPHRASE) and
 //! issues N personal access tokens with the highest rate limit, so the load measures
-//! verification rather than 429s. Writes the tokens, one per line, to the given file: they are
+//! verification rather than 429s, each with a usage limit (a billion uses) and an allowlist
+//! (10.0.0.0/8, and 127.0.0.1 for the load through nginx), so every verification takes a use
+//! and checks an address. Writes the tokens,
+//! one per line, to the given file, and a verifier key to `TOKENS_FILE.verifier`: they are
 //! benchmark throwaways in a temporary folder.
 //!
 //! `cargo run --release -p keysmith-server --example seed -- VAULT N TOKENS_FILE`
@@ -10,8 +13,9 @@ use std::path::PathBuf;
 
 use chrono::Duration;
 use keysmith_core::{
-    clock, AccountHolder, Description, EmailAddress, Expiry, KdfParams, Name, NewCredential,
-    Permission, RateLimit, Rights, Secret, TokenKind, Vault,
+    clock, AccountHolder, Description, EmailAddress, Expiry, IpAllowlist, KdfParams, Name,
+    NewCredential, Permission, RateLimit, Restrictions, Rights, Secret, TokenKind, UsageLimit,
+    Vault,
 };
 
 fn main() {
@@ -47,9 +51,28 @@ fn main() {
                 rights: Rights::Read,
                 applications: vec![Name::new("Internal tools").unwrap()],
                 rate_limit: RateLimit::new(10_000).unwrap(),
-                restrictions: Default::default(),
+                restrictions: Restrictions {
+                    usage: Some(UsageLimit::new(UsageLimit::MAX_USES, None).unwrap()),
+                    allowed_ips: IpAllowlist::parse(&["10.0.0.0/8", "127.0.0.1"]).unwrap(),
+                },
             })
             .expect("issued");
         writeln!(out, "{}", issued.token.expose()).expect("written");
     }
+    let now = vault.now();
+    let verifier = vault
+        .issue(&NewCredential {
+            kind: TokenKind::Verifier,
+            owner: Some(owner),
+            name: Name::new("load balancer").unwrap(),
+            description: Description::default(),
+            expiry: Expiry::new(now + Duration::days(30), now).unwrap(),
+            scopes: Vec::new(),
+            rights: Rights::Read,
+            applications: Vec::new(),
+            rate_limit: RateLimit::new(10_000).unwrap(),
+            restrictions: Restrictions::default(),
+        })
+        .expect("a verifier key");
+    std::fs::write(format!("{tokens}.verifier"), verifier.token.expose()).expect("written");
 }

@@ -168,9 +168,10 @@ impl ApiState {
     /// Writes the uses recorded since the last flush, in one transaction on the recorder's
     /// own connection: verifications go on meanwhile. A batch that cannot be written (the
     /// vault's write lock held elsewhere past the busy timeout) is kept for the next flush.
-    /// Then gives the usage-limit uses leased and not spent back, for other processes.
+    /// Then gives back the usage-limit uses of leases no verification spent from since the
+    /// last flush, for other processes.
     pub fn flush_usage(&self) {
-        if let Err(error) = lock(&self.patient).give_back_uses() {
+        if let Err(error) = lock(&self.patient).give_back_idle_uses() {
             tracing::warn!(
                 code = error.code().as_str(),
                 "could not give back leased uses; they go back with the next flush"

@@ -201,7 +201,9 @@ mod tests {
             )
             .unwrap();
         assert_eq!(revision(&other), before);
-        other.execute("UPDATE users SET api_access = 0", []).unwrap();
+        other
+            .execute("UPDATE users SET api_access = 0", [])
+            .unwrap();
         assert_ne!(revision(&other), before);
         cache.refresh(&conn).unwrap();
         assert!(!cache.owner(&conn, Some(holder)).unwrap().api_access);

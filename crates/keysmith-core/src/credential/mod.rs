@@ -29,6 +29,7 @@ pub use crate::ids::CredentialId;
 pub use access::{AccessGrant, AuthenticatedClient};
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
+pub(crate) use hot::VerifyCache;
 pub use lifecycle::Renewal;
 pub(crate) use lifecycle::{require_api_access, require_scopes_held};
 pub use offboarding::Offboarding;
@@ -39,8 +40,7 @@ pub use renewal::{Handover, Redeemed, CLAIM_RESENT_AFTER, CLAIM_VALID, GRACE_AFT
 pub use restrictions::{IpAllowlist, Refill, Restrictions, UsageLimit, Uses, MAX_ALLOWED_IPS};
 pub use usage::UsageRecorder;
 pub use use_leases::MAX_LEASE;
-pub(crate) use hot::VerifyCache;
-pub(crate) use use_leases::{Taken, UseLeases};
+pub(crate) use use_leases::{GiveBack, Taken, UseLeases};
 pub use verify::{InactiveReason, Verification, VerificationRequest, Verified};
 
 use crate::error::{Error, Result};

@@ -2,14 +2,15 @@
 //! than the limit across every process that verifies.
 //!
 //! The vault holds each limited credential's uses left (`credential_uses`). A process takes a
-//! *lease* of some of them in one short write transaction — an eighth of what is left, at
-//! most [`MAX_LEASE`] and at least one — and spends it in memory; when it runs out it leases
-//! again. Leases shrink as the pool does, so the last uses go one at a time. Whatever a
-//! process leased and did not spend goes back at its next flush (every second in the server),
-//! when its vault handles close, and never across a refill (a new period starts full). So the
-//! uses spent in all processes together never exceed the limit; a process killed before it
-//! gives its lease back loses those uses (at most [`MAX_LEASE`] per credential), never grants
-//! extra ones. A read-only handle (`keysmith verify`) checks that a use is left and spends none.
+//! *lease* of some of them in one short write transaction — a 64th of what is left, at most
+//! [`MAX_LEASE`] and at least one — and spends it in memory; when it runs out it leases again.
+//! Leases shrink as the pool does, so the last uses go one at a time. A lease not spent from
+//! since the last flush (every second in the server) goes back then, every lease goes back
+//! when the process's vault handles close, and none across a refill (a new period starts
+//! full). So the uses spent in all processes together never exceed the limit; a process killed
+//! before it gives its lease back loses those uses (at most a 64th of what was left, and
+//! [`MAX_LEASE`]), never grants extra ones. A read-only handle (`keysmith verify`) checks that
+//! a use is left and spends none.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -23,7 +24,9 @@ use crate::error::Result;
 use crate::vault::IntegrityCheck;
 
 /// The most uses one lease takes.
-pub const MAX_LEASE: u32 = 64;
+pub const MAX_LEASE: u32 = 1024;
+/// A lease takes this share of the uses left: 1/64.
+const LEASE_SHARE: u32 = 64;
 
 /// The uses this process has leased and not spent yet, per credential.
 #[derive(Debug, Default)]
@@ -40,6 +43,17 @@ struct Lease {
     /// The uses left in the vault when it was taken: with `left`, the best estimate of what
     /// remains.
     pool: u32,
+    /// Whether a use was spent from it since the last flush; an idle lease goes back.
+    spent: bool,
+}
+
+/// Which leases [`UseLeases::give_back`] gives back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GiveBack {
+    /// Those not spent from since the last time (a server's flush).
+    Idle,
+    /// All of them (the vault closing).
+    All,
 }
 
 /// The outcome of taking one use.
@@ -84,6 +98,7 @@ impl UseLeases {
         }
         entry.left += lease.left;
         entry.pool = lease.pool;
+        entry.spent = true;
         Ok(Taken::Remaining(remaining))
     }
 
@@ -106,17 +121,29 @@ impl UseLeases {
             return None;
         }
         lease.left -= 1;
+        lease.spent = true;
         Some(lease.left + lease.pool)
     }
 
-    /// Gives every unspent use back to the vault through `conn`, in one transaction; uses of a
-    /// period that has ended since are dropped, and a credential whose limit was changed (or
-    /// which was deleted) meanwhile takes back no more than its new limit. On failure the
-    /// leases are kept, to go back next time.
-    pub(crate) fn give_back(&self, conn: &Connection) -> Result<()> {
+    /// Gives the unspent uses of `which` leases back to the vault through `conn`, in one
+    /// transaction; uses of a period that has ended since are dropped, and a credential whose
+    /// limit was changed (or which was deleted) meanwhile takes back no more than its new
+    /// limit. On failure the leases are kept, to go back next time.
+    pub(crate) fn give_back(&self, conn: &Connection, which: GiveBack) -> Result<()> {
         let leases: Vec<(CredentialId, Lease)> = {
             let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
-            held.drain().filter(|(_, lease)| lease.left > 0).collect()
+            let mut going = Vec::new();
+            held.retain(|&credential, lease| {
+                if which == GiveBack::Idle && lease.spent {
+                    lease.spent = false;
+                    return true;
+                }
+                if lease.left > 0 {
+                    going.push((credential, *lease));
+                }
+                false
+            });
+            going
         };
         if leases.is_empty() {
             return Ok(());
@@ -148,7 +175,7 @@ impl UseLeases {
 }
 
 /// Leases uses of `credential` for `period` in one IMMEDIATE transaction: refills the pool
-/// when its period has ended, takes an eighth of it (1 to [`MAX_LEASE`]). `None` when the pool
+/// when its period has ended, takes a 64th of it (1 to [`MAX_LEASE`]). `None` when the pool
 /// is empty.
 fn lease_more(
     conn: &Connection,
@@ -161,7 +188,7 @@ fn lease_more(
     if pool == 0 {
         return Ok(None);
     }
-    let lease = (pool / 8).clamp(1, MAX_LEASE);
+    let lease = (pool / LEASE_SHARE).clamp(1, MAX_LEASE);
     tx.prepare_cached(
         "INSERT INTO credential_uses (credential_id, uses_left, period) VALUES (?1, ?2, ?3)
          ON CONFLICT (credential_id) DO UPDATE SET uses_left = ?2, period = ?3",
@@ -172,6 +199,7 @@ fn lease_more(
         left: lease,
         period,
         pool: pool - lease,
+        spent: true,
     }))
 }
 

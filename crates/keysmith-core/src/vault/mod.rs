@@ -38,7 +38,7 @@ pub use scheduled::{BackupEvery, BackupSchedule, ScheduledRun};
 
 use crate::audit::AuditAction;
 use crate::clock::Clock;
-use crate::credential::{CredentialId, Taken, UsageLimit, UseLeases, VerifyCache};
+use crate::credential::{CredentialId, GiveBack, Taken, UsageLimit, UseLeases, VerifyCache};
 use crate::digest::Pepper;
 use crate::error::{Error, Result};
 use crate::people::{self, Operator};
@@ -115,7 +115,7 @@ pub struct Vault {
 impl Drop for Vault {
     fn drop(&mut self) {
         if Arc::strong_count(&self.leases) == 1 {
-            if let Err(error) = self.give_back_uses() {
+            if let Err(error) = self.give_back_uses(GiveBack::All) {
                 tracing::warn!(
                     code = error.code().as_str(),
                     "could not give back leased uses"
@@ -504,13 +504,19 @@ impl Vault {
         self.leases.refund(credential);
     }
 
-    /// Gives the uses this process leased and has not spent back to the vault, for other
-    /// processes to take: a server does it at every flush, and the last handle as it closes.
-    pub fn give_back_uses(&self) -> Result<()> {
+    /// Gives the uses of leases no verification spent from since the last call back to the
+    /// vault, for other processes to take: a server does it at every flush. (The last handle
+    /// to close gives back every lease.)
+    pub fn give_back_idle_uses(&self) -> Result<()> {
+        self.give_back_uses(GiveBack::Idle)
+    }
+
+    /// Gives `which` leases' unspent uses back to the vault.
+    fn give_back_uses(&self, which: GiveBack) -> Result<()> {
         if self.integrity.wait().is_err() {
             return Ok(());
         }
-        self.leases.give_back(&self.conn)
+        self.leases.give_back(&self.conn, which)
     }
 
     /// Reads the operator afresh, after their own name, e-mail or role changed.

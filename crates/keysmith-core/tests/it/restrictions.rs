@@ -96,15 +96,18 @@ fn handles_with_leases_of_their_own_never_spend_more_than_the_limit() {
     }
     assert_eq!(successes, 100);
 
-    // A lease given back as a handle closes is the others' to spend.
-    let issued = first.issue(&limited(&fx, "ten uses", 10, None)).unwrap();
-    assert_eq!(remaining(&second, &issued, None), Ok(Some(9)));
+    // A lease given back as a handle closes is the others' to spend: the second leases 15
+    // (a 64th of 1,000) and spends one.
+    let issued = first
+        .issue(&limited(&fx, "thousand uses", 1_000, None))
+        .unwrap();
+    assert_eq!(remaining(&second, &issued, None), Ok(Some(999)));
     drop(second);
     let mut spent_by_first = 0;
     while remaining(&first, &issued, None).is_ok() {
         spent_by_first += 1;
     }
-    assert_eq!(spent_by_first, 9);
+    assert_eq!(spent_by_first, 999);
 }
 
 #[test]

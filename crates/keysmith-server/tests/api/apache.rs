@@ -53,17 +53,14 @@ fn certificate(dir: &std::path::Path) {
 async fn apache_with_mod_auth_openidc_introspects_keysmith_tokens() {
     let (api, pat, _) = start(Access::Open).await;
     let keysmith = api.base.trim_start_matches("http://").to_owned();
-    let tls = serve(
-        |dir| {
-            certificate(dir);
-            format!(
-                "    ssl_certificate {dir}/cert.pem;\n    ssl_certificate_key {dir}/key.pem;\n    \
-                 location / {{ proxy_pass http://{keysmith}; }}",
-                dir = dir.display()
-            )
-        },
-        "ssl",
-    )
+    let tls = serve("https", |dir, port| {
+        certificate(dir);
+        format!(
+            "server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {dir}/cert.pem;\n  \
+             ssl_certificate_key {dir}/key.pem;\n  location / {{ proxy_pass http://{keysmith}; }}\n}}",
+            dir = dir.display()
+        )
+    })
     .await;
     let (upstream, upstream_task) = upstream().await;
 

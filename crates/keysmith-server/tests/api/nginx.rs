@@ -13,7 +13,7 @@ use super::gateway::{issue, restricted};
 use super::*;
 
 /// The README's nginx configuration (`docs/gateways/nginx.conf`), with its placeholders for
-/// Keysmith's and the upstream's addresses.
+/// Keysmith's, the upstream's and its own addresses.
 const CONFIG: &str = include_str!("../../../../docs/gateways/nginx.conf");
 
 /// nginx serving `CONFIG` on a free port, stopped (by its PID) when dropped.
@@ -40,25 +40,27 @@ pub(crate) fn free_port() -> u16 {
 
 /// Starts nginx in front of `upstream`, asking `keysmith`, with the README's configuration.
 async fn nginx(keysmith: &str, upstream: &str) -> Nginx {
-    let site = CONFIG
-        .replace("127.0.0.1:8700", keysmith)
-        .replace("127.0.0.1:9000", upstream);
-    serve(|_| site, "").await
+    serve("http", |_, port| {
+        CONFIG
+            .replace("127.0.0.1:8700", keysmith)
+            .replace("127.0.0.1:9000", upstream)
+            .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+    })
+    .await
 }
 
-/// Starts nginx serving the server block's contents `site` makes (given nginx's folder) on a
-/// free port `listen_options` (e.g. `ssl`) qualify.
-pub(crate) async fn serve(site: impl FnOnce(&Path) -> String, listen_options: &str) -> Nginx {
+/// Starts nginx with the `http` block's contents `sites` makes (given nginx's folder and the
+/// free port its server listens on), answering `scheme`.
+pub(crate) async fn serve(scheme: &str, sites: impl FnOnce(&Path, u16) -> String) -> Nginx {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let site = site(dir.path());
+    let sites = sites(dir.path(), port);
     let config = format!(
         "daemon off;\nmaster_process off;\npid {dir}/nginx.pid;\nerror_log {dir}/error.log info;\n\
          events {{ worker_connections 64; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {dir}/body;\n  \
          proxy_temp_path {dir}/proxy;\n  fastcgi_temp_path {dir}/fastcgi;\n  \
-         uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n  \
-         server {{\n    listen 127.0.0.1:{port} {listen_options};\n{site}\n  }}\n}}\n",
+         uwsgi_temp_path {dir}/uwsgi;\n  scgi_temp_path {dir}/scgi;\n{sites}\n}}\n",
         dir = dir.path().display(),
     );
     std::fs::write(dir.path().join("nginx.conf"), config).unwrap();
@@ -73,11 +75,6 @@ pub(crate) async fn serve(site: impl FnOnce(&Path) -> String, listen_options: &s
         .stderr(Stdio::inherit())
         .spawn()
         .expect("nginx is installed (scripts/setup installs it)");
-    let scheme = if listen_options.contains("ssl") {
-        "https"
-    } else {
-        "http"
-    };
     let nginx = Nginx {
         child,
         base: format!("{scheme}://127.0.0.1:{port}"),
