@@ -345,7 +345,7 @@ fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
 fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCode, Failure> {
     let proxies = match set {
         Some(entries) => vault.set_trusted_proxies(&entries)?,
-        None => vault.trusted_proxies()?,
+        None => vault.trusted_proxies()?.as_ref().clone(),
     };
     for range in proxies.to_strings() {
         println!("{range}");

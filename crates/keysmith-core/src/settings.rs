@@ -1,6 +1,7 @@
 //! The vault's settings, kept inside the encrypted database so they travel with the vault.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -19,12 +20,14 @@ pub const DEFAULT_TRUSTED_PROXIES: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 
 impl Vault {
     /// The addresses of the reverse proxies whose `X-Forwarded-For` / `X-Real-IP` the local
-    /// API believes (forward auth); loopback unless set.
-    pub fn trusted_proxies(&self) -> Result<IpAllowlist> {
-        match meta::get_json::<Vec<String>>(self.conn(), TRUSTED_PROXIES_KEY)? {
-            Some(stored) => IpAllowlist::parse(&stored),
-            None => IpAllowlist::parse(&DEFAULT_TRUSTED_PROXIES),
-        }
+    /// API believes (forward auth); loopback unless set. Kept in memory until they change.
+    pub fn trusted_proxies(&self) -> Result<Arc<IpAllowlist>> {
+        self.verify_cache()?.trusted_proxies(|| {
+            match meta::get_json::<Vec<String>>(self.conn(), TRUSTED_PROXIES_KEY)? {
+                Some(stored) => IpAllowlist::parse(&stored),
+                None => IpAllowlist::parse(&DEFAULT_TRUSTED_PROXIES),
+            }
+        })
     }
 
     /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address)

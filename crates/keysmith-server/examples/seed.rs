@@ -3,8 +3,7 @@
 //! verification rather than 429s, each with a usage limit (a billion uses) and an allowlist
 //! (10.0.0.0/8, and 127.0.0.1 for the load through nginx), so every verification takes a use
 //! and checks an address. Writes the tokens,
-//! one per line, to the given file, and a verifier key to `TOKENS_FILE.verifier`: they are
-//! benchmark throwaways in a temporary folder.
+//! one per line, to the given file: they are benchmark throwaways in a temporary folder.
 //!
 //! `cargo run --release -p keysmith-server --example seed -- VAULT N TOKENS_FILE`
 
@@ -59,20 +58,4 @@ fn main() {
             .expect("issued");
         writeln!(out, "{}", issued.token.expose()).expect("written");
     }
-    let now = vault.now();
-    let verifier = vault
-        .issue(&NewCredential {
-            kind: TokenKind::Verifier,
-            owner: Some(owner),
-            name: Name::new("load balancer").unwrap(),
-            description: Description::default(),
-            expiry: Expiry::new(now + Duration::days(30), now).unwrap(),
-            scopes: Vec::new(),
-            rights: Rights::Read,
-            applications: Vec::new(),
-            rate_limit: RateLimit::new(10_000).unwrap(),
-            restrictions: Restrictions::default(),
-        })
-        .expect("a verifier key");
-    std::fs::write(format!("{tokens}.verifier"), verifier.token.expose()).expect("written");
 }

@@ -293,7 +293,7 @@ impl Forwarded {
     pub(crate) fn client(
         &self,
         peer: IpAddr,
-        trusted: impl FnOnce() -> keysmith_core::Result<IpAllowlist>,
+        trusted: impl FnOnce() -> keysmith_core::Result<Arc<IpAllowlist>>,
     ) -> keysmith_core::Result<Option<IpAddr>> {
         if self.is_empty() {
             return Ok(Some(peer));
@@ -412,8 +412,7 @@ impl IntrospectionResponse {
         (status = 401, description = "The caller did not authenticate with an active verifier key (Authorization: Bearer ks_vfy_…, or HTTP Basic with it as the password)", body = ErrorBody),
         (status = 415, description = "The body is not a form", body = ErrorBody),
         (status = 429, description = "The token's rate limit is spent; see Retry-After", body = ErrorBody),
-    ),
-    security(("verifier_key" = []))
+    )
 )]
 pub(crate) async fn introspect(
     State(state): State<Arc<ApiState>>,
@@ -471,7 +470,9 @@ mod tests {
             );
         }
         Forwarded::from_headers(&map)
-            .client(peer.parse().unwrap(), || IpAllowlist::parse(trusted))
+            .client(peer.parse().unwrap(), || {
+                IpAllowlist::parse(trusted).map(Arc::new)
+            })
             .unwrap()
     }
 

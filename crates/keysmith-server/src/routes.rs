@@ -2,23 +2,21 @@
 //! them. Bodies are read as bytes and parsed here, so that every malformed or oversized body
 //! gets the API's own `{code, message}` answer.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use base64::Engine;
 use keysmith_core::{InactiveReason, Secret, TokenKind, Verification, VerificationRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
-use crate::verifier::{self, VerifiedCaller};
 use crate::ApiState;
 
 /// A verification request.
@@ -32,8 +30,8 @@ pub struct VerifyRequest {
     application: Option<String>,
     /// A scope the token must grant.
     scope: Option<String>,
-    /// The address of the client that presented the token, for a credential with an
-    /// allowlist; taken only from a caller with an active verifier key.
+    /// The address of the client that presented the token to the caller, for a credential
+    /// with an allowlist.
     #[schema(value_type = Option<String>, example = "203.0.113.7")]
     client_ip: Option<std::net::IpAddr>,
 }
@@ -162,8 +160,6 @@ pub struct InactiveToken {
 )]
 pub(crate) async fn verify(
     State(state): State<Arc<ApiState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    caller: Option<Extension<VerifiedCaller>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Introspection>, ApiError> {
@@ -171,10 +167,6 @@ pub(crate) async fn verify(
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
-    // Anyone may verify on loopback; only a verifier may say where a token came from.
-    if request.client_ip.is_some() && caller.is_none() {
-        verifier::check(&state, &headers, peer.ip(), verifier::Presented::Anywhere).await?;
-    }
     let introspection = state
         .reading(move |state, vault| {
             let verification = vault.verify_request(

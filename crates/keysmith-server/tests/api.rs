@@ -533,6 +533,8 @@ async fn the_openapi_document_lists_every_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/v1/verify",
+        "/v1/introspect",
+        "/v1/auth",
         "/v1/oauth/token",
         "/v1/oauth/authorize",
         "/v1/oauth/authorize/wait/{id}",
@@ -547,7 +549,13 @@ async fn the_openapi_document_lists_every_route() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} missing");
     }
-    assert!(doc["components"]["schemas"]["VerifyRequest"].is_object());
+    for schema in [
+        "VerifyRequest",
+        "IntrospectionRequest",
+        "IntrospectionResponse",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
     assert_eq!(
         doc["components"]["schemas"]["GrantType"]["enum"],
         json!([

@@ -1,8 +1,8 @@
 //! What verification keeps in memory between calls: the credentials it found lately (with
-//! their owner's name and parsed allowlist) and their owners' access. All of it is valid for
-//! one *verify revision*, a number the schema's triggers move with every change to what
-//! verification reads — credentials, users, permissions, groups' members and permissions —
-//! made through any connection, in any process. Uses, "last used" and the audit log do not
+//! their owner's name and parsed allowlist), their owners' access and the trusted proxies. All
+//! of it is valid for one *verify revision*, a number the schema's triggers move with every
+//! change to what verification reads — credentials, users, permissions, groups' members and
+//! permissions, the trusted proxies — made through any connection, in any process. Uses, "last used" and the audit log do not
 //! move it, so a busy server's own writes leave the cache warm. Each verification reads the
 //! number (one row) and starts afresh when it moved.
 
@@ -59,12 +59,13 @@ impl Hash for DigestKey {
     }
 }
 
-/// Credentials and owners as of one verify revision.
+/// Credentials, owners and the trusted proxies as of one verify revision.
 #[derive(Debug, Default)]
 pub(crate) struct VerifyCache {
     revision: Option<i64>,
     owners: HashMap<Option<UserId>, Arc<OwnerAccess>>,
     credentials: HashMap<DigestKey, Arc<HotCredential>>,
+    trusted_proxies: Option<Arc<IpAllowlist>>,
 }
 
 impl VerifyCache {
@@ -76,9 +77,23 @@ impl VerifyCache {
         if self.revision != Some(revision) {
             self.owners.clear();
             self.credentials.clear();
+            self.trusted_proxies = None;
             self.revision = Some(revision);
         }
         Ok(())
+    }
+
+    /// The trusted proxies, read once per revision by `load`.
+    pub(crate) fn trusted_proxies(
+        &mut self,
+        load: impl FnOnce() -> Result<IpAllowlist>,
+    ) -> Result<Arc<IpAllowlist>> {
+        if let Some(proxies) = &self.trusted_proxies {
+            return Ok(Arc::clone(proxies));
+        }
+        let proxies = Arc::new(load()?);
+        self.trusted_proxies = Some(Arc::clone(&proxies));
+        Ok(proxies)
     }
 
     /// The access of `owner` (`None`: the organization), read once per revision.
@@ -169,7 +184,7 @@ mod tests {
         let other = Connection::open(&path).unwrap();
         let holder = store_holder(&conn);
         let mut cache = VerifyCache::default();
-        let mut permissions = |cache: &mut VerifyCache| {
+        let permissions = |cache: &mut VerifyCache| {
             cache.refresh(&conn).unwrap();
             cache.owner(&conn, Some(holder)).unwrap().permissions.len()
         };

@@ -473,9 +473,9 @@ const MIGRATIONS: &[&str] = &[
         uses_left     INTEGER NOT NULL,
         period        INTEGER NOT NULL
     );
-    -- What verification reads (credentials, their owners, the permissions they hold) moves
-    -- this number; nothing else does (uses, "last used", the audit log): verification keeps
-    -- what it read in memory for as long as it stays put.
+    -- What verification reads (credentials, their owners, the permissions they hold, the
+    -- trusted proxies) moves this number; nothing else does (uses, "last used", the audit
+    -- log): verification keeps what it read in memory for as long as it stays put.
     CREATE TABLE verify_revision (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         n  INTEGER NOT NULL
@@ -510,6 +510,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER group_members_update_revises AFTER UPDATE ON group_members
         BEGIN UPDATE verify_revision SET n = n + 1; END;
     CREATE TRIGGER group_members_delete_revises AFTER DELETE ON group_members
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER trusted_proxies_insert_revises AFTER INSERT ON meta
+        WHEN new.key = 'trusted_proxies'
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER trusted_proxies_update_revises AFTER UPDATE ON meta
+        WHEN new.key = 'trusted_proxies' OR old.key = 'trusted_proxies'
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER trusted_proxies_delete_revises AFTER DELETE ON meta
+        WHEN old.key = 'trusted_proxies'
         BEGIN UPDATE verify_revision SET n = n + 1; END;
     "#,
 ];

@@ -280,7 +280,7 @@ async fn a_spent_usage_limit_is_429_in_forward_auth_and_usage_exceeded_in_verify
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_client_address_comes_from_a_trusted_proxy_or_a_verifier_only() {
+async fn the_client_address_comes_from_a_trusted_proxy_or_the_verifying_service() {
     let (api, ..) = start(Access::Open).await;
     let office = issue(&api, |api| {
         restricted(
@@ -307,25 +307,22 @@ async fn the_client_address_comes_from_a_trusted_proxy_or_a_verifier_only() {
     // Without a forwarded address the client is the peer, 127.0.0.1: not on the list.
     assert_eq!(api.auth("", &[("x-api-key", token)]).await.0, 403);
 
-    // /v1/verify takes the address from a verifier only.
-    let body = json!({ "token": token, "client_ip": "10.1.2.3" });
-    let anonymous = api.post("/v1/verify", &body, None).await;
-    assert_eq!(anonymous.status(), 401);
-    let answered: Value = api
-        .post("/v1/verify", &body, Some(api.verifier_key.expose()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answered["active"], true);
-    let outside = json!({ "token": token, "client_ip": "192.0.2.1" });
-    let answered: Value = api
-        .post("/v1/verify", &outside, Some(api.verifier_key.expose()))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answered["reason"], "ip_not_allowed");
+    // /v1/verify takes the address from the service that verifies; without one, the
+    // client is unknown and not on the list.
+    let from = |client_ip: Option<&str>| match client_ip {
+        Some(ip) => json!({ "token": token, "client_ip": ip }),
+        None => json!({ "token": token }),
+    };
+    assert_eq!(api.verify(from(Some("10.1.2.3"))).await["active"], true);
+    assert_eq!(api.verify(from(Some("2001:db8::1"))).await["active"], true);
+    for refused in [from(Some("192.0.2.1")), from(None)] {
+        assert_eq!(api.verify(refused).await["reason"], "ip_not_allowed");
+    }
+    let (status, refusal) = api.post_json("/v1/verify", from(Some("10.1.2"))).await;
+    assert_eq!(
+        (status, refusal["code"].as_str()),
+        (400, Some("bad_request"))
+    );
 
     // Once loopback is no longer trusted (set while the API runs), a client's own
     // X-Forwarded-For is ignored: the peer counts.
