@@ -343,7 +343,7 @@ pub struct IntrospectionRequest {
 #[serde(untagged)]
 pub enum IntrospectionResponse {
     /// The token is active.
-    Active(ActiveIntrospection),
+    Active(Box<ActiveIntrospection>),
     /// The token is not active.
     Inactive(InactiveIntrospection),
 }
@@ -390,14 +390,14 @@ impl IntrospectionResponse {
         let Introspection::Active(token) = Introspection::from(verification) else {
             return IntrospectionResponse::Inactive(InactiveIntrospection { active: false });
         };
-        IntrospectionResponse::Active(ActiveIntrospection {
+        IntrospectionResponse::Active(Box::new(ActiveIntrospection {
             scope: token.scopes.join(" "),
             username: token.owner.clone(),
             token_type: "Bearer",
             sub,
             aud: token.applications.clone(),
-            token,
-        })
+            token: *token,
+        }))
     }
 }
 

@@ -42,7 +42,7 @@ pub struct VerifyRequest {
 #[serde(untagged)]
 pub enum Introspection {
     /// The token is active.
-    Active(ActiveToken),
+    Active(Box<ActiveToken>),
     /// The token is not active.
     Inactive(InactiveToken),
 }
@@ -52,7 +52,7 @@ impl From<&Verification> for Introspection {
         match verification {
             Verification::Active(verified) => {
                 let credential = &verified.credential;
-                Introspection::Active(ActiveToken {
+                Introspection::Active(Box::new(ActiveToken {
                     active: true,
                     credential_id: Some(credential.id.0),
                     client_id: credential.client_id.clone(),
@@ -66,9 +66,9 @@ impl From<&Verification> for Introspection {
                     iat: verified.issued_at.timestamp(),
                     superseded_by: verified.superseded_by.map(|id| id.0),
                     remaining: verified.remaining,
-                })
+                }))
             }
-            Verification::ActiveOAuth(verified) => Introspection::Active(ActiveToken {
+            Verification::ActiveOAuth(verified) => Introspection::Active(Box::new(ActiveToken {
                 active: true,
                 credential_id: None,
                 client_id: Some(verified.client_id.clone()),
@@ -82,7 +82,7 @@ impl From<&Verification> for Introspection {
                 iat: verified.issued_at.timestamp(),
                 superseded_by: None,
                 remaining: None,
-            }),
+            })),
             Verification::Inactive(reason) => Introspection::Inactive(InactiveToken {
                 active: false,
                 reason: *reason,
