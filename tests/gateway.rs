@@ -3,7 +3,7 @@
 //! the app's own local API by forward auth, changed in the edit dialog; and the trusted
 //! proxies in Settings deciding whose X-Forwarded-For counts.
 
-use keysmith_e2e::flows::{close_reveal, enable_local_api, pick_application, row, row_text};
+use keysmith_e2e::flows::{enable_local_api, pick_application, row, row_text, take_revealed_token};
 use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
 
 /// Forward auth on the app's API at `port` with `token`, the client at `forwarded`: the status.
@@ -49,12 +49,7 @@ async fn limits_are_set_in_the_form_spent_by_forward_auth_and_changed_in_the_edi
         .await;
     app.wait_gone("[data-testid=problem-allowed-ips]").await;
     app.click("[data-testid=create-token]").await;
-    let token = app
-        .text("[data-testid=revealed-token]")
-        .await
-        .trim()
-        .to_owned();
-    close_reveal(&app).await;
+    let token = take_revealed_token(&app).await;
 
     let cells = row_text(&app, "partner feed").await;
     assert!(cells.contains("2/2") && cells.contains("IP"), "{cells}");

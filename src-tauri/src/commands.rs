@@ -147,7 +147,8 @@ pub async fn lock_vault(app: AppHandle, state: State<'_, AppState>) -> AppResult
 }
 
 /// The page of credentials the query selects (all, newest first, without one), with status,
-/// age and days left, and the total on every page.
+/// age and days left, and the total on every page. Reading the inventory is not activity (the
+/// window re-reads it when the vault changes; the admin's own input counts, through `touch`).
 #[tauri::command]
 #[specta::specta]
 pub async fn list_credentials(
@@ -155,7 +156,7 @@ pub async fn list_credentials(
     query: Option<CredentialQuery>,
 ) -> AppResult<CredentialListing> {
     state
-        .with_vault(move |vault| {
+        .with_vault_unattended(move |vault| {
             let now = vault.now();
             let page = vault.credential_page(&query.unwrap_or_default())?;
             Ok(CredentialListing {
@@ -171,11 +172,13 @@ pub async fn list_credentials(
 }
 
 /// How many credentials the vault holds, and how many active ones expire soon: asked once
-/// per listing and after each change, not with every page.
+/// per listing and after each change, not with every page. Not activity, as listing is not.
 #[tauri::command]
 #[specta::specta]
 pub async fn credential_counts(state: State<'_, AppState>) -> AppResult<CredentialCounts> {
-    state.with_vault(|vault| credential_counts_in(vault)).await
+    state
+        .with_vault_unattended(|vault| credential_counts_in(vault))
+        .await
 }
 
 /// [`credential_counts`] of `vault` (the tray shows the same count).
@@ -198,7 +201,7 @@ pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
     })
 }
 
-/// One credential with its renewal links and audit history.
+/// One credential with its renewal links and audit history. Not activity, as listing is not.
 #[tauri::command]
 #[specta::specta]
 pub async fn credential_detail(
@@ -206,7 +209,7 @@ pub async fn credential_detail(
     id: CredentialId,
 ) -> AppResult<CredentialDetail> {
     state
-        .with_vault(move |vault| {
+        .with_vault_unattended(move |vault| {
             Ok(CredentialDetail {
                 credential: CredentialRow::new(vault.credential(id)?, vault.now()),
                 successor: vault.successor(id)?,

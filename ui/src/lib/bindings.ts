@@ -28,15 +28,16 @@ export const commands = {
 	vaultIntegrity: () => __TAURI_INVOKE<null>("vault_integrity"),
 	/**
 	 *  The page of credentials the query selects (all, newest first, without one), with status,
-	 *  age and days left, and the total on every page.
+	 *  age and days left, and the total on every page. Reading the inventory is not activity (the
+	 *  window re-reads it when the vault changes; the admin's own input counts, through `touch`).
 	 */
 	listCredentials: (query: CredentialQuery | null) => __TAURI_INVOKE<CredentialListing>("list_credentials", { query }),
 	/**
 	 *  How many credentials the vault holds, and how many active ones expire soon: asked once
-	 *  per listing and after each change, not with every page.
+	 *  per listing and after each change, not with every page. Not activity, as listing is not.
 	 */
 	credentialCounts: () => __TAURI_INVOKE<CredentialCounts>("credential_counts"),
-	/**  One credential with its renewal links and audit history. */
+	/**  One credential with its renewal links and audit history. Not activity, as listing is not. */
 	credentialDetail: (id: CredentialId) => __TAURI_INVOKE<CredentialDetail>("credential_detail", { id }),
 	/**  Issues a credential; its secret is revealed once in the response. */
 	issueCredential: (request: IssueRequest) => __TAURI_INVOKE<Revealed>("issue_credential", { request }),

@@ -6,7 +6,7 @@
 
 use std::process::{Child, Command, Stdio};
 
-use super::nginx::{free_port, log, serve, upstream};
+use super::nginx::{free_port, listening, log, serve, upstream};
 use super::*;
 
 /// Apache serving `config`, stopped when dropped.
@@ -120,15 +120,7 @@ OIDCCacheType shm
         .spawn()
         .expect("Apache is installed (scripts/setup installs it)");
     let apache = Apache { child, dir };
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Apache did not start: {}",
-            log(apache.dir.path())
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    listening(port, "Apache", apache.dir.path()).await;
     let get = |token: &str| {
         let request = api
             .client

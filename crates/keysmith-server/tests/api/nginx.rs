@@ -80,16 +80,21 @@ pub(crate) async fn serve(scheme: &str, sites: impl FnOnce(&Path, u16) -> String
         base: format!("{scheme}://127.0.0.1:{port}"),
         dir,
     };
+    listening(port, "nginx", nginx.dir.path()).await;
+    nginx
+}
+
+/// Waits (up to 10 s) until `what`, its log in `dir`, listens on `port`.
+pub(crate) async fn listening(port: u16, what: &str, dir: &Path) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
             std::time::Instant::now() < deadline,
-            "nginx did not start: {}",
-            log(nginx.dir.path())
+            "{what} did not start: {}",
+            log(dir)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    nginx
 }
 
 pub(crate) fn log(dir: &Path) -> String {
