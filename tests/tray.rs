@@ -201,6 +201,7 @@ fn vault_with_a_token_nearing_expiry(path: &Path) {
             applications: vec![Name::new(APPLICATION).unwrap()],
             rate_limit: Default::default(),
             restrictions: Default::default(),
+            disabled: false,
         })
         .unwrap();
 }

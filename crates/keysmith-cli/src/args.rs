@@ -514,6 +514,9 @@ pub struct IssueArgs {
     /// A usage limit and where it may be used from, if wanted.
     #[command(flatten)]
     pub restrictions: RestrictionArgs,
+    /// Issue it switched off: hand it over now, `keysmith enable ID` when it goes live.
+    #[arg(long)]
+    pub disabled: bool,
     /// Auto-renewal, if wanted.
     #[command(flatten)]
     pub auto_renewal: AutoRenewalArgs,

@@ -477,6 +477,7 @@ fn issue_request(vault: &Vault, args: &IssueArgs) -> Result<IssueRequest, Failur
             allowed_ips: args.restrictions.allowed_ips.clone(),
         },
         expires_on: args.expires.clone(),
+        disabled: args.disabled,
     })
 }
 

@@ -1074,3 +1074,28 @@ fn usage_limits_and_allowlists_are_set_at_issue_and_by_edit_and_checked_by_verif
     assert_eq!(bad.status.code(), Some(2));
     assert!(stdout(&keysmith(&vault, &["trusted-proxies"])).is_empty());
 }
+
+#[test]
+fn a_credential_issued_switched_off_verifies_once_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("off.vault");
+    init(&vault);
+    let issued = issue_json(
+        &vault,
+        "go-live",
+        &["--scope", "payables:read", "--disabled"],
+    );
+    let id = issued["id"].to_string();
+    let line = format!("{}\n", issued["token"].as_str().unwrap());
+    let shown = ok_json(keysmith(&vault, &["show", &id, "--json"]));
+    assert_eq!(shown["status"], "disabled");
+    let off = keysmith_with_stdin(&vault, &["verify"], &line);
+    assert_eq!(stdout(&off).trim(), "not active: disabled");
+    assert!(keysmith(&vault, &["enable", &id]).status.success());
+    assert_eq!(
+        keysmith_with_stdin(&vault, &["verify"], &line)
+            .status
+            .code(),
+        Some(0)
+    );
+}

@@ -57,6 +57,7 @@ fn credential(name: String) -> NewCredential {
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
         restrictions: Default::default(),
+        disabled: false,
     }
 }
 

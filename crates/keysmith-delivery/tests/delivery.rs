@@ -79,6 +79,7 @@ fn credential(vault: &Vault, name: &str, owner: keysmith_core::UserId) -> NewCre
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
         restrictions: Default::default(),
+        disabled: false,
     }
 }
 

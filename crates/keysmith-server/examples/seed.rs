@@ -54,6 +54,7 @@ fn main() {
                     usage: Some(UsageLimit::new(UsageLimit::MAX_USES, None).unwrap()),
                     allowed_ips: IpAllowlist::parse(&["10.0.0.0/8", "127.0.0.1"]).unwrap(),
                 },
+                disabled: false,
             })
             .expect("issued");
         writeln!(out, "{}", issued.token.expose()).expect("written");

@@ -75,6 +75,7 @@ async fn start_within(access: Access, limits: ConnectionLimits) -> (Running, Iss
         applications: vec![Name::new(APPLICATION).unwrap()],
         rate_limit: RateLimit::default(),
         restrictions: Default::default(),
+        disabled: false,
     };
     let pat = vault
         .issue(&new(

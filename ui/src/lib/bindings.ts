@@ -793,6 +793,8 @@ export type IpcError = {
 export type IssueRequest = {
 	/**  The first day it no longer works, `YYYY-MM-DD` (UTC). */
 	expires_on: string,
+	/**  Issue it switched off, to be enabled when the integration goes live. */
+	disabled?: boolean,
 } & CredentialFields;
 
 /**  The outcome of a keychain attempt: unlocked, or why not in one line. */

@@ -50,6 +50,7 @@ const valid: TokenForm = {
   applications: ['Internal tools'],
   rateLimit: 30,
   restrictions: { maxUses: null, refill: null, allowedIps: '' },
+  switchedOff: false,
   acknowledged: true,
 };
 

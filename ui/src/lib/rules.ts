@@ -254,6 +254,8 @@ export interface TokenForm {
   applications: string[];
   rateLimit: number;
   restrictions: RestrictionsForm;
+  /** Issued switched off (disabled), to be enabled when it goes live. */
+  switchedOff: boolean;
   acknowledged: boolean;
 }
 

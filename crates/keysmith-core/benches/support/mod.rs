@@ -39,5 +39,6 @@ pub fn token(now: DateTime<Utc>, name: &str, description: &str, days: i64) -> Ne
         applications: vec![Name::new("Internal tools").unwrap()],
         rate_limit: RateLimit::default(),
         restrictions: Default::default(),
+        disabled: false,
     }
 }

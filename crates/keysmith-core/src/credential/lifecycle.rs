@@ -389,6 +389,7 @@ fn issue_in(
             "max_uses": new.restrictions.usage.map(|limit| limit.max_uses()),
             "refill": new.restrictions.usage.and_then(|limit| limit.refill()).map(Refill::as_str),
             "allowed_ips": new.restrictions.allowed_ips.to_strings(),
+            "disabled": new.disabled,
             "expires_at": new.expiry.at().to_rfc3339(),
             "renewed_from": renewed_from.map(|id| id.0),
         }),

@@ -176,6 +176,8 @@ pub struct NewCredential {
     pub rate_limit: RateLimit,
     /// Its usage limit and the addresses it may be used from.
     pub restrictions: Restrictions,
+    /// Issued switched off (disabled): handed over now, it verifies once enabled.
+    pub disabled: bool,
 }
 
 /// A new credential's fields as a person or a program asks for them, before validation —
@@ -234,6 +236,7 @@ impl CredentialFields {
                 .rate_limit
                 .map_or(Ok(RateLimit::default()), RateLimit::new)?,
             restrictions: Restrictions::from_fields(self.max_uses, self.refill, &self.allowed_ips)?,
+            disabled: false,
         })
     }
 }
@@ -247,6 +250,9 @@ pub struct IssueRequest {
     pub fields: CredentialFields,
     /// The first day it no longer works, `YYYY-MM-DD` (UTC).
     pub expires_on: String,
+    /// Issue it switched off, to be enabled when the integration goes live.
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 impl IssueRequest {
@@ -255,7 +261,10 @@ impl IssueRequest {
     pub fn validate(&self, now: DateTime<Utc>) -> Result<NewCredential> {
         let date = NaiveDate::parse_from_str(&self.expires_on, "%Y-%m-%d")
             .map_err(|_| Error::InvalidDate(self.expires_on.chars().take(40).collect()))?;
-        self.fields.validate(Expiry::on_date(date, now)?)
+        Ok(NewCredential {
+            disabled: self.disabled,
+            ..self.fields.validate(Expiry::on_date(date, now)?)?
+        })
     }
 }
 

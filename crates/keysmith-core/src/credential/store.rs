@@ -134,9 +134,9 @@ pub(super) fn insert(
             "INSERT INTO credentials (kind, name, description, token_hint, digest, created_at,
                                       expires_at, renewed_from, owner_id, scopes, rights,
                                       applications, rate_limit, client_id, max_uses, refill,
-                                      allowed_ips)
+                                      allowed_ips, disabled_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?17)",
+                     ?17, ?18)",
         )?
         .execute(rusqlite::params![
             stored.kind.as_str(),
@@ -165,6 +165,7 @@ pub(super) fn insert(
                     .iter()
                     .map(String::as_str)
             ),
+            new.disabled.then_some(now.timestamp()),
         ]);
     match inserted {
         Ok(_) => Ok(CredentialId(conn.last_insert_rowid())),

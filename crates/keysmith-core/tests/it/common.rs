@@ -124,5 +124,6 @@ pub fn pat(now: DateTime<Utc>, name: &str, days: i64) -> NewCredential {
         applications: vec![Name::new(APPLICATION).unwrap()],
         rate_limit: RateLimit::default(),
         restrictions: Default::default(),
+        disabled: false,
     }
 }

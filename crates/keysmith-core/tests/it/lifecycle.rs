@@ -493,3 +493,47 @@ fn an_auto_renewal_period_must_come_before_the_expiry() {
         29
     );
 }
+
+#[test]
+fn a_credential_issued_switched_off_verifies_only_once_enabled() {
+    let fx = Fixture::new();
+    let mut vault = fx.create();
+    let request = keysmith_core::IssueRequest {
+        fields: keysmith_core::CredentialFields {
+            kind: keysmith_core::TokenKind::PersonalAccessToken,
+            owner_id: Some(crate::common::HOLDER),
+            name: "go-live".into(),
+            description: String::new(),
+            scopes: vec!["payables:read".into()],
+            rights: keysmith_core::Rights::Read,
+            applications: vec![crate::common::APPLICATION.into()],
+            rate_limit: None,
+            max_uses: None,
+            refill: None,
+            allowed_ips: Vec::new(),
+        },
+        expires_on: (fx.clock_now() + chrono::Duration::days(30))
+            .format("%Y-%m-%d")
+            .to_string(),
+        disabled: true,
+    };
+    let issued = vault
+        .issue(&request.validate(fx.clock_now()).unwrap())
+        .unwrap();
+    assert_eq!(
+        issued.credential.status(fx.clock_now()),
+        keysmith_core::Status::Disabled
+    );
+    assert_eq!(
+        vault.verify(issued.token.expose(), None, None).unwrap(),
+        keysmith_core::Verification::Inactive(keysmith_core::InactiveReason::Disabled)
+    );
+    let issued_row = vault.audit_log(Some(issued.credential.id)).unwrap();
+    let details: serde_json::Value = serde_json::from_str(&issued_row[0].details).unwrap();
+    assert_eq!(details["disabled"], true);
+    vault.set_enabled(issued.credential.id, true).unwrap();
+    assert!(matches!(
+        vault.verify(issued.token.expose(), None, None).unwrap(),
+        keysmith_core::Verification::Active(_)
+    ));
+}

@@ -271,6 +271,7 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
         rights: Rights::Read,
         rate_limit: keysmith_core::RateLimit::new(120).unwrap(),
         restrictions: Default::default(),
+        disabled: false,
         ..credential(
             now,
             TokenKind::ClientCredentials,

@@ -32,6 +32,7 @@ pub(crate) fn restricted(api: &Running, name: &str, restrictions: Restrictions) 
         applications: vec![Name::new(APPLICATION).unwrap()],
         rate_limit: RateLimit::new(10_000).unwrap(),
         restrictions,
+        disabled: false,
     }
 }
 
