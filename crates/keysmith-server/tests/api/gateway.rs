@@ -454,3 +454,37 @@ async fn n_processes_and_the_server_spend_exactly_the_limit() {
     assert_eq!(shown.usage.unwrap().left, 0);
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_verifier_keys_the_proxy_sends_one_beside_the_clients_token() {
+    let (api, pat, _) = start(Access::VerifierKey).await;
+    let key = api.verifier_key.expose().to_owned();
+    let bearer = format!("Bearer {}", pat.token.expose());
+    // The client's Authorization is its token, never taken for the proxy's verifier key.
+    let (status, _, body) = api.auth("", &[("authorization", &bearer)]).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("verifier_key_required"), "{body}");
+    let (status, headers, _) = api
+        .auth(
+            "",
+            &[("authorization", &bearer), ("x-keysmith-verifier", &key)],
+        )
+        .await;
+    assert_eq!(
+        (status, header(&headers, "x-keysmith-owner")),
+        (200, "Ada Holder")
+    );
+    let wrong = [
+        ("authorization", bearer.as_str()),
+        ("x-keysmith-verifier", pat.token.expose()),
+    ];
+    assert_eq!(api.auth("", &wrong).await.0, 401);
+    // Introspection takes the key as the Basic password here too.
+    let (status, answer) = api
+        .introspect(&[("token", pat.token.expose())], |request| {
+            request.basic_auth("gateway", Some(&key))
+        })
+        .await;
+    assert_eq!((status, answer["active"].as_bool()), (200, Some(true)));
+    api.stop().await;
+}
