@@ -1,8 +1,11 @@
-//! Keysmith's local HTTP API over one vault: `POST /v1/verify` (RFC 7662 introspection),
-//! `POST /v1/oauth/token` (the client-credentials exchange), renewal claim redemption
+//! Keysmith's local HTTP API over one vault: `POST /v1/verify` (Keysmith's answer, with
+//! reasons), `POST /v1/introspect` (RFC 7662 as the RFC spells it), `/v1/auth` (forward auth
+//! for nginx, Caddy and Traefik), `POST /v1/oauth/token` (the client-credentials exchange and
+//! the OAuth grants), renewal claim redemption
 //! (`POST /v1/renewals/redeem` and the seed product's `GET
 //! /apiAccessTokens/requestRenewedToken`), `GET /v1/health` and
-//! `GET /v1/openapi.json`, generated from the handlers. Every response is JSON; bodies are
+//! `GET /v1/openapi.json`, generated from the handlers. Every response is JSON (but forward
+//! auth's 200, which is headers only); bodies are
 //! capped at 16 KiB; a credential verified more often than its rate limit gets 429 with
 //! `Retry-After`; successful verifications are recorded as "last used" in batches.
 //!
