@@ -18,16 +18,20 @@ const TRUSTED_PROXIES_KEY: &str = "trusted_proxies";
 /// The proxies trusted when none are set: this machine (loopback, IPv4 and IPv6).
 pub const DEFAULT_TRUSTED_PROXIES: [&str; 2] = ["127.0.0.0/8", "::1/128"];
 
+/// The trusted proxies as the vault holds them now.
+pub(crate) fn load_trusted_proxies(conn: &Connection) -> Result<IpAllowlist> {
+    match meta::get_json::<Vec<String>>(conn, TRUSTED_PROXIES_KEY)? {
+        Some(stored) => IpAllowlist::parse(&stored),
+        None => IpAllowlist::parse(&DEFAULT_TRUSTED_PROXIES),
+    }
+}
+
 impl Vault {
     /// The addresses of the reverse proxies whose `X-Forwarded-For` / `X-Real-IP` the local
     /// API believes (forward auth); loopback unless set. Kept in memory until they change.
     pub fn trusted_proxies(&self) -> Result<Arc<IpAllowlist>> {
-        self.verify_cache()?.trusted_proxies(|| {
-            match meta::get_json::<Vec<String>>(self.conn(), TRUSTED_PROXIES_KEY)? {
-                Some(stored) => IpAllowlist::parse(&stored),
-                None => IpAllowlist::parse(&DEFAULT_TRUSTED_PROXIES),
-            }
-        })
+        self.verify_cache()?
+            .trusted_proxies(|| load_trusted_proxies(self.conn()))
     }
 
     /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address)

@@ -88,14 +88,15 @@ pub(crate) async fn forward_auth(
     let forwarded = Forwarded::from_headers(&headers);
     let answer = state
         .reading(move |state, vault| {
-            // The proxies trusted now (a change applies to the next request).
-            let client_ip = forwarded.client(peer.ip(), || vault.trusted_proxies())?;
             let request = VerificationRequest {
                 scope: scope.as_deref(),
                 application: application.as_deref(),
-                client_ip,
+                client_ip: None,
             };
-            let verification = vault.verify_request(token.expose(), &request)?;
+            // The address, with the proxies trusted as of this verification's own read.
+            let verification = vault.verify_forwarded(token.expose(), &request, |trusted| {
+                forwarded.client(peer.ip(), trusted)
+            })?;
             state.count_use(vault, &verification)?;
             Ok(Granted::from_verification(verification, request.scope))
         })

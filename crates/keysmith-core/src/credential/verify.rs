@@ -12,12 +12,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::restrictions::IpAllowlist;
 use super::use_leases::Taken;
 use super::{access, store, Credential, CredentialId, Rights, Status};
 use crate::digest::TokenDigest;
 use crate::error::Result;
 use crate::oauth::{self, OAuthVerified};
 use crate::people;
+use crate::settings;
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
 
@@ -138,11 +140,21 @@ impl Vault {
         token: &str,
         request: &VerificationRequest<'_>,
     ) -> Result<Verification> {
+        self.verify_forwarded(token, request, |_| Ok(request.client_ip))
+    }
+
+    /// [`Vault::verify_request`] for a request a proxy may have forwarded: `client` works out
+    /// the client's address (in place of `request.client_ip`), given the trusted proxies as
+    /// of this same verification, read only if it asks for them.
+    pub fn verify_forwarded(
+        &self,
+        token: &str,
+        request: &VerificationRequest<'_>,
+        client: impl FnOnce(&mut dyn FnMut() -> Result<Arc<IpAllowlist>>) -> Result<Option<IpAddr>>,
+    ) -> Result<Verification> {
         use InactiveReason::*;
         let VerificationRequest {
-            scope,
-            application,
-            client_ip,
+            scope, application, ..
         } = *request;
         let refuse = |reason| Ok(Verification::Inactive(reason));
         let Some(well_formed) = token::parse(token) else {
@@ -172,6 +184,8 @@ impl Vault {
                 None => return refuse(Unknown),
             }
         };
+        let client_ip =
+            client(&mut || cache.trusted_proxies(|| settings::load_trusted_proxies(self.conn())))?;
         drop(cache);
         let credential = &hot.credential;
         match credential.status(now) {
