@@ -199,3 +199,17 @@ pub async fn enable_local_api(app: &Session) -> u16 {
         .await;
     port
 }
+
+/// Adds a user in People (the section open) with `role` (`admin` or `member`).
+pub async fn add_user(app: &Session, name: &str, email: &str, role: &str) {
+    app.click("[data-testid=add-user]").await;
+    app.type_into("#user-name", name).await;
+    app.type_into("#user-email", email).await;
+    app.click(&format!("#user-role option[value={role}]")).await;
+    // Where the role is chosen, it says it is not a group.
+    app.wait_text("[data-testid=role-hint]", "grants no API permissions")
+        .await;
+    app.click("[data-testid=save-user]").await;
+    app.find(&format!("[data-testid=user-row][data-email='{email}']"))
+        .await;
+}

@@ -6,27 +6,14 @@
 
 use keysmith_core::{InactiveReason, Verification};
 use keysmith_e2e::flows::{
-    close_detail, close_reveal, create_vault, issue_token, listed_names, pick_application, row,
-    row_action, verify_from_outside,
+    add_user, close_detail, close_reveal, create_vault, issue_token, listed_names,
+    pick_application, row, row_action, verify_from_outside,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
 const ADMIN_PASSPHRASE: &str = "bob's very own passphrase";
 /// Cleo's user id: the account holder is 1, then users in the order added (Bob 2, Cleo 3).
 const CLEO: u32 = 3;
-
-async fn add_user(app: &Session, name: &str, email: &str, role: &str) {
-    app.click("[data-testid=add-user]").await;
-    app.type_into("#user-name", name).await;
-    app.type_into("#user-email", email).await;
-    app.click(&format!("#user-role option[value={role}]")).await;
-    // Where the role is chosen, it says it is not a group.
-    app.wait_text("[data-testid=role-hint]", "grants no API permissions")
-        .await;
-    app.click("[data-testid=save-user]").await;
-    app.find(&format!("[data-testid=user-row][data-email='{email}']"))
-        .await;
-}
 
 /// Issues through the form: `kind`, `owner` (a user id, or none for the organization),
 /// `scopes` ticked, the seeded application; returns the revealed text of `secret_testids`.
@@ -124,8 +111,8 @@ async fn people_every_kind_and_an_admin_operator() {
     }
     app.click("[data-testid=save-group]").await;
     app.wait_text(
-        "[data-testid=user-row][data-email='cleo@example.com']",
-        "payables:read, payables:write",
+        "[data-testid=user-row][data-email='cleo@example.com'] [data-permission='payables:write']",
+        "granted by Payables",
     )
     .await;
 

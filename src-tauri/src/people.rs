@@ -81,7 +81,7 @@ pub async fn save_user(
         .await
 }
 
-/// Adds a group (`id` absent) or replaces one's name, permissions and members.
+/// Adds a group (`id` absent) or replaces one's name, grants, blocks and members.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_group(
@@ -89,16 +89,20 @@ pub async fn save_group(
     id: Option<GroupId>,
     name: String,
     permissions: Vec<String>,
+    blocks: Vec<String>,
+    blocks_api_access: bool,
     members: Vec<UserId>,
 ) -> AppResult<Group> {
     state
         .with_vault(move |vault| {
+            let parse = |names: &[String]| -> Result<Vec<Permission>, keysmith_core::Error> {
+                names.iter().map(|p| Permission::new(p)).collect()
+            };
             let spec = GroupSpec {
                 name: Name::new(&name)?,
-                permissions: permissions
-                    .iter()
-                    .map(|p| Permission::new(p))
-                    .collect::<Result<_, _>>()?,
+                permissions: parse(&permissions)?,
+                blocks: parse(&blocks)?,
+                blocks_api_access,
                 members,
             };
             Ok(match id {

@@ -184,6 +184,9 @@ pub enum Error {
     /// A role that cannot be given this way (there is exactly one account holder).
     #[error("{0}")]
     InvalidRole(String),
+    /// A group that both grants and blocks the same permission.
+    #[error("A group cannot both grant and block {0:?}; a block beats a grant, so pick one")]
+    GrantedAndBlocked(String),
     /// A rate limit outside 1 to 10,000 requests per minute.
     #[error("The rate limit must be between {min} and {max} requests per minute")]
     InvalidRateLimit {
@@ -376,6 +379,7 @@ impl Error {
             Error::InvalidEmail(_) => ErrorCode::InvalidEmail,
             Error::InvalidPermission(_) => ErrorCode::InvalidPermission,
             Error::InvalidRole(_) => ErrorCode::InvalidRole,
+            Error::GrantedAndBlocked(_) => ErrorCode::GrantedAndBlocked,
             Error::InvalidRateLimit { .. } => ErrorCode::InvalidRateLimit,
             Error::InvalidUsageLimit { .. } => ErrorCode::InvalidUsageLimit,
             Error::InvalidIpRange(_) => ErrorCode::InvalidIpRange,
@@ -496,6 +500,7 @@ error_codes! {
     InvalidEmail = "invalid_email",
     InvalidPermission = "invalid_permission",
     InvalidRole = "invalid_role",
+    GrantedAndBlocked = "granted_and_blocked",
     InvalidRateLimit = "invalid_rate_limit",
     InvalidUsageLimit = "invalid_usage_limit",
     InvalidIpRange = "invalid_ip_range",

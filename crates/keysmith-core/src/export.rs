@@ -72,6 +72,7 @@ struct UserRow {
     name: String,
     email: String,
     role: &'static str,
+    /// API access now: set on them and blocked by none of their groups.
     api_access: bool,
     can_unlock: bool,
     groups: String,
@@ -85,6 +86,8 @@ struct GroupRow {
     id: i64,
     name: String,
     permissions: String,
+    blocks: String,
+    blocks_api_access: bool,
     members: String,
 }
 
@@ -118,7 +121,7 @@ impl Vault {
                 name: u.name.clone(),
                 email: u.email.clone(),
                 role: u.role.as_str(),
-                api_access: u.api_access,
+                api_access: u.has_api_access(),
                 can_unlock: u.can_unlock,
                 groups: join(u.groups.iter().map(|&g| group_name(g))),
                 permissions: join(u.permissions.iter().cloned()),
@@ -137,6 +140,8 @@ impl Vault {
                 id: g.id.0,
                 name: g.name.clone(),
                 permissions: join(g.permissions.iter().cloned()),
+                blocks: join(g.blocks.iter().cloned()),
+                blocks_api_access: g.blocks_api_access,
                 members: join(g.members.iter().map(|&m| user_name(m))),
             })
             .collect();

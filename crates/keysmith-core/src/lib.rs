@@ -38,7 +38,8 @@ pub use credential::{
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};
 pub use people::{
-    CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, Role, User, UserId, UserSpec,
+    CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, PermissionSource, Role, User,
+    UserId, UserSpec,
 };
 pub use secret::{DataKey, Secret};
 pub use settings::{ApiSettings, Settings, DEFAULT_TRUSTED_PROXIES};

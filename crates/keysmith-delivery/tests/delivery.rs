@@ -167,6 +167,8 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
         .create_group(&GroupSpec {
             name: Name::new("Payables").unwrap(),
             permissions: vec![Permission::new("payables:read").unwrap()],
+            blocks: vec![],
+            blocks_api_access: false,
             members: vec![leaving.id],
         })
         .unwrap();

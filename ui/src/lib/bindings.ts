@@ -129,8 +129,8 @@ export const commands = {
 	peopleOverview: () => __TAURI_INVOKE<PeopleOverview>("people_overview"),
 	/**  Adds a user (`id` absent) or replaces one's name, e-mail, role and API access. */
 	saveUser: (id: UserId | null, name: string, email: string, role: Role, apiAccess: boolean) => __TAURI_INVOKE<User>("save_user", { id, name, email, role, apiAccess }),
-	/**  Adds a group (`id` absent) or replaces one's name, permissions and members. */
-	saveGroup: (id: GroupId | null, name: string, permissions: string[], members: UserId[]) => __TAURI_INVOKE<Group>("save_group", { id, name, permissions, members }),
+	/**  Adds a group (`id` absent) or replaces one's name, grants, blocks and members. */
+	saveGroup: (id: GroupId | null, name: string, permissions: string[], blocks: string[], blocksApiAccess: boolean, members: UserId[]) => __TAURI_INVOKE<Group>("save_group", { id, name, permissions, blocks, blocksApiAccess, members }),
 	/**  Removes a group. */
 	deleteGroup: (id: GroupId) => __TAURI_INVOKE<null>("delete_group", { id }),
 	/**  Adds a permission or an application to its catalogue. */
@@ -645,7 +645,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -704,7 +704,11 @@ export type ExportTable =
 /**  An OAuth grant's row id: one user's approval of one app (a "connection"). */
 export type GrantId = number;
 
-/**  A group: a named set of permissions and its members. */
+/**
+ *  A group: a named set of permissions it grants, and of those it blocks, and its members.
+ *  A block beats any grant: a member of a group that blocks a permission does not hold it,
+ *  whichever other group grants it.
+ */
 export type Group = {
 	/**  Row id. */
 	id: GroupId,
@@ -712,6 +716,10 @@ export type Group = {
 	name: string,
 	/**  The permissions it grants, sorted. */
 	permissions: string[],
+	/**  The permissions it blocks, sorted. */
+	blocks: string[],
+	/**  Whether it blocks API access: its members hold no credentials that verify. */
+	blocks_api_access: boolean,
 	/**  Its members. */
 	members: UserId[],
 };
@@ -996,6 +1004,19 @@ export type PeopleOverview = {
 	applications: CatalogueEntry[],
 };
 
+/**
+ *  Where one of a user's permissions comes from: "granted by Payables, blocked by
+ *  Contractors". It is theirs when some group grants it and none blocks it.
+ */
+export type PermissionSource = {
+	/**  The permission. */
+	permission: string,
+	/**  The names of their groups that grant it. */
+	granted_by: string[],
+	/**  The names of their groups that block it. */
+	blocked_by: string[],
+};
+
 /**  When a usage limit fills up again. */
 export type Refill = 
 /**  At 00:00 UTC every day. */
@@ -1265,14 +1286,21 @@ export type User = {
 	email: string,
 	/**  Their role. */
 	role: Role,
-	/**  Whether they may hold credentials. */
+	/**
+	 *  Whether they may hold credentials, as set on them; a group may still block it (see
+	 *  [`User::has_api_access`]).
+	 */
 	api_access: boolean,
+	/**  The groups of theirs that block API access, by name. */
+	api_access_blocked_by: string[],
 	/**  When they were added. */
 	created_at: string,
 	/**  The groups they belong to. */
 	groups: GroupId[],
-	/**  Their permissions: the union of their groups' permissions, sorted. */
+	/**  Their effective permissions: those their groups grant and none of them blocks, sorted. */
 	permissions: string[],
+	/**  Every permission one of their groups grants or blocks, with which groups do which. */
+	permission_sources: PermissionSource[],
 	/**  Whether they have a passphrase of their own (a key slot) to unlock the vault with. */
 	can_unlock: boolean,
 };

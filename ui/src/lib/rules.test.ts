@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   actionsFor,
+  hasApiAccess,
+  provenanceText,
   bothText,
   countText,
   environmentText,
@@ -302,5 +304,21 @@ describe('copying and counting', () => {
     expect(countText(1204, 1204, false)).toBe('1,204 credentials');
     expect(countText(12, 1204, true)).toBe('12 of 1,204 credentials');
     expect(countText(1, 1, false, ['entry', 'entries'])).toBe('1 entry');
+  });
+});
+
+describe('blocked permissions and API access', () => {
+  const source = (granted_by: string[], blocked_by: string[]) => ({ permission: 'payables:write', granted_by, blocked_by });
+  it('says which groups grant and which block a permission', () => {
+    expect(provenanceText(source(['Payables'], ['Contractors']))).toBe('granted by Payables, blocked by Contractors');
+    expect(provenanceText(source(['Payables', 'Finance'], []))).toBe('granted by Payables, Finance');
+    expect(provenanceText(source([], ['Contractors']))).toBe('blocked by Contractors');
+  });
+  it('has API access only when set and blocked by no group', () => {
+    const user = (api_access: boolean, api_access_blocked_by: string[]) =>
+      ({ api_access, api_access_blocked_by }) as unknown as Parameters<typeof hasApiAccess>[0];
+    expect(hasApiAccess(user(true, []))).toBe(true);
+    expect(hasApiAccess(user(true, ['Contractors']))).toBe(false);
+    expect(hasApiAccess(user(false, []))).toBe(false);
   });
 });

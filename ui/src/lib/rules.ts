@@ -12,6 +12,8 @@ import {
   type Rights,
   type Status,
   type TokenKind,
+  type PermissionSource,
+  type User,
 } from './ipc';
 
 export const MIN_PASSPHRASE_CHARS = LIMITS.passphrase_min_chars;
@@ -107,6 +109,19 @@ export function kindsOffered(organizationTokens: boolean, admin: boolean): typeo
     (k) =>
       (organizationTokens || k.kind !== 'organization_token') && (admin || k.kind !== 'verifier'),
   );
+}
+
+/** Whether `user` may hold credentials now: API access set on them and blocked by no group. */
+export function hasApiAccess(user: User): boolean {
+  return user.api_access && user.api_access_blocked_by.length === 0;
+}
+
+/** Where a permission of a user's comes from, e.g. "granted by Payables, blocked by Contractors". */
+export function provenanceText(source: PermissionSource): string {
+  const parts = [];
+  if (source.granted_by.length) parts.push(`granted by ${source.granted_by.join(', ')}`);
+  if (source.blocked_by.length) parts.push(`blocked by ${source.blocked_by.join(', ')}`);
+  return parts.join(', ');
 }
 
 /**

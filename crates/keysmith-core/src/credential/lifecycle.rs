@@ -221,7 +221,7 @@ pub(super) fn revoke_in(
 
 /// Refuses an owner who may not hold credentials at all.
 pub(crate) fn require_api_access(owner: &User) -> Result<()> {
-    match owner.api_access {
+    match owner.has_api_access() {
         true => Ok(()),
         false => Err(Error::OwnerLacksApiAccess(owner.name.clone())),
     }

@@ -550,7 +550,7 @@ fn issue_pair(
     if app::get(conn, stored.app_id)?.disabled_at.is_some() {
         return Err(invalid("The app is disabled"));
     }
-    if !people::user(conn, stored.user_id)?.api_access {
+    if !people::user(conn, stored.user_id)?.has_api_access() {
         return Err(invalid("The user no longer has API access"));
     }
     if ends <= now {

@@ -13,9 +13,9 @@ use crate::error::Result;
 pub(crate) struct OwnerAccess {
     /// Their name; `None` for the organization.
     pub(crate) name: Option<String>,
-    /// Whether the owner has the "API access" permission.
+    /// Whether the owner has API access now (set on them, blocked by none of their groups).
     pub(crate) api_access: bool,
-    /// Their permissions, sorted bytewise.
+    /// Their effective permissions (granted, not blocked), sorted bytewise.
     pub(crate) permissions: Vec<String>,
 }
 
@@ -31,14 +31,13 @@ pub(crate) fn load(conn: &Connection, owner: Option<UserId>) -> Result<OwnerAcce
                 .collect::<rusqlite::Result<_>>()?,
         });
     };
-    let (name, api_access) = conn
-        .prepare_cached("SELECT name, api_access FROM users WHERE id = ?1")?
-        .query_row([id.0], |row| Ok((Some(row.get(0)?), row.get(1)?)))
-        .optional()?
-        .unwrap_or((None, false));
+    let name = conn
+        .prepare_cached("SELECT name FROM users WHERE id = ?1")?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?;
     Ok(OwnerAccess {
         name,
-        api_access,
+        api_access: store::has_api_access(conn, id)?,
         permissions: store::permissions_of(conn, id)?,
     })
 }

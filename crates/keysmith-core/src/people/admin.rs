@@ -26,16 +26,41 @@ pub struct User {
     pub email: String,
     /// Their role.
     pub role: Role,
-    /// Whether they may hold credentials.
+    /// Whether they may hold credentials, as set on them; a group may still block it (see
+    /// [`User::has_api_access`]).
     pub api_access: bool,
+    /// The groups of theirs that block API access, by name.
+    pub api_access_blocked_by: Vec<String>,
     /// When they were added.
     pub created_at: DateTime<Utc>,
     /// The groups they belong to.
     pub groups: Vec<GroupId>,
-    /// Their permissions: the union of their groups' permissions, sorted.
+    /// Their effective permissions: those their groups grant and none of them blocks, sorted.
     pub permissions: Vec<String>,
+    /// Every permission one of their groups grants or blocks, with which groups do which.
+    pub permission_sources: Vec<PermissionSource>,
     /// Whether they have a passphrase of their own (a key slot) to unlock the vault with.
     pub can_unlock: bool,
+}
+
+impl User {
+    /// Whether they may hold credentials now: API access set on them, and blocked by none of
+    /// their groups.
+    pub fn has_api_access(&self) -> bool {
+        self.api_access && self.api_access_blocked_by.is_empty()
+    }
+}
+
+/// Where one of a user's permissions comes from: "granted by Payables, blocked by
+/// Contractors". It is theirs when some group grants it and none blocks it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct PermissionSource {
+    /// The permission.
+    pub permission: String,
+    /// The names of their groups that grant it.
+    pub granted_by: Vec<String>,
+    /// The names of their groups that block it.
+    pub blocked_by: Vec<String>,
 }
 
 /// A user's editable fields, validated.
@@ -51,7 +76,9 @@ pub struct UserSpec {
     pub api_access: bool,
 }
 
-/// A group: a named set of permissions and its members.
+/// A group: a named set of permissions it grants, and of those it blocks, and its members.
+/// A block beats any grant: a member of a group that blocks a permission does not hold it,
+/// whichever other group grants it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct Group {
     /// Row id.
@@ -60,6 +87,10 @@ pub struct Group {
     pub name: String,
     /// The permissions it grants, sorted.
     pub permissions: Vec<String>,
+    /// The permissions it blocks, sorted.
+    pub blocks: Vec<String>,
+    /// Whether it blocks API access: its members hold no credentials that verify.
+    pub blocks_api_access: bool,
     /// Its members.
     pub members: Vec<UserId>,
 }
@@ -72,6 +103,10 @@ pub struct GroupSpec {
     pub name: Name,
     /// The permissions it grants.
     pub permissions: Vec<Permission>,
+    /// The permissions it blocks (none of them among those it grants).
+    pub blocks: Vec<Permission>,
+    /// Whether it blocks API access.
+    pub blocks_api_access: bool,
     /// Its members.
     pub members: Vec<UserId>,
 }
@@ -176,7 +211,7 @@ impl Vault {
         self.save_group(None, spec)
     }
 
-    /// Replaces a group's name, permissions and members; its members' credentials verify
+    /// Replaces a group's name, grants, blocks and members; its members' credentials verify
     /// with the new permissions at once.
     pub fn update_group(&mut self, id: GroupId, spec: &GroupSpec) -> Result<Group> {
         self.save_group(Some(id), spec)
@@ -188,10 +223,13 @@ impl Vault {
             if let Some(id) = id {
                 store::group(change, id)?;
             }
-            for permission in &spec.permissions {
+            for permission in spec.permissions.iter().chain(&spec.blocks) {
                 if !store::contains(change, Catalogue::Permissions, permission.as_str())? {
                     return Err(Error::UnknownPermission(permission.as_str().to_owned()));
                 }
+            }
+            if let Some(both) = spec.blocks.iter().find(|b| spec.permissions.contains(b)) {
+                return Err(Error::GrantedAndBlocked(both.as_str().to_owned()));
             }
             for member in &spec.members {
                 store::user(change, *member)?;
@@ -209,6 +247,8 @@ impl Vault {
                     "group": saved.0,
                     "name": group.name,
                     "permissions": group.permissions,
+                    "blocks": group.blocks,
+                    "blocks_api_access": group.blocks_api_access,
                     "members": group.members,
                 }),
             )?;

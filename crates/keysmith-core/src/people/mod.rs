@@ -3,8 +3,9 @@
 //! catalogue, and the [`Operator`] — the user who unlocked the vault — whose role decides
 //! which actions are allowed.
 //!
-//! A user's permissions are the union of their groups' permissions, read when needed: change
-//! a group and every credential of its members verifies with the new set at once.
+//! A user's permissions are those their groups grant and none of their groups blocks (a block
+//! beats any grant; a group may block API access too), read when needed: change a group and
+//! every credential of its members verifies with the new set at once.
 
 pub(crate) mod access;
 pub(crate) mod admin;
@@ -14,7 +15,7 @@ pub(crate) mod store;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ids::{GroupId, UserId};
-pub use admin::{CatalogueEntry, Group, GroupSpec, User, UserSpec};
+pub use admin::{CatalogueEntry, Group, GroupSpec, PermissionSource, User, UserSpec};
 pub use rules::Operator;
 
 use crate::error::{Error, Result};

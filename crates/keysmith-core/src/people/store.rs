@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row};
 
-use super::{CatalogueEntry, Group, GroupId, GroupSpec, Role, User, UserId, UserSpec};
+use super::{
+    CatalogueEntry, Group, GroupId, GroupSpec, PermissionSource, Role, User, UserId, UserSpec,
+};
 use crate::clock::from_seconds;
 use crate::error::{Error, Result};
 
@@ -47,9 +49,11 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
             )
         })?,
         api_access: row.get(4)?,
+        api_access_blocked_by: Vec::new(),
         created_at: from_seconds(row.get(5)?),
         groups: Vec::new(),
         permissions: Vec::new(),
+        permission_sources: Vec::new(),
         can_unlock: false,
     })
 }
@@ -85,20 +89,94 @@ fn with_memberships(conn: &Connection, mut user: User) -> Result<User> {
         .prepare_cached("SELECT group_id FROM group_members WHERE user_id = ?1 ORDER BY group_id")?
         .query_map([user.id.0], |row| row.get(0).map(GroupId))?
         .collect::<rusqlite::Result<_>>()?;
-    user.permissions = permissions_of(conn, user.id)?;
+    user.api_access_blocked_by = conn
+        .prepare_cached(
+            "SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+             WHERE m.user_id = ?1 AND g.blocks_api_access ORDER BY g.name COLLATE NOCASE",
+        )?
+        .query_map([user.id.0], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    user.permission_sources = permission_sources(conn, user.id)?;
+    user.permissions = user
+        .permission_sources
+        .iter()
+        .filter(|source| !source.granted_by.is_empty() && source.blocked_by.is_empty())
+        .map(|source| source.permission.clone())
+        .collect();
     Ok(user)
 }
 
-/// A user's permissions: the union of their groups' permissions, sorted.
+/// Every permission a user's groups grant or block, with the groups that do, sorted by
+/// permission.
+fn permission_sources(conn: &Connection, id: UserId) -> Result<Vec<PermissionSource>> {
+    let mut sources: Vec<PermissionSource> = Vec::new();
+    let rows = conn
+        .prepare_cached(
+            "SELECT p.permission, 0, g.name FROM group_members m
+             JOIN group_permissions p ON p.group_id = m.group_id
+             JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1
+             UNION ALL
+             SELECT b.permission, 1, g.name FROM group_members m
+             JOIN group_blocks b ON b.group_id = m.group_id
+             JOIN groups g ON g.id = m.group_id WHERE m.user_id = ?1
+             ORDER BY 1, 3 COLLATE NOCASE",
+        )?
+        .query_map([id.0], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, bool>(1)?,
+                row.get(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (permission, blocks, group) in rows {
+        if sources
+            .last()
+            .is_none_or(|last| last.permission != permission)
+        {
+            sources.push(PermissionSource {
+                permission,
+                granted_by: Vec::new(),
+                blocked_by: Vec::new(),
+            });
+        }
+        let source = sources.last_mut().expect("pushed above");
+        match blocks {
+            false => source.granted_by.push(group),
+            true => source.blocked_by.push(group),
+        }
+    }
+    Ok(sources)
+}
+
+/// A user's effective permissions: those their groups grant and none of their groups blocks,
+/// sorted bytewise.
 pub(crate) fn permissions_of(conn: &Connection, id: UserId) -> Result<Vec<String>> {
     Ok(conn
         .prepare_cached(
-            "SELECT DISTINCT p.permission FROM group_members m
-             JOIN group_permissions p ON p.group_id = m.group_id
-             WHERE m.user_id = ?1 ORDER BY 1",
+            "SELECT p.permission FROM group_members m
+             JOIN group_permissions p ON p.group_id = m.group_id WHERE m.user_id = ?1
+             EXCEPT
+             SELECT b.permission FROM group_members m
+             JOIN group_blocks b ON b.group_id = m.group_id WHERE m.user_id = ?1
+             ORDER BY 1",
         )?
         .query_map([id.0], |row| row.get(0))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether a user has API access now: set on them, and blocked by none of their groups.
+pub(crate) fn has_api_access(conn: &Connection, id: UserId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT u.api_access AND NOT EXISTS (
+                 SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id
+                 WHERE m.user_id = u.id AND g.blocks_api_access)
+             FROM users u WHERE u.id = ?1",
+        )?
+        .query_row([id.0], |row| row.get(0))
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// The one account holder.
@@ -190,13 +268,22 @@ pub(crate) fn delete_user(conn: &Connection, id: UserId) -> Result<()> {
     Ok(())
 }
 
-fn group_from_row(conn: &Connection, id: GroupId, name: String) -> Result<Group> {
-    let permissions = conn
-        .prepare_cached(
-            "SELECT permission FROM group_permissions WHERE group_id = ?1 ORDER BY permission",
-        )?
-        .query_map([id.0], |row| row.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+fn group_from_row(
+    conn: &Connection,
+    id: GroupId,
+    name: String,
+    blocks_api_access: bool,
+) -> Result<Group> {
+    let permissions_in = |table: &str| -> Result<Vec<String>> {
+        Ok(conn
+            .prepare_cached(&format!(
+                "SELECT permission FROM {table} WHERE group_id = ?1 ORDER BY permission"
+            ))?
+            .query_map([id.0], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let permissions = permissions_in("group_permissions")?;
+    let blocks = permissions_in("group_blocks")?;
     let members = conn
         .prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1 ORDER BY user_id")?
         .query_map([id.0], |row| row.get(0).map(UserId))?
@@ -205,43 +292,52 @@ fn group_from_row(conn: &Connection, id: GroupId, name: String) -> Result<Group>
         id,
         name,
         permissions,
+        blocks,
+        blocks_api_access,
         members,
     })
 }
 
 /// The group with `id`.
 pub(crate) fn group(conn: &Connection, id: GroupId) -> Result<Group> {
-    let name: String = conn
-        .prepare_cached("SELECT name FROM groups WHERE id = ?1")?
-        .query_row([id.0], |row| row.get(0))
+    let (name, blocks_api_access) = conn
+        .prepare_cached("SELECT name, blocks_api_access FROM groups WHERE id = ?1")?
+        .query_row([id.0], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?
         .ok_or(Error::GroupNotFound(id.0))?;
-    group_from_row(conn, id, name)
+    group_from_row(conn, id, name, blocks_api_access)
 }
 
 /// Every group, by name.
 pub(crate) fn groups(conn: &Connection) -> Result<Vec<Group>> {
     let rows = conn
-        .prepare_cached("SELECT id, name FROM groups ORDER BY name COLLATE NOCASE, id")?
-        .query_map([], |row| Ok((GroupId(row.get(0)?), row.get(1)?)))?
+        .prepare_cached(
+            "SELECT id, name, blocks_api_access FROM groups ORDER BY name COLLATE NOCASE, id",
+        )?
+        .query_map([], |row| {
+            Ok((GroupId(row.get(0)?), row.get(1)?, row.get(2)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
-        .map(|(id, name)| group_from_row(conn, id, name))
+        .map(|(id, name, blocks_api_access)| group_from_row(conn, id, name, blocks_api_access))
         .collect()
 }
 
-/// Writes a group: a new one when `id` is `None`, else replaces that group's name,
-/// permissions and members. The caller has checked that every permission and member exists.
+/// Writes a group: a new one when `id` is `None`, else replaces that group's name, grants,
+/// blocks and members. The caller has checked that every permission and member exists.
 pub(crate) fn save_group(
     conn: &Connection,
     id: Option<GroupId>,
     spec: &GroupSpec,
 ) -> Result<GroupId> {
-    let name = spec.name.as_str();
+    let (name, blocks_api_access) = (spec.name.as_str(), spec.blocks_api_access);
     let id = match id {
         None => {
             unique(
-                conn.execute("INSERT INTO groups (name) VALUES (?1)", [name]),
+                conn.execute(
+                    "INSERT INTO groups (name, blocks_api_access) VALUES (?1, ?2)",
+                    (name, blocks_api_access),
+                ),
                 "group",
                 name,
             )?;
@@ -249,20 +345,29 @@ pub(crate) fn save_group(
         }
         Some(id) => {
             unique(
-                conn.execute("UPDATE groups SET name = ?2 WHERE id = ?1", (id.0, name)),
+                conn.execute(
+                    "UPDATE groups SET name = ?2, blocks_api_access = ?3 WHERE id = ?1",
+                    (id.0, name, blocks_api_access),
+                ),
                 "group",
                 name,
             )?;
-            conn.execute("DELETE FROM group_permissions WHERE group_id = ?1", [id.0])?;
-            conn.execute("DELETE FROM group_members WHERE group_id = ?1", [id.0])?;
+            for table in ["group_permissions", "group_blocks", "group_members"] {
+                conn.execute(&format!("DELETE FROM {table} WHERE group_id = ?1"), [id.0])?;
+            }
             id
         }
     };
-    for permission in &spec.permissions {
-        conn.execute(
-            "INSERT OR IGNORE INTO group_permissions (group_id, permission) VALUES (?1, ?2)",
-            (id.0, permission.as_str()),
-        )?;
+    for (table, permissions) in [
+        ("group_permissions", &spec.permissions),
+        ("group_blocks", &spec.blocks),
+    ] {
+        for permission in permissions {
+            conn.execute(
+                &format!("INSERT OR IGNORE INTO {table} (group_id, permission) VALUES (?1, ?2)"),
+                (id.0, permission.as_str()),
+            )?;
+        }
     }
     for member in &spec.members {
         conn.execute(

@@ -521,6 +521,24 @@ const MIGRATIONS: &[&str] = &[
         WHEN old.key = 'trusted_proxies'
         BEGIN UPDATE verify_revision SET n = n + 1; END;
     "#,
+    // 17: groups block permissions (and API access) as well as grant them; a block beats any
+    // grant. Both move the verify revision like the grants do.
+    r#"
+    ALTER TABLE groups ADD COLUMN blocks_api_access INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE group_blocks (
+        group_id   INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        permission TEXT    NOT NULL REFERENCES permissions (name) ON DELETE CASCADE,
+        PRIMARY KEY (group_id, permission)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER group_blocks_insert_revises AFTER INSERT ON group_blocks
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_blocks_update_revises AFTER UPDATE ON group_blocks
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER group_blocks_delete_revises AFTER DELETE ON group_blocks
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    CREATE TRIGGER groups_blocks_api_access_revises AFTER UPDATE OF blocks_api_access ON groups
+        BEGIN UPDATE verify_revision SET n = n + 1; END;
+    "#,
 ];
 
 /// The schema version this build writes.

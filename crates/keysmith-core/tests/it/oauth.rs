@@ -681,6 +681,8 @@ fn approval_needs_the_right_to_act_for_the_user_and_every_scope_they_hold() {
             &GroupSpec {
                 name: crate::team::name("Payables"),
                 permissions: crate::team::perms(&["payables:read", "payables:write"]),
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![team.admin, team.member, no_api.id],
             },
         )
@@ -771,6 +773,8 @@ fn verification_follows_the_users_permissions_the_app_and_the_grant_as_they_are_
             &GroupSpec {
                 name: crate::team::name("Payables"),
                 permissions: crate::team::perms(&["payables:read"]),
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![team.admin, team.member],
             },
         )

@@ -17,6 +17,8 @@ fn a_users_permissions_are_the_union_of_their_groups() {
         .create_group(&GroupSpec {
             name: name("Suppliers"),
             permissions: perms(&["suppliers:read", "payables:read"]),
+            blocks: vec![],
+            blocks_api_access: false,
             members: vec![team.member],
         })
         .unwrap();
@@ -66,6 +68,8 @@ fn people_and_catalogue_refusals_are_typed_and_write_nothing() {
             GroupSpec {
                 name: name("payables"),
                 permissions: vec![],
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![],
             },
             "already_exists",
@@ -74,6 +78,8 @@ fn people_and_catalogue_refusals_are_typed_and_write_nothing() {
             GroupSpec {
                 name: name("New"),
                 permissions: perms(&["ledger:read"]),
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![],
             },
             "unknown_permission",
@@ -82,6 +88,8 @@ fn people_and_catalogue_refusals_are_typed_and_write_nothing() {
             GroupSpec {
                 name: name("New"),
                 permissions: vec![],
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![UserId(99)],
             },
             "user_not_found",
@@ -325,6 +333,8 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
             &GroupSpec {
                 name: name("Payables"),
                 permissions: vec![],
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![team.member],
             },
         )

@@ -52,6 +52,8 @@ impl Team {
             .create_group(&GroupSpec {
                 name: name("Payables"),
                 permissions: perms(&["payables:read", "payables:write"]),
+                blocks: vec![],
+                blocks_api_access: false,
                 members: vec![admin.id, member.id],
             })
             .unwrap();
