@@ -336,6 +336,7 @@ fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
             scope: args.scope.as_deref(),
             application: args.application.as_deref(),
             client_ip: args.client_ip,
+            as_user: None,
         },
     )?;
     Ok(print_verification(&answer, args.json))

@@ -63,6 +63,7 @@ fn benches(c: &mut Criterion) {
     let mut i = 0usize;
     let request = VerificationRequest {
         client_ip: Some("10.1.2.3".parse().unwrap()),
+        as_user: None,
         ..VerificationRequest::default()
     };
     group.bench_function("keysmith verify (usage limit, allowlist)", |b| {

@@ -45,6 +45,8 @@ pub enum AuditAction {
     CredentialDeleted,
     /// A credential was handed to another owner (offboarding).
     CredentialTransferred,
+    /// An organization token was verified acting as a named user.
+    CredentialActedAsUser,
     /// A user was added.
     UserCreated,
     /// A user's name, e-mail, role or API access changed.
@@ -114,7 +116,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -128,6 +130,7 @@ impl AuditAction {
         AuditAction::CredentialRevoked,
         AuditAction::CredentialDeleted,
         AuditAction::CredentialTransferred,
+        AuditAction::CredentialActedAsUser,
         AuditAction::UserCreated,
         AuditAction::UserUpdated,
         AuditAction::UserDeleted,
@@ -178,6 +181,7 @@ impl AuditAction {
             AuditAction::CredentialRevoked => "credential.revoked",
             AuditAction::CredentialDeleted => "credential.deleted",
             AuditAction::CredentialTransferred => "credential.transferred",
+            AuditAction::CredentialActedAsUser => "credential.acted_as_user",
             AuditAction::UserCreated => "user.created",
             AuditAction::UserUpdated => "user.updated",
             AuditAction::UserDeleted => "user.deleted",

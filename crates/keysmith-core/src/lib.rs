@@ -29,11 +29,12 @@ pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    AccessGrant, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
-    CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry, ExpiryReminder,
-    Handover, InactiveReason, IpAllowlist, IssueRequest, Issued, NewCredential, Offboarding,
-    RateLimit, Redeemed, Refill, Renewal, Restrictions, Rights, SortKey, Status, UsageLimit,
-    UsageRecorder, Uses, Verification, VerificationRequest, Verified, MAX_ALLOWED_IPS, MAX_LEASE,
+    AccessGrant, ActingAs, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential,
+    CredentialEdit, CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry,
+    ExpiryReminder, Handover, InactiveReason, IpAllowlist, IssueRequest, Issued, NewCredential,
+    Offboarding, RateLimit, Redeemed, Refill, Renewal, Restrictions, Rights, SortKey, Status,
+    UsageLimit, UsageRecorder, Uses, Verification, VerificationRequest, Verified, MAX_ALLOWED_IPS,
+    MAX_LEASE,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};

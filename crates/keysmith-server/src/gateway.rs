@@ -27,6 +27,8 @@ use crate::ApiState;
 const SCOPE_HEADER: HeaderName = HeaderName::from_static("x-keysmith-scope");
 /// The header a proxy names the calling application in (or the `application` parameter).
 const APPLICATION_HEADER: HeaderName = HeaderName::from_static("x-keysmith-application");
+/// The header naming the user an organization token is to act as (their e-mail address).
+const AS_USER_HEADER: HeaderName = HeaderName::from_static("x-keysmith-as-user");
 /// The header a client may send its token in instead of `Authorization: Bearer`.
 const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
 /// Why forward auth refused, on every refusal: for the proxy's log.
@@ -46,11 +48,12 @@ struct ForwardAuthQuery {
     params(
         ("scope" = Option<String>, Query, description = "A scope the token must grant (or the X-Keysmith-Scope header)"),
         ("application" = Option<String>, Query, description = "The application it must be allowed for (or the X-Keysmith-Application header)"),
+        ("X-Keysmith-As-User" = Option<String>, Header, description = "With an organization token (and organization tokens switched on): the e-mail address of the user to act as; audited"),
     ),
     responses(
-        (status = 200, description = "Active. X-Keysmith-Credential (id), X-Keysmith-Owner, X-Keysmith-Scopes (space-separated), X-Keysmith-Kind and, with a usage limit, X-Keysmith-Remaining, for the proxy to pass upstream; no body"),
+        (status = 200, description = "Active. X-Keysmith-Credential (id), X-Keysmith-Owner, X-Keysmith-Scopes (space-separated), X-Keysmith-Kind and, with a usage limit, X-Keysmith-Remaining, for the proxy to pass upstream; acting as a user (X-Keysmith-As-User), X-Keysmith-Acting-As (their e-mail address) with Owner and Scopes theirs; no body"),
         (status = 401, description = "No token (Authorization: Bearer … or X-Api-Key), or not active: WWW-Authenticate: Bearer error=\"invalid_token\"; X-Keysmith-Reason says why", body = ErrorBody),
-        (status = 403, description = "Active, but not for this scope (error=\"insufficient_scope\"), application or client address; X-Keysmith-Reason says which", body = ErrorBody),
+        (status = 403, description = "Active, but not for this scope (error=\"insufficient_scope\"), application, client address or user to act as; X-Keysmith-Reason says which", body = ErrorBody),
         (status = 429, description = "Its rate limit is spent (see Retry-After), or its usage limit (X-Keysmith-Reason: usage_exceeded)", body = ErrorBody),
     )
 )]
@@ -85,24 +88,36 @@ pub(crate) async fn forward_auth(
     };
     let scope = query.scope.or_else(|| named(&SCOPE_HEADER));
     let application = query.application.or_else(|| named(&APPLICATION_HEADER));
+    let as_user = named(&AS_USER_HEADER);
     let forwarded = Forwarded::from_headers(&headers);
-    let answer = state
+    let asked_scope = scope.clone();
+    let verification = state
         .reading(move |state, vault| {
             let request = VerificationRequest {
                 scope: scope.as_deref(),
                 application: application.as_deref(),
                 client_ip: None,
+                as_user: as_user.as_deref(),
             };
             // The address, with the proxies trusted as of this verification's own read.
             let verification = vault.verify_forwarded(token.expose(), &request, |trusted| {
                 forwarded.client(peer.ip(), trusted)
             })?;
             state.count_use(vault, &verification)?;
-            Ok(Granted::from_verification(verification, request.scope))
+            Ok(verification)
         })
         .await;
-    match answer {
-        Ok(granted) => granted.into_response(),
+    let recorded = match verification {
+        Ok(verification) => state
+            .record_acting_as(&verification)
+            .await
+            .map(|()| verification),
+        Err(error) => Err(error),
+    };
+    match recorded {
+        Ok(verification) => {
+            Granted::from_verification(verification, asked_scope.as_deref()).into_response()
+        }
         Err(error) => error.into_response(),
     }
 }
@@ -127,15 +142,20 @@ impl Granted {
                 .ok()
                 .map(|value| (HeaderName::from_static(name), value))
         };
-        let (id, owner, scopes, kind, remaining) = match verification {
+        let (id, owner, scopes, kind, remaining, acting_as) = match verification {
             Verification::Active(verified) => {
                 let credential = verified.credential;
+                let acting_as = verified.acting_as;
                 (
                     credential.id.0.to_string(),
-                    credential.owner_name,
+                    match &acting_as {
+                        Some(user) => Some(user.name.clone()),
+                        None => credential.owner_name,
+                    },
                     verified.scopes,
                     credential.kind,
                     verified.remaining,
+                    acting_as.map(|user| user.email),
                 )
             }
             Verification::ActiveOAuth(verified) => (
@@ -143,6 +163,7 @@ impl Granted {
                 verified.user_name,
                 verified.scopes,
                 TokenKind::OAuthAccessToken,
+                None,
                 None,
             ),
             Verification::Inactive(reason) => {
@@ -162,6 +183,7 @@ impl Granted {
                 header("x-keysmith-scopes", scopes.join(" ")),
                 header("x-keysmith-kind", kind.as_str().to_owned()),
                 remaining.and_then(|left| header("x-keysmith-remaining", left.to_string())),
+                acting_as.and_then(|email| header("x-keysmith-acting-as", email)),
             ]
             .into_iter()
             .flatten()
@@ -190,7 +212,11 @@ impl IntoResponse for Granted {
                             _ => r#"Bearer error="insufficient_scope""#.to_owned(),
                         },
                     ),
-                    ApplicationNotAllowed | IpNotAllowed => (
+                    ApplicationNotAllowed
+                    | IpNotAllowed
+                    | AsUserNotAllowed
+                    | UnknownUser
+                    | UserLacksApiAccess => (
                         StatusCode::FORBIDDEN,
                         r#"Bearer error="insufficient_scope""#.to_owned(),
                     ),

@@ -132,6 +132,23 @@ impl ApiState {
         Ok(())
     }
 
+    /// Writes the audit row of an organization token's verification acting as a named user,
+    /// before it is answered: no such answer leaves without its row. Any other verification
+    /// writes nothing.
+    async fn record_acting_as(
+        self: &Arc<Self>,
+        verification: &Verification,
+    ) -> Result<(), ApiError> {
+        match verification {
+            Verification::Active(verified) if verified.acting_as.is_some() => {
+                let verified = verified.clone();
+                self.writing(move |vault| Ok(vault.record_acting_as(&verified)?))
+                    .await
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Counts one use of `credential` against its rate limit (verifications and exchanges
     /// alike): 429 with the seconds to wait once it is spent.
     fn admit(&self, credential: &Credential) -> Result<(), ApiError> {

@@ -15,6 +15,8 @@ use proptest::strategy::Strategy;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+#[path = "api/acting_as.rs"]
+mod acting_as;
 #[path = "api/apache.rs"]
 mod apache;
 #[path = "api/gateway.rs"]

@@ -18,6 +18,7 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'credential.revoked': 'Revoked',
   'credential.deleted': 'Deleted',
   'credential.transferred': 'Handed over',
+  'credential.acted_as_user': 'Acted as a named user with',
   'user.created': 'Added a user',
   'user.updated': 'Changed a user',
   'user.deleted': 'Removed a user',

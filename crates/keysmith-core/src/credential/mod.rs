@@ -41,7 +41,7 @@ pub use restrictions::{IpAllowlist, Refill, Restrictions, UsageLimit, Uses, MAX_
 pub use usage::UsageRecorder;
 pub use use_leases::MAX_LEASE;
 pub(crate) use use_leases::{GiveBack, Taken, UseLeases};
-pub use verify::{InactiveReason, Verification, VerificationRequest, Verified};
+pub use verify::{ActingAs, InactiveReason, Verification, VerificationRequest, Verified};
 
 use crate::error::{Error, Result};
 use crate::people::{Permission, UserId};

@@ -11,14 +11,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::json;
 
 use super::restrictions::IpAllowlist;
 use super::use_leases::Taken;
 use super::{access, store, Credential, CredentialId, Rights, Status};
+use crate::audit::AuditAction;
 use crate::digest::TokenDigest;
 use crate::error::Result;
 use crate::oauth::{self, OAuthVerified};
-use crate::people;
+use crate::people::{self, UserId};
 use crate::settings;
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
@@ -48,6 +50,13 @@ pub enum InactiveReason {
     IpNotAllowed,
     /// Its usage limit is spent (until the next refill, if it has one).
     UsageExceeded,
+    /// It named a user to act as, and may not: it is not an organization token, or
+    /// organization tokens are switched off in the settings.
+    AsUserNotAllowed,
+    /// The user it named to act as is not one of the vault's.
+    UnknownUser,
+    /// The user it named to act as does not have API access (unset, or blocked by a group).
+    UserLacksApiAccess,
 }
 
 impl InactiveReason {
@@ -64,6 +73,9 @@ impl InactiveReason {
             InactiveReason::ScopeNotGranted => "scope_not_granted",
             InactiveReason::IpNotAllowed => "ip_not_allowed",
             InactiveReason::UsageExceeded => "usage_exceeded",
+            InactiveReason::AsUserNotAllowed => "as_user_not_allowed",
+            InactiveReason::UnknownUser => "unknown_user",
+            InactiveReason::UserLacksApiAccess => "user_lacks_api_access",
         }
     }
 }
@@ -87,6 +99,21 @@ pub struct Verified {
     /// The uses left after this one, when it has a usage limit (exact while one process
     /// verifies; uses other processes have leased count as left).
     pub remaining: Option<u32>,
+    /// The user an organization token acts as, when the verification named one: `scopes` are
+    /// then those of the token that user holds. The caller records it in the audit log
+    /// ([`Vault::record_acting_as`]) before it answers.
+    pub acting_as: Option<ActingAs>,
+}
+
+/// The user an organization token was verified acting as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActingAs {
+    /// Their user id.
+    pub user_id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Their e-mail address, their login name.
+    pub email: String,
 }
 
 /// What a verification asks beside the token.
@@ -99,6 +126,10 @@ pub struct VerificationRequest<'a> {
     /// The address of the client that presented it, when known: a credential with an
     /// allowlist verifies only from a known address on the list.
     pub client_ip: Option<IpAddr>,
+    /// The login name (e-mail address) of a user an organization token is to act as: the
+    /// answer is then that user's, with the token's scopes they hold. Only organization
+    /// tokens, and only while the organization-token setting is on.
+    pub as_user: Option<&'a str>,
 }
 
 /// The answer to a verification.
@@ -126,7 +157,7 @@ impl Vault {
             &VerificationRequest {
                 scope,
                 application,
-                client_ip: None,
+                ..VerificationRequest::default()
             },
         )
     }
@@ -154,12 +185,18 @@ impl Vault {
     ) -> Result<Verification> {
         use InactiveReason::*;
         let VerificationRequest {
-            scope, application, ..
+            scope,
+            application,
+            as_user,
+            ..
         } = *request;
         let refuse = |reason| Ok(Verification::Inactive(reason));
         let Some(well_formed) = token::parse(token) else {
             return refuse(Malformed);
         };
+        if as_user.is_some() && well_formed.kind != TokenKind::OrganizationToken {
+            return refuse(AsUserNotAllowed);
+        }
         let digest = self.pepper().digest(token);
         let now = self.now();
         if well_formed.kind == TokenKind::OAuthAccessToken {
@@ -186,6 +223,13 @@ impl Vault {
         };
         let client_ip =
             client(&mut || cache.trusted_proxies(|| settings::load_trusted_proxies(self.conn())))?;
+        let named = match as_user {
+            Some(email) => match people::access::user_by_email(self.conn(), email)? {
+                Some((id, email)) => Some(Some((id, email, cache.owner(self.conn(), Some(id))?))),
+                None => Some(None),
+            },
+            None => None,
+        };
         drop(cache);
         let credential = &hot.credential;
         match credential.status(now) {
@@ -197,10 +241,27 @@ impl Vault {
         if !hot.owner_has_api_access {
             return refuse(OwnerLacksApiAccess);
         }
+        let mut scopes = hot.scopes.clone();
+        let acting_as = match named {
+            None => None,
+            Some(_) if !settings::Settings::load(self.conn())?.organization_tokens => {
+                return refuse(AsUserNotAllowed);
+            }
+            Some(None) => return refuse(UnknownUser),
+            Some(Some((_, _, user))) if !user.api_access => return refuse(UserLacksApiAccess),
+            Some(Some((user_id, email, user))) => {
+                scopes.retain(|granted| user.permissions.binary_search(granted).is_ok());
+                Some(ActingAs {
+                    user_id,
+                    name: user.name.clone().unwrap_or_default(),
+                    email,
+                })
+            }
+        };
         if application.is_some_and(|wanted| !credential.applications.iter().any(|a| a == wanted)) {
             return refuse(ApplicationNotAllowed);
         }
-        if scope.is_some_and(|wanted| !hot.scopes.iter().any(|s| s == wanted)) {
+        if scope.is_some_and(|wanted| !scopes.iter().any(|s| s == wanted)) {
             return refuse(ScopeNotGranted);
         }
         if !hot.allowed_ips.allows(client_ip) {
@@ -222,16 +283,42 @@ impl Vault {
         };
         Ok(Verification::Active(Box::new(Verified {
             credential: credential.clone(),
-            scopes: hot.scopes.clone(),
+            scopes,
             issued_at,
             expires_at,
             superseded_by: hot.successor,
             remaining,
+            acting_as,
         })))
     }
 }
 
+/// Who the audit log says recorded a verification acting as a user.
+const VERIFIER: &str = "Keysmith local API (verification)";
+
 impl Vault {
+    /// Records in the audit log that `verified`, an organization token, was verified acting as
+    /// a named user; a verification that named one is answered only once this is written.
+    /// Nothing is written for any other verification.
+    pub fn record_acting_as(&mut self, verified: &Verified) -> Result<()> {
+        let Some(user) = &verified.acting_as else {
+            return Ok(());
+        };
+        let credential = &verified.credential;
+        self.audited_as_service(VERIFIER, |change| {
+            change.record(
+                AuditAction::CredentialActedAsUser,
+                Some(credential.id),
+                json!({
+                    "name": credential.name,
+                    "user": user.user_id.0,
+                    "email": user.email,
+                    "scopes": verified.scopes,
+                }),
+            )
+        })
+    }
+
     /// [`Vault::verify`] for an OAuth access token: its grant live, its app enabled, the user
     /// with API access; its scopes those of the token the user still holds.
     fn verify_oauth(

@@ -41,3 +41,12 @@ pub(crate) fn load(conn: &Connection, owner: Option<UserId>) -> Result<OwnerAcce
         permissions: store::permissions_of(conn, id)?,
     })
 }
+
+/// The id and stored e-mail address of the user whose e-mail address (their login name) is
+/// `email`, in any case.
+pub(crate) fn user_by_email(conn: &Connection, email: &str) -> Result<Option<(UserId, String)>> {
+    Ok(conn
+        .prepare_cached("SELECT id, email FROM users WHERE email = ?1")?
+        .query_row([email.trim()], |row| Ok((UserId(row.get(0)?), row.get(1)?)))
+        .optional()?)
+}

@@ -1,6 +1,7 @@
 //! The core's scenarios, across modules and against real SQLCipher files: one test binary, so
 //! SQLCipher is linked once. A module per topic; `common` and `team` hold the shared fixtures.
 
+mod acting_as;
 mod blocks;
 mod care;
 mod common;

@@ -171,6 +171,7 @@ fn an_allowlist_admits_its_addresses_and_ranges_only() {
     let from = |client: Option<&str>| {
         let request = VerificationRequest {
             client_ip: client.map(|ip| ip.parse().unwrap()),
+            as_user: None,
             ..VerificationRequest::default()
         };
         match vault

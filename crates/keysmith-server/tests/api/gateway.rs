@@ -38,7 +38,11 @@ pub(crate) fn restricted(api: &Running, name: &str, restrictions: Restrictions) 
 
 impl Running {
     /// `GET /v1/auth{query}` with `headers`: the status, the headers and the body.
-    async fn auth(&self, query: &str, headers: &[(&str, &str)]) -> (u16, HeaderMap, String) {
+    pub(crate) async fn auth(
+        &self,
+        query: &str,
+        headers: &[(&str, &str)],
+    ) -> (u16, HeaderMap, String) {
         let mut request = self.client.get(format!("{}/v1/auth{query}", self.base));
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -64,7 +68,7 @@ impl Running {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers
         .get(name)
         .map_or("", |value| value.to_str().unwrap())
