@@ -6,57 +6,16 @@
 //! the dialog's window and presses Return.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use keysmith_core::{clock, Secret, Vault, Verification};
-use keysmith_e2e::flows::{issue_token, unlock, vault_made_outside, PASSPHRASE};
-use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
+use keysmith_e2e::flows::{
+    answer_file_dialog, issue_token, unlock, vault_made_outside, Dialog, PASSPHRASE,
+};
+use keysmith_e2e::{eventually, Session};
 
 const NEW_PASSPHRASE: &str = "a window test passphrase, renewed";
 const BACKUP_PASSPHRASE: &str = "the window test backup passphrase";
-
-/// Which GTK file dialog is answered.
-#[derive(Clone, Copy, PartialEq)]
-enum Dialog {
-    /// A save dialog: its name field has the focus; Ctrl+A selects the suggested name.
-    Save,
-    /// An open dialog: Ctrl+L opens its location field.
-    Open,
-}
-
-/// Waits for the file dialog titled `title`, and types `path` into it with Return, as a person
-/// would.
-async fn answer_file_dialog(title: &str, kind: Dialog, path: &Path) {
-    let window = eventually(UI_TIMEOUT, async || {
-        let found = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", title])
-            .output()
-            .expect("xdotool (apt: xdotool)");
-        let ids = String::from_utf8_lossy(&found.stdout).trim().to_owned();
-        match ids.lines().next() {
-            Some(id) if !id.is_empty() => Ok(id.to_owned()),
-            _ => Err(format!("no dialog titled {title:?}")),
-        }
-    })
-    .await;
-    // The dialog takes its focus once it is drawn.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let xdotool = |args: &[&str]| {
-        let status = Command::new("xdotool").args(args).status().unwrap();
-        assert!(status.success(), "xdotool {args:?}");
-    };
-    xdotool(&["windowfocus", "--sync", &window]);
-    let key = if kind == Dialog::Save {
-        "ctrl+a"
-    } else {
-        "ctrl+l"
-    };
-    xdotool(&["key", "--clearmodifiers", key]);
-    xdotool(&["type", "--delay", "20", &path.display().to_string()]);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    xdotool(&["key", "Return"]);
-}
 
 fn verify(vault: &Path, passphrase: &str, token: &str) -> bool {
     let opened = Vault::unlock_read_only(vault, &Secret::from(passphrase), clock::system())

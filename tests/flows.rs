@@ -3,13 +3,15 @@
 //! outside the app, as a company service would.
 
 use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use keysmith_core::{
     clock, AccountHolder, Clock, EmailAddress, KdfParams, Name, Secret, Vault, Verification,
 };
 
-use crate::Session;
+use crate::{eventually, Session, UI_TIMEOUT};
 
 /// The account holder's passphrase in every scenario.
 pub const PASSPHRASE: &str = "window test passphrase 42";
@@ -212,4 +214,46 @@ pub async fn add_user(app: &Session, name: &str, email: &str, role: &str) {
     app.click("[data-testid=save-user]").await;
     app.find(&format!("[data-testid=user-row][data-email='{email}']"))
         .await;
+}
+
+/// Which GTK file dialog is answered.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Dialog {
+    /// A save dialog: its name field has the focus; Ctrl+A selects the suggested name.
+    Save,
+    /// An open dialog: Ctrl+L opens its location field.
+    Open,
+}
+
+/// Waits for the file dialog titled `title`, and types `path` into it with Return, as a person
+/// would.
+pub async fn answer_file_dialog(title: &str, kind: Dialog, path: &Path) {
+    let window = eventually(UI_TIMEOUT, async || {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .output()
+            .expect("xdotool (apt: xdotool)");
+        let ids = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+        match ids.lines().next() {
+            Some(id) if !id.is_empty() => Ok(id.to_owned()),
+            _ => Err(format!("no dialog titled {title:?}")),
+        }
+    })
+    .await;
+    // The dialog takes its focus once it is drawn.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let xdotool = |args: &[&str]| {
+        let status = Command::new("xdotool").args(args).status().unwrap();
+        assert!(status.success(), "xdotool {args:?}");
+    };
+    xdotool(&["windowfocus", "--sync", &window]);
+    let key = if kind == Dialog::Save {
+        "ctrl+a"
+    } else {
+        "ctrl+l"
+    };
+    xdotool(&["key", "--clearmodifiers", key]);
+    xdotool(&["type", "--delay", "20", &path.display().to_string()]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    xdotool(&["key", "Return"]);
 }

@@ -276,6 +276,39 @@ impl Session {
         id.as_str().unwrap_or_default().to_owned()
     }
 
+    /// Looks inside the frame matching the selector from now on (until `leave_frame`).
+    pub async fn enter_frame(&self, css: &str) {
+        self.find(css)
+            .await
+            .enter_frame()
+            .await
+            .unwrap_or_else(|e| panic!("cannot enter the frame {css}: {e}"));
+    }
+
+    /// Looks at the window's page again, out of the frame entered last.
+    pub async fn leave_frame(&self) {
+        self.client
+            .enter_parent_frame()
+            .await
+            .unwrap_or_else(|e| panic!("cannot leave the frame: {e}"));
+    }
+
+    /// Runs `script` in the page, `arguments` holding `args`; what it returns.
+    pub async fn script(&self, script: &str, args: Vec<serde_json::Value>) -> serde_json::Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("the script failed: {e}"))
+    }
+
+    /// Runs `script` in the page until it calls its last argument back; what it passed.
+    pub async fn script_async(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("the script failed: {e}"))
+    }
+
     /// Waits until the element's text contains `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
         eventually(UI_TIMEOUT, async || {

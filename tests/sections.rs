@@ -199,6 +199,7 @@ async fn sections_keyboard_title_and_themes() {
             ("5", "webhooks"),
             ("6", "renewals"),
             ("7", "oauth"),
+            ("8", "api"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app

@@ -123,13 +123,13 @@ pub async fn back_up_vault(
     state
         .with_vault(move |vault| {
             let name = format!("keysmith-{}.ksbackup", vault.now().format("%Y-%m-%d"));
-            let Some(path) = save_dialog(
-                &app,
-                "Back up the vault",
-                "Keysmith backup",
-                "ksbackup",
-                &name,
-            ) else {
+            let file = SaveAs {
+                title: "Back up the vault",
+                label: "Keysmith backup",
+                extension: "ksbackup",
+                name: &name,
+            };
+            let Some(path) = save_dialog(&app, &file) else {
                 return Ok(None);
             };
             let manifest = vault.back_up(&path, &passphrase, KdfParams::DEFAULT)?;
@@ -209,13 +209,13 @@ pub async fn export_inventory(
                 "keysmith-inventory-{}.{extension}",
                 vault.now().format("%Y-%m-%d")
             );
-            let Some(path) = save_dialog(&app, "Export the inventory", label, extension, &name)
-            else {
-                return Ok(None);
+            let file = SaveAs {
+                title: "Export the inventory",
+                label,
+                extension,
+                name: &name,
             };
-            let bytes = vault.export_inventory(format)?;
-            keysmith_core::export::write_private(&path, &bytes)?;
-            Ok(Some(path.display().to_string()))
+            save_private(&app, &file, || Ok(vault.export_inventory(format)?))
         })
         .await
 }
@@ -250,19 +250,41 @@ async fn pick_folder(app: AppHandle, title: &'static str) -> Option<PathBuf> {
     .unwrap_or_default()
 }
 
-/// Shows a save dialog for one kind of file; the chosen path.
-fn save_dialog(
+/// What a save dialog asks for: its title, the kind of file (its label and extension) and
+/// the name it suggests.
+pub(crate) struct SaveAs<'a> {
+    /// The dialog's title.
+    pub(crate) title: &'a str,
+    /// The kind of file, as its filter names it.
+    pub(crate) label: &'a str,
+    /// Its extension, without the dot.
+    pub(crate) extension: &'a str,
+    /// The file name suggested.
+    pub(crate) name: &'a str,
+}
+
+/// Asks where to save `file` and writes what `bytes` makes there, private to this user (an
+/// export holds no secret, but it is nobody else's business); the path, or `None` when the
+/// dialog was cancelled (and then `bytes` is not asked for).
+pub(crate) fn save_private(
     app: &AppHandle,
-    title: &str,
-    label: &str,
-    extension: &str,
-    name: &str,
-) -> Option<PathBuf> {
+    file: &SaveAs<'_>,
+    bytes: impl FnOnce() -> AppResult<Vec<u8>>,
+) -> AppResult<Option<String>> {
+    let Some(path) = save_dialog(app, file) else {
+        return Ok(None);
+    };
+    keysmith_core::export::write_private(&path, &bytes()?)?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Shows a save dialog for `file`; the chosen path.
+fn save_dialog(app: &AppHandle, file: &SaveAs<'_>) -> Option<PathBuf> {
     app.dialog()
         .file()
-        .set_title(title)
-        .add_filter(label, &[extension])
-        .set_file_name(name)
+        .set_title(file.title)
+        .add_filter(file.label, &[file.extension])
+        .set_file_name(file.name)
         .blocking_save_file()
         .and_then(|file| file.into_path().ok())
 }

@@ -75,4 +75,7 @@ commands![
     oauth::deny_oauth_request,
     oauth::oauth_connections,
     oauth::revoke_oauth_grant,
+    api_docs::api_documentation,
+    api_docs::export_api_collection,
+    api_docs::copy_example,
 ];

@@ -7,6 +7,7 @@
 //! events and the core's limits, from which both the invoke handler and the UI's TypeScript
 //! (`ui/src/lib/bindings.ts`, committed; a test fails when it is stale) are made.
 
+mod api_docs;
 mod api_server;
 mod audit;
 mod care;

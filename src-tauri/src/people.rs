@@ -25,6 +25,8 @@ pub struct PeopleOverview {
     pub permissions: Vec<CatalogueEntry>,
     /// The application catalogue.
     pub applications: Vec<CatalogueEntry>,
+    /// Whether the operator may read the API documentation (the API section).
+    pub api_documentation: bool,
 }
 
 /// Which catalogue an entry belongs to.
@@ -49,6 +51,7 @@ pub async fn people_overview(state: State<'_, AppState>) -> AppResult<PeopleOver
                 groups: vault.groups()?,
                 permissions: vault.permissions()?,
                 applications: vault.applications()?,
+                api_documentation: vault.may_read_api_documentation()?,
             })
         })
         .await

@@ -41,8 +41,11 @@ struct ForwardAuthQuery {
     application: Option<String>,
 }
 
-/// `/v1/auth` (any method)
+/// Forward auth: answers a gateway (nginx `auth_request`, Caddy `forward_auth`, Traefik
+/// `forwardAuth`) whether the request's token may pass, with its owner and scopes as headers.
+/// Any method.
 #[utoipa::path(
+    tag = "Verification",
     get,
     path = "/v1/auth",
     params(
@@ -428,8 +431,10 @@ impl IntrospectionResponse {
     }
 }
 
-/// `POST /v1/introspect`
+/// Token introspection as RFC 7662 spells it, for OAuth 2.0 resource servers; the caller
+/// authenticates with a verifier key.
 #[utoipa::path(
+    tag = "Verification",
     post,
     path = "/v1/introspect",
     request_body(content = IntrospectionRequest, content_type = "application/x-www-form-urlencoded"),

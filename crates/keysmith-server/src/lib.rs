@@ -13,6 +13,7 @@
 
 mod boundary;
 mod connections;
+pub mod docs;
 mod error;
 mod gateway;
 mod limits;

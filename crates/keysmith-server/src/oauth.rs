@@ -143,8 +143,9 @@ pub struct AuthorizeQuery {
     code_challenge_method: Option<String>,
 }
 
-/// `GET /v1/oauth/authorize`
+/// Starts an OAuth app's authorization request (with PKCE); the user approves it in Keysmith.
 #[utoipa::path(
+    tag = "OAuth apps",
     get,
     path = "/v1/oauth/authorize",
     params(AuthorizeQuery),
@@ -201,8 +202,9 @@ pub(crate) async fn authorize(
     }
 }
 
-/// `GET /v1/oauth/authorize/wait/{id}`
+/// The page a browser waits on while the request is decided in Keysmith; redirects when it is.
 #[utoipa::path(
+    tag = "OAuth apps",
     get,
     path = "/v1/oauth/authorize/wait/{id}",
     params(("id" = String, Path, description = "The request's id, from the authorize redirect")),
@@ -273,8 +275,9 @@ pub(crate) async fn wait(State(state): State<Arc<ApiState>>, Path(id): Path<Stri
     }
 }
 
-/// `GET /v1/oauth/device`: where a device flow's user is sent (RFC 8628 `verification_uri`).
+/// Where a device flow's user is sent (RFC 8628 `verification_uri`).
 #[utoipa::path(
+    tag = "OAuth apps",
     get,
     path = "/v1/oauth/device",
     responses((status = 200, description = "How to approve a device's request in Keysmith"))
@@ -317,8 +320,9 @@ pub struct DeviceResponse {
     interval: i64,
 }
 
-/// `POST /v1/oauth/device_authorization`
+/// Starts a device authorization (RFC 8628): a device code and the code the user confirms.
 #[utoipa::path(
+    tag = "OAuth apps",
     post,
     path = "/v1/oauth/device_authorization",
     request_body(content = DeviceRequest, content_type = "application/x-www-form-urlencoded"),
@@ -466,8 +470,9 @@ pub struct RevokeRequest {
     client_secret: Option<Secret>,
 }
 
-/// `POST /v1/oauth/revoke`
+/// Revokes an OAuth app's access or refresh token (RFC 7009), and with it the grant.
 #[utoipa::path(
+    tag = "OAuth apps",
     post,
     path = "/v1/oauth/revoke",
     request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
@@ -506,8 +511,9 @@ pub struct Metadata {
     revocation_endpoint_auth_methods_supported: [&'static str; 3],
 }
 
-/// `GET /.well-known/oauth-authorization-server`
+/// The authorization server's metadata (RFC 8414).
 #[utoipa::path(
+    tag = "OAuth apps",
     get,
     path = "/.well-known/oauth-authorization-server",
     responses((status = 200, description = "RFC 8414 metadata", body = Metadata))

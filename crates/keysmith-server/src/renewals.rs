@@ -64,8 +64,9 @@ pub struct RenewedToken {
     token: Secret,
 }
 
-/// `POST /v1/renewals/redeem`
+/// Redeems a renewal claim key for the renewed token, once.
 #[utoipa::path(
+    tag = "Renewals",
     post,
     path = "/v1/renewals/redeem",
     request_body(content = RedeemRequest, content_type = "application/json"),
@@ -94,8 +95,9 @@ pub(crate) async fn redeem(
     }))
 }
 
-/// `GET /apiAccessTokens/requestRenewedToken`
+/// The seed product's path to a renewed token: the claim key redeemed as a query parameter.
 #[utoipa::path(
+    tag = "Renewals",
     get,
     path = "/apiAccessTokens/requestRenewedToken",
     params(RequestRenewedToken),

@@ -171,8 +171,10 @@ pub struct InactiveToken {
     reason: InactiveReason,
 }
 
-/// `POST /v1/verify`
+/// Verifies a token, optionally for a scope, an application, a client address and (an
+/// organization token) a named user: what it grants, or why it is not active.
 #[utoipa::path(
+    tag = "Verification",
     post,
     path = "/v1/verify",
     request_body = VerifyRequest,
@@ -305,8 +307,10 @@ pub struct TokenResponse {
     scope: String,
 }
 
-/// `POST /v1/oauth/token`
+/// The token endpoint: client credentials for an access token (RFC 6749 §4.4), and the OAuth
+/// apps' authorization-code, refresh-token and device grants.
 #[utoipa::path(
+    tag = "OAuth apps",
     post,
     path = "/v1/oauth/token",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -422,14 +426,15 @@ pub struct Health {
     status: &'static str,
 }
 
-/// `GET /v1/health`
-#[utoipa::path(get, path = "/v1/health", responses((status = 200, body = Health)))]
+/// Whether the API answers.
+#[utoipa::path(get, path = "/v1/health", tag = "Service", responses((status = 200, body = Health)))]
 pub(crate) async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// `GET /v1/openapi.json`
+/// This document, generated from the handlers.
 #[utoipa::path(
+    tag = "Service",
     get,
     path = "/v1/openapi.json",
     responses((status = 200, description = "This document", content_type = "application/json"))
@@ -453,6 +458,12 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     info(
         title = "Keysmith local API",
         description = "Verify Keysmith credentials, exchange client credentials for access tokens and redeem renewal claim keys."
+    ),
+    tags(
+        (name = "Verification", description = "Is this token good, for this scope, application and client? For services, gateways and resource servers."),
+        (name = "OAuth apps", description = "The client-credentials exchange, and the authorization server of the OAuth apps registered in Keysmith."),
+        (name = "Renewals", description = "Collecting a renewed token with its claim key."),
+        (name = "Service", description = "Health, and this document."),
     ),
     paths(
         verify,

@@ -225,6 +225,15 @@ export const commands = {
 	oauthConnections: (user: UserId | null, app: OAuthAppId | null) => __TAURI_INVOKE<OAuthConnection[]>("oauth_connections", { user, app }),
 	/**  Revokes a grant: every token of it stops at once. */
 	revokeOauthGrant: (grant: GrantId) => __TAURI_INVOKE<null>("revoke_oauth_grant", { grant }),
+	/**  The API documentation, for the account holder and people with API access. */
+	apiDocumentation: () => __TAURI_INVOKE<ApiDocumentation>("api_documentation"),
+	/**
+	 *  Asks where to save the API as a Postman collection (v2.1; Bruno and Insomnia import it
+	 *  too) and writes it there; the path, or `None` when cancelled.
+	 */
+	exportApiCollection: () => __TAURI_INVOKE<string | null>("export_api_collection"),
+	/**  Copies an example to the clipboard as it is: examples hold no secret, so no timed clear. */
+	copyExample: (text: string) => __TAURI_INVOKE<null>("copy_example", { text }),
 };
 
 /** Events */
@@ -245,6 +254,16 @@ export const LIMITS = {"allowed_ips_max":64,"auto_lock_minutes":[1,1440],"clipbo
 export const WEBHOOK_EVENTS = ["credential.created","credential.renewed","credential.auto_renewed","credential.disabled","credential.enabled","credential.edited","credential.revoked","credential.deleted","credential.expiring","credential.expired","user.offboarded","webhook.test","oauth_app.registered","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked"] as const;
 
 /* Types */
+/**  What the API section shows. */
+export type ApiDocumentation = {
+	/**  The OpenAPI document, as the API serves it at `/v1/openapi.json`. */
+	openapi: string,
+	/**  Where the API listens (or will, once switched on): `host:port`. */
+	address: string,
+	/**  Copyable examples for that address. */
+	examples: Example[],
+};
+
 /**
  *  Where and how the local API listens. Off by default, on loopback by default; listening on
  *  any other address is an explicit, separately confirmed choice, and then every call needs a
@@ -685,6 +704,16 @@ export type EventType =
 /**  A grant was revoked; `data.app`, `data.user`, `data.grant_id`, `data.reason`. */
 "oauth_grant.revoked";
 
+/**  One copyable example. */
+export type Example = {
+	/**  What it does. */
+	title: string,
+	/**  Its language, for the reader: `shell`, `nginx`, `caddy` or `yaml`. */
+	language: string,
+	/**  The text to copy. */
+	text: string,
+};
+
 /**  The file format of an export. */
 export type ExportFormat = 
 /**  One JSON document with the credentials, people and groups. */
@@ -1002,6 +1031,8 @@ export type PeopleOverview = {
 	permissions: CatalogueEntry[],
 	/**  The application catalogue. */
 	applications: CatalogueEntry[],
+	/**  Whether the operator may read the API documentation (the API section). */
+	api_documentation: boolean,
 };
 
 /**

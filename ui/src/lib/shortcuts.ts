@@ -3,7 +3,7 @@
 
 export type Command =
   | 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings' | 'webhooks'
-  | 'renewals' | 'oauth';
+  | 'renewals' | 'oauth' | 'api';
 
 export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'new', keys: ['Ctrl+N'], does: 'New credential' },
@@ -16,6 +16,7 @@ export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'webhooks', keys: ['Ctrl+5'], does: 'Webhooks (the account holder’s)' },
   { command: 'renewals', keys: ['Ctrl+6'], does: 'Renewals' },
   { command: 'oauth', keys: ['Ctrl+7'], does: 'OAuth apps and the requests waiting' },
+  { command: 'api', keys: ['Ctrl+8'], does: 'The API documentation (for those with API access)' },
   { command: 'help', keys: ['?'], does: 'This list of shortcuts' },
 ];
 

@@ -25,7 +25,10 @@ export function resolveTheme(theme: Theme, systemDark: boolean): 'light' | 'dark
 }
 
 function show() {
-  document.documentElement.dataset.theme = resolveTheme(savedTheme(), matchMedia(DARK).matches);
+  const resolved = resolveTheme(savedTheme(), matchMedia(DARK).matches);
+  document.documentElement.dataset.theme = resolved;
+  // The API section's renderer (Swagger UI) draws its dark theme under this class.
+  document.documentElement.classList.toggle('dark-mode', resolved === 'dark');
 }
 
 /** Saves `theme` and shows it. */

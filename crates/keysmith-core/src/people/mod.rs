@@ -9,6 +9,7 @@
 
 pub(crate) mod access;
 pub(crate) mod admin;
+mod documentation;
 mod rules;
 pub(crate) mod store;
 

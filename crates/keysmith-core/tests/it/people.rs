@@ -351,3 +351,29 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
     );
     assert_eq!(before, snapshot(vault));
 }
+
+#[test]
+fn the_api_documentation_is_the_account_holders_and_theirs_who_have_api_access() {
+    let mut team = Team::new();
+    let cleo = team.unlock_as_member();
+    assert!(cleo.may_read_api_documentation().unwrap());
+    cleo.require_api_documentation().unwrap();
+    // A group blocks her API access: the documentation is closed to her too.
+    team.vault
+        .create_group(&GroupSpec {
+            name: name("Contractors"),
+            permissions: vec![],
+            blocks: vec![],
+            blocks_api_access: true,
+            members: vec![team.member, HOLDER],
+        })
+        .unwrap();
+    assert!(!cleo.may_read_api_documentation().unwrap());
+    assert_eq!(
+        cleo.require_api_documentation().unwrap_err().code(),
+        "forbidden"
+    );
+    // The account holder reads it whatever their own access.
+    assert!(!team.vault.user(HOLDER).unwrap().has_api_access());
+    team.vault.require_api_documentation().unwrap();
+}
