@@ -27,8 +27,7 @@ pub struct ApiDocumentation {
 
 /// The address the API listens on (or will), as the examples name it.
 fn api_address(vault: &Vault) -> AppResult<String> {
-    let api = vault.settings()?.api;
-    Ok(std::net::SocketAddr::new(api.address, api.port).to_string())
+    Ok(vault.settings()?.api.listen().to_string())
 }
 
 /// The API documentation, for the account holder and people with API access.

@@ -116,6 +116,14 @@ pub enum VaultCommand {
         #[arg(long, num_args = 0.., value_name = "CIDR")]
         set: Option<Vec<String>>,
     },
+    /// Print the local API's OpenAPI document, or with --postman the same as a Postman
+    /// collection (v2.1; Bruno and Insomnia import it too). For the account holder and people
+    /// with API access.
+    ApiDocs {
+        /// Print it as a Postman collection.
+        #[arg(long)]
+        postman: bool,
+    },
     /// Change your own passphrase: the new one from $KEYSMITH_NEW_PASSPHRASE or, with
     /// --passphrase-stdin, the second line of stdin.
     Passwd,

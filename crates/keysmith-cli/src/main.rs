@@ -88,6 +88,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             | VaultCommand::Show { .. }
             | VaultCommand::Verify(_)
             | VaultCommand::TrustedProxies { set: None }
+            | VaultCommand::ApiDocs { .. }
             | VaultCommand::Scan(ScanArgs { revoke: false, .. })
             | VaultCommand::Renewals {
                 command: RenewalsCommand::List { .. }
@@ -130,6 +131,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
         VaultCommand::Renewals { command } => renewals(&mut vault, command),
         VaultCommand::TrustedProxies { set } => trusted_proxies(&mut vault, set),
+        VaultCommand::ApiDocs { postman } => api_docs(&vault, postman),
         VaultCommand::Passwd => care::passwd(&mut vault, passphrase.as_ref()),
         VaultCommand::Rekey => care::rekey(&mut vault),
         VaultCommand::Backup { to } => care::backup(&mut vault, &to),
@@ -340,6 +342,22 @@ fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
         },
     )?;
     Ok(print_verification(&answer, args.json))
+}
+
+/// `keysmith api-docs [--postman]`: the OpenAPI document, or the Postman collection made from
+/// it for the address the API listens on.
+fn api_docs(vault: &Vault, postman: bool) -> Result<ExitCode, Failure> {
+    vault.require_api_documentation()?;
+    println!(
+        "{}",
+        match postman {
+            true => keysmith_server::docs::postman_collection(
+                &vault.settings()?.api.listen().to_string()
+            ),
+            false => keysmith_server::openapi_json(),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `keysmith trusted-proxies [--set CIDR…]`: one range a line, after setting them if asked.

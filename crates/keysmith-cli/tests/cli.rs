@@ -1099,3 +1099,50 @@ fn a_credential_issued_switched_off_verifies_once_enabled() {
         Some(0)
     );
 }
+
+#[test]
+fn api_docs_prints_the_document_or_its_collection_for_those_with_api_access() {
+    use keysmith_core::{clock, EmailAddress, KdfParams, Name, Role, Secret, UserSpec, Vault};
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("docs.vault");
+    init(&vault);
+    let document = ok_json(keysmith(&vault, &["api-docs"]));
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert!(document["paths"].get("/v1/verify").is_some(), "{document}");
+    let collection = ok_json(keysmith(&vault, &["api-docs", "--postman"]));
+    assert_eq!(collection["variable"][0]["value"], "http://127.0.0.1:8700");
+    let names: Vec<&str> = collection["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|item| item["name"].as_str())
+        .collect();
+    assert!(names.contains(&"POST /v1/verify"), "{names:?}");
+
+    // A member without API access, with a passphrase of their own, is refused.
+    const MEMBER: &str = "dan's own cli passphrase";
+    {
+        let mut holder = Vault::unlock(&vault, &PASSPHRASE.into(), clock::system()).unwrap();
+        let dan = holder
+            .create_user(&UserSpec {
+                name: Name::new("Dan Member").unwrap(),
+                email: EmailAddress::try_from("dan@example.com".to_owned()).unwrap(),
+                role: Role::Member,
+                api_access: false,
+            })
+            .unwrap();
+        holder
+            .add_operator(dan.id, &Secret::from(MEMBER), KdfParams::MINIMUM)
+            .unwrap();
+    }
+    let refused = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .arg("--vault")
+        .arg(&vault)
+        .arg("api-docs")
+        .env("KEYSMITH_PASSPHRASE", MEMBER)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("error: forbidden"));
+}
