@@ -1,8 +1,9 @@
 //! Answering "is this token good — for this application, with this scope?". The checksum is
 //! checked first, so a malformed token is refused without touching the database; a
 //! well-formed one is looked up by its keyed digest and compared in constant time. Then its
-//! status, its owner's API access, the application and the scope are checked, with the
-//! owner's permissions as they are now (kept in memory until they change; see
+//! status, its owner's API access, the user an organization token is to act as (if one is
+//! named: their API access, and the token's scopes narrowed to theirs), the application and the
+//! scope are checked, with permissions as they are now (kept in memory until they change; see
 //! [`hot`](super::hot)); then the client's address against its allowlist; last,
 //! when everything else passed, one of its uses is taken (see [`use_leases`](super::use_leases)).
 
@@ -223,6 +224,7 @@ impl Vault {
         };
         let client_ip =
             client(&mut || cache.trusted_proxies(|| settings::load_trusted_proxies(self.conn())))?;
+        // The user named to act as: not named, named but unknown, or found with their access.
         let named = match as_user {
             Some(email) => match people::access::user_by_email(self.conn(), email)? {
                 Some((id, email)) => Some(Some((id, email, cache.owner(self.conn(), Some(id))?))),
