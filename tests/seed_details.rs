@@ -113,6 +113,7 @@ async fn a_group_blocks_a_permission_and_then_api_access() {
     app.click("[data-testid=group-row][data-name=Contractors] [data-testid=edit-group]")
         .await;
     app.click("[data-testid=group-blocks-api-access]").await;
+    app.screenshot("group-form-blocks").await;
     app.click("[data-testid=save-group]").await;
     app.wait_text(
         &format!("{cleo} [data-testid=user-api-access]"),
