@@ -5,7 +5,7 @@
 use crate::common::snapshot;
 use crate::team::{active, credential, inactive, name, perms, Team, ADMIN_PASSPHRASE};
 use keysmith_core::{
-    GroupSpec, InactiveReason, PermissionSource, Secret, TokenKind, UserId, Vault,
+    GroupSpec, InactiveReason, NewCredential, PermissionSource, Secret, TokenKind, UserId, Vault,
 };
 
 fn contractors(blocks: &[&str], blocks_api_access: bool, members: Vec<UserId>) -> GroupSpec {
@@ -18,6 +18,17 @@ fn contractors(blocks: &[&str], blocks_api_access: bool, members: Vec<UserId>) -
     }
 }
 
+/// A personal access token of Cleo's (the team's member) named `name` with `scopes`.
+fn cleos(team: &Team, name: &str, scopes: &[&str]) -> NewCredential {
+    credential(
+        team.fx.clock_now(),
+        TokenKind::PersonalAccessToken,
+        Some(team.member),
+        name,
+        scopes,
+    )
+}
+
 fn verify(vault: &Vault, token: &Secret, scope: &str) -> keysmith_core::Verification {
     vault.verify(token.expose(), Some(scope), None).unwrap()
 }
@@ -25,14 +36,11 @@ fn verify(vault: &Vault, token: &Secret, scope: &str) -> keysmith_core::Verifica
 #[test]
 fn a_block_beats_any_grant_and_shows_where_each_permission_comes_from() {
     let mut team = Team::new();
-    let now = team.fx.clock_now();
     let cleo = team.member;
     let issued = team
         .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(cleo),
+        .issue(&cleos(
+            &team,
             "Ledger sync",
             &["payables:read", "payables:write"],
         ))
@@ -88,13 +96,7 @@ fn a_block_beats_any_grant_and_shows_where_each_permission_comes_from() {
     let before = snapshot(&team.vault);
     let refused = team
         .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(cleo),
-            "Blocked scope",
-            &["payables:write"],
-        ))
+        .issue(&cleos(&team, "Blocked scope", &["payables:write"]))
         .unwrap_err();
     assert_eq!(refused.code(), "scope_not_held");
     assert_eq!(snapshot(&team.vault), before);
@@ -111,17 +113,10 @@ fn a_block_beats_any_grant_and_shows_where_each_permission_comes_from() {
 #[test]
 fn a_group_that_blocks_api_access_stops_its_members_credentials_and_new_ones() {
     let mut team = Team::new();
-    let now = team.fx.clock_now();
     let cleo = team.member;
     let issued = team
         .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(cleo),
-            "Ledger sync",
-            &["payables:read"],
-        ))
+        .issue(&cleos(&team, "Ledger sync", &["payables:read"]))
         .unwrap();
     assert!(active(verify(&team.vault, &issued.token, "payables:read"))
         .scopes
@@ -140,16 +135,7 @@ fn a_group_that_blocks_api_access_stops_its_members_credentials_and_new_ones() {
         InactiveReason::OwnerLacksApiAccess
     );
     let before = snapshot(&team.vault);
-    let refused = team
-        .vault
-        .issue(&credential(
-            now,
-            TokenKind::PersonalAccessToken,
-            Some(cleo),
-            "Another",
-            &[],
-        ))
-        .unwrap_err();
+    let refused = team.vault.issue(&cleos(&team, "Another", &[])).unwrap_err();
     assert_eq!(refused.code(), "owner_lacks_api_access");
     assert_eq!(snapshot(&team.vault), before);
 
