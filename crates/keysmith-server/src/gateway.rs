@@ -95,7 +95,7 @@ pub(crate) async fn forward_auth(
     let forwarded = Forwarded::from_headers(&headers);
     let asked_scope = scope.clone();
     let verification = state
-        .reading(move |state, vault| {
+        .verify_counted(move |vault| {
             let request = VerificationRequest {
                 scope: scope.as_deref(),
                 application: application.as_deref(),
@@ -103,21 +103,12 @@ pub(crate) async fn forward_auth(
                 as_user: as_user.as_deref(),
             };
             // The address, with the proxies trusted as of this verification's own read.
-            let verification = vault.verify_forwarded(token.expose(), &request, |trusted| {
+            vault.verify_forwarded(token.expose(), &request, |trusted| {
                 forwarded.client(peer.ip(), trusted)
-            })?;
-            state.count_use(vault, &verification)?;
-            Ok(verification)
+            })
         })
         .await;
-    let recorded = match verification {
-        Ok(verification) => state
-            .record_acting_as(&verification)
-            .await
-            .map(|()| verification),
-        Err(error) => Err(error),
-    };
-    match recorded {
+    match verification {
         Ok(verification) => {
             Granted::from_verification(verification, asked_scope.as_deref()).into_response()
         }
@@ -146,21 +137,14 @@ impl Granted {
                 .map(|value| (HeaderName::from_static(name), value))
         };
         let (id, owner, scopes, kind, remaining, acting_as) = match verification {
-            Verification::Active(verified) => {
-                let credential = verified.credential;
-                let acting_as = verified.acting_as;
-                (
-                    credential.id.0.to_string(),
-                    match &acting_as {
-                        Some(user) => Some(user.name.clone()),
-                        None => credential.owner_name,
-                    },
-                    verified.scopes,
-                    credential.kind,
-                    verified.remaining,
-                    acting_as.map(|user| user.email),
-                )
-            }
+            Verification::Active(verified) => (
+                verified.credential.id.0.to_string(),
+                verified.owner_name().map(str::to_owned),
+                verified.scopes,
+                verified.credential.kind,
+                verified.remaining,
+                verified.acting_as.map(|user| user.email),
+            ),
             Verification::ActiveOAuth(verified) => (
                 format!("grant:{}", verified.grant.0),
                 verified.user_name,
@@ -472,21 +456,20 @@ pub(crate) async fn introspect(
                 .map_err(|_| ApiError::BadRequest("client_ip is not an IP address".into()))
         })
         .transpose()?;
-    state
-        .reading(move |state, vault| {
-            let verification = vault.verify_request(
+    let verification = state
+        .verify_counted(move |vault| {
+            vault.verify_request(
                 request.token.expose(),
                 &VerificationRequest {
                     client_ip,
                     ..VerificationRequest::default()
                 },
-            )?;
-            state.count_use(vault, &verification)?;
-            Ok(Json(IntrospectionResponse::from_verification(
-                &verification,
-            )))
+            )
         })
-        .await
+        .await?;
+    Ok(Json(IntrospectionResponse::from_verification(
+        &verification,
+    )))
 }
 
 #[cfg(test)]

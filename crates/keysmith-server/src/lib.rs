@@ -133,21 +133,28 @@ impl ApiState {
         Ok(())
     }
 
-    /// Writes the audit row of an organization token's verification acting as a named user,
-    /// before it is answered: no such answer leaves without its row. Any other verification
-    /// writes nothing.
-    async fn record_acting_as(
+    /// Verifies with `verify` (which only reads, on the `reading` handles) and counts the use
+    /// as `count_use` does; an answer acting as a named user is written to the audit log
+    /// before it is returned, so no such answer leaves without its row.
+    async fn verify_counted(
         self: &Arc<Self>,
-        verification: &Verification,
-    ) -> Result<(), ApiError> {
-        match verification {
-            Verification::Active(verified) if verified.acting_as.is_some() => {
+        verify: impl Fn(&Vault) -> keysmith_core::Result<Verification> + Send + 'static,
+    ) -> Result<Verification, ApiError> {
+        let verification = self
+            .reading(move |state, vault| {
+                let verification = verify(vault)?;
+                state.count_use(vault, &verification)?;
+                Ok(verification)
+            })
+            .await?;
+        if let Verification::Active(verified) = &verification {
+            if verified.acting_as.is_some() {
                 let verified = verified.clone();
                 self.writing(move |vault| Ok(vault.record_acting_as(&verified)?))
-                    .await
+                    .await?;
             }
-            _ => Ok(()),
         }
+        Ok(verification)
     }
 
     /// Counts one use of `credential` against its rate limit (verifications and exchanges

@@ -64,10 +64,7 @@ impl From<&Verification> for Introspection {
                     client_id: credential.client_id.clone(),
                     grant_id: None,
                     kind: credential.kind.as_str(),
-                    owner: match &verified.acting_as {
-                        Some(user) => Some(user.name.clone()),
-                        None => credential.owner_name.clone(),
-                    },
+                    owner: verified.owner_name().map(str::to_owned),
                     scopes: verified.scopes.clone(),
                     rights: credential.rights.as_str(),
                     applications: credential.applications.clone(),
@@ -200,8 +197,8 @@ pub(crate) async fn verify(
     }
     let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
     let verification = state
-        .reading(move |state, vault| {
-            let verification = vault.verify_request(
+        .verify_counted(move |vault| {
+            vault.verify_request(
                 request.token.expose(),
                 &VerificationRequest {
                     scope: request.scope.as_deref(),
@@ -209,12 +206,9 @@ pub(crate) async fn verify(
                     client_ip: request.client_ip,
                     as_user: request.as_user.as_deref(),
                 },
-            )?;
-            state.count_use(vault, &verification)?;
-            Ok(verification)
+            )
         })
         .await?;
-    state.record_acting_as(&verification).await?;
     Ok(Json(Introspection::from(&verification)))
 }
 

@@ -106,6 +106,17 @@ pub struct Verified {
     pub acting_as: Option<ActingAs>,
 }
 
+impl Verified {
+    /// Whose name the answer gives as the owner: the user an organization token acts as, else
+    /// the credential's owner (`None`: the organization).
+    pub fn owner_name(&self) -> Option<&str> {
+        match &self.acting_as {
+            Some(user) => Some(&user.name),
+            None => self.credential.owner_name.as_deref(),
+        }
+    }
+}
+
 /// The user an organization token was verified acting as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActingAs {
