@@ -343,6 +343,22 @@ async fn the_smallest_window_scrolls_no_column_off_screen() {
         ))
         .await;
     }
+    // The API section fits too: examples in one column, the reference framed, nothing sideways.
+    app.click("[data-testid=nav-api]").await;
+    app.find("[data-testid=api-reference][data-rendered=true]")
+        .await;
+    let sideways = app
+        .client
+        .execute(
+            "const page = document.scrollingElement; \
+             const section = document.querySelector('[data-testid=api-page]'); \
+             return [page.scrollWidth - page.clientWidth, section.scrollWidth - section.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sideways, json!([0, 0]), "the API section scrolls sideways");
+    app.screenshot("s-smallest-window-api-dark").await;
     // Back to following the system, for the other tests' screenshots.
     app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=theme-system]").await;
