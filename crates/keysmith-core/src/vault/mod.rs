@@ -21,7 +21,7 @@ mod schema;
 use std::cell::{RefCell, RefMut};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -616,12 +616,39 @@ fn load_pepper(conn: &Connection) -> Result<Pepper> {
         .ok_or_else(|| Error::VaultCorrupt("the stored pepper has the wrong length".into()))
 }
 
+/// Opens the database file at `path` and keys it with `key` the way every vault connection
+/// is opened, then drops the connection: for tests of keying itself, such as the first
+/// connections a process opens at once (the `test-support` feature).
+#[cfg(feature = "test-support")]
+pub fn key_database_file(path: &Path, key: &DataKey) -> Result<()> {
+    open_database(path, key, Mode::Session).map(drop)
+}
+
+/// Finishes SQLite's one-time initialisation in this process before any vault connection
+/// is opened, with every other thread waiting for it.
+///
+/// SQLite marks itself initialised and only then, outside its own lock, runs SQLCipher's set-up
+/// (`SQLITE_EXTRA_INIT`: the crypto provider, the private heap). A thread that opened a
+/// connection in between found SQLCipher not yet initialised, and its `PRAGMA key` failed
+/// ("PRAGMA key requires a key of one or more characters"): two vaults opened at once by a
+/// fresh process (the app's API and its window, `serve`, parallel tests) could fail to key.
+/// Here the first caller opens an in-memory database, which returns only after the whole
+/// initialisation, and `Once` holds every other caller until it has.
+fn initialise_sqlcipher() {
+    static INITIALISED: Once = Once::new();
+    INITIALISED.call_once(|| {
+        // A failure here is SQLite's own (out of memory) and the caller's open reports it.
+        let _ = Connection::open_in_memory();
+    });
+}
+
 /// Opens and keys the SQLCipher database. The first read decides whether the key is right;
 /// a wrong key fails there, before anything is written.
 fn open_database(path: &Path, key: &DataKey, mode: Mode) -> Result<Connection> {
     if !path.exists() {
         return Err(Error::VaultNotFound(path.to_owned()));
     }
+    initialise_sqlcipher();
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     // SQLCipher's own log lines (e.g. "hmac check failed" on a wrong key) would turn one

@@ -7,6 +7,7 @@ mod care;
 mod common;
 mod exchange;
 mod files;
+mod first_open;
 mod keychain;
 mod kinds;
 mod lifecycle;
