@@ -52,29 +52,33 @@ pub fn backup(vault: &mut Vault, to: &Path) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `keysmith restore --from FILE`: over the vault at `path` (unlocked by `unlock`) or, where
-/// there is none, as a new vault there.
+/// `keysmith restore --from FILE`: over the vault at `path` (unlocked by `unlock`, read-only
+/// when given `true`) or, where there is none, as a new vault there.
 pub fn restore(
     path: &Path,
     from: &Path,
-    unlock: impl FnOnce() -> Result<Vault, Failure>,
+    unlock: impl Fn(bool) -> Result<Vault, Failure>,
 ) -> Result<ExitCode, Failure> {
     let exists = Vault::exists(path);
-    // Unlocked first: a wrong vault passphrase is found before the backup's is asked.
-    let current = if exists { Some(unlock()?) } else { None };
+    // The vault's passphrase and the operator's role first (a wrong passphrase is found before
+    // the backup's is asked), then the backup, all without writing: a refused restore leaves
+    // the vault as it was, not even an audited unlock in it.
+    if exists {
+        unlock(true)?.require_restore()?;
+    }
     let passphrase = secret_from("KEYSMITH_BACKUP_PASSPHRASE")?;
     let backup = OpenedBackup::open_to_restore(from, &passphrase, path)?;
     let made = backup.manifest().created_at.format("%Y-%m-%d %H:%M UTC");
-    match current {
-        Some(mut vault) => {
-            let kept = vault.restore(&backup, &Keychain)?;
+    match exists {
+        true => {
+            let kept = unlock(false)?.restore(&backup, &Keychain)?;
             println!(
                 "restored {} from the backup of {made}; the replaced vault is kept as {}",
                 path.display(),
                 kept.display()
             );
         }
-        None => {
+        false => {
             Vault::restore_new(path, &backup, clock::system())?;
             println!(
                 "restored the backup of {made} as a new vault at {}",

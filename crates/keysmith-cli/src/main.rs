@@ -75,7 +75,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
     let command = match cli.command {
         Command::Init { name, email } => return init(&path, passphrase, &name, email),
         Command::Restore { from } => {
-            let unlock = || unlock(&path, passphrase.as_ref(), false);
+            let unlock = |reads_only| unlock(&path, passphrase.as_ref(), reads_only);
             return care::restore(&path, &from, unlock);
         }
         Command::Vault(command) => command,

@@ -271,6 +271,40 @@ fn a_backup_restores_over_the_vault_and_to_a_new_path() {
             .len()
     };
     assert_eq!(listed(&copy), listed(&vault));
+    // Refused over the vault — a wrong backup passphrase, an admin who is not the account
+    // holder — the vault's files stay byte for byte as they were: not even an unlock is
+    // recorded.
+    let files = |path: &Path| {
+        [path.to_owned(), path.with_extension("vault.keys")]
+            .map(|file| std::fs::read(file).unwrap())
+    };
+    let before = files(&vault);
+    let wrong = run(
+        &vault,
+        &["restore", "--from", backup_arg],
+        &[("KEYSMITH_BACKUP_PASSPHRASE", "not it at all")],
+        "",
+    );
+    assert!(
+        stderr(&wrong).contains("wrong_backup_passphrase"),
+        "{}",
+        stderr(&wrong)
+    );
+    let by_admin = run(
+        &vault,
+        &["restore", "--from", backup_arg],
+        &[("KEYSMITH_PASSPHRASE", ADMIN_PASSPHRASE), env[0]],
+        "",
+    );
+    assert!(
+        stderr(&by_admin).contains("forbidden"),
+        "{}",
+        stderr(&by_admin)
+    );
+    assert!(
+        files(&vault) == before,
+        "a refused restore changed the vault"
+    );
     // Over the vault: a token issued after the backup is gone; the replaced vault is kept.
     let later = issue_json(&vault, "after the backup", &[]);
     let later = later["token"].as_str().unwrap();
@@ -285,6 +319,40 @@ fn a_backup_restores_over_the_vault_and_to_a_new_path() {
         .collect();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert!(verifies(&dir.path().join(&kept[0]), PASSPHRASE, later));
+}
+
+/// A vault with a damaged page refuses a change with one line on stderr, as every error is
+/// told: SQLite's verdict spans several lines, and is joined.
+#[test]
+fn a_damaged_vault_is_reported_on_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("damaged.vault");
+    quick_vault(&vault, 3);
+    let mut bytes = std::fs::read(&vault).unwrap();
+    assert!(bytes.len() > 6 * 4096, "{} bytes", bytes.len());
+    bytes[5 * 4096 + 100..5 * 4096 + 300].fill(0xaa);
+    std::fs::write(&vault, &bytes).unwrap();
+    let refused = run(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "after the damage",
+            "--expires",
+            &in_days(30),
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let said = stderr(&refused);
+    assert!(said.starts_with("error: vault_damaged: "), "{said}");
+    assert_eq!(said.trim_end().lines().count(), 1, "{said}");
+    assert_eq!(
+        std::fs::read(&vault).unwrap(),
+        bytes,
+        "the damaged vault was written to"
+    );
 }
 
 #[test]
@@ -323,6 +391,38 @@ fn export_writes_a_private_file_with_a_warning() {
     assert!(String::from_utf8_lossy(&users.stdout).contains("bob@example.com"));
 }
 
+/// Runs `git` in `repo` (the tests make their repositories with it; Keysmith reads them
+/// without it) with `input` on stdin; its stdout.
+fn git_in(repo: &Path, args: &[&str], input: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args([
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "git {args:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
 #[test]
 fn scan_finds_tokens_in_files_and_git_history_and_revokes_the_active_ones() {
     let dir = tempfile::tempdir().unwrap();
@@ -331,23 +431,7 @@ fn scan_finds_tokens_in_files_and_git_history_and_revokes_the_active_ones() {
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(&repo).unwrap();
     let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .arg("-C")
-            .arg(&repo)
-            .args([
-                "-c",
-                "user.name=T",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
+        git_in(&repo, args, "");
     };
     git(&["init", "-q"]);
     // Token 0 committed, then removed: only the history has it. Token 1 is in the tree.
@@ -447,6 +531,102 @@ fn scan_finds_tokens_in_files_and_git_history_and_revokes_the_active_ones() {
     let no_repo = run(&vault, &["scan", "--git", plain.to_str().unwrap()], &[], "");
     assert_eq!(no_repo.status.code(), Some(2));
     assert!(stderr(&no_repo).contains("scan_failed"));
+}
+
+/// A hostile repository: its configuration names a program for every hook `git log` could
+/// run (signature checking of a signed commit, an external diff, a text conversion, a pager,
+/// an fsmonitor). Scanning its history runs none of them, and still finds the token in the
+/// signed commit and in a merge that brought a token of its own.
+#[test]
+fn scanning_a_hostile_repository_runs_nothing_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("scan.vault");
+    let tokens = quick_vault(&vault, 3);
+    let repo = dir.path().join("hostile");
+    std::fs::create_dir_all(&repo).unwrap();
+    let git = |args: &[&str], input: &str| git_in(&repo, args, input);
+    git(&["init", "-q", "-b", "main"], "");
+    std::fs::write(repo.join("deploy.yml"), format!("token: {}\n", tokens[0])).unwrap();
+    git(&["add", "."], "");
+    git(&["commit", "-qm", "deploy"], "");
+    // The same commit, signed (a made-up signature: `git log --show-signature` would hand it to
+    // gpg.program all the same), as the branch `signed`.
+    let plain = git(&["cat-file", "commit", "HEAD"], "");
+    let (head, message) = plain.split_once("\n\n").unwrap();
+    let signed = format!(
+        "{head}\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\n{message}"
+    );
+    let signed = git(&["hash-object", "-t", "commit", "-w", "--stdin"], &signed);
+    git(&["update-ref", "refs/heads/signed", signed.trim()], "");
+    // A side branch and a merge whose resolution adds token 1 itself.
+    git(&["checkout", "-qb", "side"], "");
+    std::fs::write(repo.join("side.txt"), "side\n").unwrap();
+    git(&["add", "."], "");
+    git(&["commit", "-qm", "side"], "");
+    git(&["checkout", "-q", "main"], "");
+    std::fs::write(repo.join("main.txt"), "main\n").unwrap();
+    git(&["add", "."], "");
+    git(&["commit", "-qm", "main"], "");
+    git(&["merge", "-q", "--no-commit", "side"], "");
+    std::fs::write(
+        repo.join("main.txt"),
+        format!("main\nTOKEN={}\n", tokens[1]),
+    )
+    .unwrap();
+    git(&["add", "."], "");
+    git(&["commit", "-qm", "merge"], "");
+
+    // What any of these would run writes its environment here.
+    let ran = dir.path().join("ran.txt");
+    let evil = dir.path().join("evil.sh");
+    std::fs::write(
+        &evil,
+        format!("#!/bin/sh\nenv >> '{}'\ncat >/dev/null\n", ran.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let evil = evil.display();
+    let config = repo.join(".git/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "[log]\n\tshowSignature = true\n[gpg]\n\tprogram = {evil}\n[gpg \"openpgp\"]\n\tprogram = {evil}\n\
+         [core]\n\tfsmonitor = {evil}\n\tpager = {evil}\n[diff]\n\texternal = {evil}\n\
+         [diff \"evil\"]\n\ttextconv = {evil}\n[pager]\n\tlog = {evil}\n"
+    ));
+    std::fs::write(&config, text).unwrap();
+    std::fs::write(repo.join(".git/info/attributes"), "* diff=evil\n").unwrap();
+
+    let scanned = ok_json_lenient(&run(
+        &vault,
+        &["scan", "--git", "--json", repo.to_str().unwrap()],
+        &[],
+        "",
+    ));
+    assert!(
+        !ran.exists(),
+        "the repository ran a program: {}",
+        std::fs::read_to_string(&ran).unwrap_or_default()
+    );
+    let found: Vec<String> = scanned["sightings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{} {}", s["location"], s["credential"]["name"]))
+        .collect();
+    let signed_at = format!("\"{}:deploy.yml:1\" \"token 0\"", &signed.trim()[..12]);
+    assert!(found.contains(&signed_at), "{found:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.ends_with(":main.txt:2\" \"token 1\"")),
+        "the merge's own token: {found:?}"
+    );
+    // main's deploy commit, the signed one, side, main, the merge.
+    assert_eq!(scanned["commits"], 5, "{scanned}");
 }
 
 #[test]

@@ -124,9 +124,7 @@ impl OpenedBackup {
     /// in place, for a restore: the same file system), which is made, private, if missing.
     pub fn open(file: &Path, passphrase: &Secret, scratch_in: &Path) -> Result<OpenedBackup> {
         files::create_private_dir(scratch_in)?;
-        let scratch = tempfile::Builder::new()
-            .prefix(".keysmith-restore-")
-            .tempdir_in(scratch_in)?;
+        let scratch = files::private_scratch(".keysmith-restore-", scratch_in)?;
         let database = scratch.path().join(DATABASE_ENTRY);
         let (envelope, header) = unpack(file, &database)?;
         if envelope.format != FORMAT {
@@ -312,9 +310,7 @@ impl Vault {
         check: impl FnOnce(&Vault, &Path, &Path) -> Result<()>,
     ) -> Result<BackupManifest> {
         self.settle_before_write()?;
-        let scratch = tempfile::Builder::new()
-            .prefix(".keysmith-backup-")
-            .tempdir_in(files::folder_of(target))?;
+        let scratch = files::private_scratch(".keysmith-backup-", files::folder_of(target))?;
         let database = scratch.path().join(DATABASE_ENTRY);
         copy::export_to(&self.conn, &database, &self.key)?;
         // Counted in the export itself: one snapshot, whatever was written meanwhile.
@@ -347,9 +343,7 @@ impl Vault {
     /// Checks a backup this vault just wrote, with its own key: for a scheduled backup,
     /// which has no passphrase of its own.
     pub(super) fn check_own_backup(&self, part: &Path, scratch: &Path) -> Result<()> {
-        let unpacked = tempfile::Builder::new()
-            .prefix(".keysmith-check-")
-            .tempdir_in(scratch)?;
+        let unpacked = files::private_scratch(".keysmith-check-", scratch)?;
         let database = unpacked.path().join(DATABASE_ENTRY);
         let (envelope, header) = unpack(part, &database)?;
         if header.vault_id != self.id {
@@ -360,13 +354,20 @@ impl Vault {
         check_database(&database, &self.key, &envelope.manifest)
     }
 
+    /// Whether this handle's operator may restore the vault: the account holder alone
+    /// ([`Error::Forbidden`] otherwise). It reads nothing, so a read-only handle can answer
+    /// it before a restore writes anything.
+    pub fn require_restore(&self) -> Result<()> {
+        self.operator
+            .require_account_holder("restore the vault from a backup")
+    }
+
     /// Replaces this vault with the checked `backup`: the replaced vault is kept beside it
     /// (the path is returned), and this handle becomes the restored vault, opened as its
     /// account holder. A backup restores once: its unpacked database is moved into place. The account holder's alone, with the vault to itself
     /// ([`Error::VaultInUse`] otherwise); nothing is changed on an error before the swap.
     pub fn restore(&mut self, backup: &OpenedBackup, keychain: &Keychain) -> Result<PathBuf> {
-        self.operator
-            .require_account_holder("restore the vault from a backup")?;
+        self.require_restore()?;
         self.settle_before_write()?;
         copy::take_exclusive(&self.conn)?;
         let stamp = self.clock.now().format("%Y%m%dT%H%M%SZ");

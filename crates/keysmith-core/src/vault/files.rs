@@ -27,6 +27,16 @@ pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// A scratch folder in `folder` named `<prefix><random>`, private to this user (0700: a
+/// backup's database is unpacked or exported into it), removed when dropped.
+pub(crate) fn private_scratch(prefix: &str, folder: &Path) -> io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix);
+    #[cfg(unix)]
+    builder.permissions(fs::Permissions::from_mode(PRIVATE_DIR));
+    builder.tempdir_in(folder)
+}
+
 /// Options that create a new file private to this user; `create_new`, so an existing file is
 /// never taken over.
 pub(crate) fn new_private_file() -> OpenOptions {
@@ -97,4 +107,19 @@ pub(crate) fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scratch_folder_is_private_whatever_the_umask_allows() {
+        let folder = tempfile::tempdir().unwrap();
+        let scratch = private_scratch(".keysmith-restore-", folder.path()).unwrap();
+        let name = scratch.path().file_name().unwrap().to_string_lossy();
+        assert!(name.starts_with(".keysmith-restore-"), "{name}");
+        let mode = fs::metadata(scratch.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, PRIVATE_DIR, "{mode:o}");
+    }
 }

@@ -128,7 +128,7 @@ impl Drop for IntegrityCheck {
 /// Reads every page once (SQLCipher checks each page's HMAC) and SQLite's own structure checks
 /// (`quick_check`): [`Error::VaultDamaged`] with SQLite's words when something is off.
 pub(crate) fn check_pages(conn: &Connection) -> Result<()> {
-    let damaged = |detail: String| Error::VaultDamaged(detail);
+    let damaged = |detail: String| Error::VaultDamaged(one_line(&detail));
     let verdict: String = conn
         .query_row("PRAGMA quick_check(1)", [], |row| row.get(0))
         .map_err(|error| damaged(error.to_string()))?;
@@ -136,5 +136,39 @@ pub(crate) fn check_pages(conn: &Connection) -> Result<()> {
         Ok(())
     } else {
         Err(damaged(verdict))
+    }
+}
+
+/// A verdict's "*** in database main ***".
+fn is_heading(line: &str) -> bool {
+    line.starts_with("***") && line.ends_with("***")
+}
+
+/// SQLite's words on one line, as every error is printed: its lines joined, without the
+/// "*** in database main ***" heading a verdict starts with (there is one database).
+fn one_line(detail: &str) -> String {
+    detail
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !is_heading(line))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_verdict_of_several_lines_is_told_on_one() {
+        let verdict = "*** in database main ***\nTree 6 page 6: btreeInitPage() returns error code 11\nPage 7: never used";
+        assert_eq!(
+            one_line(verdict),
+            "Tree 6 page 6: btreeInitPage() returns error code 11; Page 7: never used"
+        );
+        assert_eq!(
+            one_line("database disk image is malformed"),
+            "database disk image is malformed"
+        );
     }
 }

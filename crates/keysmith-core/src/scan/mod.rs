@@ -4,14 +4,13 @@
 //! carries a token's hint, never the token.
 //!
 //! Folders are walked without following symbolic links; `.git` folders are left to `--git`,
-//! which reads every commit's added lines through the `git` command (`git log --all -p`),
-//! with external diff and text conversion drivers off, so a hostile repository's
-//! configuration runs nothing.
+//! which reads every commit's added lines by parsing the repository's objects
+//! (the `history` module): no program runs, whatever the repository's configuration names.
+
+mod history;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde::Serialize;
 
@@ -182,71 +181,24 @@ impl Vault {
         Ok(())
     }
 
-    /// Reads the added lines of every commit reachable from any ref of the repository that
-    /// holds `path`.
+    /// Reads the added lines of every commit reachable from any reference of the repository
+    /// that holds `path`.
     fn scan_history(&self, path: &Path, report: &mut ScanReport) -> Result<()> {
         let folder = if path.is_dir() {
             path
         } else {
             path.parent().unwrap_or(Path::new("."))
         };
-        let failed = |why: String| Error::ScanFailed(format!("{}: {why}", folder.display()));
-        let mut child = Command::new("git")
-            .arg("-C")
-            .arg(folder)
-            .args([
-                "-c",
-                "core.fsmonitor=false",
-                "log",
-                "--all",
-                "-p",
-                "--no-color",
-                "--no-ext-diff",
-                "--no-textconv",
-                "--unified=0",
-                "--format=commit %H",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| failed(format!("cannot run git: {e}")))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| failed("no output".into()))?;
-        let mut reader = BufReader::new(stdout);
-        let (mut commit, mut file, mut line) = (String::new(), String::new(), 0u32);
-        let mut text = Vec::new();
-        loop {
-            text.clear();
-            if reader.read_until(b'\n', &mut text)? == 0 {
-                break;
-            }
-            if let Some(sha) = text.strip_prefix(b"commit ") {
-                commit = String::from_utf8_lossy(sha)
-                    .trim()
-                    .chars()
-                    .take(12)
-                    .collect();
-                report.commits += 1;
-            } else if let Some(name) = text.strip_prefix(b"+++ ") {
-                let name = String::from_utf8_lossy(name).trim().to_owned();
-                file = name.strip_prefix("b/").unwrap_or(&name).to_owned();
-            } else if let Some(hunk) = text.strip_prefix(b"@@ ") {
-                line = added_start(&String::from_utf8_lossy(hunk)).unwrap_or(1);
-            } else if let Some(added) = text.strip_prefix(b"+") {
-                for (_, token) in tokens_in(added) {
-                    self.report(format!("{commit}:{file}:{line}"), &token, report)?;
+        let (commits, skipped) =
+            history::added_lines(folder, b"ks_", MAX_FILE_BYTES, |at, text| {
+                for (_, token) in tokens_in(text) {
+                    let location = format!("{}:{}:{}", at.commit, at.path, at.line);
+                    self.report(location, &token, report)?;
                 }
-                line += 1;
-            }
-        }
-        let output = child.wait_with_output()?;
-        if !output.status.success() {
-            let why = String::from_utf8_lossy(&output.stderr).trim().to_owned();
-            return Err(failed(why));
-        }
+                Ok(())
+            })?;
+        report.commits += commits;
+        report.skipped_large += skipped;
         Ok(())
     }
 
@@ -277,12 +229,6 @@ impl Vault {
     }
 }
 
-/// The first added line's number in a hunk header's rest (`-a,b +c,d @@`).
-fn added_start(hunk: &str) -> Option<u32> {
-    let plus = hunk.split_whitespace().find(|part| part.starts_with('+'))?;
-    plus[1..].split(',').next()?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,11 +257,5 @@ mod tests {
         let spaced = format!("a\n\n{} {}\n", good.expose(), other.expose());
         let found = tokens_in(spaced.as_bytes());
         assert_eq!(found.iter().map(|(l, _)| *l).collect::<Vec<_>>(), [3, 3]);
-    }
-
-    #[test]
-    fn a_hunk_header_gives_the_first_added_line() {
-        assert_eq!(added_start("-0,0 +1,3 @@"), Some(1));
-        assert_eq!(added_start("-12 +40 @@ fn main"), Some(40));
     }
 }
