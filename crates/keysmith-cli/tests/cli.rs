@@ -763,6 +763,25 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
     let refused: Value = again.json().await.unwrap();
     assert_eq!(refused["code"], "invalid_claim");
 
+    // Someone else, from another address, guesses claim keys the way an <img> tag would:
+    // after ten failures they wait; the real key's holder is not held up by it.
+    let guesser = reqwest::Client::builder()
+        .no_proxy()
+        .local_address(Some([127, 0, 0, 2].into()))
+        .build()
+        .unwrap();
+    let guess = || {
+        guesser
+            .get(format!(
+                "{}/apiAccessTokens/requestRenewedToken?requestToken=x",
+                server.base
+            ))
+            .send()
+    };
+    for _ in 0..10 {
+        assert_eq!(guess().await.unwrap().status(), 400);
+    }
+    assert_eq!(guess().await.unwrap().status(), 429);
     let seed_spelling = client
         .get(format!(
             "{}/apiAccessTokens/requestRenewedToken?requestToken={}",

@@ -138,6 +138,14 @@ pub fn generate_client_id() -> String {
     random_id("ks_id_")
 }
 
+/// Whether `text` has a client ID's shape (`ks_id_` and 22 base62 characters): anything else
+/// names no client, and is refused before it is looked up or counted.
+pub fn is_client_id(text: &str) -> bool {
+    text.strip_prefix("ks_id_").is_some_and(|digits| {
+        digits.len() == CLIENT_ID_LEN && digits.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
 /// `prefix` followed by 22 base62 characters of 16 random bytes: a short-lived secret of 128
 /// bits no one can guess (an OAuth authorization or device code), kept as its keyed digest.
 pub(crate) fn random_secret(prefix: &str) -> Secret {
@@ -275,6 +283,16 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 6 + CLIENT_ID_LEN);
         assert!(a.starts_with("ks_id_") && parse(&a).is_none());
+        assert!(is_client_id(&a));
+        for not_one in [
+            &a[..a.len() - 1],
+            &format!("{a}x"),
+            &a.replace("ks_id_", "ks_ix_"),
+            "",
+        ] {
+            assert!(!is_client_id(not_one), "{not_one}");
+        }
+        assert!(!is_client_id(&format!("ks_id_{}", "é".repeat(11))));
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //! request's head must arrive within [`ConnectionLimits::header_timeout`] (which also closes
 //! idle keep-alive connections), the rest of it and the answer within
 //! [`ConnectionLimits::request_timeout`] (408 otherwise, answered by the boundary), at most
-//! [`ConnectionLimits::max_connections`] are served at once (more are answered 503 and
-//! closed), and on shutdown requests in flight get [`ConnectionLimits::shutdown_grace`] to
+//! [`ConnectionLimits::max_connections`] are served at once and at most
+//! [`ConnectionLimits::max_connections_per_peer`] of them for one peer address (more are
+//! answered 503 and closed), so one client cannot take every place; and on shutdown requests in flight get [`ConnectionLimits::shutdown_grace`] to
 //! finish before the server returns regardless.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -20,11 +23,17 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tower_layer::Layer;
 
+use crate::limits::caller_block;
+
 /// How long and how many: the bounds a server keeps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnectionLimits {
     /// Connections served at once; more are answered 503.
     pub max_connections: usize,
+    /// Connections served at once for one peer address (an IPv6 peer: its /64); more are
+    /// answered 503. A trusted proxy (a gateway that brings every client's requests) may hold
+    /// all places but this many, which stay for others.
+    pub max_connections_per_peer: usize,
     /// Time for a request's head to arrive, and for an idle connection to send its next one.
     pub header_timeout: Duration,
     /// Time for the rest of a request (its body) and the answer.
@@ -37,6 +46,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             max_connections: 512,
+            max_connections_per_peer: 64,
             header_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(3),
@@ -45,15 +55,18 @@ impl Default for ConnectionLimits {
 }
 
 /// Serves `app` on `listener` within `limits` until `shutdown` resolves, then lets requests
-/// in flight finish within the grace period and returns.
+/// in flight finish within the grace period and returns. `is_trusted_proxy` is asked about a
+/// peer only when it reaches its share of the places.
 pub(crate) async fn accept(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    is_trusted_proxy: impl Fn(IpAddr) -> bool,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let peers = Arc::new(PeerShares::new(limits));
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -72,6 +85,10 @@ pub(crate) async fn accept(
             tokio::spawn(turn_away(stream));
             continue;
         };
+        let Some(share) = PeerShares::admit(&peers, peer.ip(), &is_trusted_proxy) else {
+            tokio::spawn(turn_away(stream));
+            continue;
+        };
         // Every request of the connection knows its peer (forward auth, allowlists).
         let service = Extension(ConnectInfo(peer)).layer(app.clone());
         let connection = http1::Builder::new()
@@ -82,7 +99,7 @@ pub(crate) async fn accept(
         tokio::spawn(async move {
             // A connection ends with an error when a client goes away or times out: routine.
             let _ = connection.await;
-            drop(permit);
+            drop((share, permit));
         });
     }
     drop(listener);
@@ -91,6 +108,73 @@ pub(crate) async fn accept(
         .is_err()
     {
         tracing::warn!("requests still unfinished after the grace period were cut off");
+    }
+}
+
+/// The connections each peer holds now (only peers with one or more are kept, so the map
+/// has at most `max_connections` entries).
+struct PeerShares {
+    held: Mutex<HashMap<IpAddr, usize>>,
+    per_peer: usize,
+    per_trusted_proxy: usize,
+}
+
+/// One connection's place in its peer's share, given back when dropped.
+struct Share {
+    peers: Arc<PeerShares>,
+    peer: IpAddr,
+}
+
+impl PeerShares {
+    fn new(limits: ConnectionLimits) -> PeerShares {
+        PeerShares {
+            held: Mutex::default(),
+            per_peer: limits.max_connections_per_peer,
+            per_trusted_proxy: limits
+                .max_connections
+                .saturating_sub(limits.max_connections_per_peer)
+                .max(limits.max_connections_per_peer),
+        }
+    }
+
+    /// A place for one more connection from `address`, if its peer has not used up its share.
+    fn admit(
+        peers: &Arc<PeerShares>,
+        address: IpAddr,
+        is_trusted_proxy: impl Fn(IpAddr) -> bool,
+    ) -> Option<Share> {
+        let peer = caller_block(address);
+        let mut held = peers.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = held.entry(peer).or_insert(0);
+        let admitted = *count < peers.per_peer
+            || (*count < peers.per_trusted_proxy && is_trusted_proxy(address));
+        if !admitted {
+            if *count == 0 {
+                held.remove(&peer);
+            }
+            return None;
+        }
+        *count += 1;
+        Some(Share {
+            peers: Arc::clone(peers),
+            peer,
+        })
+    }
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        let mut held = self
+            .peers
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.peer) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.peer);
+            }
+        }
     }
 }
 

@@ -333,7 +333,16 @@ pub async fn serve_within(
     let local = listener.local_addr()?;
     let app = router(Arc::clone(&state), local, limits);
     tracing::info!(address = %local, "local API listening");
-    connections::accept(listener, app, limits, shutdown).await;
+    let is_trusted_proxy = {
+        let state = Arc::clone(&state);
+        // A busy vault (its trusted proxies not readable at once) counts as not trusted.
+        move |peer| {
+            lock(&state.instant)
+                .trusted_proxies()
+                .is_ok_and(|trusted| trusted.contains(peer))
+        }
+    };
+    connections::accept(listener, app, limits, is_trusted_proxy, shutdown).await;
     flusher.abort();
     state.flush_usage();
     tracing::info!(address = %local, "local API stopped");

@@ -1,15 +1,23 @@
 //! Per-credential rate limits: a GCRA limiter (the `governor` crate) for each credential, at
 //! that credential's own requests-per-minute, created on its first verification or exchange.
-//! And [`FailedAttempts`]: guessing a client secret is limited per client ID.
+//! And [`FailedAttempts`]: guessing a client secret or a claim key is limited per caller.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::hash::{BuildHasher, RandomState};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use keysmith_core::CredentialId;
+
+use crate::gateway::Forwarded;
+use crate::ApiState;
 
 /// The limiters of every credential verified so far.
 #[derive(Default)]
@@ -35,51 +43,163 @@ impl RateLimits {
     }
 }
 
-/// Failed client authentications allowed per client ID and minute.
+/// Failed attempts allowed per caller and target a minute.
 pub(crate) const FAILURES_PER_MINUTE: u32 = 10;
 /// How long a window of failures lasts.
 const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-/// Client IDs tracked at most. Past that (after dropping finished windows) new IDs are not
-/// tracked: a flood of made-up IDs cannot grow memory, and an ID under attack is already in.
-const TRACKED_IDS: usize = 100_000;
+/// The failure table: [`SETS`] sets of [`WAYS`] windows, 4,096 in all (about 100 KiB),
+/// however many callers and made-up names arrive. A new window takes a free or finished place
+/// in its set, else the oldest one's.
+const SETS: usize = 1024;
+const WAYS: usize = 4;
 
-/// Failed client authentications per client ID, in one-minute windows: past
-/// [`FAILURES_PER_MINUTE`], every attempt for that ID is refused until its window is over,
-/// right secret or not.
-#[derive(Default)]
+/// What a caller failed at: a client ID (only one in Keysmith's format is ever counted) or
+/// renewal claim keys (any claim key: each is 128 random bits, so what is limited is the
+/// caller's guessing, not a key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Target<'a> {
+    /// Authenticating as this client (credentials or an OAuth app).
+    Client(&'a str),
+    /// Redeeming renewal claim keys.
+    RenewalClaims,
+}
+
+/// Failed attempts per caller and [`Target`], in one-minute windows: past
+/// [`FAILURES_PER_MINUTE`], that caller's attempts at that target are refused until its window
+/// is over, right secret or not. Other callers are not affected, so no one can lock a client
+/// out for its real owner. A caller is an address; an IPv6 caller is its /64, the block one
+/// host is given. Windows are kept under a keyed hash in a table of fixed size.
 pub(crate) struct FailedAttempts {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    keys: RandomState,
+    windows: Mutex<Box<[Option<Window>]>>,
+}
+
+/// One caller's failures at one target.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    key: u64,
+    started: Instant,
+    failures: u32,
+}
+
+impl Window {
+    fn is_over(&self, now: Instant) -> bool {
+        now >= self.started + FAILURE_WINDOW
+    }
+}
+
+impl Default for FailedAttempts {
+    fn default() -> Self {
+        FailedAttempts {
+            keys: RandomState::new(),
+            windows: Mutex::new(vec![None; SETS * WAYS].into_boxed_slice()),
+        }
+    }
 }
 
 impl FailedAttempts {
-    /// `Err` with the whole seconds to wait when `client_id` has failed too often.
-    pub(crate) fn check(&self, client_id: &str, now: Instant) -> Result<(), u64> {
+    /// `Err` with the whole seconds to wait when `caller` has failed at `target` too often.
+    pub(crate) fn check(
+        &self,
+        caller: IpAddr,
+        target: Target<'_>,
+        now: Instant,
+    ) -> Result<(), u64> {
+        let key = self.key(caller, target);
         let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        match windows.get(client_id) {
-            Some(&(started, failures))
-                if failures >= FAILURES_PER_MINUTE && now < started + FAILURE_WINDOW =>
-            {
-                let wait = started + FAILURE_WINDOW - now;
+        match set(&windows, key).iter().flatten().find(|w| w.key == key) {
+            Some(window) if window.failures >= FAILURES_PER_MINUTE && !window.is_over(now) => {
+                let wait = window.started + FAILURE_WINDOW - now;
                 Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
             }
             _ => Ok(()),
         }
     }
 
-    /// Counts a failed attempt for `client_id`.
-    pub(crate) fn record(&self, client_id: &str, now: Instant) {
+    /// Counts a failed attempt by `caller` at `target`.
+    pub(crate) fn record(&self, caller: IpAddr, target: Target<'_>, now: Instant) {
+        let key = self.key(caller, target);
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        if windows.len() >= TRACKED_IDS && !windows.contains_key(client_id) {
-            windows.retain(|_, (started, _)| now < *started + FAILURE_WINDOW);
-            if windows.len() >= TRACKED_IDS {
-                return;
-            }
-        }
-        let window = windows.entry(client_id.to_owned()).or_insert((now, 0));
-        if now >= window.0 + FAILURE_WINDOW {
-            *window = (now, 0);
-        }
-        window.1 += 1;
+        let set = set_mut(&mut windows, key);
+        let place = set
+            .iter()
+            .position(|w| w.is_some_and(|w| w.key == key))
+            .or_else(|| set.iter().position(|w| w.is_none_or(|w| w.is_over(now))))
+            .unwrap_or_else(|| {
+                // Every place holds a live window: the oldest makes room.
+                (0..WAYS)
+                    .min_by_key(|&i| set[i].map(|w| w.started))
+                    .unwrap_or(0)
+            });
+        let window = match set[place] {
+            Some(window) if window.key == key && !window.is_over(now) => window,
+            _ => Window {
+                key,
+                started: now,
+                failures: 0,
+            },
+        };
+        set[place] = Some(Window {
+            failures: window.failures.saturating_add(1),
+            ..window
+        });
+    }
+
+    fn key(&self, caller: IpAddr, target: Target<'_>) -> u64 {
+        self.keys.hash_one((caller_block(caller), target))
+    }
+}
+
+/// Who is asking, for counting failures: the client a trusted proxy forwarded the request
+/// for (as forward auth reads it), else the peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Caller(pub(crate) IpAddr);
+
+impl FromRequestParts<Arc<ApiState>> for Caller {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<ApiState>,
+    ) -> Result<Self, Self::Rejection> {
+        // Every connection carries its peer (connections::accept); a request without one is
+        // counted under the unspecified address.
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnectInfo(peer)| {
+                peer.ip()
+            });
+        let client = Forwarded::from_headers(&parts.headers)
+            .client(peer, || crate::lock(&state.instant).trusted_proxies());
+        Ok(Caller(match client {
+            Ok(Some(client)) => client,
+            // A forwarded address that cannot be read, or a busy vault: the proxy itself.
+            _ => peer,
+        }))
+    }
+}
+
+/// The set of places `key` may take.
+fn set(windows: &[Option<Window>], key: u64) -> &[Option<Window>] {
+    let first = (key as usize % SETS) * WAYS;
+    &windows[first..first + WAYS]
+}
+
+fn set_mut(windows: &mut [Option<Window>], key: u64) -> &mut [Option<Window>] {
+    let first = (key as usize % SETS) * WAYS;
+    &mut windows[first..first + WAYS]
+}
+
+/// The address a caller is counted under: an IPv4 address (an IPv4-mapped IPv6 one as
+/// such), or an IPv6 address's /64.
+pub(crate) fn caller_block(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
     }
 }
 
@@ -87,22 +207,80 @@ impl FailedAttempts {
 mod tests {
     use super::*;
 
+    const CALLER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+    const OTHER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 2));
+
     #[test]
-    fn ten_failures_a_minute_then_the_client_id_waits_for_its_window() {
+    fn ten_failures_a_minute_then_the_caller_waits_for_its_window() {
         let failures = FailedAttempts::default();
         let start = Instant::now();
+        let client = Target::Client("ks_id_a");
         for _ in 0..FAILURES_PER_MINUTE {
-            assert!(failures.check("ks_id_a", start).is_ok());
-            failures.record("ks_id_a", start);
+            assert!(failures.check(CALLER, client, start).is_ok());
+            failures.record(CALLER, client, start);
         }
-        let wait = failures.check("ks_id_a", start).unwrap_err();
+        let wait = failures.check(CALLER, client, start).unwrap_err();
         assert_eq!(wait, 60);
-        // Other client IDs are not affected; the window ends after a minute.
-        assert!(failures.check("ks_id_b", start).is_ok());
+        // Other client IDs, other targets and other callers (the client's real owner) are
+        // not affected; the window ends after a minute.
+        assert!(failures
+            .check(CALLER, Target::Client("ks_id_b"), start)
+            .is_ok());
+        assert!(failures.check(CALLER, Target::RenewalClaims, start).is_ok());
+        assert!(failures.check(OTHER, client, start).is_ok());
         let later = start + FAILURE_WINDOW;
-        assert!(failures.check("ks_id_a", later).is_ok());
-        failures.record("ks_id_a", later);
-        assert!(failures.check("ks_id_a", later).is_ok());
+        assert!(failures.check(CALLER, client, later).is_ok());
+        failures.record(CALLER, client, later);
+        assert!(failures.check(CALLER, client, later).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_caller_is_its_slash_64_and_a_mapped_ipv4_caller_its_ipv4_address() {
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let same_host: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        let next_block: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(caller_block(one), caller_block(same_host));
+        assert_ne!(caller_block(one), caller_block(next_block));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(caller_block(mapped), CALLER);
+
+        let failures = FailedAttempts::default();
+        let now = Instant::now();
+        for _ in 0..FAILURES_PER_MINUTE {
+            failures.record(one, Target::RenewalClaims, now);
+        }
+        assert!(failures
+            .check(same_host, Target::RenewalClaims, now)
+            .is_err());
+        assert!(failures
+            .check(next_block, Target::RenewalClaims, now)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_flood_of_made_up_targets_keeps_the_table_its_size_and_still_counts() {
+        let failures = FailedAttempts::default();
+        let now = Instant::now();
+        let caller_under_watch = "ks_id_watched";
+        for _ in 0..FAILURES_PER_MINUTE {
+            failures.record(CALLER, Target::Client(caller_under_watch), now);
+        }
+        // Ten times the table's size in fresh names from fresh callers, a second later.
+        let later = now + Duration::from_secs(1);
+        for i in 0..(SETS * WAYS * 10) as u32 {
+            let caller = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            failures.record(caller, Target::Client(&format!("ks_id_{i}")), later);
+        }
+        let windows = failures.windows.lock().unwrap();
+        assert_eq!(windows.len(), SETS * WAYS);
+        assert!(windows.iter().all(Option::is_some));
+        drop(windows);
+        // A new failure is still counted: the tenth from a fresh caller locks it out.
+        let fresh = Target::Client("ks_id_fresh");
+        for _ in 0..FAILURES_PER_MINUTE {
+            failures.record(OTHER, fresh, later);
+        }
+        assert!(failures.check(OTHER, fresh, later).is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::ApiError;
+use crate::limits::{Caller, Target};
 use crate::routes::{basic_credentials, GrantType, TokenRequest};
 use crate::ApiState;
 
@@ -335,11 +336,19 @@ pub struct DeviceResponse {
 pub(crate) async fn device_authorization(
     State(state): State<Arc<ApiState>>,
     Extension(issuer): Extension<Issuer>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Refusal> {
     let request: DeviceRequest = form(&headers, body)?;
-    let client = authenticate(&state, &headers, request.client_id, request.client_secret).await?;
+    let client = authenticate(
+        &state,
+        caller,
+        &headers,
+        request.client_id,
+        request.client_secret,
+    )
+    .await?;
     let scope = request.scope;
     let device = state
         .writing(move |vault| Ok(vault.start_device_authorization(&client, scope.as_deref())?))
@@ -394,6 +403,7 @@ pub(crate) const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_c
 /// The authorization-code, refresh-token and device grants of `POST /v1/oauth/token`.
 pub(crate) async fn token(
     state: Arc<ApiState>,
+    caller: Caller,
     headers: HeaderMap,
     grant: GrantType,
     request: TokenRequest,
@@ -409,7 +419,7 @@ pub(crate) async fn token(
         scope,
         device_code,
     } = request;
-    let client = authenticate(&state, &headers, client_id, client_secret).await?;
+    let client = authenticate(&state, caller, &headers, client_id, client_secret).await?;
     let pair = match grant {
         GrantType::AuthorizationCode => {
             let code = code.ok_or_else(|| invalid_request("code is missing"))?;
@@ -483,11 +493,19 @@ pub struct RevokeRequest {
 )]
 pub(crate) async fn revoke(
     State(state): State<Arc<ApiState>>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, Refusal> {
     let request: RevokeRequest = form(&headers, body)?;
-    let client = authenticate(&state, &headers, request.client_id, request.client_secret).await?;
+    let client = authenticate(
+        &state,
+        caller,
+        &headers,
+        request.client_id,
+        request.client_secret,
+    )
+    .await?;
     let token = request.token;
     state
         .writing(move |vault| Ok(vault.revoke_oauth_token(&client, token.expose())?))
@@ -542,9 +560,11 @@ pub(crate) async fn metadata(Extension(issuer): Extension<Issuer>) -> Json<Metad
 }
 
 /// Authenticates an app's client — HTTP Basic, or the form's `client_id` (and
-/// `client_secret`) — counting failures per client ID like the client-credentials exchange.
+/// `client_secret`) — counting failures per caller and client ID like the client-credentials
+/// exchange.
 async fn authenticate(
     state: &Arc<ApiState>,
+    Caller(caller): Caller,
     headers: &HeaderMap,
     client_id: Option<String>,
     client_secret: Option<Secret>,
@@ -556,17 +576,22 @@ async fn authenticate(
             client_secret,
         ),
     };
+    if !keysmith_core::token::is_client_id(&client_id) {
+        return Err(keysmith_core::Error::InvalidClient.into());
+    }
     let now = Instant::now();
     state
         .failures
-        .check(&client_id, now)
+        .check(caller, Target::Client(&client_id), now)
         .map_err(|retry_after| ApiError::TooManyFailures { retry_after })?;
     let client = state
         .reading(move |state, vault| {
             let secret = client_secret.as_ref().map(Secret::expose);
             match vault.authenticate_oauth_client(&client_id, secret) {
                 Err(keysmith_core::Error::InvalidClient) => {
-                    state.failures.record(&client_id, now);
+                    state
+                        .failures
+                        .record(caller, Target::Client(&client_id), now);
                     Err(keysmith_core::Error::InvalidClient.into())
                 }
                 other => Ok(other?),

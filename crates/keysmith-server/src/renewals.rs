@@ -2,8 +2,9 @@
 //! `POST /v1/renewals/redeem {claim_key}`, and the seed product's
 //! `GET /apiAccessTokens/requestRenewedToken?requestToken=KEY`, so a client written for it
 //! works. Either returns the renewed token once. A key that is unknown, used or expired gets
-//! the same `invalid_claim` answer, and failed attempts are rate limited (10 a minute, for
-//! all callers together: a claim key is 128 random bits, this only keeps the log quiet).
+//! the same `invalid_claim` answer, and failed attempts are rate limited per caller (10 a
+//! minute: a claim key is 128 random bits, so this only keeps a guesser quiet; a limit for all
+//! callers together would let anyone lock the real key's redemption).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,11 +19,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
+use crate::limits::{Caller, Target};
 use crate::routes::{body_bytes, media_type, parse_json};
 use crate::ApiState;
-
-/// The key failed redemptions are counted under: one count for every caller.
-const FAILURES_KEY: &str = "renewal claims";
 
 /// A redemption.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -79,6 +78,7 @@ pub struct RenewedToken {
 )]
 pub(crate) async fn redeem(
     State(state): State<Arc<ApiState>>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<RedeemResponse>, ApiError> {
@@ -87,7 +87,7 @@ pub(crate) async fn redeem(
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let request: RedeemRequest = parse_json(&body)?;
-    let redeemed = redeem_key(&state, request.claim_key).await?;
+    let redeemed = redeem_key(&state, caller, request.claim_key).await?;
     Ok(Json(RedeemResponse {
         token: redeemed.token,
         credential_id: redeemed.credential_id.0,
@@ -109,29 +109,34 @@ pub(crate) async fn redeem(
 )]
 pub(crate) async fn request_renewed_token(
     State(state): State<Arc<ApiState>>,
+    caller: Caller,
     query: Result<Query<RequestRenewedToken>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<RenewedToken>, ApiError> {
     let Query(query) =
         query.map_err(|_| ApiError::BadRequest("Give the claim key as ?requestToken=".into()))?;
-    let redeemed = redeem_key(&state, query.request_token).await?;
+    let redeemed = redeem_key(&state, caller, query.request_token).await?;
     Ok(Json(RenewedToken {
         token: redeemed.token,
     }))
 }
 
-/// Redeems `key` on a blocking thread (it writes), counting a refusal against the failure
-/// limit.
-async fn redeem_key(state: &Arc<ApiState>, key: Secret) -> Result<Redeemed, ApiError> {
+/// Redeems `key` on a blocking thread (it writes), counting a refusal against the caller's
+/// failure limit.
+async fn redeem_key(
+    state: &Arc<ApiState>,
+    Caller(caller): Caller,
+    key: Secret,
+) -> Result<Redeemed, ApiError> {
     let now = Instant::now();
     state
         .failures
-        .check(FAILURES_KEY, now)
+        .check(caller, Target::RenewalClaims, now)
         .map_err(|retry_after| ApiError::TooManyFailures { retry_after })?;
     let counted = Arc::clone(state);
     state
         .writing(move |vault| match vault.redeem_claim(key.expose()) {
             Err(keysmith_core::Error::InvalidClaim) => {
-                counted.failures.record(FAILURES_KEY, now);
+                counted.failures.record(caller, Target::RenewalClaims, now);
                 Err(keysmith_core::Error::InvalidClaim.into())
             }
             other => Ok(other?),

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
+use crate::limits::{Caller, Target};
 use crate::ApiState;
 
 /// A verification request.
@@ -322,6 +323,7 @@ pub struct TokenResponse {
 )]
 pub(crate) async fn token(
     State(state): State<Arc<ApiState>>,
+    caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
@@ -343,10 +345,10 @@ pub(crate) async fn token(
         Err(error) => return error.into_response(),
     };
     match GrantType::from_name(&request.grant_type) {
-        Some(GrantType::ClientCredentials) => {
-            exchange(state, headers, request).await.into_response()
-        }
-        Some(grant) if form => crate::oauth::token(state, headers, grant, request)
+        Some(GrantType::ClientCredentials) => exchange(state, caller, headers, request)
+            .await
+            .into_response(),
+        Some(grant) if form => crate::oauth::token(state, caller, headers, grant, request)
             .await
             .into_response(),
         _ if form => crate::oauth::unsupported_grant_type().into_response(),
@@ -360,6 +362,7 @@ pub(crate) async fn token(
 /// The client-credentials exchange.
 async fn exchange(
     state: Arc<ApiState>,
+    Caller(caller): Caller,
     headers: HeaderMap,
     request: TokenRequest,
 ) -> Result<Json<TokenResponse>, ApiError> {
@@ -370,17 +373,23 @@ async fn exchange(
             _ => return Err(keysmith_core::Error::InvalidClient.into()),
         },
     };
+    // A name that is no client ID is refused before anything is counted or looked up.
+    if !keysmith_core::token::is_client_id(&client_id) {
+        return Err(keysmith_core::Error::InvalidClient.into());
+    }
     let now = Instant::now();
     state
         .failures
-        .check(&client_id, now)
+        .check(caller, Target::Client(&client_id), now)
         .map_err(|retry_after| ApiError::TooManyFailures { retry_after })?;
     // Authenticating only reads, so it never waits behind another exchange's write.
     let client = state
         .reading(move |state, vault| {
             let client = match vault.authenticate_client(&client_id, client_secret.expose()) {
                 Err(keysmith_core::Error::InvalidClient) => {
-                    state.failures.record(&client_id, now);
+                    state
+                        .failures
+                        .record(caller, Target::Client(&client_id), now);
                     return Err(keysmith_core::Error::InvalidClient.into());
                 }
                 other => other?,

@@ -758,58 +758,74 @@ async fn web_pages_are_refused_at_the_boundary() {
     api.stop().await;
 }
 
-/// The exchange obeys the credentials' own rate limit (30 a minute here), and wrong secrets
-/// for one client ID are limited to 10 a minute: the 11th attempt is refused with 429 even
-/// with the right secret, while other clients go on.
+/// Wrong secrets are limited per caller and client ID, 10 a minute: the 11th attempt from
+/// that caller is refused with 429 even with the right secret, while the client's real owner,
+/// elsewhere, goes on; a name that is no client ID (150 KB of it, say) is refused at once.
+/// Then the exchange obeys the credentials' own rate limit (30 a minute here).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_exchange_is_rate_limited_and_guessing_a_secret_is_not_possible() {
     let (api, _, pair) = start(Access::Open).await;
     let client_id = pair.credential.client_id.clone().unwrap();
-    let exchange = |secret: String| {
-        let body = json!({
-            "grant_type": "client_credentials",
-            "client_id": client_id,
-            "client_secret": secret,
-        });
-        let api = &api;
-        async move { api.post_json("/v1/oauth/token", body).await }
+    let guesser = reqwest::Client::builder()
+        .no_proxy()
+        .local_address(Some([127, 0, 0, 2].into()))
+        .build()
+        .unwrap();
+    let exchange = |client: &reqwest::Client, id: &str, secret: &str| {
+        let request = client
+            .post(format!("{}/v1/oauth/token", api.base))
+            .json(&json!({
+                "grant_type": "client_credentials",
+                "client_id": id,
+                "client_secret": secret,
+            }))
+            .send();
+        async move {
+            let response = request.await.unwrap();
+            let status = response.status().as_u16();
+            let retry_after = response.headers().contains_key("retry-after");
+            let answer: Value = response.json().await.unwrap();
+            (
+                status,
+                answer["code"].as_str().unwrap_or("").to_owned(),
+                retry_after,
+            )
+        }
     };
     let secret = pair.token.expose().to_owned();
-    for _ in 0..30 {
-        assert_eq!(exchange(secret.clone()).await.0, 200);
-    }
-    let (status, answer) = exchange(secret.clone()).await;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (429, Some("rate_limited"))
-    );
-
-    // Guessing: ten wrong secrets are 401 each, then the client ID waits.
     let wrong = keysmith_core::Secret::from("ks_sec_wrong")
         .expose()
         .to_owned();
+
+    // Guessing from 127.0.0.2: ten wrong secrets are 401 each, then that caller waits.
     for _ in 0..10 {
-        let (status, answer) = exchange(wrong.clone()).await;
-        assert_eq!(
-            (status, answer["code"].as_str()),
-            (401, Some("invalid_client"))
-        );
+        let (status, code, _) = exchange(&guesser, &client_id, &wrong).await;
+        assert_eq!((status, code.as_str()), (401, "invalid_client"));
     }
-    let response = api
-        .post(
-            "/v1/oauth/token",
-            &json!({
-                "grant_type": "client_credentials",
-                "client_id": pair.credential.client_id,
-                "client_secret": secret,
-            }),
-            None,
-        )
-        .await;
-    assert_eq!(response.status(), 429);
-    assert!(response.headers().contains_key("retry-after"));
-    let answer: Value = response.json().await.unwrap();
-    assert_eq!(answer["code"], "too_many_failures");
+    let (status, code, retry_after) = exchange(&guesser, &client_id, &secret).await;
+    assert_eq!(
+        (status, code.as_str(), retry_after),
+        (429, "too_many_failures", true)
+    );
+    // A made-up name in HTTP Basic is no client ID: refused, looked up nowhere, counted
+    // nowhere.
+    let made_up = guesser
+        .post(format!("{}/v1/oauth/token", api.base))
+        .basic_auth("x".repeat(150_000), Some(&wrong))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made_up.status(), 401);
+    let answer: Value = made_up.json().await.unwrap();
+    assert_eq!(answer["code"], "invalid_client");
+
+    // The owner, from 127.0.0.1, is not locked out; the credentials' rate limit applies.
+    for _ in 0..30 {
+        assert_eq!(exchange(&api.client, &client_id, &secret).await.0, 200);
+    }
+    let (status, code, _) = exchange(&api.client, &client_id, &secret).await;
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
     api.stop().await;
 }
 
@@ -842,23 +858,23 @@ fn send(address: &str, bytes: &str) -> std::net::TcpStream {
     stream
 }
 
-/// Slow, idle and surplus clients against a server with small limits (1 s for a head and
-/// for a body, 4 connections, 1 s of grace): a head that never ends and an idle keep-alive
-/// connection are closed, a body that never arrives gets 408, a fifth connection 503, and a
-/// request in flight does not hold the server up once it is asked to stop.
+/// Slow and idle clients against a server with small limits (1 s for a head and for a body,
+/// 1 s of grace): a head that never ends and an idle keep-alive connection are closed, a body
+/// that never arrives gets 408, and a request in flight does not hold the server up once it
+/// is asked to stop. Each waits for the server to act, with a ceiling of 10 s.
 #[tokio::test(flavor = "multi_thread")]
-async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
+async fn slow_and_idle_clients_are_cut_off_and_stopping_is_bounded() {
     let limits = ConnectionLimits {
-        max_connections: 4,
         header_timeout: Duration::from_secs(1),
         request_timeout: Duration::from_secs(1),
         shutdown_grace: Duration::from_secs(1),
+        ..ConnectionLimits::default()
     };
     let (api, pat, _) = start_within(Access::Open, limits).await;
     let address = api.base.trim_start_matches("http://").to_owned();
     let host = format!("Host: {address}");
     let token = pat.token.expose().to_owned();
-    let (slow_head, idle, slow_body, surplus, after) = tokio::task::spawn_blocking({
+    let (slow_head, idle, slow_body) = tokio::task::spawn_blocking({
         let (address, host) = (address.clone(), host.clone());
         move || {
             // A head that never ends.
@@ -877,19 +893,7 @@ async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
                      Content-Length: 500\r\n\r\n{body}"
                 ),
             ));
-            // Four connections that say nothing hold every place; a fifth is turned away.
-            let holders: Vec<_> = (0..4).map(|_| send(&address, "")).collect();
-            std::thread::sleep(Duration::from_millis(200));
-            let surplus = until_closed(send(&address, ""));
-            // Once they are cut off, the API answers again.
-            for holder in holders {
-                until_closed(holder);
-            }
-            let after = until_closed(send(
-                &address,
-                &format!("GET /v1/health HTTP/1.1\r\n{host}\r\nConnection: close\r\n\r\n"),
-            ));
-            (slow_head, idle, slow_body, surplus, after)
+            (slow_head, idle, slow_body)
         }
     })
     .await
@@ -901,10 +905,6 @@ async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
     let slow_body = slow_body.expect("a body that never arrives is cut off");
     assert!(slow_body.starts_with("HTTP/1.1 408"), "{slow_body}");
     assert!(slow_body.contains("request_timeout"), "{slow_body}");
-    let surplus = surplus.expect("a surplus connection is answered and closed");
-    assert!(surplus.starts_with("HTTP/1.1 503"), "{surplus}");
-    assert!(surplus.contains("\"code\":\"busy\""), "{surplus}");
-    assert!(after.expect("answered").starts_with("HTTP/1.1 200"));
 
     // A request still in flight (its body never comes) does not keep the server running.
     let in_flight = send(
@@ -915,6 +915,129 @@ async fn slow_idle_and_surplus_clients_are_cut_off_and_stopping_is_bounded() {
     let stopped = tokio::time::timeout(Duration::from_secs(10), api.stop()).await;
     assert!(stopped.is_ok(), "the server did not stop");
     drop(in_flight);
+}
+
+/// A connection from `source` (an address of the loopback range) to `address`, with `bytes`
+/// sent on it.
+async fn connect_from(
+    source: [u8; 4],
+    address: std::net::SocketAddr,
+    bytes: &str,
+) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind((std::net::Ipv4Addr::from(source), 0).into())
+        .unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    stream.write_all(bytes.as_bytes()).await.unwrap();
+    stream
+}
+
+/// The first answer on a kept-alive `stream`: its head and its body (a ceiling of 10 s).
+async fn first_answer(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&received).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|line| {
+                        line.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|n| n.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    return text;
+                }
+            }
+            let n = stream.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "closed before the answer was whole");
+            received.extend_from_slice(&buffer[..n]);
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("an answer")
+}
+
+/// Everything the server sends on `stream` until it closes it (a ceiling of 10 s).
+async fn answer_on(mut stream: tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut received));
+    match read.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the server did not close the connection: {other:?}"),
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+/// Connections that say nothing hold their places (the head timeout is a minute, far beyond
+/// the test: no wait on the clock decides anything). Places are taken in the order
+/// connections arrive, so a connection answered after others were opened was counted after
+/// them.
+#[tokio::test(flavor = "multi_thread")]
+async fn surplus_connections_are_turned_away_and_one_peer_cannot_take_every_place() {
+    let limits = ConnectionLimits {
+        max_connections: 6,
+        max_connections_per_peer: 2,
+        header_timeout: Duration::from_secs(60),
+        request_timeout: Duration::from_secs(60),
+        shutdown_grace: Duration::from_secs(1),
+    };
+    let (api, _, _) = start_within(Access::Open, limits).await;
+    let address: std::net::SocketAddr = api.base.trim_start_matches("http://").parse().unwrap();
+    let health = format!("GET /v1/health HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    let kept_alive = format!("GET /v1/health HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    let busy =
+        |answer: &str| answer.starts_with("HTTP/1.1 503") && answer.contains("\"code\":\"busy\"");
+    let (one, two, three) = ([127, 0, 0, 1], [127, 0, 0, 2], [127, 0, 0, 3]);
+
+    // No trusted proxies: 127.0.0.1 is a peer like any other, with two places.
+    api.open_vault().set_trusted_proxies(&[]).unwrap();
+    let mut holders = vec![
+        connect_from(one, address, "").await,
+        connect_from(one, address, "").await,
+    ];
+    let third = answer_on(connect_from(one, address, &health).await).await;
+    assert!(busy(&third), "{third}");
+    // Another peer is served while 127.0.0.1 holds its share (and keeps the connection).
+    let mut other = connect_from(two, address, &kept_alive).await;
+    let answered = first_answer(&mut other).await;
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    holders.push(other);
+
+    // A trusted proxy brings everyone's requests: it may hold all but one share's places.
+    api.open_vault()
+        .set_trusted_proxies(&["127.0.0.1".to_owned()])
+        .unwrap();
+    holders.push(connect_from(one, address, "").await);
+    holders.push(connect_from(one, address, "").await);
+    let fifth = answer_on(connect_from(one, address, &health).await).await;
+    assert!(busy(&fifth), "{fifth}");
+    // The places left are another peer's; once every place is held, anyone is turned away.
+    holders.push(connect_from(two, address, "").await);
+    let surplus = answer_on(connect_from(three, address, &health).await).await;
+    assert!(busy(&surplus), "{surplus}");
+
+    // The holders leave; their places come back (asked again until they do, 10 s at most).
+    drop(holders);
+    let mut answered = String::new();
+    for _ in 0..200 {
+        answered = answer_on(connect_from(three, address, &health).await).await;
+        if !busy(&answered) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    api.stop().await;
 }
 
 /// One generated request: every part a client controls, valid and not.
