@@ -756,6 +756,7 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
     };
     let first = redeem(&keys[&a]).await.unwrap();
     assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-store");
     let answer: Value = first.json().await.unwrap();
     let token_a = answer["token"].as_str().unwrap().to_owned();
     let again = redeem(&keys[&a]).await.unwrap();
@@ -791,6 +792,7 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
         .await
         .unwrap();
     assert_eq!(seed_spelling.status(), 200);
+    assert_eq!(seed_spelling.headers()["cache-control"], "no-store");
     let token_b: Value = seed_spelling.json().await.unwrap();
     let token_b = token_b["token"].as_str().unwrap().to_owned();
     for token in [&token_a, &token_b] {

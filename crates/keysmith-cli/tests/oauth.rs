@@ -217,6 +217,11 @@ fn authlib_runs_the_device_flow_as_a_confidential_client_and_revokes_its_grant()
         metadata["code_challenge_methods_supported"],
         json!(["S256"])
     );
+    // RFC 7662 introspection is /v1/introspect (/v1/verify answers in Keysmith's own shape).
+    assert_eq!(
+        metadata["introspection_endpoint"],
+        format!("{}/v1/introspect", server.base)
+    );
     let (_, log) = server.stop_with_log();
     for token in done["tokens"].as_array().unwrap() {
         assert!(!log.contains(token.as_str().unwrap()));

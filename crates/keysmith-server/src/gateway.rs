@@ -43,10 +43,10 @@ struct ForwardAuthQuery {
 
 /// Forward auth: answers a gateway (nginx `auth_request`, Caddy `forward_auth`, Traefik
 /// `forwardAuth`) whether the request's token may pass, with its owner and scopes as headers.
-/// Any method.
+/// Any method a gateway forwards (TRACE and CONNECT are not: 405).
 #[utoipa::path(
     tag = "Verification",
-    get,
+    method(get, head, post, put, patch, delete, options),
     path = "/v1/auth",
     params(
         ("scope" = Option<String>, Query, description = "A scope the token must grant (or the X-Keysmith-Scope header)"),

@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get, post};
+use axum::routing::{get, on, post, MethodFilter};
 use axum::{middleware, Router};
 use keysmith_core::oauth::GrantId;
 use keysmith_core::{ApiSettings, Credential, CredentialId, UsageRecorder, Vault, Verification};
@@ -39,8 +39,17 @@ pub use error::ApiError;
 pub use routes::{openapi_json, Introspection};
 
 use boundary::Boundary;
-use limits::{FailedAttempts, RateLimits};
+use limits::{CallerLimit, RateLimits};
 use usage::Usage;
+
+/// The methods forward auth answers: what a gateway forwards. TRACE and CONNECT get 405.
+const FORWARDED_METHODS: MethodFilter = MethodFilter::GET
+    .or(MethodFilter::HEAD)
+    .or(MethodFilter::POST)
+    .or(MethodFilter::PUT)
+    .or(MethodFilter::PATCH)
+    .or(MethodFilter::DELETE)
+    .or(MethodFilter::OPTIONS);
 
 /// The largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -85,7 +94,8 @@ pub struct ApiState {
     patient: Mutex<Vault>,
     access: Access,
     limits: RateLimits,
-    failures: FailedAttempts,
+    failures: CallerLimit,
+    sign_ins: CallerLimit,
     usage: Usage<CredentialId>,
     grant_usage: Usage<GrantId>,
     recorder: Mutex<UsageRecorder>,
@@ -103,7 +113,8 @@ impl ApiState {
             patient: Mutex::new(vault),
             access,
             limits: RateLimits::default(),
-            failures: FailedAttempts::default(),
+            failures: CallerLimit::failures(),
+            sign_ins: CallerLimit::sign_ins(),
             usage: Usage::default(),
             grant_usage: Usage::default(),
             recorder: Mutex::new(recorder),
@@ -252,7 +263,7 @@ fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> 
     let routes = Router::new()
         .route("/v1/verify", post(routes::verify))
         .route("/v1/introspect", post(gateway::introspect))
-        .route("/v1/auth", any(gateway::forward_auth))
+        .route("/v1/auth", on(FORWARDED_METHODS, gateway::forward_auth))
         .route("/v1/oauth/token", post(routes::token))
         .route("/v1/oauth/authorize", get(oauth::authorize))
         .route("/v1/oauth/authorize/wait/{id}", get(oauth::wait))

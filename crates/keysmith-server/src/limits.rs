@@ -1,6 +1,7 @@
 //! Per-credential rate limits: a GCRA limiter (the `governor` crate) for each credential, at
 //! that credential's own requests-per-minute, created on its first verification or exchange.
-//! And [`FailedAttempts`]: guessing a client secret or a claim key is limited per caller.
+//! And [`CallerLimit`]: per caller, guessing a client secret or a claim key, and starting
+//! OAuth sign-in requests.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -45,60 +46,76 @@ impl RateLimits {
 
 /// Failed attempts allowed per caller and target a minute.
 pub(crate) const FAILURES_PER_MINUTE: u32 = 10;
-/// How long a window of failures lasts.
-const FAILURE_WINDOW: Duration = Duration::from_secs(60);
-/// The failure table: [`SETS`] sets of [`WAYS`] windows, 4,096 in all (about 100 KiB),
+/// OAuth sign-in requests one caller may start for one app in [`SIGN_IN_WINDOW`]: as many as
+/// may wait for a decision before they expire.
+pub(crate) const SIGN_INS_PER_WINDOW: u32 = 20;
+/// A sign-in request's life (`keysmith_core::oauth` keeps it ten minutes).
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
+/// The table: [`SETS`] sets of [`WAYS`] windows, 4,096 in all (about 100 KiB),
 /// however many callers and made-up names arrive. A new window takes a free or finished place
 /// in its set, else the oldest one's.
 const SETS: usize = 1024;
 const WAYS: usize = 4;
 
-/// What a caller failed at: a client ID (only one in Keysmith's format is ever counted) or
+/// What a caller is counted at: a client ID (only one in Keysmith's format is ever counted),
 /// renewal claim keys (any claim key: each is 128 random bits, so what is limited is the
-/// caller's guessing, not a key).
+/// caller's guessing, not a key), or an OAuth app's sign-in requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Target<'a> {
     /// Authenticating as this client (credentials or an OAuth app).
     Client(&'a str),
     /// Redeeming renewal claim keys.
     RenewalClaims,
+    /// Starting sign-in requests (authorize, device authorization) of the app with this
+    /// client ID.
+    SignIns(&'a str),
 }
 
-/// Failed attempts per caller and [`Target`], in one-minute windows: past
-/// [`FAILURES_PER_MINUTE`], that caller's attempts at that target are refused until its window
-/// is over, right secret or not. Other callers are not affected, so no one can lock a client
-/// out for its real owner. A caller is an address; an IPv6 caller is its /64, the block one
-/// host is given. Windows are kept under a keyed hash in a table of fixed size.
-pub(crate) struct FailedAttempts {
+/// Attempts per caller and [`Target`], in windows of a fixed length: past the limit, that
+/// caller's attempts at that target are refused until its window is over (for failures: right
+/// secret or not). Other callers are not affected, so no one can lock a client or an app out
+/// for its real users. A caller is an address; an IPv6 caller is its /64, the block one host
+/// is given. Windows are kept under a keyed hash in a table of fixed size.
+pub(crate) struct CallerLimit {
+    limit: u32,
+    window: Duration,
     keys: RandomState,
     windows: Mutex<Box<[Option<Window>]>>,
 }
 
-/// One caller's failures at one target.
+/// One caller's attempts at one target.
 #[derive(Debug, Clone, Copy)]
 struct Window {
     key: u64,
     started: Instant,
-    failures: u32,
+    count: u32,
 }
 
-impl Window {
-    fn is_over(&self, now: Instant) -> bool {
-        now >= self.started + FAILURE_WINDOW
+impl CallerLimit {
+    /// Failed authentications and redemptions: [`FAILURES_PER_MINUTE`] a minute.
+    pub(crate) fn failures() -> CallerLimit {
+        CallerLimit::new(FAILURES_PER_MINUTE, Duration::from_secs(60))
     }
-}
 
-impl Default for FailedAttempts {
-    fn default() -> Self {
-        FailedAttempts {
+    /// Sign-in requests started: [`SIGN_INS_PER_WINDOW`] in a request's life.
+    pub(crate) fn sign_ins() -> CallerLimit {
+        CallerLimit::new(SIGN_INS_PER_WINDOW, SIGN_IN_WINDOW)
+    }
+
+    fn new(limit: u32, window: Duration) -> CallerLimit {
+        CallerLimit {
+            limit,
+            window,
             keys: RandomState::new(),
             windows: Mutex::new(vec![None; SETS * WAYS].into_boxed_slice()),
         }
     }
-}
 
-impl FailedAttempts {
-    /// `Err` with the whole seconds to wait when `caller` has failed at `target` too often.
+    fn is_over(&self, window: &Window, now: Instant) -> bool {
+        now >= window.started + self.window
+    }
+
+    /// `Err` with the whole seconds to wait when `caller` has reached the limit at `target`.
     pub(crate) fn check(
         &self,
         caller: IpAddr,
@@ -108,15 +125,15 @@ impl FailedAttempts {
         let key = self.key(caller, target);
         let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         match set(&windows, key).iter().flatten().find(|w| w.key == key) {
-            Some(window) if window.failures >= FAILURES_PER_MINUTE && !window.is_over(now) => {
-                let wait = window.started + FAILURE_WINDOW - now;
+            Some(window) if window.count >= self.limit && !self.is_over(window, now) => {
+                let wait = window.started + self.window - now;
                 Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
             }
             _ => Ok(()),
         }
     }
 
-    /// Counts a failed attempt by `caller` at `target`.
+    /// Counts an attempt by `caller` at `target`.
     pub(crate) fn record(&self, caller: IpAddr, target: Target<'_>, now: Instant) {
         let key = self.key(caller, target);
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
@@ -124,7 +141,10 @@ impl FailedAttempts {
         let place = set
             .iter()
             .position(|w| w.is_some_and(|w| w.key == key))
-            .or_else(|| set.iter().position(|w| w.is_none_or(|w| w.is_over(now))))
+            .or_else(|| {
+                set.iter()
+                    .position(|w| w.is_none_or(|w| self.is_over(&w, now)))
+            })
             .unwrap_or_else(|| {
                 // Every place holds a live window: the oldest makes room.
                 (0..WAYS)
@@ -132,15 +152,15 @@ impl FailedAttempts {
                     .unwrap_or(0)
             });
         let window = match set[place] {
-            Some(window) if window.key == key && !window.is_over(now) => window,
+            Some(window) if window.key == key && !self.is_over(&window, now) => window,
             _ => Window {
                 key,
                 started: now,
-                failures: 0,
+                count: 0,
             },
         };
         set[place] = Some(Window {
-            failures: window.failures.saturating_add(1),
+            count: window.count.saturating_add(1),
             ..window
         });
     }
@@ -212,7 +232,7 @@ mod tests {
 
     #[test]
     fn ten_failures_a_minute_then_the_caller_waits_for_its_window() {
-        let failures = FailedAttempts::default();
+        let failures = CallerLimit::failures();
         let start = Instant::now();
         let client = Target::Client("ks_id_a");
         for _ in 0..FAILURES_PER_MINUTE {
@@ -228,7 +248,7 @@ mod tests {
             .is_ok());
         assert!(failures.check(CALLER, Target::RenewalClaims, start).is_ok());
         assert!(failures.check(OTHER, client, start).is_ok());
-        let later = start + FAILURE_WINDOW;
+        let later = start + Duration::from_secs(60);
         assert!(failures.check(CALLER, client, later).is_ok());
         failures.record(CALLER, client, later);
         assert!(failures.check(CALLER, client, later).is_ok());
@@ -244,7 +264,7 @@ mod tests {
         let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
         assert_eq!(caller_block(mapped), CALLER);
 
-        let failures = FailedAttempts::default();
+        let failures = CallerLimit::failures();
         let now = Instant::now();
         for _ in 0..FAILURES_PER_MINUTE {
             failures.record(one, Target::RenewalClaims, now);
@@ -259,7 +279,7 @@ mod tests {
 
     #[test]
     fn a_flood_of_made_up_targets_keeps_the_table_its_size_and_still_counts() {
-        let failures = FailedAttempts::default();
+        let failures = CallerLimit::failures();
         let now = Instant::now();
         let caller_under_watch = "ks_id_watched";
         for _ in 0..FAILURES_PER_MINUTE {

@@ -25,7 +25,7 @@ use keysmith_core::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Caller, Target};
 use crate::routes::{basic_credentials, GrantType, TokenRequest};
 use crate::ApiState;
@@ -117,8 +117,8 @@ fn invalid_request(description: &str) -> Refusal {
     Refusal::OAuth(OAuthError::InvalidRequest.as_str(), description.to_owned())
 }
 
-/// Headers that keep an answer out of every cache.
-fn no_store() -> [(header::HeaderName, &'static str); 2] {
+/// Headers that keep an answer out of every cache: every answer that carries a secret.
+pub(crate) fn no_store() -> [(header::HeaderName, &'static str); 2] {
     [
         (header::CACHE_CONTROL, "no-store"),
         (header::PRAGMA, "no-cache"),
@@ -129,18 +129,23 @@ fn no_store() -> [(header::HeaderName, &'static str); 2] {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuthorizeQuery {
     /// Must be `code`.
+    #[param(required = true)]
     response_type: Option<String>,
     /// The app's client ID.
+    #[param(required = true)]
     client_id: Option<String>,
     /// One of the app's redirect URIs, exactly.
+    #[param(required = true)]
     redirect_uri: Option<String>,
     /// Space-separated scopes; none asks for all the app may ask for.
     scope: Option<String>,
     /// Returned to the app with the code.
     state: Option<String>,
     /// The PKCE challenge, `BASE64URL(SHA-256(verifier))`.
+    #[param(required = true)]
     code_challenge: Option<String>,
     /// Must be `S256`.
+    #[param(required = true)]
     code_challenge_method: Option<String>,
 }
 
@@ -154,10 +159,12 @@ pub struct AuthorizeQuery {
         (status = 303, description = "To the wait page, where the browser waits for the decision in Keysmith"),
         (status = 302, description = "Back to the redirect URI with error=… (refused before waiting)"),
         (status = 400, description = "An unknown client or a redirect URI the app did not register: a page, no redirect"),
+        (status = 429, description = "Too many sign-in requests of this app started from this address (20 in 10 minutes): a page, no redirect; see Retry-After"),
     )
 )]
 pub(crate) async fn authorize(
     State(state): State<Arc<ApiState>>,
+    caller: Caller,
     query: Result<Query<AuthorizeQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
@@ -178,11 +185,28 @@ pub(crate) async fn authorize(
     };
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
     let app_state = params.state.clone();
+    let app = params.client_id.clone().unwrap_or_default();
+    let now = Instant::now();
+    if let Err(ApiError::RateLimited { retry_after }) = sign_in_allowed(&state, caller, &app, now) {
+        let mut refused = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many sign-in requests",
+            "<p>This address has started more sign-ins for this app than can wait for a \
+             decision. Try again in a few minutes.</p>",
+        );
+        refused
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return refused;
+    }
     let started = state
         .writing(move |vault| Ok(vault.start_oauth_authorization(&params)?))
         .await;
     match started {
-        Ok(pending) => see_other(&format!("/v1/oauth/authorize/wait/{}", pending.request_id)),
+        Ok(pending) => {
+            state.sign_ins.record(caller.0, Target::SignIns(&app), now);
+            see_other(&format!("/v1/oauth/authorize/wait/{}", pending.request_id))
+        }
         Err(ApiError::Core(
             keysmith_core::Error::InvalidClient | keysmith_core::Error::InvalidRedirectUri(_),
         )) => page(
@@ -331,6 +355,8 @@ pub struct DeviceResponse {
         (status = 200, description = "The codes", body = DeviceResponse),
         (status = 400, description = "invalid_request, invalid_scope, unauthorized_client", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
+        (status = 415, description = "The body is not a form", body = ErrorBody),
+        (status = 429, description = "Too many failed client authentications from this caller (10 a minute), or too many sign-in requests of this app started from it (20 in 10 minutes); see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn device_authorization(
@@ -350,9 +376,15 @@ pub(crate) async fn device_authorization(
     )
     .await?;
     let scope = request.scope;
+    let app = client.app().client_id.clone();
+    let started = Instant::now();
+    sign_in_allowed(&state, caller, &app, started)?;
     let device = state
         .writing(move |vault| Ok(vault.start_device_authorization(&client, scope.as_deref())?))
         .await?;
+    state
+        .sign_ins
+        .record(caller.0, Target::SignIns(&app), started);
     Ok((
         no_store(),
         Json(DeviceResponse {
@@ -488,7 +520,10 @@ pub struct RevokeRequest {
     request_body(content = RevokeRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke (unknown or another app's token): the same answer"),
+        (status = 400, description = "invalid_request: the form is unreadable, or the token is missing", body = OAuthErrorBody),
         (status = 401, description = "invalid_client", body = OAuthErrorBody),
+        (status = 415, description = "The body is not a form", body = ErrorBody),
+        (status = 429, description = "Too many failed client authentications from this caller (10 a minute); see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn revoke(
@@ -544,7 +579,7 @@ pub(crate) async fn metadata(Extension(issuer): Extension<Issuer>) -> Json<Metad
         token_endpoint: at("/v1/oauth/token"),
         device_authorization_endpoint: at("/v1/oauth/device_authorization"),
         revocation_endpoint: at("/v1/oauth/revoke"),
-        introspection_endpoint: at("/v1/verify"),
+        introspection_endpoint: at("/v1/introspect"),
         issuer: issuer.0,
         response_types_supported: ["code"],
         grant_types_supported: [
@@ -557,6 +592,21 @@ pub(crate) async fn metadata(Extension(issuer): Extension<Issuer>) -> Json<Metad
         token_endpoint_auth_methods_supported: auth_methods,
         revocation_endpoint_auth_methods_supported: auth_methods,
     })
+}
+
+/// Whether `caller` may start another sign-in request of the app `client_id`: refused
+/// ([`ApiError::RateLimited`]) once it has started as many as may wait for a decision, so one
+/// caller cannot use up the places of the app's real sign-ins.
+fn sign_in_allowed(
+    state: &ApiState,
+    Caller(caller): Caller,
+    client_id: &str,
+    now: Instant,
+) -> Result<(), ApiError> {
+    state
+        .sign_ins
+        .check(caller, Target::SignIns(client_id), now)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })
 }
 
 /// Authenticates an app's client — HTTP Basic, or the form's `client_id` (and

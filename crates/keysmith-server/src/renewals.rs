@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use keysmith_core::{Redeemed, Secret};
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Caller, Target};
+use crate::oauth::no_store;
 use crate::routes::{body_bytes, media_type, parse_json};
 use crate::ApiState;
 
@@ -50,7 +52,7 @@ pub struct RedeemResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RequestRenewedToken {
     /// The claim key.
-    #[param(value_type = String)]
+    #[param(value_type = String, required = true)]
     request_token: Secret,
 }
 
@@ -81,18 +83,19 @@ pub(crate) async fn redeem(
     caller: Caller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<RedeemResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let body = body_bytes(body)?;
     if media_type(&headers) != Some("application/json") {
         return Err(ApiError::UnsupportedMediaType("application/json"));
     }
     let request: RedeemRequest = parse_json(&body)?;
     let redeemed = redeem_key(&state, caller, request.claim_key).await?;
-    Ok(Json(RedeemResponse {
+    let answer = Json(RedeemResponse {
         token: redeemed.token,
         credential_id: redeemed.credential_id.0,
         expires_at: redeemed.expires_at.to_rfc3339(),
-    }))
+    });
+    Ok((no_store(), answer).into_response())
 }
 
 /// The seed product's path to a renewed token: the claim key redeemed as a query parameter.
@@ -111,13 +114,14 @@ pub(crate) async fn request_renewed_token(
     State(state): State<Arc<ApiState>>,
     caller: Caller,
     query: Result<Query<RequestRenewedToken>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<RenewedToken>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) =
         query.map_err(|_| ApiError::BadRequest("Give the claim key as ?requestToken=".into()))?;
     let redeemed = redeem_key(&state, caller, query.request_token).await?;
-    Ok(Json(RenewedToken {
+    let answer = Json(RenewedToken {
         token: redeemed.token,
-    }))
+    });
+    Ok((no_store(), answer).into_response())
 }
 
 /// Redeems `key` on a blocking thread (it writes), counting a refusal against the caller's

@@ -14,7 +14,7 @@ use axum::Json;
 use base64::Engine;
 use keysmith_core::{InactiveReason, Secret, TokenKind, Verification, VerificationRequest};
 use serde::{Deserialize, Serialize};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Caller, Target};
@@ -365,7 +365,7 @@ async fn exchange(
     Caller(caller): Caller,
     headers: HeaderMap,
     request: TokenRequest,
-) -> Result<Json<TokenResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let (client_id, client_secret) = match basic_credentials(&headers) {
         Some(pair) => pair,
         None => match (request.client_id, request.client_secret) {
@@ -402,12 +402,13 @@ async fn exchange(
     let grant = state
         .writing(move |vault| Ok(vault.grant_access_token(client)?))
         .await?;
-    Ok(Json(TokenResponse {
+    let answer = Json(TokenResponse {
         access_token: grant.token,
         token_type: "Bearer",
         expires_in: grant.expires_in,
         scope: grant.scopes.join(" "),
-    }))
+    });
+    Ok((crate::oauth::no_store(), answer).into_response())
 }
 
 /// The client ID and secret of an `Authorization: Basic` header, if there is one.
@@ -458,6 +459,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&TokenRefusals),
     info(
         title = "Keysmith local API",
         description = "Verify Keysmith credentials, exchange client credentials for access tokens and redeem renewal claim keys."
@@ -486,6 +488,38 @@ pub(crate) async fn method_not_allowed() -> ApiError {
     )
 )]
 struct ApiDoc;
+
+/// `POST /v1/oauth/token` refuses in two shapes: the client-credentials exchange as every
+/// route does (`ErrorBody`), the OAuth grants as RFC 6749 §5.2 spells it (`OAuthErrorBody`).
+/// Its 400 and 401 are documented as one or the other.
+struct TokenRefusals;
+
+impl Modify for TokenRefusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{OneOfBuilder, Schema};
+        use utoipa::openapi::{Content, Ref, RefOr};
+        let Some(post) = openapi
+            .paths
+            .paths
+            .get_mut("/v1/oauth/token")
+            .and_then(|item| item.post.as_mut())
+        else {
+            return;
+        };
+        let either = OneOfBuilder::new()
+            .item(Ref::from_schema_name("ErrorBody"))
+            .item(Ref::from_schema_name("OAuthErrorBody"))
+            .build();
+        for status in ["400", "401"] {
+            if let Some(RefOr::T(response)) = post.responses.responses.get_mut(status) {
+                response.content.insert(
+                    "application/json".to_owned(),
+                    Content::new(Some(RefOr::T(Schema::OneOf(either.clone())))),
+                );
+            }
+        }
+    }
+}
 
 /// The OpenAPI 3.1 document of every route, generated from the handlers.
 pub fn openapi_json() -> String {

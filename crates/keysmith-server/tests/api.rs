@@ -19,6 +19,8 @@ use tokio::sync::oneshot;
 mod acting_as;
 #[path = "api/apache.rs"]
 mod apache;
+#[path = "api/conformance.rs"]
+mod conformance;
 #[path = "api/gateway.rs"]
 mod gateway;
 #[path = "api/nginx.rs"]
@@ -820,12 +822,82 @@ async fn the_exchange_is_rate_limited_and_guessing_a_secret_is_not_possible() {
     let answer: Value = made_up.json().await.unwrap();
     assert_eq!(answer["code"], "invalid_client");
 
+    // An answer carrying a secret is kept out of every cache.
+    let issued = api
+        .client
+        .post(format!("{}/v1/oauth/token", api.base))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 200);
+    assert_eq!(issued.headers()["cache-control"], "no-store");
     // The owner, from 127.0.0.1, is not locked out; the credentials' rate limit applies.
-    for _ in 0..30 {
+    for _ in 0..29 {
         assert_eq!(exchange(&api.client, &client_id, &secret).await.0, 200);
     }
     let (status, code, _) = exchange(&api.client, &client_id, &secret).await;
     assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    api.stop().await;
+}
+
+/// Sign-in requests are limited per caller: twenty device authorizations of a public app from
+/// 127.0.0.2 use up that address's share (the 21st is 429, and so is an authorize, answered
+/// with a page rather than a redirect), while the app's real users, from 127.0.0.1, still
+/// start theirs.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_caller_cannot_use_up_an_apps_sign_ins() {
+    let (api, _, _) = start(Access::Open).await;
+    let app = api
+        .open_vault()
+        .register_oauth_app(&keysmith_core::oauth::OAuthAppSpec {
+            name: "Ledger".into(),
+            description: "Reads the payables ledger".into(),
+            redirect_uris: vec!["http://127.0.0.1:8765/cb".into()],
+            public: true,
+            scopes: vec!["payables:read".into()],
+            applications: vec![APPLICATION.into()],
+        })
+        .unwrap()
+        .app;
+    let client_from = |address: [u8; 4]| {
+        reqwest::Client::builder()
+            .no_proxy()
+            .local_address(Some(address.into()))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let (flooder, user) = (client_from([127, 0, 0, 2]), client_from([127, 0, 0, 1]));
+    let device = |client: &reqwest::Client| {
+        client
+            .post(format!("{}/v1/oauth/device_authorization", api.base))
+            .form(&[("client_id", app.client_id.as_str())])
+            .send()
+    };
+    let authorize = format!(
+        "{}/v1/oauth/authorize?response_type=code&client_id={}\
+         &redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcb\
+         &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256",
+        api.base, app.client_id
+    );
+    for _ in 0..20 {
+        assert_eq!(device(&flooder).await.unwrap().status(), 200);
+    }
+    let refused = device(&flooder).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let page = flooder.get(&authorize).send().await.unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(!page.headers().contains_key("location"));
+
+    assert_eq!(device(&user).await.unwrap().status(), 200);
+    let started = user.get(&authorize).send().await.unwrap();
+    assert_eq!(started.status(), 303);
     api.stop().await;
 }
 

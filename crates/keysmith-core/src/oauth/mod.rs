@@ -46,9 +46,10 @@ pub const REFRESH_TOKEN_LIFETIME: Duration = Duration::days(30);
 pub const GRANT_LIFETIME: Duration = Duration::days(365);
 /// The seconds a device client waits between polls, to begin with (RFC 8628 §3.2).
 pub const DEVICE_POLL_INTERVAL: i64 = 5;
-/// The most requests of one app that may wait for a decision at once: a web page can make the
-/// admin's browser start requests, and must not bury the real ones.
-pub const MAX_WAITING_PER_APP: i64 = 20;
+/// The most requests of one app that may wait for a decision at once, however many callers
+/// start them (the local API lets each caller start 20 in a request's life): a flood must not
+/// bury the real ones in the window, nor grow the vault.
+pub const MAX_WAITING_PER_APP: i64 = 100;
 
 /// The error codes of RFC 6749 §4.1.2.1 and §5.2 and RFC 8628 §3.5 that the OAuth endpoints
 /// answer with. [`OAuthError::as_str`] is the `error` a client reads.
