@@ -201,6 +201,10 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     let app = Session::start(&vault, &[]).await;
     create_vault(&app, false).await;
     let port = keysmith_e2e::flows::enable_local_api(&app).await;
+    // The receiver is on this computer: a private address, which the account holder allows.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=private-callbacks-allowed]").await;
+    app.find("[data-testid=private-callbacks-saved]").await;
 
     let old = issue_token(&app, "nightly").await;
     keysmith_e2e::flows::row_action(&app, "nightly", "edit").await;

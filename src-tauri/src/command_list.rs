@@ -24,6 +24,8 @@ commands![
     commands::vault_revision,
     commands::trusted_proxies,
     commands::set_trusted_proxies,
+    commands::private_callbacks,
+    commands::set_private_callbacks,
     commands::copy_secret,
     commands::touch,
     care::change_passphrase,

@@ -8,7 +8,8 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use keysmith_core::{
     clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
-    IssueRequest, KdfParams, Keychain, Name, Renewal, Secret, Settings, Status, Vault,
+    IssueRequest, KdfParams, Keychain, Name, PrivateCallbacks, Renewal, Secret, Settings, Status,
+    Vault,
 };
 use tauri::{AppHandle, Manager, State};
 
@@ -396,6 +397,31 @@ pub async fn set_trusted_proxies(
 ) -> AppResult<Vec<String>> {
     state
         .with_vault(move |vault| Ok(vault.set_trusted_proxies(&proxies)?.to_strings()))
+        .await
+}
+
+/// Whether renewal callbacks may go to private addresses, and whether this operator may
+/// change that.
+#[tauri::command]
+#[specta::specta]
+pub async fn private_callbacks(state: State<'_, AppState>) -> AppResult<PrivateCallbacks> {
+    state
+        .with_vault(|vault| Ok(vault.private_callbacks()?))
+        .await
+}
+
+/// Allows or refuses renewal callbacks to private addresses (the account holder's alone).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_private_callbacks(
+    state: State<'_, AppState>,
+    allowed: bool,
+) -> AppResult<PrivateCallbacks> {
+    state
+        .with_vault(move |vault| {
+            vault.set_private_callbacks(allowed)?;
+            Ok(vault.private_callbacks()?)
+        })
         .await
 }
 

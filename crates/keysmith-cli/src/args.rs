@@ -116,6 +116,16 @@ pub enum VaultCommand {
         #[arg(long, num_args = 0.., value_name = "CIDR")]
         set: Option<Vec<String>>,
     },
+    /// Say whether renewal callbacks may go to private addresses (loopback and the private
+    /// ranges), or allow or refuse them (the account holder's alone). Off unless allowed.
+    PrivateCallbacks {
+        /// Allow callbacks to private addresses.
+        #[arg(long, conflicts_with = "refuse")]
+        allow: bool,
+        /// Refuse them (saved ones are refused when they are sent to).
+        #[arg(long)]
+        refuse: bool,
+    },
     /// Print the local API's OpenAPI document, or with --postman the same as a Postman
     /// collection (v2.1; Bruno and Insomnia import it too). For the account holder and people
     /// with API access.

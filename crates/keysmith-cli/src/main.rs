@@ -88,6 +88,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             | VaultCommand::Show { .. }
             | VaultCommand::Verify(_)
             | VaultCommand::TrustedProxies { set: None }
+            | VaultCommand::PrivateCallbacks {
+                allow: false,
+                refuse: false
+            }
             | VaultCommand::ApiDocs { .. }
             | VaultCommand::Scan(ScanArgs { revoke: false, .. })
             | VaultCommand::Renewals {
@@ -131,6 +135,9 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
         VaultCommand::Renewals { command } => renewals(&mut vault, command),
         VaultCommand::TrustedProxies { set } => trusted_proxies(&mut vault, set),
+        VaultCommand::PrivateCallbacks { allow, refuse } => {
+            private_callbacks(&mut vault, allow, refuse)
+        }
         VaultCommand::ApiDocs { postman } => api_docs(&vault, postman),
         VaultCommand::Passwd => care::passwd(&mut vault, passphrase.as_ref()),
         VaultCommand::Rekey => care::rekey(&mut vault),
@@ -369,6 +376,20 @@ fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCo
     for range in proxies.to_strings() {
         println!("{range}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keysmith private-callbacks [--allow | --refuse]`: `allowed` or `refused`, after setting it
+/// if asked.
+fn private_callbacks(vault: &mut Vault, allow: bool, refuse: bool) -> Result<ExitCode, Failure> {
+    if allow || refuse {
+        vault.set_private_callbacks(allow)?;
+    }
+    let state = match vault.private_callbacks_allowed()? {
+        true => "allowed",
+        false => "refused",
+    };
+    println!("{state}");
     Ok(ExitCode::SUCCESS)
 }
 

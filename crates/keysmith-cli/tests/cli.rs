@@ -712,6 +712,27 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
         "--renewal-callback",
         callback.as_str(),
     ];
+    // A callback to this computer is a private address: refused until the account holder
+    // allows those, and nothing is issued.
+    let mut refused_args = vec!["issue", "--name", "too early"];
+    let expires = in_days(30);
+    refused_args.extend(["--expires", expires.as_str()]);
+    refused_args.extend(renewing);
+    let refused = keysmith(&vault, &refused_args);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("invalid_auto_renewal"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(
+        stdout(&keysmith(&vault, &["private-callbacks"])).trim(),
+        "refused"
+    );
+    assert_eq!(
+        stdout(&keysmith(&vault, &["private-callbacks", "--allow"])).trim(),
+        "allowed"
+    );
     let issued_a = issue_json(&vault, "service a", &renewing);
     let a = issued_a["id"].as_i64().unwrap();
     let b = issue_json(&vault, "service b", &renewing)["id"]
@@ -858,7 +879,7 @@ fn auto_renewal_is_set_at_issue_or_by_edit_and_a_period_too_long_issues_nothing(
             "--renewal-recipient",
             "ops@example.com",
             "--renewal-callback",
-            "http://127.0.0.1:9/renewed",
+            "https://hooks.example.com/renewed",
         ],
     )["id"]
         .as_i64()
@@ -877,7 +898,7 @@ fn auto_renewal_is_set_at_issue_or_by_edit_and_a_period_too_long_issues_nothing(
     assert_eq!(stored.every_days, 7);
     assert_eq!(
         stored.callback_url.map(String::from).as_deref(),
-        Some("http://127.0.0.1:9/renewed")
+        Some("https://hooks.example.com/renewed")
     );
 
     let id_text = id.to_string();

@@ -38,12 +38,13 @@ pub use credential::{
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};
+pub use outbound_url::Reach;
 pub use people::{
     CatalogueEntry, Group, GroupId, GroupSpec, Operator, Permission, PermissionSource, Role, User,
     UserId, UserSpec,
 };
 pub use secret::{DataKey, Secret};
-pub use settings::{ApiSettings, Settings, DEFAULT_TRUSTED_PROXIES};
+pub use settings::{ApiSettings, PrivateCallbacks, Settings, DEFAULT_TRUSTED_PROXIES};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{

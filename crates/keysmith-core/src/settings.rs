@@ -10,10 +10,12 @@ use crate::audit::AuditAction;
 use crate::credential::IpAllowlist;
 use crate::error::{Error, Result};
 use crate::meta;
+use crate::outbound_url::Reach;
 use crate::vault::Vault;
 
 const SETTINGS_KEY: &str = "settings";
 const TRUSTED_PROXIES_KEY: &str = "trusted_proxies";
+const PRIVATE_CALLBACKS_KEY: &str = "private_callbacks";
 
 /// The proxies trusted when none are set: this machine (loopback, IPv4 and IPv6).
 pub const DEFAULT_TRUSTED_PROXIES: [&str; 2] = ["127.0.0.0/8", "::1/128"];
@@ -26,7 +28,61 @@ pub(crate) fn load_trusted_proxies(conn: &Connection) -> Result<IpAllowlist> {
     }
 }
 
+/// Whether the account holder allows renewal callbacks to private addresses.
+pub(crate) fn private_callbacks_allowed(conn: &Connection) -> Result<bool> {
+    Ok(meta::get_json::<bool>(conn, PRIVATE_CALLBACKS_KEY)?.unwrap_or(false))
+}
+
+/// How far a renewal callback may reach now.
+pub(crate) fn callback_reach(conn: &Connection) -> Result<Reach> {
+    Ok(match private_callbacks_allowed(conn)? {
+        true => Reach::Private,
+        false => Reach::Public,
+    })
+}
+
+/// Whether renewal callbacks may go to private addresses, and whether this operator may
+/// change that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+pub struct PrivateCallbacks {
+    /// Callbacks may go to loopback and the private ranges.
+    pub allowed: bool,
+    /// This operator is the account holder, who alone may change it.
+    pub may_change: bool,
+}
+
 impl Vault {
+    /// Whether renewal callbacks may go to private addresses (loopback and the private
+    /// ranges): off unless the account holder allows it. A callback is set by any member for
+    /// their own credentials, and must not make Keysmith a way into the company's network.
+    pub fn private_callbacks_allowed(&self) -> Result<bool> {
+        private_callbacks_allowed(self.conn())
+    }
+
+    /// [`Vault::private_callbacks_allowed`], and whether this operator may change it.
+    pub fn private_callbacks(&self) -> Result<PrivateCallbacks> {
+        Ok(PrivateCallbacks {
+            allowed: self.private_callbacks_allowed()?,
+            may_change: self.operator().require_account_holder("").is_ok(),
+        })
+    }
+
+    /// Allows or refuses renewal callbacks to private addresses. The account holder's alone;
+    /// audited. Refusing them again leaves saved callbacks as they are, and they are refused
+    /// when they are sent to.
+    pub fn set_private_callbacks(&mut self, allowed: bool) -> Result<()> {
+        self.operator()
+            .require_account_holder("allow renewal callbacks to private addresses")?;
+        self.audited(|change| {
+            meta::put_json(change, PRIVATE_CALLBACKS_KEY, &allowed)?;
+            change.record(
+                AuditAction::SettingsChanged,
+                None,
+                serde_json::json!({ "private_callbacks": allowed }),
+            )
+        })
+    }
+
     /// The addresses of the reverse proxies whose `X-Forwarded-For` / `X-Real-IP` the local
     /// API believes (forward auth); loopback unless set. Kept in memory until they change.
     pub fn trusted_proxies(&self) -> Result<Arc<IpAllowlist>> {

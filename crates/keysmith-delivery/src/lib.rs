@@ -60,11 +60,11 @@ impl Delivery {
     /// Starts delivering from `vault` (a handle of its own, e.g. [`Vault::open_again`]) on
     /// the current tokio runtime.
     pub fn start(vault: Vault, config: DeliveryConfig) -> Result<Delivery, reqwest::Error> {
-        let client = send::client(config.timeout)?;
+        let clients = send::Clients::new(config.timeout)?;
         let (stop, stopped) = watch::channel(false);
         let worker = Worker {
             vault: Arc::new(Mutex::new(vault)),
-            client,
+            clients,
             holder: holder_name(),
             config,
             mailing: Arc::default(),
@@ -104,7 +104,7 @@ fn holder_name() -> String {
 
 struct Worker {
     vault: Arc<Mutex<Vault>>,
-    client: reqwest::Client,
+    clients: send::Clients,
     holder: String,
     config: DeliveryConfig,
     /// Whether renewal mail is being sent (by a task of its own).
@@ -121,9 +121,9 @@ impl Worker {
             let free = self.config.concurrency.saturating_sub(in_flight.len());
             if holding && free > 0 {
                 for dispatch in self.claim(free).await {
-                    let client = self.client.clone();
+                    let clients = self.clients.clone();
                     in_flight.spawn(async move {
-                        let attempt = send::attempt(&client, &dispatch).await;
+                        let attempt = send::attempt(&clients, &dispatch).await;
                         (dispatch.delivery, attempt)
                     });
                 }

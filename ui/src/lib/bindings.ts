@@ -76,6 +76,13 @@ export const commands = {
 	 *  the local API takes them from its next request.
 	 */
 	setTrustedProxies: (proxies: string[]) => __TAURI_INVOKE<string[]>("set_trusted_proxies", { proxies }),
+	/**
+	 *  Whether renewal callbacks may go to private addresses, and whether this operator may
+	 *  change that.
+	 */
+	privateCallbacks: () => __TAURI_INVOKE<PrivateCallbacks>("private_callbacks"),
+	/**  Allows or refuses renewal callbacks to private addresses (the account holder's alone). */
+	setPrivateCallbacks: (allowed: boolean) => __TAURI_INVOKE<PrivateCallbacks>("set_private_callbacks", { allowed }),
 	/**  Copies a secret to the clipboard and clears it after the configured delay. */
 	copySecret: (text: Secret) => __TAURI_INVOKE<null>("copy_secret", { text }),
 	/**
@@ -406,7 +413,8 @@ export type BasicAuthSpec = {
 
 /**
  *  A callback URL: https, or http to a loopback address (for services on this machine); the
- *  same rule as webhook URLs (`outbound_url`).
+ *  same rule as webhook URLs (`outbound_url`). A private address or this machine only where
+ *  the account holder allows them (checked when it is saved, and when it is sent to).
  */
 export type CallbackUrl = string;
 
@@ -1046,6 +1054,17 @@ export type PermissionSource = {
 	granted_by: string[],
 	/**  The names of their groups that block it. */
 	blocked_by: string[],
+};
+
+/**
+ *  Whether renewal callbacks may go to private addresses, and whether this operator may
+ *  change that.
+ */
+export type PrivateCallbacks = {
+	/**  Callbacks may go to loopback and the private ranges. */
+	allowed: boolean,
+	/**  This operator is the account holder, who alone may change it. */
+	may_change: boolean,
 };
 
 /**  When a usage limit fills up again. */

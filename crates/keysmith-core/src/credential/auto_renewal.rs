@@ -69,7 +69,8 @@ impl AutoRenewal {
 }
 
 /// A callback URL: https, or http to a loopback address (for services on this machine); the
-/// same rule as webhook URLs (`outbound_url`).
+/// same rule as webhook URLs (`outbound_url`). A private address or this machine only where
+/// the account holder allows them (checked when it is saved, and when it is sent to).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(into = "String")]
 #[specta(type = String)]
@@ -108,12 +109,23 @@ pub(super) fn load(conn: &Connection, id: CredentialId) -> Result<Option<AutoRen
     }))
 }
 
-/// Turns auto-renewal on with `settings`, or off with `None`.
+/// Turns auto-renewal on with `settings`, or off with `None`. A callback URL that names a
+/// private address or this machine is refused unless the account holder allows those.
 pub(super) fn save(
     conn: &Connection,
     id: CredentialId,
     settings: Option<&AutoRenewal>,
 ) -> Result<()> {
+    let callback = settings.and_then(|s| s.callback_url.as_ref());
+    if callback.is_some_and(|url| outbound_url::names_private(&url.0))
+        && !crate::settings::private_callbacks_allowed(conn)?
+    {
+        return Err(Error::InvalidAutoRenewal(
+            "callback URL: a private address or this computer; the account holder can allow \
+             those in Settings"
+                .into(),
+        ));
+    }
     match settings {
         Some(s) => conn
             .prepare_cached(

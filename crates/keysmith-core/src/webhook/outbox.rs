@@ -15,7 +15,9 @@ use crate::clock::from_seconds;
 use crate::credential::{self, store as credentials, CredentialId};
 use crate::error::{Error, Result};
 use crate::ids::{DeliveryId, WebhookId};
+use crate::outbound_url::Reach;
 use crate::secret::Secret;
+use crate::settings;
 
 /// How long after a failed attempt the next one is made: the Standard Webhooks example
 /// schedule. The first attempt is immediate; after the last, the delivery has failed.
@@ -65,6 +67,9 @@ pub struct Dispatch {
     pub headers: Vec<(String, Secret)>,
     /// The keys that sign it, newest first.
     pub keys: Vec<SigningKey>,
+    /// Where it may go: private addresses for webhooks (the account holder's), public ones
+    /// only for renewal callbacks unless the account holder allows private ones.
+    pub reach: Reach,
 }
 
 /// What one attempt to deliver came to.
@@ -178,6 +183,10 @@ pub(crate) fn claim_due(
     {
         hold_one.execute((delivery, (now + hold).timestamp()))?;
         let webhook = webhook.map(WebhookId);
+        let reach = match webhook {
+            Some(_) => Reach::Private,
+            None => settings::callback_reach(conn)?,
+        };
         let target = match (webhook, callback_url) {
             (Some(webhook), _) => store::target(conn, webhook, now)?,
             (None, url) => store::Target {
@@ -196,6 +205,7 @@ pub(crate) fn claim_due(
             basic: target.basic,
             headers: target.headers,
             keys: target.keys,
+            reach,
         });
     }
     Ok(dispatches)

@@ -216,6 +216,70 @@ fn every_with_callback(vault: &mut Vault, id: CredentialId) {
     auto_renew(vault, id, 10, Some("https://claims.example.com/in"));
 }
 
+/// A callback to a private address or this computer is refused unless the account holder
+/// allows those (no one else may); claims go out with the reach the setting gives now.
+#[test]
+fn private_callbacks_are_the_account_holders_to_allow() {
+    let mut team = Team::new();
+    let id = team
+        .vault
+        .issue(&team.fx.new_credential("nightly", 30))
+        .unwrap()
+        .credential
+        .id;
+    let private = |url: &str| CredentialEdit {
+        auto_renewal: Some(Some(keysmith_core::AutoRenewal {
+            every_days: 10,
+            recipient: EmailAddress::try_from("ops@example.com".to_owned()).unwrap(),
+            callback_url: Some(url.to_owned().try_into().unwrap()),
+        })),
+        ..CredentialEdit::default()
+    };
+    for url in [
+        "http://127.0.0.1:9/in",
+        "https://10.1.2.3/in",
+        "http://localhost/in",
+        "https://[fd00::1]/in",
+    ] {
+        let refused = team.vault.edit(id, &private(url)).unwrap_err();
+        assert_eq!(refused.code(), "invalid_auto_renewal", "{url}");
+    }
+    assert_eq!(team.vault.auto_renewal(id).unwrap(), None, "nothing saved");
+    // Link-local and metadata addresses are not callback URLs at all.
+    let never: Result<keysmith_core::CallbackUrl, _> = "https://169.254.169.254/latest/meta-data/"
+        .to_owned()
+        .try_into();
+    assert_eq!(never.unwrap_err().code(), "invalid_auto_renewal");
+
+    let mut member = team.unlock_as_member();
+    assert_eq!(
+        member.set_private_callbacks(true).unwrap_err().code(),
+        "forbidden"
+    );
+    assert!(!member.private_callbacks().unwrap().may_change);
+    assert!(team.vault.private_callbacks().unwrap().may_change);
+    team.vault.set_private_callbacks(true).unwrap();
+    assert!(member.private_callbacks_allowed().unwrap());
+    team.vault
+        .edit(id, &private("http://127.0.0.1:9/in"))
+        .unwrap();
+    team.vault.renew_now(id).unwrap();
+    let claims = team
+        .vault
+        .claim_deliveries(10, Duration::seconds(60))
+        .unwrap();
+    assert_eq!(claims[0].reach, keysmith_core::Reach::Private);
+    // Refused again: the saved callback stays, and is sent with a public reach (refused as
+    // it is sent to).
+    team.vault.set_private_callbacks(false).unwrap();
+    team.fx.clock.advance(Duration::seconds(61));
+    let claims = team
+        .vault
+        .claim_deliveries(10, Duration::seconds(60))
+        .unwrap();
+    assert_eq!(claims[0].reach, keysmith_core::Reach::Public);
+}
+
 /// The claim keys sent so far, oldest first, each checked to go to the callback.
 fn sent_claims(vault: &mut Vault) -> Vec<serde_json::Value> {
     vault
