@@ -85,7 +85,10 @@ pub(crate) fn names_private(url: &str) -> bool {
         .ok()
         .and_then(|url| url.host().map(|h| h.to_owned()))
     {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Domain(domain)) => {
+            let name = domain.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
         Some(url::Host::Ipv4(ip)) => !Reach::Public.allows(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => !Reach::Public.allows(IpAddr::V6(ip)),
         None => false,
@@ -228,6 +231,8 @@ mod tests {
             );
         }
         assert!(names_private("http://localhost:8080/x"));
+        assert!(names_private("https://LocalHost./x"));
+        assert!(names_private("https://api.localhost/x"));
         assert!(names_private("https://10.0.0.5/claims"));
         assert!(names_private("http://[::1]/"));
         assert!(!names_private("https://claims.example.com/in"));
