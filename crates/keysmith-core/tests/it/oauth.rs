@@ -9,7 +9,7 @@ use base64::Engine;
 use chrono::Duration;
 use keysmith_core::oauth::{
     AuthorizationParams, AuthorizationProgress, ConnectionFilter, OAuthApp, OAuthAppSpec,
-    OAuthClient, OAuthError, OAuthVerified, TokenPair,
+    OAuthClient, OAuthError, OAuthVerified, TokenPair, MAX_WAITING_PER_APP,
 };
 use keysmith_core::{Error, GroupSpec, InactiveReason, Role, Vault, Verification};
 use sha2::{Digest, Sha256};
@@ -978,13 +978,15 @@ fn a_connections_last_use_moves_forward_with_its_verified_tokens_and_never_back(
     );
 }
 
+/// However many callers start them (the local API lets each start 20), at most
+/// MAX_WAITING_PER_APP of an app's requests wait at once.
 #[test]
-fn an_app_may_keep_twenty_requests_waiting_so_a_flood_cannot_bury_the_real_ones() {
+fn an_app_keeps_a_bounded_number_of_requests_waiting_so_a_flood_cannot_bury_the_real_ones() {
     let mut team = Team::new();
     let app = public_ledger(&mut team.vault);
     let start = |vault: &mut Vault| vault.start_oauth_authorization(&params(&app.client_id, None));
     let first = start(&mut team.vault).unwrap();
-    for _ in 1..20 {
+    for _ in 1..MAX_WAITING_PER_APP {
         start(&mut team.vault).unwrap();
     }
     assert_eq!(
@@ -1004,7 +1006,10 @@ fn an_app_may_keep_twenty_requests_waiting_so_a_flood_cannot_bury_the_real_ones(
         OAuthError::TemporarilyUnavailable,
         "the device flow counts too"
     );
-    assert_eq!(team.vault.pending_oauth_requests().unwrap().len(), 20);
+    assert_eq!(
+        team.vault.pending_oauth_requests().unwrap().len() as i64,
+        MAX_WAITING_PER_APP
+    );
     team.vault.deny_oauth_request(&first.user_code).unwrap();
     start(&mut team.vault).unwrap();
 }
