@@ -205,6 +205,8 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=private-callbacks-allowed]").await;
     app.find("[data-testid=private-callbacks-saved]").await;
+    app.screenshot("settings-private-callbacks").await;
+    app.click("[data-testid=nav-credentials]").await;
 
     let old = issue_token(&app, "nightly").await;
     keysmith_e2e::flows::row_action(&app, "nightly", "edit").await;

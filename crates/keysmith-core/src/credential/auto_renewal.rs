@@ -122,7 +122,7 @@ pub(super) fn save(
     {
         return Err(Error::InvalidAutoRenewal(
             "callback URL: a private address or this computer; the account holder can allow \
-             those in Settings"
+             those in Settings → Callback addresses"
                 .into(),
         ));
     }
