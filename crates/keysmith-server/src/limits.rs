@@ -124,7 +124,7 @@ impl CallerLimit {
     ) -> Result<(), u64> {
         let key = self.key(caller, target);
         let windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        match set(&windows, key).iter().flatten().find(|w| w.key == key) {
+        match windows[places(key)].iter().flatten().find(|w| w.key == key) {
             Some(window) if window.count >= self.limit && !self.is_over(window, now) => {
                 let wait = window.started + self.window - now;
                 Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
@@ -137,7 +137,7 @@ impl CallerLimit {
     pub(crate) fn record(&self, caller: IpAddr, target: Target<'_>, now: Instant) {
         let key = self.key(caller, target);
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
-        let set = set_mut(&mut windows, key);
+        let set = &mut windows[places(key)];
         let place = set
             .iter()
             .position(|w| w.is_some_and(|w| w.key == key))
@@ -200,15 +200,10 @@ impl FromRequestParts<Arc<ApiState>> for Caller {
     }
 }
 
-/// The set of places `key` may take.
-fn set(windows: &[Option<Window>], key: u64) -> &[Option<Window>] {
+/// The places of the table `key` may take: its set.
+fn places(key: u64) -> std::ops::Range<usize> {
     let first = (key as usize % SETS) * WAYS;
-    &windows[first..first + WAYS]
-}
-
-fn set_mut(windows: &mut [Option<Window>], key: u64) -> &mut [Option<Window>] {
-    let first = (key as usize % SETS) * WAYS;
-    &mut windows[first..first + WAYS]
+    first..first + WAYS
 }
 
 /// The address a caller is counted under: an IPv4 address (an IPv4-mapped IPv6 one as
