@@ -206,6 +206,21 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     app.click("[data-testid=private-callbacks-allowed]").await;
     app.find("[data-testid=private-callbacks-saved]").await;
     app.screenshot("settings-private-callbacks").await;
+    // The fieldset at the smallest window, dark, then light again at the usual size.
+    app.click("[data-testid=theme-dark]").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    let fieldset = app.find("[data-testid=private-callbacks]").await;
+    app.client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'});",
+            vec![serde_json::to_value(&fieldset).unwrap()],
+        )
+        .await
+        .unwrap();
+    app.screenshot("settings-private-callbacks-smallest-dark")
+        .await;
+    app.click("[data-testid=theme-light]").await;
+    app.client.set_window_size(1100, 720).await.unwrap();
     app.click("[data-testid=nav-credentials]").await;
 
     let old = issue_token(&app, "nightly").await;
