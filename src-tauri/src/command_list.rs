@@ -16,6 +16,7 @@ commands![
     commands::revoke_credential,
     commands::set_credential_enabled,
     commands::edit_credential,
+    commands::renewal_plan,
     commands::renew_credential,
     commands::delete_credential,
     commands::get_settings,

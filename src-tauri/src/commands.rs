@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::Duration as Span;
 use keysmith_core::{
     clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
-    IssueRequest, KdfParams, Keychain, Name, PrivateCallbacks, Renewal, Secret, Settings, Status,
-    Vault,
+    Expiry, IssueRequest, KdfParams, Keychain, Name, PrivateCallbacks, Renewal, RenewalPlan,
+    Secret, Settings, Status, Vault,
 };
 use tauri::{AppHandle, Manager, State};
 
@@ -18,7 +18,7 @@ use crate::clipboard::ClipboardGuard;
 use crate::error::{AppError, AppResult};
 use crate::models::{
     CredentialChanges, CredentialCounts, CredentialDetail, CredentialListing, CredentialRow,
-    KeychainOutcome, Revealed, VaultStatus, EXPIRING_SOON_DAYS,
+    KeychainOutcome, Revealed, VaultStatus,
 };
 use crate::state::AppState;
 
@@ -195,8 +195,7 @@ pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
     Ok(CredentialCounts {
         in_vault: count(CredentialQuery::default())?,
         expiring_soon: count(CredentialQuery {
-            statuses: vec![Status::Active],
-            expires_within_days: Some(EXPIRING_SOON_DAYS),
+            statuses: vec![Status::ExpiringSoon],
             ..CredentialQuery::default()
         })?,
     })
@@ -211,9 +210,15 @@ pub async fn credential_detail(
 ) -> AppResult<CredentialDetail> {
     state
         .with_vault_unattended(move |vault| {
+            let credential = vault.credential(id)?;
+            let owner_email = match credential.owner_id {
+                Some(owner) => Some(vault.user(owner)?.email),
+                None => None,
+            };
             Ok(CredentialDetail {
-                credential: CredentialRow::new(vault.credential(id)?, vault.now()),
+                credential: CredentialRow::new(credential, vault.now()),
                 successor: vault.successor(id)?,
+                owner_email,
                 auto_renewal: vault.auto_renewal(id)?,
                 history: vault.audit_log(Some(id))?,
             })
@@ -288,14 +293,27 @@ pub async fn edit_credential(
         .await
 }
 
+/// What renewing a credential now would give: the old one's expiry, the new one's default
+/// and latest expiry dates. Not activity, as listing is not.
+#[tauri::command]
+#[specta::specta]
+pub async fn renewal_plan(state: State<'_, AppState>, id: CredentialId) -> AppResult<RenewalPlan> {
+    state
+        .with_vault_unattended(move |vault| Ok(vault.renewal_plan(id)?))
+        .await
+}
+
 /// Renews a credential. The old one ends `old_ends_in_seconds` from now, or at its current
-/// expiry when that is absent; the new token is revealed once.
+/// expiry when that is absent; the new one expires at the start of `expires_on`
+/// (`YYYY-MM-DD`), or after the old one's lifetime when that is absent; the new token is
+/// revealed once.
 #[tauri::command]
 #[specta::specta]
 pub async fn renew_credential(
     state: State<'_, AppState>,
     id: CredentialId,
     old_ends_in_seconds: Option<i64>,
+    expires_on: Option<String>,
     name: String,
     description: String,
 ) -> AppResult<Revealed> {
@@ -308,6 +326,9 @@ pub async fn renew_credential(
             };
             let renewal = Renewal {
                 old_ends_at,
+                new_expiry: expires_on
+                    .map(|date| Expiry::parse_date(&date, now))
+                    .transpose()?,
                 name: Some(Name::new(&name)?),
                 description: Some(Description::new(&description)?),
             };

@@ -57,7 +57,7 @@ pub fn contract() -> tauri_specta::Builder<Wry> {
         .commands(collected_commands())
         .events(collect_events![VaultLocked, OpenCredential])
         .constant("LIMITS", keysmith_core::LIMITS)
-        .constant("EXPIRING_SOON_DAYS", models::EXPIRING_SOON_DAYS)
+        .constant("EXPIRING_SOON_DAYS", keysmith_core::EXPIRING_SOON_DAYS)
         .constant("WEBHOOK_EVENTS", keysmith_core::EventType::ALL)
         .constant(
             "LIFETIME_CHOICES",

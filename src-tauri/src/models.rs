@@ -36,6 +36,9 @@ pub struct CredentialRow {
     pub credential: Credential,
     /// Its status now.
     pub status: Status,
+    /// What the status needs said beside it ("blocked by Contractors", "renewed by 12; ends
+    /// …"); empty for most.
+    pub status_note: String,
     /// Whole days since issue.
     pub age_days: i64,
     /// Calendar days (UTC) from today to the expiry date (0 or less once expired).
@@ -47,8 +50,10 @@ pub struct CredentialRow {
 impl CredentialRow {
     /// The row for `credential` at `now`.
     pub fn new(credential: Credential, now: DateTime<Utc>) -> Self {
+        let status = credential.status(now);
         CredentialRow {
-            status: credential.status(now),
+            status,
+            status_note: credential.status_note(status),
             age_days: credential.age_days(now),
             days_left: credential.days_left(now),
             uses_left: credential.usage.map(|usage| usage.left_at(now)),
@@ -71,12 +76,9 @@ pub struct CredentialListing {
 pub struct CredentialCounts {
     /// How many credentials the vault holds.
     pub in_vault: u32,
-    /// How many active credentials expire within [`EXPIRING_SOON_DAYS`] days.
+    /// How many credentials are expiring soon (see [`Status::ExpiringSoon`]).
     pub expiring_soon: u32,
 }
-
-/// Within how many days an active credential's expiry stands out.
-pub const EXPIRING_SOON_DAYS: u32 = 7;
 
 /// Everything the detail view shows of one credential.
 #[derive(Debug, Serialize, specta::Type)]
@@ -85,6 +87,9 @@ pub struct CredentialDetail {
     pub credential: CredentialRow,
     /// The credential that renewed this one, if any.
     pub successor: Option<CredentialId>,
+    /// Its owner's e-mail address (none for an organization token): where renewal news goes
+    /// unless told otherwise.
+    pub owner_email: Option<String>,
     /// Its auto-renewal settings, if auto-renewal is on.
     pub auto_renewal: Option<AutoRenewal>,
     /// Its audit history, oldest first.

@@ -399,6 +399,10 @@ pub struct RenewArgs {
     /// When the old one stops: YYYY-MM-DD (00:00 UTC) or `now`.
     #[arg(long)]
     pub end_old: String,
+    /// When the new one expires: YYYY-MM-DD (00:00 UTC; default: the old one's lifetime from
+    /// today). At most a year ahead, and within the vault's lifetime policy.
+    #[arg(long)]
+    pub expires: Option<String>,
     /// The new credential's name (default: the old one's, which steps aside).
     #[arg(long)]
     pub name: Option<String>,
@@ -643,8 +647,14 @@ pub enum RightsArg {
 /// Statuses as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusArg {
-    /// Verifies.
+    /// Verifies, and expires in more than a week.
     Active,
+    /// Verifies, and expires within a week.
+    ExpiringSoon,
+    /// Renewed: verifies until its end date.
+    Superseded,
+    /// Its owner has no API access.
+    Blocked,
     /// Switched off.
     Disabled,
     /// Revoked.

@@ -146,12 +146,13 @@ fn print_report(report: &ScanReport) {
     for sighting in &report.sightings {
         let what = match &sighting.credential {
             Some(found) => {
-                let advice = match found.status {
-                    keysmith_core::Status::Active => format!(
+                let advice = if found.status.verifies() {
+                    format!(
                         "ACTIVE: revoke it (keysmith revoke {}) or renew it, then remove it here",
                         found.id.0
-                    ),
-                    _ => "no longer works; remove it here".into(),
+                    )
+                } else {
+                    "does not verify now; revoke it if it could again, and remove it here".into()
                 };
                 format!(
                     "{} ({}), {}: {advice}",

@@ -15,9 +15,9 @@ use chrono::{NaiveDate, NaiveTime};
 use clap::Parser;
 use keysmith_core::{
     clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
-    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, IpAllowlist,
-    IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status, TokenKind,
-    UsageLimit, UserId, Vault, Verification, VerificationRequest,
+    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, Expiry,
+    IpAllowlist, IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status,
+    TokenKind, UsageLimit, UserId, Vault, Verification, VerificationRequest,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
 use keysmith_server::Introspection;
@@ -280,14 +280,16 @@ fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
         println!("{}", serde_json::Value::Array(rows));
     } else {
         for c in &credentials {
+            let status = c.status(now);
             println!(
-                "{}\t{}\t{}\t{}\t{}\t{}",
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 c.id.0,
                 c.name,
                 c.kind.as_str(),
                 c.owner_name.as_deref().unwrap_or("organization"),
-                c.status(now).as_str(),
+                status.as_str(),
                 c.expires_at.format("%Y-%m-%d"),
+                c.status_note(status),
             );
         }
     }
@@ -317,6 +319,9 @@ fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
     };
     let renewal = Renewal {
         old_ends_at,
+        new_expiry: (args.expires.as_deref())
+            .map(|date| Expiry::parse_date(date, vault.now()))
+            .transpose()?,
         name: args.name.as_deref().map(Name::new).transpose()?,
         description: (args.description.as_deref())
             .map(Description::new)
@@ -547,6 +552,9 @@ fn kind_of(kind: KindArg) -> TokenKind {
 fn status_of(status: StatusArg) -> Status {
     match status {
         StatusArg::Active => Status::Active,
+        StatusArg::ExpiringSoon => Status::ExpiringSoon,
+        StatusArg::Superseded => Status::Superseded,
+        StatusArg::Blocked => Status::Blocked,
         StatusArg::Disabled => Status::Disabled,
         StatusArg::Revoked => Status::Revoked,
         StatusArg::Expired => Status::Expired,
@@ -558,7 +566,9 @@ fn credential_json(
     now: chrono::DateTime<chrono::Utc>,
 ) -> serde_json::Value {
     let mut value = serde_json::to_value(credential).unwrap_or_default();
-    value["status"] = json!(credential.status(now).as_str());
+    let status = credential.status(now);
+    value["status"] = json!(status.as_str());
+    value["status_note"] = json!(credential.status_note(status));
     value
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::AuditAction;
-use crate::credential::Credential;
+use crate::credential::{Credential, OwnerBlock};
 use crate::error::{Error, Result};
 use crate::people::{Group, User};
 use crate::vault::Vault;
@@ -58,6 +58,11 @@ struct CredentialRow {
     /// Empty: from anywhere.
     allowed_ips: String,
     status: &'static str,
+    /// Why the owner has no API access, if they have none (the status is then `blocked`,
+    /// unless a stronger one applies).
+    blocked_by: String,
+    /// The credential that renewed it, when it was renewed.
+    superseded_by: Option<i64>,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
@@ -195,6 +200,12 @@ fn credential_row(
     CredentialRow {
         id: c.id.0,
         status: c.status(now).as_str(),
+        blocked_by: c
+            .blocked
+            .as_ref()
+            .map(OwnerBlock::reason)
+            .unwrap_or_default(),
+        superseded_by: c.superseded_by.map(|id| id.0),
         kind: c.kind.as_str(),
         owner_email: email_of(c.owner_id),
         owner: c.owner_name.unwrap_or_else(|| "organization".into()),

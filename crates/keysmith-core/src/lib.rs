@@ -32,9 +32,9 @@ pub use credential::{
     AccessGrant, ActingAs, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential,
     CredentialEdit, CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry,
     ExpiryReminder, Handover, InactiveReason, IpAllowlist, IssueRequest, Issued, NewCredential,
-    Offboarding, RateLimit, Redeemed, Refill, Renewal, Restrictions, Rights, SortKey, Status,
-    UsageLimit, UsageRecorder, Uses, Verification, VerificationRequest, Verified, MAX_ALLOWED_IPS,
-    MAX_LEASE,
+    Offboarding, OwnerBlock, RateLimit, Redeemed, Refill, Renewal, RenewalPlan, Restrictions,
+    Rights, SortKey, Status, UsageLimit, UsageRecorder, Uses, Verification, VerificationRequest,
+    Verified, EXPIRING_SOON_DAYS, MAX_ALLOWED_IPS, MAX_LEASE,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};

@@ -147,6 +147,7 @@ async fn every_event_arrives_signed_with_its_credentials_and_without_a_secret() 
             id,
             &Renewal {
                 old_ends_at: vault.now() + chrono::Duration::hours(1),
+                new_expiry: None,
                 name: None,
                 description: None,
             },

@@ -51,10 +51,17 @@ export const commands = {
 	 */
 	editCredential: (id: CredentialId, changes: CredentialChanges) => __TAURI_INVOKE<CredentialRow>("edit_credential", { id, changes }),
 	/**
-	 *  Renews a credential. The old one ends `old_ends_in_seconds` from now, or at its current
-	 *  expiry when that is absent; the new token is revealed once.
+	 *  What renewing a credential now would give: the old one's expiry, the new one's default
+	 *  and latest expiry dates. Not activity, as listing is not.
 	 */
-	renewCredential: (id: CredentialId, oldEndsInSeconds: number | null, name: string, description: string) => __TAURI_INVOKE<Revealed>("renew_credential", { id, oldEndsInSeconds, name, description }),
+	renewalPlan: (id: CredentialId) => __TAURI_INVOKE<RenewalPlan>("renewal_plan", { id }),
+	/**
+	 *  Renews a credential. The old one ends `old_ends_in_seconds` from now, or at its current
+	 *  expiry when that is absent; the new one expires at the start of `expires_on`
+	 *  (`YYYY-MM-DD`), or after the old one's lifetime when that is absent; the new token is
+	 *  revealed once.
+	 */
+	renewCredential: (id: CredentialId, oldEndsInSeconds: number | null, expiresOn: string | null, name: string, description: string) => __TAURI_INVOKE<Revealed>("renew_credential", { id, oldEndsInSeconds, expiresOn, name, description }),
 	/**  Deletes a credential's row (its audit history stays) once the user has typed its name. */
 	deleteCredential: (id: CredentialId, confirmName: string) => __TAURI_INVOKE<null>("delete_credential", { id, confirmName }),
 	/**  The vault's settings. */
@@ -489,6 +496,18 @@ export type Credential = {
 	disabled_at: string | null,
 	/**  The credential this one renewed, if it is a renewal. */
 	renewed_from: CredentialId | null,
+	/**
+	 *  When it was renewed, if it was: it has stepped aside for its successor and ends at
+	 *  its expiry.
+	 */
+	renewed_at: string | null,
+	/**  The credential that renewed it, while that one exists. */
+	superseded_by: CredentialId | null,
+	/**
+	 *  Why its owner cannot use it now, when they cannot: their API access is off, or groups
+	 *  block it. `None` for an owner with API access and for organization tokens.
+	 */
+	blocked: OwnerBlock | null,
 	/**  Its usage limit as it stands; absent when it has none. */
 	usage: Uses | null,
 	/**  The addresses and CIDR ranges it may be used from; anywhere when empty. */
@@ -527,7 +546,7 @@ export type CredentialChangesShape = {
 export type CredentialCounts = {
 	/**  How many credentials the vault holds. */
 	in_vault: number,
-	/**  How many active credentials expire within [`EXPIRING_SOON_DAYS`] days. */
+	/**  How many credentials are expiring soon (see [`Status::ExpiringSoon`]). */
 	expiring_soon: number,
 };
 
@@ -537,6 +556,11 @@ export type CredentialDetail = {
 	credential: CredentialRow,
 	/**  The credential that renewed this one, if any. */
 	successor: CredentialId | null,
+	/**
+	 *  Its owner's e-mail address (none for an organization token): where renewal news goes
+	 *  unless told otherwise.
+	 */
+	owner_email: string | null,
 	/**  Its auto-renewal settings, if auto-renewal is on. */
 	auto_renewal: AutoRenewal | null,
 	/**  Its audit history, oldest first. */
@@ -610,6 +634,11 @@ export type CredentialQuery = {
 export type CredentialRow = {
 	/**  Its status now. */
 	status: Status,
+	/**
+	 *  What the status needs said beside it ("blocked by Contractors", "renewed by 12; ends
+	 *  …"); empty for most.
+	 */
+	status_note: string,
 	/**  Whole days since issue. */
 	age_days: number,
 	/**  Calendar days (UTC) from today to the expiry date (0 or less once expired). */
@@ -1005,6 +1034,14 @@ export type Operator = {
 	role: Role,
 };
 
+/**  Why a credential's owner has no API access, and so the credential does not verify. */
+export type OwnerBlock = {
+	/**  The owner's own "API access" switch is off. */
+	access_off: boolean,
+	/**  The groups of the owner that block API access, by name (sorted). */
+	groups: string[],
+};
+
 /**  A request waiting for a decision, as Keysmith lists it. */
 export type PendingRequest = {
 	/**  The code to approve or deny it by. */
@@ -1080,6 +1117,18 @@ export type RegisteredOAuthApp = {
 	app: OAuthApp,
 	/**  `ks_ocs_…`; `null` for a public app. */
 	client_secret: string | null,
+};
+
+/**  What renewing a credential now would give (see [`Vault::renewal_plan`]). */
+export type RenewalPlan = {
+	/**  When the old credential expires now (the latest it may be made to end). */
+	old_expires_at: string,
+	/**  The new credential's expiry date unless another is chosen: the old lifetime from today. */
+	default_expires_on: string,
+	/**  The latest expiry date allowed: a year ahead, or the vault's lifetime policy if shorter. */
+	latest_expires_on: string,
+	/**  The old credential's lifetime in calendar days. */
+	lifetime_days: number,
 };
 
 /**  How a request reached Keysmith. */
@@ -1275,21 +1324,34 @@ export type SortKey =
 "created" | 
 /**  Expiry. */
 "expires" | 
-/**  Status: active, disabled, expired, revoked; each by expiry. */
+/**
+ *  Status: active, expiring soon, superseded, blocked, disabled, expired, revoked; each by
+ *  expiry.
+ */
 "status" | 
 /**  Last successful verification (never used first). */
 "last_used";
 
-/**  Where a credential stands. */
+/**
+ *  Where a credential stands now: what verification would answer for it, given no scope,
+ *  application or address. Exactly one applies, in this order of precedence: revoked,
+ *  expired, disabled, blocked, superseded, expiring soon, active.
+ */
 export type Status = 
-/**  Verifies. */
+/**  Verifies, and expires more than [`EXPIRING_SOON_DAYS`] days from now. */
 "active" | 
+/**  Verifies, and expires within [`EXPIRING_SOON_DAYS`] days. */
+"expiring_soon" | 
+/**  Renewed: still verifies until its end date, then its successor alone does. */
+"superseded" | 
+/**  Refused because its owner has no API access (switched off, or blocked by a group). */
+"blocked" | 
 /**  Switched off for now; can be enabled again. */
 "disabled" | 
-/**  Revoked: permanently refused. */
-"revoked" | 
 /**  Past its expiry. */
-"expired";
+"expired" | 
+/**  Revoked: permanently refused. */
+"revoked";
 
 /**  What a token is for; its short form is the token's prefix. */
 export type TokenKind = 

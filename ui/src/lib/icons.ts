@@ -7,12 +7,15 @@ import {
   CircleCheck,
   CirclePause,
   Clock,
+  Hourglass,
   KeyRound,
   KeySquare,
   Plug,
   RefreshCw,
   LockKeyhole,
   ShieldCheck,
+  ShieldX,
+  Repeat,
   Timer,
 } from '@lucide/svelte';
 import type { Status, TokenKind } from './ipc';
@@ -31,6 +34,9 @@ export const KIND_ICONS: Record<TokenKind, typeof KeyRound> = {
 
 export const STATUS_ICONS: Record<Status, typeof KeyRound> = {
   active: CircleCheck,
+  expiring_soon: Hourglass,
+  superseded: Repeat,
+  blocked: ShieldX,
   disabled: CirclePause,
   expired: Clock,
   revoked: Ban,

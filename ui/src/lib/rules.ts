@@ -247,6 +247,28 @@ export function typedDate(raw: string): string {
   return digits;
 }
 
+/**
+ * The auto-renewal field a refusal of the core is about, to show it there: the address
+ * (`invalid_email`), the callback URL, or the period; none for any other refusal.
+ */
+export function autoRenewalField(code: string, message: string): 'days' | 'recipient' | 'callback' | undefined {
+  if (code === 'invalid_email') return 'recipient';
+  if (code === 'renewal_period_too_long') return 'days';
+  if (code === 'invalid_auto_renewal') return /callback/i.test(message) ? 'callback' : 'days';
+  return undefined;
+}
+
+/** Quick picks for a renewed credential's expiry, in days from today. */
+export const RENEWAL_PRESETS = [30, 90, 180, 365] as const;
+
+/** What is wrong with a renewed credential's expiry `date`, the latest allowed being `latest`. */
+export function renewalExpiryProblem(date: string, today: Date, latest: string): string | undefined {
+  if (!isDate(date)) return 'Enter a date as YYYY-MM-DD, or pick a preset.';
+  if (date <= isoDay(today)) return 'The expiry must be tomorrow or later.';
+  if (date > latest) return `The latest allowed is ${latest} (a year ahead, or the vault's lifetime policy).`;
+  return undefined;
+}
+
 /** The earliest (tomorrow) and latest (today + the lifetime policy, at most 365) expiry dates. */
 export function expiryBounds(today: Date, maxDays: number = MAX_EXPIRY_DAYS): { min: string; max: string } {
   return { min: addDays(today, 1), max: addDays(today, maxDays) };
@@ -456,9 +478,49 @@ export function apiStatusLine(status: ApiStatus): string {
   }
 }
 
-/** Whether a live credential expires within the days that make it stand out. */
-export function expiringSoon(row: Pick<CredentialRow, 'status' | 'days_left'>): boolean {
-  return row.status === 'active' && row.days_left <= EXPIRING_SOON_DAYS;
+/** Each status in the words the window uses, in the order the core sorts them. */
+export const STATUS_WORDS: Record<Status, string> = {
+  active: 'active',
+  expiring_soon: 'expiring soon',
+  superseded: 'superseded',
+  blocked: 'blocked',
+  disabled: 'disabled',
+  expired: 'expired',
+  revoked: 'revoked',
+};
+
+/** Every status, in the core's order. */
+export const STATUSES = Object.keys(STATUS_WORDS) as Status[];
+
+/** Whether a credential in this status verifies now (the core's `Status::verifies`). */
+export function verifies(status: Status): boolean {
+  return status === 'active' || status === 'expiring_soon' || status === 'superseded';
+}
+
+/** Whether a credential can be switched on or off: it is neither revoked nor expired. */
+export function switchable(status: Status): boolean {
+  return status !== 'revoked' && status !== 'expired';
+}
+
+/** What each status means, for a chip's hover text when it has no note of its own. */
+const STATUS_MEANING: Record<Status, string> = {
+  active: 'Verifies',
+  expiring_soon: `Verifies; expires within ${EXPIRING_SOON_DAYS} days`,
+  superseded: 'Renewed; verifies until its end date',
+  blocked: 'Refused: its owner has no API access',
+  disabled: 'Switched off; enable it to use it again',
+  expired: 'Past its expiry',
+  revoked: 'Revoked for good',
+};
+
+/** A status chip's hover text: its note (who blocks it, what renewed it) or what it means. */
+export function statusTitle(row: Pick<CredentialRow, 'status' | 'status_note'>): string {
+  return row.status_note || STATUS_MEANING[row.status];
+}
+
+/** Whether a credential is expiring soon: it verifies and expires within the days that make it stand out. */
+export function expiringSoon(row: Pick<CredentialRow, 'status'>): boolean {
+  return row.status === 'expiring_soon';
 }
 
 /** Whether any filter narrows the inventory (the order does not). */

@@ -14,7 +14,7 @@ use rusqlite::Connection;
 use subtle::ConstantTimeEq;
 
 use super::restrictions::IpAllowlist;
-use super::{store, Credential, CredentialId, Rights};
+use super::{store, Credential, Rights};
 use crate::digest::TokenDigest;
 use crate::error::Result;
 use crate::people::access::{self, OwnerAccess};
@@ -30,8 +30,6 @@ const MAX_CREDENTIALS: usize = 16_384;
 pub(crate) struct HotCredential {
     /// The credential, its owner's current name filled in.
     pub(crate) credential: Credential,
-    /// The credential that renewed it, if one did.
-    pub(crate) successor: Option<CredentialId>,
     /// Whether its owner has API access.
     pub(crate) owner_has_api_access: bool,
     /// The scopes it grants: its own (an API client: its owner's permissions) that the owner
@@ -120,10 +118,10 @@ impl VerifyCache {
         if let Some(hot) = self.credentials.get(&key) {
             return Ok(Some(Arc::clone(hot)));
         }
-        let Some((credential, successor)) = store::find_by_digest(conn, digest)? else {
+        let Some(credential) = store::find_by_digest(conn, digest)? else {
             return Ok(None);
         };
-        let hot = Arc::new(self.hot(conn, credential, successor)?);
+        let hot = Arc::new(self.hot(conn, credential)?);
         if self.credentials.len() >= MAX_CREDENTIALS {
             self.credentials.clear();
         }
@@ -131,12 +129,11 @@ impl VerifyCache {
         Ok(Some(hot))
     }
 
-    /// `credential` (renewed by `successor`) with what verification works out from its owner.
+    /// `credential` with what verification works out from its owner.
     pub(crate) fn hot(
         &mut self,
         conn: &Connection,
         mut credential: Credential,
-        successor: Option<CredentialId>,
     ) -> Result<HotCredential> {
         let owner = self.owner(conn, credential.owner_id)?;
         credential.owner_name.clone_from(&owner.name);
@@ -145,7 +142,6 @@ impl VerifyCache {
             owner_has_api_access: owner.api_access,
             allowed_ips: IpAllowlist::parse(&credential.allowed_ips)?,
             credential,
-            successor,
         })
     }
 }

@@ -9,7 +9,8 @@ use crate::vault::Vault;
 impl Vault {
     /// The credential `token` belongs to — its own, or for a client-credentials access token
     /// the credential it was exchanged for — or `None` when it is malformed, of an OAuth kind
-    /// or unknown to this vault. Looked up by keyed digest; nothing is recorded.
+    /// or unknown to this vault. Looked up by keyed digest; nothing is recorded. The credential
+    /// is read whole, with its owner's name and access.
     pub fn identify_token(&self, token: &str) -> Result<Option<Credential>> {
         let Some(well_formed) = token::parse(token) else {
             return Ok(None);
@@ -20,9 +21,11 @@ impl Vault {
                 Some(access) => Ok(Some(store::get(self.conn(), access.credential)?)),
                 None => Ok(None),
             },
-            kind if kind.is_issued() => {
-                Ok(store::find_by_digest(self.conn(), &digest)?.map(|(credential, _)| credential))
-            }
+            // Read whole: the digest's lookup leaves out the owner's name and access.
+            kind if kind.is_issued() => match store::find_by_digest(self.conn(), &digest)? {
+                Some(found) => Ok(Some(store::get(self.conn(), found.id)?)),
+                None => Ok(None),
+            },
             _ => Ok(None),
         }
     }

@@ -3,8 +3,9 @@
 //! [`Operator`](crate::people::Operator)), then it and its audit row commit in one
 //! transaction: a refused or failed change leaves nothing behind.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
+use serde::Serialize;
 use serde_json::json;
 
 use super::restrictions::Refill;
@@ -20,18 +21,35 @@ use crate::text::{Description, Name};
 use crate::token::{self, TokenKind};
 use crate::vault::{Change, Vault};
 
-/// What renewing a credential takes: when the old one stops, and, if they change, the new
-/// one's name and description. The new one keeps the old one's kind, owner, scopes, rights,
-/// applications, rate limit, auto-renewal settings and lifetime in whole days (capped at
-/// 365), and expires at 00:00 UTC of a date like every other credential.
+/// What renewing a credential takes: when the old one stops, when the new one expires, and,
+/// if they change, the new one's name and description. The new one keeps the old one's kind,
+/// owner, scopes, rights, applications, rate limit and auto-renewal settings; unless told
+/// otherwise it has the old one's lifetime in whole days (capped by the lifetime policy), and
+/// expires at 00:00 UTC of a date like every other credential.
 #[derive(Debug, Clone)]
 pub struct Renewal {
     /// When the old credential stops working: between now and its current expiry.
     pub old_ends_at: DateTime<Utc>,
+    /// When the new credential expires; `None` gives it the old one's lifetime from today.
+    /// Capped like any expiry: a year ahead, and the vault's lifetime policy.
+    pub new_expiry: Option<Expiry>,
     /// The new credential's name; `None` keeps the old one's (it steps aside, renewed).
     pub name: Option<Name>,
     /// The new credential's description; `None` keeps the old one's.
     pub description: Option<Description>,
+}
+
+/// What renewing a credential now would give (see [`Vault::renewal_plan`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct RenewalPlan {
+    /// When the old credential expires now (the latest it may be made to end).
+    pub old_expires_at: DateTime<Utc>,
+    /// The new credential's expiry date unless another is chosen: the old lifetime from today.
+    pub default_expires_on: NaiveDate,
+    /// The latest expiry date allowed: a year ahead, or the vault's lifetime policy if shorter.
+    pub latest_expires_on: NaiveDate,
+    /// The old credential's lifetime in calendar days.
+    pub lifetime_days: i64,
 }
 
 impl Vault {
@@ -89,6 +107,7 @@ impl Vault {
             let issued = successor_in(
                 change,
                 &old,
+                renewal.new_expiry,
                 renewal.name.as_ref(),
                 renewal.description.as_ref(),
             )?;
@@ -108,6 +127,21 @@ impl Vault {
             "credential renewed"
         );
         Ok(issued)
+    }
+
+    /// What renewing `id` now would give, for the renew dialog to show beside the old end:
+    /// the new expiry unless another is chosen, and the latest one allowed.
+    pub fn renewal_plan(&self, id: CredentialId) -> Result<RenewalPlan> {
+        let now = self.now();
+        let old = store::get(self.conn(), id)?;
+        let policy = Settings::load(self.conn())?.max_lifetime_days;
+        let latest = i64::from(policy).min(Expiry::MAX_DAYS);
+        Ok(RenewalPlan {
+            old_expires_at: old.expires_at,
+            default_expires_on: default_renewal_expiry(&old, policy, now)?.at().date_naive(),
+            latest_expires_on: now.date_naive() + Duration::days(latest),
+            lifetime_days: (old.expires_at.date_naive() - old.created_at.date_naive()).num_days(),
+        })
     }
 
     /// The credential that renewed `id`, if it was renewed.
@@ -313,22 +347,22 @@ fn check_new(
 
 /// Checks, generates, stores and records a new credential as part of `change`.
 /// Issues `old`'s successor in `change`: the same kind, owner, scopes, rights, applications,
-/// rate limit and auto-renewal settings (the period fitted to the new lifetime), the old one's
-/// lifetime in whole days (at least one, at most the vault's policy) to a date, its name and
-/// description unless others are given; `old` steps aside (renewed), so its name is free. The
-/// successor must pass every check of issuing.
+/// rate limit and auto-renewal settings (the period fitted to the new lifetime), expiring at
+/// `expiry` or else after [`default_renewal_expiry`], its name and description unless others
+/// are given; `old` steps aside (renewed), so its name is free. The successor must pass every
+/// check of issuing.
 pub(super) fn successor_in(
     change: &Change<'_>,
     old: &Credential,
+    expiry: Option<Expiry>,
     name: Option<&Name>,
     description: Option<&Description>,
 ) -> Result<Issued> {
     let now = change.now();
-    let policy = Settings::load(change)?.max_lifetime_days;
-    let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
-        .num_days()
-        .clamp(1, i64::from(policy));
-    let expiry = Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)?;
+    let expiry = match expiry {
+        Some(expiry) => expiry,
+        None => default_renewal_expiry(old, Settings::load(change)?.max_lifetime_days, now)?,
+    };
     let new = CredentialFields {
         kind: old.kind,
         owner_id: old.owner_id,
@@ -354,6 +388,15 @@ pub(super) fn successor_in(
         auto_renewal::save(change, issued.credential.id, Some(&settings))?;
     }
     Ok(issued)
+}
+
+/// The expiry a renewal of `old` gets unless another is chosen: `old`'s lifetime in whole
+/// days (at least one, at most `policy`) from today, at 00:00 UTC.
+fn default_renewal_expiry(old: &Credential, policy: u32, now: DateTime<Utc>) -> Result<Expiry> {
+    let lifetime = (old.expires_at.date_naive() - old.created_at.date_naive())
+        .num_days()
+        .clamp(1, i64::from(policy));
+    Expiry::on_date(now.date_naive() + Duration::days(lifetime), now)
 }
 
 fn issue_in(

@@ -30,8 +30,8 @@ pub use access::{AccessGrant, AuthenticatedClient};
 pub use auto_renewal::{AutoRenewal, CallbackUrl};
 pub use edit::CredentialEdit;
 pub(crate) use hot::VerifyCache;
-pub use lifecycle::Renewal;
 pub(crate) use lifecycle::{require_api_access, require_scopes_held};
+pub use lifecycle::{Renewal, RenewalPlan};
 pub use offboarding::Offboarding;
 pub use query::{CredentialPage, CredentialQuery, SortKey};
 pub use reminder::ExpiryReminder;
@@ -78,6 +78,14 @@ impl Expiry {
     /// works. Tomorrow is the earliest such date and today + 365 days the latest.
     pub fn on_date(date: NaiveDate, now: DateTime<Utc>) -> Result<Self> {
         Self::new(date.and_time(chrono::NaiveTime::MIN).and_utc(), now)
+    }
+
+    /// [`Expiry::on_date`] of a date written `YYYY-MM-DD`, as forms and the command line take
+    /// it.
+    pub fn parse_date(text: &str, now: DateTime<Utc>) -> Result<Self> {
+        let date = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .map_err(|_| Error::InvalidDate(text.chars().take(40).collect()))?;
+        Self::on_date(date, now)
     }
 
     /// The instant.
@@ -259,11 +267,11 @@ impl IssueRequest {
     /// The credential asked for, every field checked, expiring at the start of `expires_on`
     /// as seen at `now`.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<NewCredential> {
-        let date = NaiveDate::parse_from_str(&self.expires_on, "%Y-%m-%d")
-            .map_err(|_| Error::InvalidDate(self.expires_on.chars().take(40).collect()))?;
         Ok(NewCredential {
             disabled: self.disabled,
-            ..self.fields.validate(Expiry::on_date(date, now)?)?
+            ..self
+                .fields
+                .validate(Expiry::parse_date(&self.expires_on, now)?)?
         })
     }
 }
@@ -308,49 +316,148 @@ pub struct Credential {
     pub disabled_at: Option<DateTime<Utc>>,
     /// The credential this one renewed, if it is a renewal.
     pub renewed_from: Option<CredentialId>,
+    /// When it was renewed, if it was: it has stepped aside for its successor and ends at
+    /// its expiry.
+    pub renewed_at: Option<DateTime<Utc>>,
+    /// The credential that renewed it, while that one exists.
+    pub superseded_by: Option<CredentialId>,
+    /// Why its owner cannot use it now, when they cannot: their API access is off, or groups
+    /// block it. `None` for an owner with API access and for organization tokens.
+    pub blocked: Option<OwnerBlock>,
     /// Its usage limit as it stands; absent when it has none.
     pub usage: Option<Uses>,
     /// The addresses and CIDR ranges it may be used from; anywhere when empty.
     pub allowed_ips: Vec<String>,
 }
 
-/// Where a credential stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+/// Why a credential's owner has no API access, and so the credential does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct OwnerBlock {
+    /// The owner's own "API access" switch is off.
+    pub access_off: bool,
+    /// The groups of the owner that block API access, by name (sorted).
+    pub groups: Vec<String>,
+}
+
+impl OwnerBlock {
+    /// Why, in words: "blocked by Contractors, Vendors", "API access off", or both.
+    pub fn reason(&self) -> String {
+        let mut parts = Vec::new();
+        if self.access_off {
+            parts.push("API access off".to_owned());
+        }
+        if !self.groups.is_empty() {
+            parts.push(format!("blocked by {}", self.groups.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+/// Within how many days of its expiry a credential that verifies is [`Status::ExpiringSoon`].
+pub const EXPIRING_SOON_DAYS: u32 = 7;
+
+/// Where a credential stands now: what verification would answer for it, given no scope,
+/// application or address. Exactly one applies, in this order of precedence: revoked,
+/// expired, disabled, blocked, superseded, expiring soon, active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// Verifies.
+    /// Verifies, and expires more than [`EXPIRING_SOON_DAYS`] days from now.
     Active,
+    /// Verifies, and expires within [`EXPIRING_SOON_DAYS`] days.
+    ExpiringSoon,
+    /// Renewed: still verifies until its end date, then its successor alone does.
+    Superseded,
+    /// Refused because its owner has no API access (switched off, or blocked by a group).
+    Blocked,
     /// Switched off for now; can be enabled again.
     Disabled,
-    /// Revoked: permanently refused.
-    Revoked,
     /// Past its expiry.
     Expired,
+    /// Revoked: permanently refused.
+    Revoked,
 }
 
 impl Status {
-    /// The stable name, as serialized: `active`, `disabled`, `revoked` or `expired`.
+    /// Every status, in the order of precedence's reverse: the order a status sort walks.
+    pub const ALL: [Status; 7] = [
+        Status::Active,
+        Status::ExpiringSoon,
+        Status::Superseded,
+        Status::Blocked,
+        Status::Disabled,
+        Status::Expired,
+        Status::Revoked,
+    ];
+
+    /// The stable name, as serialized: `active`, `expiring_soon`, `superseded`, `blocked`,
+    /// `disabled`, `expired` or `revoked`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
+            Status::ExpiringSoon => "expiring_soon",
+            Status::Superseded => "superseded",
+            Status::Blocked => "blocked",
             Status::Disabled => "disabled",
-            Status::Revoked => "revoked",
             Status::Expired => "expired",
+            Status::Revoked => "revoked",
         }
+    }
+
+    /// The status named `name` (as [`Status::as_str`] gives it).
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|status| status.as_str() == name)
+    }
+
+    /// Whether a credential in this status verifies now.
+    pub fn verifies(self) -> bool {
+        matches!(
+            self,
+            Status::Active | Status::ExpiringSoon | Status::Superseded
+        )
     }
 }
 
 impl Credential {
-    /// Its status at `now`: revoked outranks expired, which outranks disabled.
+    /// Its status at `now`, with its owner's access as read with it.
     pub fn status(&self, now: DateTime<Utc>) -> Status {
+        self.status_given(now, self.blocked.is_some())
+    }
+
+    /// Its status at `now` given whether its owner lacks API access: the one place a status
+    /// is worked out (verification asks it with the owner's access as it has it cached; the
+    /// listing's SQL conditions are the same rules, tested against this).
+    pub(crate) fn status_given(&self, now: DateTime<Utc>, owner_blocked: bool) -> Status {
         if self.revoked_at.is_some() {
             Status::Revoked
         } else if self.expires_at <= now {
             Status::Expired
         } else if self.disabled_at.is_some() {
             Status::Disabled
+        } else if owner_blocked {
+            Status::Blocked
+        } else if self.renewed_at.is_some() {
+            Status::Superseded
+        } else if self.expires_at <= now + Duration::days(i64::from(EXPIRING_SOON_DAYS)) {
+            Status::ExpiringSoon
         } else {
             Status::Active
+        }
+    }
+
+    /// What `status` (this credential's) needs said beside it: who blocks the owner ("blocked
+    /// by Contractors"), or that it was renewed and when it ends ("renewed; ends 2026-12-10
+    /// 00:00 UTC"); empty for the other statuses.
+    pub fn status_note(&self, status: Status) -> String {
+        match (status, &self.blocked) {
+            (Status::Blocked, Some(block)) => block.reason(),
+            (Status::Superseded, _) => format!(
+                "renewed; ends {}",
+                self.expires_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+            _ => String::new(),
         }
     }
 

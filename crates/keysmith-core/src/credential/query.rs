@@ -2,8 +2,8 @@
 //! description, token prefix and client ID, a sort on any column, and paging with a total.
 //!
 //! Every sort order walks an index. An order that no single index can give is listed as a run
-//! of [`Segment`]s, each walking its own index: status (which depends on the clock) as active,
-//! disabled, expired and revoked credentials, each by expiry; the owner as organization tokens
+//! of [`Segment`]s, each walking its own index: status (which depends on the clock and the
+//! owners' access) as the credentials of each status in turn, each by expiry; the owner as organization tokens
 //! and then the users by name; the last use as never used and then the used by time. A page
 //! takes its rows from the segments its offset falls in, with their counts for the total.
 
@@ -71,7 +71,8 @@ pub enum SortKey {
     Created,
     /// Expiry.
     Expires,
-    /// Status: active, disabled, expired, revoked; each by expiry.
+    /// Status: active, expiring soon, superseded, blocked, disabled, expired, revoked; each by
+    /// expiry.
     Status,
     /// Last successful verification (never used first).
     LastUsed,
@@ -109,11 +110,59 @@ pub(super) struct Segment {
     pub order: &'static [&'static str],
 }
 
+/// A credential that is neither revoked nor expired nor disabled, `?1` being now.
+macro_rules! live {
+    () => {
+        "c.revoked_at IS NULL AND c.expires_at > ?1 AND c.disabled_at IS NULL"
+    };
+}
+
+/// The users without API access: switched off, or in a group that blocks it.
+macro_rules! blocked_owners {
+    () => {
+        "SELECT id FROM users WHERE NOT api_access \
+         UNION SELECT m.user_id FROM group_members m JOIN groups g ON g.id = m.group_id \
+         WHERE g.blocks_api_access"
+    };
+}
+
+/// A live credential whose owner, if it has one, has API access. The owner and renewal are
+/// tested with `+` so that no index on them is chosen over the order's.
+macro_rules! usable {
+    () => {
+        concat!(
+            live!(),
+            " AND (c.owner_id IS NULL OR +c.owner_id NOT IN (",
+            blocked_owners!(),
+            "))"
+        )
+    };
+}
+
+/// [`EXPIRING_SOON_DAYS`](super::EXPIRING_SOON_DAYS) in seconds, as SQL text (a test checks
+/// the two agree).
+macro_rules! soon {
+    () => {
+        "604800"
+    };
+}
+
 /// The SQL condition of each status, with `?1` as now: the SQL form of
-/// [`Credential::status`](super::Credential::status).
+/// [`Credential::status`](super::Credential::status), tested against it.
 const fn status_condition(status: Status) -> &'static str {
     match status {
-        Status::Active => "c.revoked_at IS NULL AND c.disabled_at IS NULL AND c.expires_at > ?1",
+        Status::Active => concat!(
+            usable!(),
+            " AND +c.renewed_at IS NULL AND c.expires_at > ?1 + ",
+            soon!()
+        ),
+        Status::ExpiringSoon => concat!(
+            usable!(),
+            " AND +c.renewed_at IS NULL AND c.expires_at <= ?1 + ",
+            soon!()
+        ),
+        Status::Superseded => concat!(usable!(), " AND +c.renewed_at IS NOT NULL"),
+        Status::Blocked => concat!(live!(), " AND +c.owner_id IN (", blocked_owners!(), ")"),
         Status::Disabled => {
             "c.revoked_at IS NULL AND c.disabled_at IS NOT NULL AND c.expires_at > ?1"
         }
@@ -123,12 +172,7 @@ const fn status_condition(status: Status) -> &'static str {
 }
 
 /// The statuses in the order of [`SortKey::Status`].
-const STATUS_ORDER: [Status; 4] = [
-    Status::Active,
-    Status::Disabled,
-    Status::Expired,
-    Status::Revoked,
-];
+const STATUS_ORDER: [Status; 7] = Status::ALL;
 
 const BY_EXPIRY: &[&str] = &["c.expires_at", "c.id"];
 
@@ -494,6 +538,16 @@ mod tests {
                 "{query:?} ({plan:?}) sorts: {steps:#?}"
             );
         }
+    }
+
+    /// The SQL's window of "expiring soon" is the status rule's.
+    #[test]
+    fn the_sql_window_of_expiring_soon_is_the_rules() {
+        let seconds: i64 = soon!().parse().unwrap();
+        assert_eq!(
+            seconds,
+            Duration::days(i64::from(super::super::EXPIRING_SOON_DAYS)).num_seconds()
+        );
     }
 
     /// A search with few candidates looks each up by id instead of walking past every

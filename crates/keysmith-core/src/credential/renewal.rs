@@ -91,7 +91,7 @@ impl Vault {
         let due = due(self.conn(), now)?;
         let mut renewed = Vec::with_capacity(due.len());
         for id in due {
-            match self.audited_as_service(SERVICE, |change| auto_renew_in(change, id)) {
+            match self.audited_as_service(SERVICE, |change| auto_renew_in(change, id, false)) {
                 Ok(successor) => renewed.push(successor),
                 Err(error) if is_refusal(&error) => {
                     tracing::warn!(
@@ -108,7 +108,8 @@ impl Vault {
     }
 
     /// Runs `id`'s auto-renewal now, as it would run when due ("Renew now"): its successor,
-    /// whose secret waits to be handed over. For whoever manages the credential.
+    /// whose secret waits to be handed over. For whoever manages the credential; audited as
+    /// their renewal (`credential.renewed`, `"via": "renew_now"`), not an automatic one.
     pub fn renew_now(&mut self, id: CredentialId) -> Result<CredentialId> {
         self.audited(|change| {
             let credential = store::get(change, id)?;
@@ -118,7 +119,7 @@ impl Vault {
                     "auto-renewal is off for this credential; turn it on first".into(),
                 ));
             }
-            auto_renew_in(change, id)
+            auto_renew_in(change, id, true)
         })
     }
 
@@ -269,9 +270,10 @@ fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<CredentialId>> {
     Ok(ids)
 }
 
-/// Renews `id` automatically in `change`: its successor (the old token runs on to its
-/// expiry), the successor's secret kept for hand-over, audited as `credential.auto_renewed`.
-fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> {
+/// Renews `id` as its auto-renewal does, in `change`: its successor (the old token runs on to
+/// its expiry), the successor's secret kept for hand-over, audited as `credential.auto_renewed`
+/// — or, `manual` ("Renew now"), as `credential.renewed` by the operator.
+fn auto_renew_in(change: &Change<'_>, id: CredentialId, manual: bool) -> Result<CredentialId> {
     let old = store::get(change, id)?;
     if old.revoked_at.is_some() {
         return Err(Error::AlreadyRevoked);
@@ -281,7 +283,7 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> 
         .as_ref()
         .and_then(|settings| settings.callback_url.clone())
         .map(String::from);
-    let issued = successor_in(change, &old, None, None)?;
+    let issued = successor_in(change, &old, None, None, None)?;
     let successor = issued.credential.id;
     change
         .prepare_cached(
@@ -302,11 +304,24 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId) -> Result<CredentialId> 
              WHERE credential_id = ?1",
         )?
         .execute([id.0])?;
-    change.record(
-        AuditAction::CredentialAutoRenewed,
-        Some(id),
-        json!({ "successor": successor.0 }),
-    )?;
+    if manual {
+        change.record(
+            AuditAction::CredentialRenewed,
+            Some(id),
+            json!({
+                "name": old.name,
+                "successor": successor.0,
+                "old_ends_at": old.expires_at.to_rfc3339(),
+                "via": "renew_now",
+            }),
+        )?;
+    } else {
+        change.record(
+            AuditAction::CredentialAutoRenewed,
+            Some(id),
+            json!({ "name": old.name, "successor": successor.0 }),
+        )?;
+    }
     if let Some(settings) = &settings {
         let (subject, body) = renewal_mail(&old, &issued.credential, callback.as_deref());
         mail::enqueue(change, change.now(), &settings.recipient, &subject, &body)?;

@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::query::{SearchPlan, CREDENTIAL_FIRST};
 use super::restrictions::{Refill, Restrictions, Uses};
-use super::{Credential, CredentialId, CredentialPage, CredentialQuery, NewCredential, Rights};
+use super::{
+    Credential, CredentialId, CredentialPage, CredentialQuery, NewCredential, OwnerBlock, Rights,
+};
 use crate::clock::from_seconds;
 use crate::digest::TokenDigest;
 use crate::error::{Error, Result};
@@ -16,17 +18,22 @@ use crate::token::TokenKind;
 
 /// The columns [`from_row`] reads from [`CREDENTIAL_FIRST`]'s joins, as a macro so statements
 /// are `concat!`ed at compile time: verify runs one per request and should not build its SQL
-/// text each time.
+/// text each time. The second form leaves out (as NULL) what verification has cached: the last
+/// use, the owner's name and access, and the uses left.
 macro_rules! columns {
     () => {
         columns!(
             "us.last_used_at",
             "u.name",
             "(SELECT uses_left FROM credential_uses WHERE credential_id = c.id), \
-             (SELECT period FROM credential_uses WHERE credential_id = c.id)"
+             (SELECT period FROM credential_uses WHERE credential_id = c.id)",
+            "NOT u.api_access, \
+             (SELECT group_concat(g.name, char(10)) FROM group_members m \
+              JOIN groups g ON g.id = m.group_id WHERE m.user_id = c.owner_id \
+              AND g.blocks_api_access)"
         )
     };
-    ($last_used:literal, $owner_name:literal, $uses:literal) => {
+    ($last_used:literal, $owner_name:literal, $uses:literal, $owner_access:literal) => {
         concat!(
             "c.id, c.kind, c.name, c.description, c.token_hint, c.created_at, c.expires_at, \
              c.revoked_at, ",
@@ -35,7 +42,10 @@ macro_rules! columns {
             $owner_name,
             ", c.scopes, c.rights, c.applications, c.rate_limit, c.client_id, c.max_uses, \
              c.refill, c.allowed_ips, ",
-            $uses
+            $uses,
+            ", c.renewed_at, CASE WHEN c.renewed_at IS NOT NULL THEN \
+               (SELECT s.id FROM credentials s WHERE s.renewed_from = c.id) END, ",
+            $owner_access
         )
     };
 }
@@ -84,7 +94,19 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Credential> {
         client_id: row.get(17)?,
         usage,
         allowed_ips: split_list(row.get_ref(20)?.as_str()?),
+        renewed_at: row.get::<_, Option<i64>>(23)?.map(from_seconds),
+        superseded_by: row.get::<_, Option<i64>>(24)?.map(CredentialId),
+        blocked: owner_block(row.get(25)?, row.get_ref(26)?.as_str_or_null()?),
     })
+}
+
+/// The owner's block from whether their API access is off (NULL when the row has no owner or
+/// leaves it out) and the groups blocking it, joined by newlines.
+fn owner_block(access_off: Option<bool>, groups: Option<&str>) -> Option<OwnerBlock> {
+    let mut groups = groups.map(split_list).unwrap_or_default();
+    groups.sort_by_key(|name| name.to_lowercase());
+    let access_off = access_off == Some(true);
+    (access_off || !groups.is_empty()).then_some(OwnerBlock { access_off, groups })
 }
 
 pub(crate) fn split_list(text: &str) -> Vec<String> {
@@ -197,30 +219,24 @@ pub(crate) fn get(conn: &Connection, id: CredentialId) -> Result<Credential> {
 /// [`find_by_digest`]'s statement.
 const BY_DIGEST: &str = concat!(
     "SELECT ",
-    columns!("NULL", "NULL", "NULL, NULL"),
-    ", c.digest, CASE WHEN c.renewed_at IS NOT NULL THEN \
-       (SELECT s.id FROM credentials s WHERE s.renewed_from = c.id) END \
-     FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
+    columns!("NULL", "NULL", "NULL, NULL", "NULL, NULL"),
+    ", c.digest FROM credentials c INDEXED BY credentials_verify WHERE c.digest = ?1"
 );
 
-/// The credential stored under `digest`, if any, without its owner's name (the caller has it
-/// cached) and its last use (verification does not need it), with the credential that renewed
-/// it, if one did. The stored digest is compared with `digest` in constant time, in place; a
-/// covering index answers it in one descent (a renewed credential takes a second, for its
-/// successor).
+/// The credential stored under `digest`, if any, without its owner's name and access (the
+/// caller has them cached) and its last use (verification does not need it), with the
+/// credential that renewed it, if one did. The stored digest is compared with `digest` in
+/// constant time, in place; a covering index answers it in one descent (a renewed credential
+/// takes a second, for its successor).
 pub(super) fn find_by_digest(
     conn: &Connection,
     digest: &TokenDigest,
-) -> Result<Option<(Credential, Option<CredentialId>)>> {
+) -> Result<Option<Credential>> {
     let found = conn
         .prepare_cached(BY_DIGEST)?
         .query_row([digest.as_bytes().as_slice()], |row| {
-            let stored = row.get_ref(23)?.as_blob()?;
-            let successor = row.get::<_, Option<i64>>(24)?.map(CredentialId);
-            digest
-                .matches(stored)
-                .then(|| from_row(row).map(|credential| (credential, successor)))
-                .transpose()
+            let stored = row.get_ref(27)?.as_blob()?;
+            digest.matches(stored).then(|| from_row(row)).transpose()
         })
         .optional()?;
     Ok(found.flatten())

@@ -224,8 +224,7 @@ impl Vault {
                 return refuse(Expired);
             }
             let credential = store::get(self.conn(), access_token.credential)?;
-            let successor = store::successor(self.conn(), access_token.credential)?;
-            let hot = cache.hot(self.conn(), credential, successor)?;
+            let hot = cache.hot(self.conn(), credential)?;
             (Arc::new(hot), Some(access_token))
         } else {
             match cache.credential(self.conn(), &digest)? {
@@ -245,14 +244,12 @@ impl Vault {
         };
         drop(cache);
         let credential = &hot.credential;
-        match credential.status(now) {
-            Status::Active => {}
+        match credential.status_given(now, !hot.owner_has_api_access) {
+            Status::Active | Status::ExpiringSoon | Status::Superseded => {}
+            Status::Blocked => return refuse(OwnerLacksApiAccess),
             Status::Disabled => return refuse(Disabled),
             Status::Revoked => return refuse(Revoked),
             Status::Expired => return refuse(Expired),
-        }
-        if !hot.owner_has_api_access {
-            return refuse(OwnerLacksApiAccess);
         }
         let mut scopes = hot.scopes.clone();
         let acting_as = match named {
@@ -299,7 +296,7 @@ impl Vault {
             scopes,
             issued_at,
             expires_at,
-            superseded_by: hot.successor,
+            superseded_by: credential.superseded_by,
             remaining,
             acting_as,
         })))

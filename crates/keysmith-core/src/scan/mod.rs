@@ -76,7 +76,7 @@ impl ScanReport {
         let mut ids = Vec::new();
         for sighting in &self.sightings {
             if let Some(found) = &sighting.credential {
-                if found.status == Status::Active && !ids.contains(&found.id) {
+                if found.status.verifies() && !ids.contains(&found.id) {
                     ids.push(found.id);
                 }
             }

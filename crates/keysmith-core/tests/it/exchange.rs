@@ -162,6 +162,7 @@ fn an_access_token_of_renewed_credentials_names_the_successor_and_ends_with_the_
             pair.credential.id,
             &keysmith_core::Renewal {
                 old_ends_at: grace_ends,
+                new_expiry: None,
                 name: None,
                 description: None,
             },

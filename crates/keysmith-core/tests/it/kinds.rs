@@ -496,6 +496,7 @@ mod property {
                         let (id, _) = &tokens[usize::from(index) % tokens.len()];
                         let renewal = keysmith_core::Renewal {
                             old_ends_at: now + chrono::Duration::days(1),
+                            new_expiry: None,
                             name: Some(name(&format!("r{step}"))),
                             description: Some(Description::default()),
                         };

@@ -10,6 +10,7 @@ use keysmith_core::{
 fn renewal(fx: &Fixture, name: &str, old_ends_in: Duration) -> Renewal {
     Renewal {
         old_ends_at: fx.clock_now() + old_ends_in,
+        new_expiry: None,
         name: Some(Name::new(name).unwrap()),
         description: Some(Description::new("rotated").unwrap()),
     }
@@ -209,6 +210,7 @@ fn a_renewal_keeps_the_name_description_and_auto_renewal_settings() {
     );
     let kept = Renewal {
         old_ends_at: fx.clock_now() + Duration::hours(1),
+        new_expiry: None,
         name: None,
         description: None,
     };

@@ -18,6 +18,7 @@ mod query;
 mod reminders;
 mod renewal;
 mod restrictions;
+mod status;
 mod team;
 mod vault;
 mod webhooks;

@@ -299,6 +299,7 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
             old.id,
             &keysmith_core::Renewal {
                 old_ends_at: now + chrono::Duration::hours(1),
+                new_expiry: None,
                 name: Some(name("ledger sync 2")),
                 description: Some(Description::default()),
             },
@@ -342,6 +343,7 @@ fn an_application_in_use_cannot_be_removed_and_renewal_keeps_the_model() {
     let before = snapshot(vault);
     let again = keysmith_core::Renewal {
         old_ends_at: now + chrono::Duration::hours(1),
+        new_expiry: None,
         name: Some(name("ledger sync 3")),
         description: Some(Description::default()),
     };

@@ -8,7 +8,7 @@ fn names(credentials: Vec<keysmith_core::Credential>) -> Vec<String> {
     credentials.into_iter().map(|c| c.name).collect()
 }
 
-/// Five credentials in every status: alpha (active, 30 d), beta (active, 5 d, "billing"),
+/// Five credentials in five statuses: alpha (active, 30 d), beta (expiring soon, 5 d, "billing"),
 /// gamma (disabled), delta (revoked), epsilon (expired).
 fn seeded() -> (Fixture, keysmith_core::Vault, String) {
     let fx = Fixture::new();
@@ -41,6 +41,7 @@ fn each_status_filter_matches_the_derived_status() {
     let (fx, vault, _) = seeded();
     for status in [
         Status::Active,
+        Status::ExpiringSoon,
         Status::Disabled,
         Status::Revoked,
         Status::Expired,
@@ -54,14 +55,14 @@ fn each_status_filter_matches_the_derived_status() {
         assert!(!found.is_empty(), "nothing {status:?}");
         assert!(found.iter().all(|c| c.status(fx.clock_now()) == status));
     }
-    let active = CredentialQuery {
-        statuses: vec![Status::Active],
+    let verifying = CredentialQuery {
+        statuses: vec![Status::Active, Status::ExpiringSoon],
         sort: SortKey::Name,
         descending: false,
         ..CredentialQuery::default()
     };
     assert_eq!(
-        names(vault.query_credentials(&active).unwrap()),
+        names(vault.query_credentials(&verifying).unwrap()),
         ["alpha", "Beta"]
     );
 }
@@ -173,7 +174,7 @@ fn sorts_by_any_column_both_ways_and_pages() {
     );
     assert_eq!(
         sorted(SortKey::Status, false),
-        ["Beta", "alpha", "gamma", "epsilon", "delta"]
+        ["alpha", "Beta", "gamma", "epsilon", "delta"]
     );
     assert_eq!(sorted(SortKey::Kind, false).len(), 5);
     assert_eq!(sorted(SortKey::LastUsed, false).len(), 5);

@@ -299,6 +299,7 @@ fn a_renewal_carries_the_restrictions_over_with_the_uses_full() {
             issued.credential.id,
             &Renewal {
                 old_ends_at: fx.clock_now() + Duration::hours(1),
+                new_expiry: None,
                 name: None,
                 description: None,
             },

@@ -1,0 +1,203 @@
+//! The window tells the truth: each credential's status is what verification answers for its
+//! token now (blocked owners and renewed credentials included), and renewal shows and lets one
+//! choose both dates. Screenshots of the chips and the renew dialog, light and dark, at the
+//! usual and the smallest window.
+
+use std::path::Path;
+
+use chrono::{Duration, Utc};
+use keysmith_core::{
+    clock, Description, EmailAddress, Expiry, GroupSpec, InactiveReason, Name, NewCredential,
+    Permission, RateLimit, Renewal, Rights, Role, TokenKind, UserId, UserSpec, Verification,
+};
+use keysmith_e2e::flows::{
+    row, row_action, take_revealed_token, unlock, vault_made_outside, verify_from_outside,
+    APPLICATION,
+};
+use keysmith_e2e::Session;
+
+/// A personal access token of `owner` for `payables:read`, expiring in `days`.
+fn token_of(owner: UserId, name: &str, days: i64) -> NewCredential {
+    let now = Utc::now();
+    NewCredential {
+        kind: TokenKind::PersonalAccessToken,
+        owner: Some(owner),
+        name: Name::new(name).unwrap(),
+        description: Description::new("").unwrap(),
+        expiry: Expiry::new(now + Duration::days(days), now).unwrap(),
+        scopes: vec![Permission::new("payables:read").unwrap()],
+        rights: Rights::Read,
+        applications: vec![Name::new(APPLICATION).unwrap()],
+        rate_limit: RateLimit::default(),
+        restrictions: Default::default(),
+        disabled: false,
+    }
+}
+
+/// The tokens of a vault made outside: Cleo's `ledger-sync` (Cleo then blocked by the
+/// Contractors group), the holder's `nightly-export` renewed as `nightly-export-2`, and the
+/// holder's `short-lived` (three days).
+struct Seeded {
+    ledger_sync: String,
+    nightly_export: String,
+}
+
+fn seed(path: &Path) -> Seeded {
+    let mut vault = vault_made_outside(path, clock::system());
+    let holder = UserId(1);
+    let cleo = vault
+        .create_user(&UserSpec {
+            name: Name::new("Cleo Member").unwrap(),
+            email: EmailAddress::try_from("cleo@example.com".to_owned()).unwrap(),
+            role: Role::Member,
+            api_access: true,
+        })
+        .unwrap();
+    let group = |name: &str, grants: bool, blocks: bool| GroupSpec {
+        name: Name::new(name).unwrap(),
+        permissions: if grants {
+            vec![Permission::new("payables:read").unwrap()]
+        } else {
+            vec![]
+        },
+        blocks: vec![],
+        blocks_api_access: blocks,
+        members: vec![cleo.id],
+    };
+    vault.create_group(&group("Payables", true, false)).unwrap();
+    let ledger_sync = vault.issue(&token_of(cleo.id, "ledger-sync", 30)).unwrap();
+    vault
+        .create_group(&group("Contractors", false, true))
+        .unwrap();
+    let nightly = vault
+        .issue(&token_of(holder, "nightly-export", 30))
+        .unwrap();
+    vault
+        .renew(
+            nightly.credential.id,
+            &Renewal {
+                old_ends_at: Utc::now() + Duration::days(10),
+                new_expiry: None,
+                name: Some(Name::new("nightly-export-2").unwrap()),
+                description: None,
+            },
+        )
+        .unwrap();
+    vault.issue(&token_of(holder, "short-lived", 3)).unwrap();
+    Seeded {
+        ledger_sync: ledger_sync.token.expose().to_owned(),
+        nightly_export: nightly.token.expose().to_owned(),
+    }
+}
+
+/// The status chip of `name`'s row: its words and its hover text.
+async fn chip(app: &Session, name: &str) -> (String, String) {
+    let css = format!("{} [data-testid=status]", row(name));
+    let title = app.find(&css).await.attr("title").await.unwrap();
+    (app.text(&css).await, title.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn each_row_says_what_verification_answers_blocked_and_superseded_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("truth.vault");
+    let seeded = seed(&vault);
+    let app = Session::start(&vault, &[]).await;
+    unlock(&app).await;
+    app.find(&row("ledger-sync")).await;
+
+    // The owner's group blocks API access: verification refuses, and the row says why.
+    assert_eq!(
+        verify_from_outside(&vault, &seeded.ledger_sync),
+        Verification::Inactive(InactiveReason::OwnerLacksApiAccess)
+    );
+    assert_eq!(
+        chip(&app, "ledger-sync").await,
+        ("blocked".into(), "blocked by Contractors".into())
+    );
+    // Renewed: still verifies, with its successor named; the row says superseded and when it
+    // ends.
+    let Verification::Active(renewed) = verify_from_outside(&vault, &seeded.nightly_export) else {
+        panic!("a renewed credential verifies until its end");
+    };
+    assert!(renewed.superseded_by.is_some());
+    let (words, title) = chip(&app, "nightly-export").await;
+    assert_eq!(words, "superseded");
+    assert!(
+        title.starts_with(&format!(
+            "renewed; ends {}",
+            renewed.expires_at.format("%Y-%m-%d")
+        )),
+        "{title}"
+    );
+    assert_eq!(chip(&app, "nightly-export-2").await.0, "active");
+    assert_eq!(chip(&app, "short-lived").await.0, "expiring soon");
+
+    // The panel says it too, and its switch is still "enabled": the block is not the switch.
+    app.click(&format!("{} [data-testid=open-detail]", row("ledger-sync")))
+        .await;
+    app.wait_text("[data-testid=detail-status]", "blocked")
+        .await;
+    app.wait_text("[data-testid=detail-status-note]", "blocked by Contractors")
+        .await;
+    let switch = app.find("[data-testid=detail-enabled-switch]").await;
+    assert!(switch.is_selected().await.unwrap());
+    app.screenshot("t-status-blocked").await;
+
+    // The status filter follows it: "blocked" lists the one blocked credential.
+    app.click("[data-testid=status-blocked]").await;
+    app.wait_text("[data-testid=count]", "1 of").await;
+    app.click("[data-testid=status-blocked]").await;
+    app.click("[data-testid=status-superseded]").await;
+    app.wait_text("[data-testid=count]", "1 of").await;
+    app.find(&row("nightly-export")).await;
+    app.click("[data-testid=status-superseded]").await;
+
+    // Dark, at the smallest window.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-dark]").await;
+    app.click("[data-testid=nav-credentials]").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.find(&row("nightly-export")).await;
+    app.screenshot("t-status-chips-dark-smallest").await;
+    app.end().await;
+}
+
+#[tokio::test]
+async fn renewal_shows_both_dates_and_takes_the_new_expiry_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("renew.vault");
+    seed(&vault);
+    let app = Session::start(&vault, &[]).await;
+    unlock(&app).await;
+    app.find(&row("short-lived")).await;
+    row_action(&app, "short-lived", "renew").await;
+    let today = Utc::now().date_naive();
+    // Unless chosen, the new token gets the old lifetime from today; the old end is beside it.
+    let same = (today + Duration::days(3)).to_string();
+    app.wait_text("[data-testid=renew-new-expires]", &same)
+        .await;
+    app.wait_text("[data-testid=renew-old-ends]", "UTC").await;
+    app.click("[data-testid=new-expires-90]").await;
+    let chosen = (today + Duration::days(90)).to_string();
+    app.wait_text("[data-testid=renew-new-expires]", &chosen)
+        .await;
+    app.screenshot("t-renew-dialog").await;
+    // A date past the year is refused beside its field, before anything is sent.
+    app.click("[data-testid=new-expires-date]").await;
+    app.type_into(
+        "[data-testid=new-expires-on]",
+        &(today + Duration::days(400)).format("%Y%m%d").to_string(),
+    )
+    .await;
+    app.wait_text("[data-testid=new-expires-problem]", "latest allowed")
+        .await;
+    app.click("[data-testid=new-expires-90]").await;
+    app.click("[data-testid=confirm-renew]").await;
+    let token = take_revealed_token(&app).await;
+    let Verification::Active(renewed) = verify_from_outside(&vault, &token) else {
+        panic!("the new token verifies");
+    };
+    assert_eq!(renewed.expires_at.date_naive().to_string(), chosen);
+    app.end().await;
+}
