@@ -6,7 +6,9 @@
 use std::process::Command;
 
 use keysmith_core::{clock, Secret, Vault};
-use keysmith_e2e::flows::{create_vault, issue_token, issue_token_for_days, row, PASSPHRASE};
+use keysmith_e2e::flows::{
+    answer_file_dialog, create_vault, issue_token, issue_token_for_days, row, Dialog, PASSPHRASE,
+};
 use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
 use serde_json::json;
 
@@ -193,13 +195,13 @@ async fn sections_keyboard_title_and_themes() {
         }
         for (key, section) in [
             ("1", "credentials"),
-            ("2", "people"),
-            ("3", "audit"),
-            ("4", "settings"),
-            ("5", "webhooks"),
-            ("6", "renewals"),
-            ("7", "oauth"),
-            ("8", "api"),
+            ("2", "renewals"),
+            ("3", "oauth"),
+            ("4", "people"),
+            ("5", "audit"),
+            ("6", "webhooks"),
+            ("7", "api"),
+            ("8", "settings"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app
@@ -258,7 +260,7 @@ async fn the_audit_log_pages_filters_and_names_an_entry_edited_outside() {
         .await;
     app.click("[data-testid=audit-row][data-seq='2'] button")
         .await;
-    app.wait_text("[data-testid=audit-credential]", "Credential #1")
+    app.wait_text("[data-testid=audit-credential]", "“one”")
         .await;
     app.wait_text("[data-testid=audit-count]", "1 of 3 entries")
         .await;
@@ -276,10 +278,45 @@ async fn the_audit_log_pages_filters_and_names_an_entry_edited_outside() {
     app.click("[data-testid=verify-chain]").await;
     app.wait_text(
         "[data-testid=chain-verdict]",
-        "Broken at entry 2: Issued “one” by Mallory",
+        "Broken at entry 2 (marked below): Issued “one” by Mallory",
     )
     .await;
+    // The broken entry is marked in the whole log, filters cleared.
+    app.find("[data-testid=audit-row][data-seq='2'][data-broken=true]")
+        .await;
+    assert!(!app.present("[data-testid=audit-credential]").await);
     app.screenshot("s-audit-broken").await;
+
+    // A search by name, and a date range; the filtered entries export as JSON with hashes.
+    app.type_into("[data-testid=audit-search]", "two").await;
+    app.wait_text("[data-testid=audit-count]", "1 of 3 entries")
+        .await;
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(1))
+        .format("%Y%m%d")
+        .to_string();
+    app.type_into("[data-testid=audit-since]", &tomorrow).await;
+    app.wait_text("[data-testid=audit-count]", "0 of 3 entries")
+        .await;
+    // Backspaces, as a person deletes it (each an input event).
+    app.type_into("[data-testid=audit-since]", &"\u{e003}".repeat(10))
+        .await;
+    app.wait_text("[data-testid=audit-count]", "1 of 3 entries")
+        .await;
+    let export = dir.path().join("audit-two.json");
+    app.click("[data-testid=export-audit-json]").await;
+    answer_file_dialog("Export the audit log", Dialog::Save, &export).await;
+    app.wait_text("[data-testid=audit-exported]", "audit-two.json")
+        .await;
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (
+            &entries[0]["subject"],
+            entries[0]["hash"].as_str().unwrap().len()
+        ),
+        (&json!("two"), 64)
+    );
     app.end().await;
 }
 

@@ -226,7 +226,8 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     let old = issue_token(&app, "nightly").await;
     keysmith_e2e::flows::row_action(&app, "nightly", "edit").await;
     app.click("[data-testid=auto-renew]").await;
-    app.type_into("#renew-recipient", "ops@example.com").await;
+    app.replace_text("#renew-recipient", "ops@example.com")
+        .await;
     app.type_into("#renew-callback", &receiver.url()).await;
     app.click("[data-testid=save-description]").await;
     app.wait_gone("[data-testid=edit]").await;

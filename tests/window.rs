@@ -317,14 +317,36 @@ async fn disable_enable_edit_renew_and_delete() {
     // Auto-renewal: a bad address is refused with the core's message, then fixed. The form
     // says where renewed tokens go.
     app.click("[data-testid=auto-renew]").await;
-    app.wait_text("[data-testid=auto-renewal-pending]", "waits in Renewals")
+    app.wait_text(
+        "[data-testid=auto-renewal-pending]",
+        "mails the address below",
+    )
+    .await;
+    // The recipient is marked required and starts as the owner's address.
+    let recipient = app.find("#renew-recipient").await;
+    assert_eq!(
+        recipient.prop("value").await.unwrap().as_deref(),
+        Some("ada@example.com")
+    );
+    assert_eq!(
+        recipient.attr("required").await.unwrap().as_deref(),
+        Some("true")
+    );
+    // A bad address is said beside the field, and Save waits for a good one.
+    app.replace_text("#renew-recipient", "nobody").await;
+    app.wait_text(
+        "[data-testid=renew-recipient-problem]",
+        "Enter an e-mail address",
+    )
+    .await;
+    assert!(!app
+        .find("[data-testid=save-description]")
+        .await
+        .is_enabled()
+        .await
+        .unwrap());
+    app.replace_text("#renew-recipient", "ops@example.com")
         .await;
-    app.type_into("#renew-recipient", "nobody").await;
-    app.click("[data-testid=save-description]").await;
-    app.wait_text("[data-testid=edit-error]", "is not an e-mail address")
-        .await;
-    app.find("#renew-recipient").await.clear().await.unwrap();
-    app.type_into("#renew-recipient", "ops@example.com").await;
     app.screenshot("14b-edit").await;
     app.click("[data-testid=save-description]").await;
     app.wait_gone("[data-testid=edit]").await;
@@ -598,7 +620,8 @@ async fn renew_now_hands_the_new_token_over_once_in_renewals() {
     issue_token(&app, "nightly").await;
     row_action(&app, "nightly", "edit").await;
     app.click("[data-testid=auto-renew]").await;
-    app.type_into("#renew-recipient", "ops@example.com").await;
+    app.replace_text("#renew-recipient", "ops@example.com")
+        .await;
     app.click("[data-testid=save-description]").await;
     app.wait_gone("[data-testid=edit]").await;
 

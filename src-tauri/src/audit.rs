@@ -1,9 +1,12 @@
 //! The commands of the Audit log screen: a page of the hash-chained log with its filters, the
-//! actors to filter by, and the chain check. Reading only; the log is written by the core
-//! inside each change it records.
+//! actors to filter by, the chain check and the export of what the filters select. Reading
+//! only; the log is written by the core inside each change it records.
 
 use keysmith_core::audit::{AuditPage, AuditQuery, ChainVerdict};
-use tauri::State;
+use keysmith_core::export::AuditFormat;
+use tauri::{AppHandle, State};
+
+use crate::care::{save_private, SaveAs};
 
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -30,5 +33,36 @@ pub async fn audit_actors(state: State<'_, AppState>) -> AppResult<Vec<String>> 
 pub async fn verify_audit_chain(state: State<'_, AppState>) -> AppResult<ChainVerdict> {
     state
         .with_vault(|vault| Ok(vault.verify_audit_chain()?))
+        .await
+}
+
+/// Saves the entries the filters select, oldest first with their hashes, as JSON or CSV where
+/// the user picks; the path, or `None` when the dialog was cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn export_audit(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    query: AuditQuery,
+    format: AuditFormat,
+) -> AppResult<Option<String>> {
+    state
+        .with_vault(move |vault| {
+            let (label, extension) = match format {
+                AuditFormat::Json => ("JSON", "json"),
+                AuditFormat::Csv => ("CSV", "csv"),
+            };
+            let name = format!(
+                "keysmith-audit-{}.{extension}",
+                vault.now().format("%Y-%m-%d")
+            );
+            let file = SaveAs {
+                title: "Export the audit log",
+                label,
+                extension,
+                name: &name,
+            };
+            save_private(&app, &file, || Ok(vault.export_audit(&query, format)?))
+        })
         .await
 }

@@ -7,9 +7,10 @@
 use keysmith_core::mail::{MailMessage, SmtpSettings, SmtpSpec};
 use keysmith_core::{CredentialId, Handover, Secret};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// A secret shown to the user: a renewed credential's token, handed over this once, or the
@@ -84,6 +85,29 @@ pub async fn smtp_settings(state: State<'_, AppState>) -> AppResult<Option<SmtpS
 pub async fn set_smtp(state: State<'_, AppState>, spec: Option<SmtpSpec>) -> AppResult<()> {
     state
         .with_vault(move |vault| Ok(vault.set_smtp(spec.as_ref())?))
+        .await
+}
+
+/// Copies a renewal message (recipient, subject, body) to the clipboard, to send it by hand.
+/// It holds no secret, so no timed clear.
+#[tauri::command]
+#[specta::specta]
+pub async fn copy_mail_message(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+) -> AppResult<()> {
+    state
+        .with_vault(move |vault| {
+            let messages = vault.mail_messages(MESSAGES_SHOWN)?;
+            let message = messages
+                .iter()
+                .find(|message| message.id == id)
+                .ok_or(keysmith_core::Error::MessageNotFound(id))?;
+            app.clipboard()
+                .write_text(message.as_text())
+                .map_err(|e| AppError::Clipboard(e.to_string()))
+        })
         .await
 }
 

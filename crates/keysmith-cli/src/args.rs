@@ -152,6 +152,8 @@ pub enum VaultCommand {
     /// Find leaked Keysmith tokens in files, folders and (--git) repository history: exit 1
     /// when an active one is found.
     Scan(ScanArgs),
+    /// Print the audit log, oldest first, filtered; or (--verify) check its hash chain.
+    Audit(AuditArgs),
     /// OAuth apps, the requests waiting for approval, and the connections users granted.
     Oauth {
         /// What to do.
@@ -466,6 +468,39 @@ pub enum ExportTableArg {
     Users,
     /// The groups.
     Groups,
+}
+
+/// `keysmith audit`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only entries whose actor, action, subject or details hold this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Only entries of this action, e.g. credential.revoked.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only entries by this actor, as the log names them ("Ada Holder <ada@example.com>").
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Only entries about this credential (deleted ones too).
+    #[arg(long)]
+    pub credential: Option<i64>,
+    /// Only entries from this day on (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Only entries up to and including this day (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// One JSON array: each entry as hashed, with its hash and the previous entry's.
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// A CSV table with the same columns, for reading.
+    #[arg(long)]
+    pub csv: bool,
+    /// Recompute the whole hash chain instead: exit 0 when intact, 1 naming the first entry
+    /// that no longer matches.
+    #[arg(long, conflicts_with_all = ["json", "csv"])]
+    pub verify: bool,
 }
 
 /// `keysmith scan`'s arguments.

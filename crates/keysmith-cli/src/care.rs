@@ -24,14 +24,14 @@ pub fn passwd(vault: &mut Vault, current: Option<&Secret>) -> Result<ExitCode, F
     })?;
     let new = secret_from("KEYSMITH_NEW_PASSPHRASE")?;
     vault.change_passphrase(current, &new, KdfParams::DEFAULT)?;
-    println!("passphrase changed for {}", vault.operator().email);
+    say!("passphrase changed for {}", vault.operator().email);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `keysmith rekey`.
 pub fn rekey(vault: &mut Vault) -> Result<ExitCode, Failure> {
     vault.rekey(&Keychain)?;
-    println!(
+    say!(
         "re-keyed {}: every passphrase still opens it and every token still verifies",
         vault.path().display()
     );
@@ -42,7 +42,7 @@ pub fn rekey(vault: &mut Vault) -> Result<ExitCode, Failure> {
 pub fn backup(vault: &mut Vault, to: &Path) -> Result<ExitCode, Failure> {
     let passphrase = secret_from("KEYSMITH_BACKUP_PASSPHRASE")?;
     let manifest = vault.back_up(to, &passphrase, KdfParams::DEFAULT)?;
-    println!(
+    say!(
         "backed up to {} ({} credentials, {} people, {} groups) and checked",
         to.display(),
         manifest.counts.credentials,
@@ -72,7 +72,7 @@ pub fn restore(
     match exists {
         true => {
             let kept = unlock(false)?.restore(&backup, &Keychain)?;
-            println!(
+            say!(
                 "restored {} from the backup of {made}; the replaced vault is kept as {}",
                 path.display(),
                 kept.display()
@@ -80,7 +80,7 @@ pub fn restore(
         }
         false => {
             Vault::restore_new(path, &backup, clock::system())?;
-            println!(
+            say!(
                 "restored the backup of {made} as a new vault at {}",
                 path.display()
             );
@@ -119,7 +119,7 @@ pub fn scan(vault: &mut Vault, args: &ScanArgs) -> Result<ExitCode, Failure> {
     let report = vault.scan_for_tokens(&args.paths, args.git)?;
     let active = report.active_credentials();
     if args.json {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        say!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
         print_report(&report);
     }
@@ -163,7 +163,7 @@ fn print_report(report: &ScanReport) {
             }
             None => "not in this vault's credentials (another vault's, or an OAuth token)".into(),
         };
-        println!("{}\t{}\t{what}", sighting.location, sighting.hint);
+        say!("{}\t{}\t{what}", sighting.location, sighting.hint);
     }
     let more = if report.more_sightings > 0 {
         format!(", {} more sightings not listed", report.more_sightings)

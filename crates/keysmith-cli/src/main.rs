@@ -1,7 +1,17 @@
 //! `keysmith`: the headless command line over the same vault and core as the app. Secrets go
 //! to stdout only from `issue` and `renew`; every error is one line on stderr with its code.
 
+/// `println!` for the command's output, except that a closed pipe (`keysmith list | head`)
+/// ends the command quietly, as it ends Unix tools: exit status 141, as a shell reports a tool
+/// that SIGPIPE stopped, and no message.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::say_line(format_args!($($arg)*))
+    };
+}
+
 mod args;
+mod audit;
 mod care;
 mod oauth;
 mod webhooks;
@@ -54,10 +64,31 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// The exit status of a command whose output pipe was closed (128 + SIGPIPE).
+const CLOSED_PIPE: u8 = 141;
+
+/// Writes one line of output (see `say!`).
+fn say_line(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = writeln!(out, "{line}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(i32::from(CLOSED_PIPE));
+        }
+        eprintln!("error: io: {error}");
+        std::process::exit(2);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(Failure::Core(keysmith_core::Error::Io(error)))
+            if error.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            ExitCode::from(CLOSED_PIPE)
+        }
         Err(Failure::Core(error)) => {
             eprintln!("error: {}: {error}", error.code());
             ExitCode::from(2)
@@ -94,6 +125,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             }
             | VaultCommand::ApiDocs { .. }
             | VaultCommand::Scan(ScanArgs { revoke: false, .. })
+            | VaultCommand::Audit(_)
             | VaultCommand::Renewals {
                 command: RenewalsCommand::List { .. }
             }
@@ -124,7 +156,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Revoke { id } => report(vault.revoke(CredentialId(id))?, "revoked"),
         VaultCommand::Delete { id } => {
             vault.delete(CredentialId(id))?;
-            println!("deleted {id}");
+            say!("deleted {id}");
             Ok(ExitCode::SUCCESS)
         }
         VaultCommand::Renew(args) => renew(&mut vault, &args),
@@ -144,6 +176,7 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Backup { to } => care::backup(&mut vault, &to),
         VaultCommand::Export(args) => care::export(&mut vault, &args),
         VaultCommand::Scan(args) => care::scan(&mut vault, &args),
+        VaultCommand::Audit(args) => audit::run(&vault, &args),
     }
 }
 
@@ -179,7 +212,7 @@ fn init(
         KdfParams::DEFAULT,
         clock::system(),
     )?;
-    println!("created {}", vault.path().display());
+    say!("created {}", vault.path().display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -277,11 +310,11 @@ fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
             .iter()
             .map(|c| credential_json(c, now))
             .collect();
-        println!("{}", serde_json::Value::Array(rows));
+        say!("{}", serde_json::Value::Array(rows));
     } else {
         for c in &credentials {
             let status = c.status(now);
-            println!(
+            say!(
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 c.id.0,
                 c.name,
@@ -300,9 +333,9 @@ fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
 fn show(vault: &Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
     let shown = credential_json(&vault.credential(CredentialId(id))?, vault.now());
     if json {
-        println!("{shown}");
+        say!("{shown}");
     } else {
-        println!(
+        say!(
             "{}",
             serde_json::to_string_pretty(&shown).unwrap_or_default()
         );
@@ -360,7 +393,7 @@ fn verify(vault: &Vault, args: &VerifyArgs) -> Result<ExitCode, Failure> {
 /// it for the address the API listens on.
 fn api_docs(vault: &Vault, postman: bool) -> Result<ExitCode, Failure> {
     vault.require_api_documentation()?;
-    println!(
+    say!(
         "{}",
         match postman {
             true => keysmith_server::docs::postman_collection(
@@ -379,7 +412,7 @@ fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCo
         None => vault.trusted_proxies()?.as_ref().clone(),
     };
     for range in proxies.to_strings() {
-        println!("{range}");
+        say!("{range}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -394,7 +427,7 @@ fn private_callbacks(vault: &mut Vault, allow: bool, refuse: bool) -> Result<Exi
         true => "allowed",
         false => "refused",
     };
-    println!("{state}");
+    say!("{state}");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -418,12 +451,12 @@ fn renewals(vault: &mut Vault, command: RenewalsCommand) -> Result<ExitCode, Fai
         RenewalsCommand::List { json } => {
             let waiting = vault.pending_handovers()?;
             if json {
-                println!("{}", serde_json::to_string(&waiting).unwrap_or_default());
+                say!("{}", serde_json::to_string(&waiting).unwrap_or_default());
             } else if waiting.is_empty() {
-                println!("nothing waits to be handed over");
+                say!("nothing waits to be handed over");
             }
             for handover in waiting.iter().filter(|_| !json) {
-                println!(
+                say!(
                     "{}\t{}\trenewed {} from {}\texpires {}",
                     handover.successor_id.0,
                     handover.name,
@@ -435,12 +468,12 @@ fn renewals(vault: &mut Vault, command: RenewalsCommand) -> Result<ExitCode, Fai
         }
         RenewalsCommand::Reveal { id } => {
             let token = vault.hand_over(CredentialId(id))?;
-            println!("{}", token.expose());
+            say!("{}", token.expose());
             eprintln!("the vault no longer keeps this token");
         }
         RenewalsCommand::Trigger { id } => {
             let successor = vault.renew_now(CredentialId(id))?;
-            println!(
+            say!(
                 "renewed {id}: new credential {}; its token waits in `keysmith renewals list`",
                 successor.0
             );
@@ -482,7 +515,7 @@ fn no_passphrase() -> Failure {
     )
 }
 
-fn date(text: &str) -> Result<NaiveDate, Failure> {
+pub(crate) fn date(text: &str) -> Result<NaiveDate, Failure> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| Failure::Usage("invalid_date", format!("{text:?}: dates are YYYY-MM-DD")))
 }
@@ -578,21 +611,21 @@ fn print_issued(issued: &Issued, as_json: bool) {
     let token = issued.token.expose();
     match (&issued.credential.client_id, as_json) {
         (Some(client_id), true) => {
-            println!(
+            say!(
                 "{}",
                 json!({ "id": id, "client_id": client_id, "client_secret": token })
             )
         }
-        (None, true) => println!("{}", json!({ "id": id, "token": token })),
+        (None, true) => say!("{}", json!({ "id": id, "token": token })),
         (Some(client_id), false) => {
-            println!("id: {id}\nclient_id: {client_id}\nclient_secret: {token}")
+            say!("id: {id}\nclient_id: {client_id}\nclient_secret: {token}")
         }
-        (None, false) => println!("id: {id}\ntoken: {token}"),
+        (None, false) => say!("id: {id}\ntoken: {token}"),
     }
 }
 
 fn report(credential: Credential, what: &str) -> Result<ExitCode, Failure> {
-    println!("{what} {} ({})", credential.id.0, credential.name);
+    say!("{what} {} ({})", credential.id.0, credential.name);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -600,7 +633,7 @@ fn report(credential: Credential, what: &str) -> Result<ExitCode, Failure> {
 /// answer, to the letter.
 fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
     if as_json {
-        println!(
+        say!(
             "{}",
             serde_json::to_string(&Introspection::from(answer)).unwrap_or_default()
         );
@@ -609,17 +642,17 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
         Verification::Active(verified) => {
             if !as_json {
                 let c = &verified.credential;
-                println!(
+                say!(
                     "active: {} ({}), scopes: {}",
                     c.name,
                     c.id.0,
                     verified.scopes.join(" ")
                 );
                 if let Some(left) = verified.remaining {
-                    println!("uses left: {left}");
+                    say!("uses left: {left}");
                 }
                 if let Some(successor) = verified.superseded_by {
-                    println!(
+                    say!(
                         "renewed: superseded by {}, good until {}",
                         successor.0,
                         verified.expires_at.to_rfc3339()
@@ -630,7 +663,7 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
         }
         Verification::ActiveOAuth(verified) => {
             if !as_json {
-                println!(
+                say!(
                     "active: OAuth access token of {} for {} (connection {}), scopes: {}",
                     verified.client_id,
                     verified.user_name.as_deref().unwrap_or("?"),
@@ -642,7 +675,7 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
         }
         Verification::Inactive(reason) => {
             if !as_json {
-                println!("not active: {}", reason.as_str());
+                say!("not active: {}", reason.as_str());
             }
             ExitCode::from(1)
         }
@@ -666,7 +699,7 @@ fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(api.listen()).await?;
-        println!("listening on http://{}", listener.local_addr()?);
+        say!("listening on http://{}", listener.local_addr()?);
         let access = keysmith_server::Access::for_settings(api);
         let delivery = Delivery::start(vault.open_again()?, DeliveryConfig::default())
             .map_err(|error| Failure::Usage("delivery_unavailable", error.to_string()))?;

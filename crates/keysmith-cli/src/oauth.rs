@@ -20,12 +20,12 @@ pub(crate) fn run(vault: &mut Vault, command: OauthCommand) -> Result<ExitCode, 
         OauthCommand::Pending { json } => {
             let pending = vault.pending_oauth_requests()?;
             if json {
-                println!("{}", serde_json::to_string(&pending).unwrap_or_default());
+                say!("{}", serde_json::to_string(&pending).unwrap_or_default());
             } else if pending.is_empty() {
-                println!("no request waits for approval");
+                say!("no request waits for approval");
             }
             for request in pending.iter().filter(|_| !json) {
-                println!(
+                say!(
                     "{}\t{}\t{}\texpires {}",
                     request.user_code,
                     request.app_name,
@@ -40,7 +40,7 @@ pub(crate) fn run(vault: &mut Vault, command: OauthCommand) -> Result<ExitCode, 
                 .map(|email| user_by_email(vault, &email))
                 .transpose()?;
             let connection = vault.approve_oauth_request(&code, user)?;
-            println!(
+            say!(
                 "approved: {} may act as {} with {} (connection {})",
                 connection.app_name,
                 connection.user_name,
@@ -51,7 +51,7 @@ pub(crate) fn run(vault: &mut Vault, command: OauthCommand) -> Result<ExitCode, 
         }
         OauthCommand::Deny { code } => {
             vault.deny_oauth_request(&code)?;
-            println!("denied");
+            say!("denied");
             Ok(ExitCode::SUCCESS)
         }
         OauthCommand::Connections { user, json } => {
@@ -62,7 +62,7 @@ pub(crate) fn run(vault: &mut Vault, command: OauthCommand) -> Result<ExitCode, 
         }
         OauthCommand::RevokeGrant { id } => {
             vault.revoke_oauth_grant(GrantId(id))?;
-            println!("revoked connection {id}");
+            say!("revoked connection {id}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -74,12 +74,12 @@ fn app(vault: &mut Vault, command: OauthAppCommand) -> Result<ExitCode, Failure>
         OauthAppCommand::List { json } => {
             let apps = vault.oauth_apps()?;
             if json {
-                println!("{}", serde_json::to_string(&apps).unwrap_or_default());
+                say!("{}", serde_json::to_string(&apps).unwrap_or_default());
             } else if apps.is_empty() {
-                println!("no OAuth apps");
+                say!("no OAuth apps");
             }
             for app in apps.iter().filter(|_| !json) {
-                println!("{}", line(app));
+                say!("{}", line(app));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -90,29 +90,29 @@ fn app(vault: &mut Vault, command: OauthAppCommand) -> Result<ExitCode, Failure>
                 app: Some(app.id),
             })?;
             if json {
-                println!("{}", json!({ "app": app, "connections": connections }));
+                say!("{}", json!({ "app": app, "connections": connections }));
             } else {
-                println!("{}", line(&app));
-                println!("description: {}", app.description);
-                println!("redirect URIs: {}", app.redirect_uris.join(" "));
-                println!("applications: {}", app.applications.join(", "));
+                say!("{}", line(&app));
+                say!("description: {}", app.description);
+                say!("redirect URIs: {}", app.redirect_uris.join(" "));
+                say!("applications: {}", app.applications.join(", "));
                 print_connections(&connections, false);
             }
             Ok(ExitCode::SUCCESS)
         }
         OauthAppCommand::Disable { id } => {
             vault.set_oauth_app_enabled(OAuthAppId(id), false)?;
-            println!("disabled OAuth app {id}");
+            say!("disabled OAuth app {id}");
             Ok(ExitCode::SUCCESS)
         }
         OauthAppCommand::Enable { id } => {
             vault.set_oauth_app_enabled(OAuthAppId(id), true)?;
-            println!("enabled OAuth app {id}");
+            say!("enabled OAuth app {id}");
             Ok(ExitCode::SUCCESS)
         }
         OauthAppCommand::Delete { id } => {
             vault.delete_oauth_app(OAuthAppId(id))?;
-            println!("deleted OAuth app {id}");
+            say!("deleted OAuth app {id}");
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -135,12 +135,12 @@ fn add(vault: &mut Vault, args: OauthAppAddArgs) -> Result<ExitCode, Failure> {
         if let Some(secret) = secret {
             out["client_secret"] = json!(secret);
         }
-        println!("{out}");
+        say!("{out}");
     } else {
-        println!("registered OAuth app {} ({})", app.id.0, app.name);
-        println!("client ID: {}", app.client_id);
+        say!("registered OAuth app {} ({})", app.id.0, app.name);
+        say!("client ID: {}", app.client_id);
         if let Some(secret) = secret {
-            println!("client secret (shown once): {secret}");
+            say!("client secret (shown once): {secret}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -164,14 +164,14 @@ fn line(app: &OAuthApp) -> String {
 
 fn print_connections(connections: &[OAuthConnection], json: bool) {
     if json {
-        println!("{}", serde_json::to_string(connections).unwrap_or_default());
+        say!("{}", serde_json::to_string(connections).unwrap_or_default());
         return;
     }
     if connections.is_empty() {
-        println!("no connections");
+        say!("no connections");
     }
     for connection in connections {
-        println!(
+        say!(
             "{}\t{}\t{}\t{}\tgranted {} by {}",
             connection.grant_id.0,
             connection.app_name,

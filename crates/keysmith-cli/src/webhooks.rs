@@ -23,19 +23,19 @@ pub(crate) fn run(vault: &mut Vault, command: WebhookCommand) -> Result<ExitCode
         WebhookCommand::List { json } => {
             let webhooks = vault.webhooks()?;
             if json {
-                println!("{}", serde_json::to_string(&webhooks).unwrap_or_default());
+                say!("{}", serde_json::to_string(&webhooks).unwrap_or_default());
             } else if webhooks.is_empty() {
-                println!("no webhooks");
+                say!("no webhooks");
             }
             for webhook in webhooks.iter().filter(|_| !json) {
-                println!("{}", line(webhook));
+                say!("{}", line(webhook));
             }
             Ok(ExitCode::SUCCESS)
         }
         WebhookCommand::Show { id, json } => {
             let webhook = vault.webhook(WebhookId(id))?;
             if json {
-                println!("{}", serde_json::to_string(&webhook).unwrap_or_default());
+                say!("{}", serde_json::to_string(&webhook).unwrap_or_default());
             } else {
                 show(&webhook);
             }
@@ -43,22 +43,22 @@ pub(crate) fn run(vault: &mut Vault, command: WebhookCommand) -> Result<ExitCode
         }
         WebhookCommand::Disable { id } => {
             let webhook = vault.set_webhook_enabled(WebhookId(id), false)?;
-            println!("disabled webhook {}", webhook.id.0);
+            say!("disabled webhook {}", webhook.id.0);
             Ok(ExitCode::SUCCESS)
         }
         WebhookCommand::Enable { id } => {
             let webhook = vault.set_webhook_enabled(WebhookId(id), true)?;
-            println!("enabled webhook {}", webhook.id.0);
+            say!("enabled webhook {}", webhook.id.0);
             Ok(ExitCode::SUCCESS)
         }
         WebhookCommand::Delete { id } => {
             vault.delete_webhook(WebhookId(id))?;
-            println!("deleted webhook {id}");
+            say!("deleted webhook {id}");
             Ok(ExitCode::SUCCESS)
         }
         WebhookCommand::RollSecret { id } => {
             let secret = vault.roll_webhook_secret(WebhookId(id))?;
-            println!("secret: {}", secret.expose());
+            say!("secret: {}", secret.expose());
             eprintln!("the previous secret keeps signing beside it for 24 hours");
             Ok(ExitCode::SUCCESS)
         }
@@ -66,12 +66,12 @@ pub(crate) fn run(vault: &mut Vault, command: WebhookCommand) -> Result<ExitCode
         WebhookCommand::Deliveries { id, json } => {
             let log = vault.webhook_deliveries(WebhookId(id), 200)?;
             if json {
-                println!("{}", serde_json::to_string(&log).unwrap_or_default());
+                say!("{}", serde_json::to_string(&log).unwrap_or_default());
             } else if log.is_empty() {
-                println!("no deliveries");
+                say!("no deliveries");
             }
             for delivery in log.iter().filter(|_| !json) {
-                println!("{}", delivery_line(delivery));
+                say!("{}", delivery_line(delivery));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -130,9 +130,9 @@ fn add(vault: &mut Vault, args: &WebhookAddArgs) -> Result<ExitCode, Failure> {
     })?;
     let (id, secret) = (added.webhook.id.0, added.secret.expose());
     if args.json {
-        println!("{}", json!({ "id": id, "secret": secret }));
+        say!("{}", json!({ "id": id, "secret": secret }));
     } else {
-        println!("id: {id}\nsecret: {secret}");
+        say!("id: {id}\nsecret: {secret}");
         eprintln!("the secret is shown only now: configure your receiver with it");
     }
     Ok(ExitCode::SUCCESS)
@@ -159,7 +159,7 @@ fn test(vault: &mut Vault, id: WebhookId) -> Result<ExitCode, Failure> {
         sender.stop().await;
         Ok::<_, Failure>(outcome)
     })?;
-    println!("{}", delivery_line(&outcome));
+    say!("{}", delivery_line(&outcome));
     Ok(match outcome.state {
         DeliveryState::Delivered => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
@@ -191,19 +191,19 @@ fn events(webhook: &Webhook) -> String {
 
 /// A webhook in full, hidden values masked.
 fn show(webhook: &Webhook) {
-    println!("{}", line(webhook));
+    say!("{}", line(webhook));
     if !webhook.description.is_empty() {
-        println!("description: {}", webhook.description);
+        say!("description: {}", webhook.description);
     }
     if let Some(user) = &webhook.basic_user {
-        println!("basic auth: {user} / •••• (hidden)");
+        say!("basic auth: {user} / •••• (hidden)");
     }
     for header in &webhook.headers {
         let value = header.value.as_deref().unwrap_or("•••• (hidden)");
-        println!("header: {}: {value}", header.name);
+        say!("header: {}: {value}", header.name);
     }
     if let Some(until) = webhook.previous_secret_until {
-        println!("previous secret signs until {}", until.to_rfc3339());
+        say!("previous secret signs until {}", until.to_rfc3339());
     }
 }
 

@@ -218,6 +218,31 @@ impl AuditAction {
     }
 }
 
+/// `details` of a row about `credential` with the credential's name as it is now (before the
+/// change the row records takes effect, as rows are written first), unless they name it
+/// already: every row about a credential names it, even once it is deleted or renamed.
+pub(crate) fn naming_credential(
+    conn: &Connection,
+    credential: Option<CredentialId>,
+    mut details: serde_json::Value,
+) -> Result<serde_json::Value> {
+    let Some(id) = credential else {
+        return Ok(details);
+    };
+    if let serde_json::Value::Object(fields) = &mut details {
+        if !fields.contains_key("name") {
+            let name: Option<String> = conn
+                .prepare_cached("SELECT name FROM credentials WHERE id = ?1")?
+                .query_row([id.0], |row| row.get(0))
+                .optional()?;
+            if let Some(name) = name {
+                fields.insert("name".into(), name.into());
+            }
+        }
+    }
+    Ok(details)
+}
+
 /// One audit row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 pub struct AuditEntry {
@@ -233,6 +258,10 @@ pub struct AuditEntry {
     pub credential_id: Option<CredentialId>,
     /// Non-secret details as JSON text.
     pub details: String,
+    /// What the row is about, by name as it was: the credential, user, group, webhook or app
+    /// its details name — for a credential whose own row does not (rows written before rows
+    /// named them), the name its earliest row gave it. Not part of the hash.
+    pub subject: Option<String>,
 }
 
 /// Appends a row to the log inside the caller's transaction, naming `actor`.
@@ -256,6 +285,7 @@ pub(crate) fn append(
         action: action.as_str().to_owned(),
         credential_id,
         details: details.to_string(),
+        subject: None,
     };
     let hash = chain_hash(&previous, &entry);
     conn.prepare_cached(
@@ -296,8 +326,24 @@ fn chain_hash(previous: &[u8], entry: &AuditEntry) -> [u8; 32] {
     hasher.finalize().into()
 }
 
-/// The columns [`entry_from_row`] reads, in order.
-const ENTRY_COLUMNS: &str = "seq, at, actor, action, credential_id, details";
+/// What a row is about, as SQL over the row `a`: the first name its details give, or for a
+/// credential the name its earliest naming row gave.
+macro_rules! subject {
+    () => {
+        "coalesce(json_extract(a.details, '$.name'), json_extract(a.details, '$.user_name'), \
+         json_extract(a.details, '$.email'), json_extract(a.details, '$.url'), \
+         json_extract(a.details, '$.app.name'), \
+         (SELECT json_extract(n.details, '$.name') FROM audit n \
+          WHERE n.credential_id = a.credential_id AND json_extract(n.details, '$.name') IS NOT NULL \
+          ORDER BY n.seq LIMIT 1))"
+    };
+}
+
+/// The columns [`entry_from_row`] reads, in order, from the row `a`.
+const ENTRY_COLUMNS: &str = concat!(
+    "a.seq, a.at, a.actor, a.action, a.credential_id, a.details, ",
+    subject!()
+);
 
 fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -307,6 +353,7 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         action: row.get(3)?,
         credential_id: row.get::<_, Option<i64>>(4)?.map(CredentialId),
         details: row.get(5)?,
+        subject: row.get(6)?,
     })
 }
 
@@ -320,10 +367,71 @@ pub struct AuditQuery {
     pub action: Option<String>,
     /// Only rows about this credential (deleted ones included).
     pub credential: Option<CredentialId>,
+    /// Only rows whose actor, action, subject or details hold this text (case-insensitive).
+    pub search: Option<String>,
+    /// Only rows at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Only rows before this instant.
+    pub until: Option<DateTime<Utc>>,
     /// At most this many rows.
     pub limit: Option<u32>,
     /// Rows to skip, for paging.
     pub offset: u32,
+}
+
+impl AuditQuery {
+    /// Its filters as a SQL `WHERE` over the row `a` (empty for none), with their parameters.
+    fn filter(&self) -> (String, Vec<Value>) {
+        let mut clauses = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        let mut keep = |condition: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                params.push(value);
+                clauses.push(condition.replace('?', &format!("?{}", params.len())));
+            }
+        };
+        keep("a.actor = ?", self.actor.clone().map(Value::Text));
+        keep("a.action = ?", self.action.clone().map(Value::Text));
+        keep(
+            "a.credential_id = ?",
+            self.credential.map(|id| Value::Integer(id.0)),
+        );
+        keep(
+            "a.at >= ?",
+            self.since.map(|at| Value::Integer(at.timestamp())),
+        );
+        keep(
+            "a.at < ?",
+            self.until.map(|at| Value::Integer(at.timestamp())),
+        );
+        let search = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        keep(
+            concat!(
+                "(a.actor LIKE ? ESCAPE '\\' OR a.action LIKE ? ESCAPE '\\' \
+                 OR a.details LIKE ? ESCAPE '\\' OR ",
+                subject!(),
+                " LIKE ? ESCAPE '\\')"
+            ),
+            search.map(|text| Value::Text(format!("%{}%", like_escape(text)))),
+        );
+        let filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        (filter, params)
+    }
+}
+
+/// `text` with LIKE's wildcards, and the escape character itself, escaped by a backslash.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// One page of the log, newest first, and how many rows the query selects in all.
@@ -347,38 +455,80 @@ pub struct ChainVerdict {
 /// A page of the rows `query` selects, newest first, read in one transaction with its total.
 pub(crate) fn page(conn: &Connection, query: &AuditQuery) -> Result<AuditPage> {
     let snapshot = conn.unchecked_transaction()?;
-    let mut clauses = Vec::new();
-    let mut params: Vec<Value> = Vec::new();
-    let mut keep = |column: &str, value: Option<Value>| {
-        if let Some(value) = value {
-            params.push(value);
-            clauses.push(format!("{column} = ?{}", params.len()));
-        }
-    };
-    keep("actor", query.actor.clone().map(Value::Text));
-    keep("action", query.action.clone().map(Value::Text));
-    keep(
-        "credential_id",
-        query.credential.map(|id| Value::Integer(id.0)),
-    );
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", clauses.join(" AND "))
-    };
+    let (filter, mut params) = query.filter();
     let total: u32 = snapshot
-        .prepare_cached(&format!("SELECT count(*) FROM audit{filter}"))?
+        .prepare_cached(&format!("SELECT count(*) FROM audit a{filter}"))?
         .query_row(params_from_iter(params.iter()), |row| row.get(0))?;
     params.push(Value::Integer(query.limit.map_or(-1, i64::from)));
     params.push(Value::Integer(i64::from(query.offset)));
     let mut statement = snapshot.prepare_cached(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM audit{filter} ORDER BY seq DESC LIMIT ?{} OFFSET ?{}",
+        "SELECT {ENTRY_COLUMNS} FROM audit a{filter} ORDER BY a.seq DESC LIMIT ?{} OFFSET ?{}",
         params.len() - 1,
         params.len()
     ))?;
     let rows = statement.query_map(params_from_iter(params.iter()), entry_from_row)?;
     let entries = rows.collect::<rusqlite::Result<_>>()?;
     Ok(AuditPage { total, entries })
+}
+
+/// An entry as exported: its row, what it is about, and the hashes that chain it (hex), so
+/// that the chain can be checked outside Keysmith (see the README).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportedEntry {
+    /// Position in the log, from 1.
+    pub seq: i64,
+    /// When it happened.
+    pub at: DateTime<Utc>,
+    /// `at` in seconds since 1970, as the hash covers it.
+    pub at_unix: i64,
+    /// Who did it.
+    pub actor: String,
+    /// What happened.
+    pub action: String,
+    /// The credential concerned, if any.
+    pub credential_id: Option<i64>,
+    /// What it is about, by name (not hashed).
+    pub subject: Option<String>,
+    /// Its details, as JSON text.
+    pub details: String,
+    /// The previous row's hash (64 zeros before the first row).
+    pub previous_hash: String,
+    /// This row's hash, as stored.
+    pub hash: String,
+}
+
+/// Every row `query` selects (its paging ignored), oldest first, with their hashes.
+pub(crate) fn exported(conn: &Connection, query: &AuditQuery) -> Result<Vec<ExportedEntry>> {
+    let (filter, params) = query.filter();
+    let mut statement = conn.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS}, a.hash, \
+         coalesce((SELECT p.hash FROM audit p WHERE p.seq < a.seq ORDER BY p.seq DESC LIMIT 1), \
+                  zeroblob(32)) \
+         FROM audit a{filter} ORDER BY a.seq"
+    ))?;
+    let rows = statement.query_map(params_from_iter(params.iter()), |row| {
+        let entry = entry_from_row(row)?;
+        let hash: Vec<u8> = row.get(7)?;
+        let previous: Vec<u8> = row.get(8)?;
+        Ok(ExportedEntry {
+            seq: entry.seq,
+            at: entry.at,
+            at_unix: entry.at.timestamp(),
+            actor: entry.actor,
+            action: entry.action,
+            credential_id: entry.credential_id.map(|id| id.0),
+            subject: entry.subject,
+            details: entry.details,
+            previous_hash: hex(&previous),
+            hash: hex(&hash),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `bytes` in lowercase hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Everyone who appears in the log as an actor, by name.
@@ -392,7 +542,7 @@ pub(crate) fn actors(conn: &Connection) -> Result<Vec<String>> {
 /// The whole log, oldest first; `credential` narrows it to one credential.
 pub(crate) fn log(conn: &Connection, credential: Option<CredentialId>) -> Result<Vec<AuditEntry>> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT {ENTRY_COLUMNS} FROM audit WHERE ?1 IS NULL OR credential_id = ?1 ORDER BY seq"
+        "SELECT {ENTRY_COLUMNS} FROM audit a WHERE ?1 IS NULL OR a.credential_id = ?1 ORDER BY a.seq"
     ))?;
     let rows = statement.query_map([credential.map(|id| id.0)], entry_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -402,14 +552,14 @@ pub(crate) fn log(conn: &Connection, credential: Option<CredentialId>) -> Result
 /// that does not match, if any.
 pub(crate) fn verify_chain(conn: &Connection) -> Result<ChainVerdict> {
     let mut statement = conn.prepare(&format!(
-        "SELECT {ENTRY_COLUMNS}, hash FROM audit ORDER BY seq"
+        "SELECT {ENTRY_COLUMNS}, a.hash FROM audit a ORDER BY a.seq"
     ))?;
     let mut rows = statement.query([])?;
     let mut previous = [0u8; 32];
     let mut checked = 0;
     while let Some(row) = rows.next()? {
         let entry = entry_from_row(row)?;
-        let stored: Vec<u8> = row.get(6)?;
+        let stored: Vec<u8> = row.get(7)?;
         let expected = chain_hash(&previous, &entry);
         checked += 1;
         if stored != expected {
@@ -518,6 +668,84 @@ mod tests {
             actors(&conn).unwrap(),
             ["Ada <ada@example.com>", "Bo <bo@example.com>"]
         );
+    }
+
+    #[test]
+    fn every_row_has_its_subject_searchable_and_within_a_date_range() {
+        let conn = log_with_rows(2);
+        let at = |seconds: i64| DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap();
+        let seven = Some(CredentialId(7));
+        let row = |seconds, action, details: serde_json::Value| {
+            append(
+                &conn,
+                at(seconds),
+                "Bo <bo@example.com>",
+                action,
+                seven,
+                &details,
+            )
+            .unwrap();
+        };
+        row(
+            100,
+            AuditAction::CredentialIssued,
+            serde_json::json!({ "name": "ledger-sync" }),
+        );
+        // A row written before rows named their credential.
+        row(200, AuditAction::CredentialDisabled, serde_json::json!({}));
+        append(
+            &conn,
+            at(300),
+            "Ada <ada@example.com>",
+            AuditAction::UserCreated,
+            None,
+            &serde_json::json!({ "email": "cleo@example.com" }),
+        )
+        .unwrap();
+        let subjects = |query: AuditQuery| -> Vec<(i64, Option<String>)> {
+            page(&conn, &query)
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|e| (e.seq, e.subject))
+                .collect()
+        };
+        let named = |text: &str| Some(text.to_owned());
+        assert_eq!(
+            subjects(AuditQuery {
+                search: Some("LEDGER".into()),
+                ..AuditQuery::default()
+            }),
+            [(4, named("ledger-sync")), (3, named("ledger-sync"))],
+            "the disabled row is found by the name its credential had"
+        );
+        assert_eq!(
+            subjects(AuditQuery {
+                search: Some("cleo@".into()),
+                ..AuditQuery::default()
+            }),
+            [(5, named("cleo@example.com"))]
+        );
+        assert_eq!(
+            subjects(AuditQuery {
+                since: Some(at(150)),
+                until: Some(at(300)),
+                ..AuditQuery::default()
+            }),
+            [(4, named("ledger-sync"))]
+        );
+        // A LIKE wildcard in a search is taken literally.
+        assert!(subjects(AuditQuery {
+            search: Some("%".into()),
+            ..AuditQuery::default()
+        })
+        .is_empty());
+        // The export carries the chain: each row's previous hash is the row before's hash.
+        let exported = exported(&conn, &AuditQuery::default()).unwrap();
+        assert_eq!(exported[0].previous_hash, "00".repeat(32));
+        for pair in exported.windows(2) {
+            assert_eq!(pair[1].previous_hash, pair[0].hash);
+        }
     }
 
     #[test]

@@ -278,6 +278,9 @@ pub enum Error {
     /// No delivery has this id.
     #[error("No webhook delivery with id {0}")]
     DeliveryNotFound(i64),
+    /// No renewal message (among those listed) has this id.
+    #[error("No renewal message with id {0}")]
+    MessageNotFound(i64),
     /// Sending to a webhook that is disabled.
     #[error("This webhook is disabled; enable it first")]
     WebhookDisabled,
@@ -412,6 +415,7 @@ impl Error {
             Error::UnknownEvent(_) => ErrorCode::UnknownEvent,
             Error::WebhookNotFound(_) => ErrorCode::WebhookNotFound,
             Error::DeliveryNotFound(_) => ErrorCode::DeliveryNotFound,
+            Error::MessageNotFound(_) => ErrorCode::MessageNotFound,
             Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
@@ -533,6 +537,7 @@ error_codes! {
     UnknownEvent = "unknown_event",
     WebhookNotFound = "webhook_not_found",
     DeliveryNotFound = "delivery_not_found",
+    MessageNotFound = "message_not_found",
     WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
     LegacyKeySlots = "legacy_key_slots",

@@ -5,10 +5,10 @@
 //! caller says so before writing it.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit::AuditAction;
+use crate::audit::{AuditAction, AuditQuery};
 use crate::credential::{Credential, OwnerBlock};
 use crate::error::{Error, Result};
 use crate::people::{Group, User};
@@ -231,6 +231,31 @@ fn credential_row(
     }
 }
 
+/// How the audit log is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditFormat {
+    /// A JSON array: each entry exactly as hashed, to check the chain with.
+    Json,
+    /// A CSV table for reading; cells a spreadsheet would run as formulas are defused, so
+    /// check the chain from the JSON.
+    Csv,
+}
+
+impl Vault {
+    /// The audit log's rows `query` selects, oldest first, in `format`, each with its hash
+    /// and the previous row's (see [`Vault::exported_audit`]).
+    pub fn export_audit(&self, query: &AuditQuery, format: AuditFormat) -> Result<Vec<u8>> {
+        let entries = self.exported_audit(query)?;
+        match format {
+            AuditFormat::Json => {
+                serde_json::to_vec_pretty(&entries).map_err(|e| Error::Io(std::io::Error::other(e)))
+            }
+            AuditFormat::Csv => csv_of(&entries),
+        }
+    }
+}
+
 /// A list in one cell: items joined by "; ".
 fn join(items: impl IntoIterator<Item = String>) -> String {
     items.into_iter().collect::<Vec<_>>().join("; ")
@@ -240,7 +265,7 @@ fn join(items: impl IntoIterator<Item = String>) -> String {
 /// take for a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) is
 /// prefixed with `'`, as OWASP advises against CSV injection: names and descriptions are
 /// anyone's text.
-fn csv_of<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
+pub(crate) fn csv_of<T: Serialize>(rows: &[T]) -> Result<Vec<u8>> {
     let mut plain = csv::Writer::from_writer(Vec::new());
     for row in rows {
         plain.serialize(row).map_err(csv_error)?;

@@ -99,6 +99,16 @@ pub struct MailMessage {
     pub last_error: Option<String>,
 }
 
+impl MailMessage {
+    /// The message as one text to paste into a mail program: its recipient, subject and body.
+    pub fn as_text(&self) -> String {
+        format!(
+            "To: {}\nSubject: {}\n\n{}",
+            self.recipient, self.subject, self.body
+        )
+    }
+}
+
 impl SmtpSpec {
     /// Checks the spec; `stored` is the password `Keep` refers to.
     fn validate(&self, stored: Option<Secret>) -> Result<(SmtpSettings, Option<Secret>)> {

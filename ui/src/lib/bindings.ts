@@ -173,6 +173,11 @@ export const commands = {
 	/**  Recomputes the log's hash chain: the rows checked, and the first that does not match. */
 	verifyAuditChain: () => __TAURI_INVOKE<ChainVerdict>("verify_audit_chain"),
 	/**
+	 *  Saves the entries the filters select, oldest first with their hashes, as JSON or CSV where
+	 *  the user picks; the path, or `None` when the dialog was cancelled.
+	 */
+	exportAudit: (query: AuditQuery, format: AuditFormat) => __TAURI_INVOKE<string | null>("export_audit", { query, format }),
+	/**
 	 *  Every webhook, oldest first. The window reads it again every few seconds (for the banner
 	 *  of a webhook delivery stopped): not activity.
 	 */
@@ -216,6 +221,11 @@ export const commands = {
 	setSmtp: (spec: SmtpSpec | null) => __TAURI_INVOKE<null>("set_smtp", { spec }),
 	/**  The renewal messages, newest first: sent, or waiting to be copied by hand. */
 	mailMessages: () => __TAURI_INVOKE<MailMessage[]>("mail_messages"),
+	/**
+	 *  Copies a renewal message (recipient, subject, body) to the clipboard, to send it by hand.
+	 *  It holds no secret, so no timed clear.
+	 */
+	copyMailMessage: (id: number) => __TAURI_INVOKE<null>("copy_mail_message", { id }),
 	/**  Every registered app, by name. */
 	listOauthApps: () => __TAURI_INVOKE<OAuthApp[]>("list_oauth_apps"),
 	/**  Registers an app; a confidential app's secret comes back this once. */
@@ -329,7 +339,23 @@ export type AuditEntry = {
 	credential_id: CredentialId | null,
 	/**  Non-secret details as JSON text. */
 	details: string,
+	/**
+	 *  What the row is about, by name as it was: the credential, user, group, webhook or app
+	 *  its details name — for a credential whose own row does not (rows written before rows
+	 *  named them), the name its earliest row gave it. Not part of the hash.
+	 */
+	subject: string | null,
 };
+
+/**  How the audit log is exported. */
+export type AuditFormat = 
+/**  A JSON array: each entry exactly as hashed, to check the chain with. */
+"json" | 
+/**
+ *  A CSV table for reading; cells a spreadsheet would run as formulas are defused, so
+ *  check the chain from the JSON.
+ */
+"csv";
 
 /**  One page of the log, newest first, and how many rows the query selects in all. */
 export type AuditPage = {
@@ -347,6 +373,12 @@ export type AuditQuery = {
 	action?: string | null,
 	/**  Only rows about this credential (deleted ones included). */
 	credential?: CredentialId | null,
+	/**  Only rows whose actor, action, subject or details hold this text (case-insensitive). */
+	search?: string | null,
+	/**  Only rows at or after this instant. */
+	since?: string | null,
+	/**  Only rows before this instant. */
+	until?: string | null,
 	/**  At most this many rows. */
 	limit?: number | null,
 	/**  Rows to skip, for paging. */
@@ -701,7 +733,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "message_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of

@@ -523,6 +523,9 @@ export function expiringSoon(row: Pick<CredentialRow, 'status'>): boolean {
   return row.status === 'expiring_soon';
 }
 
+/** The inventory unfiltered, newest first. */
+export const NO_FILTERS: CredentialQuery = { sort: 'created', descending: true, statuses: [] };
+
 /** Whether any filter narrows the inventory (the order does not). */
 export function isFiltered(query: CredentialQuery): boolean {
   return Boolean(

@@ -1,22 +1,30 @@
 // The keyboard shortcuts of the main window, in one table: the help overlay lists it and the
 // shell matches key presses against it.
 
-export type Command =
-  | 'new' | 'search' | 'lock' | 'help' | 'credentials' | 'people' | 'audit' | 'settings' | 'webhooks'
-  | 'renewals' | 'oauth' | 'api';
+/** The window's sections, in the sidebar's order: Ctrl+1 to Ctrl+8 follow it. */
+export const SECTIONS = [
+  { section: 'credentials', label: 'Credentials', does: 'Credentials' },
+  { section: 'renewals', label: 'Renewals', does: 'Renewals' },
+  { section: 'oauth', label: 'OAuth apps', does: 'OAuth apps and the requests waiting' },
+  { section: 'people', label: 'People', does: 'People' },
+  { section: 'audit', label: 'Audit log', does: 'Audit log' },
+  { section: 'webhooks', label: 'Webhooks', does: 'Webhooks (the account holder’s)' },
+  { section: 'api', label: 'API', does: 'The API documentation (for those with API access)' },
+  { section: 'settings', label: 'Settings', does: 'Settings' },
+] as const;
+
+export type Section = (typeof SECTIONS)[number]['section'];
+
+export type Command = 'new' | 'search' | 'lock' | 'help' | Section;
+
+/** The shortcut that shows `section`: its place in the sidebar. */
+export const sectionKey = (section: Section) => `Ctrl+${SECTIONS.findIndex((s) => s.section === section) + 1}`;
 
 export const SHORTCUTS: { command: Command; keys: string[]; does: string }[] = [
   { command: 'new', keys: ['Ctrl+N'], does: 'New credential' },
   { command: 'search', keys: ['Ctrl+F', '/'], does: 'Search the credentials' },
   { command: 'lock', keys: ['Ctrl+L'], does: 'Lock the vault' },
-  { command: 'credentials', keys: ['Ctrl+1'], does: 'Credentials' },
-  { command: 'people', keys: ['Ctrl+2'], does: 'People' },
-  { command: 'audit', keys: ['Ctrl+3'], does: 'Audit log' },
-  { command: 'settings', keys: ['Ctrl+4'], does: 'Settings' },
-  { command: 'webhooks', keys: ['Ctrl+5'], does: 'Webhooks (the account holder’s)' },
-  { command: 'renewals', keys: ['Ctrl+6'], does: 'Renewals' },
-  { command: 'oauth', keys: ['Ctrl+7'], does: 'OAuth apps and the requests waiting' },
-  { command: 'api', keys: ['Ctrl+8'], does: 'The API documentation (for those with API access)' },
+  ...SECTIONS.map(({ section, does }) => ({ command: section, keys: [sectionKey(section)], does })),
   { command: 'help', keys: ['?'], does: 'This list of shortcuts' },
 ];
 

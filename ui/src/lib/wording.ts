@@ -14,7 +14,7 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'credential.edited': 'Edited',
   'credential.renewed': 'Renewed',
   'credential.auto_renewed': 'Renewed automatically',
-  'credential.handed_over': 'Handed over the renewed token of',
+  'credential.handed_over': 'Handed over the renewed token',
   'credential.revoked': 'Revoked',
   'credential.deleted': 'Deleted',
   'credential.transferred': 'Handed over',
@@ -72,24 +72,22 @@ function detail(entry: AuditEntry, path: string): string | undefined {
   }
 }
 
-/** What happened, in words: the action, and what it was done to when the details say. */
+/** The action's words, told apart where the details say more: a renewal made with "Renew now". */
+function actionWords(entry: AuditEntry): string {
+  if (entry.action === 'credential.renewed' && detail(entry, 'via') === 'renew_now') return 'Renewed now (by hand)';
+  return ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
+}
+
+/** What happened, in words: the action, and what it was done to, by name as it was. */
 export function auditWords(entry: AuditEntry): string {
-  const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
-  const name = detail(entry, 'name');
-  const about =
-    name ??
-    detail(entry, 'email') ??
-    detail(entry, 'user_name') ??
-    detail(entry, 'url') ??
-    detail(entry, 'app.name');
+  const about = entry.subject ?? undefined;
   const to = detail(entry, 'to');
-  return [words, about ? `“${about}”` : '', to ? `to ${to}` : ''].filter(Boolean).join(' ');
+  return [actionWords(entry), about ? `“${about}”` : '', to ? `to ${to}` : ''].filter(Boolean).join(' ');
 }
 
 /** A line of a credential's history: "Issued by Ada Holder". */
 export function historyWords(entry: AuditEntry): string {
-  const words = ACTION_WORDS[entry.action as AuditAction] ?? entry.action;
-  return `${words} by ${actorName(entry.actor)}`;
+  return `${actionWords(entry)} by ${actorName(entry.actor)}`;
 }
 
 /** A timestamp as the app shows it: "2026-11-22 09:00 UTC". */

@@ -56,6 +56,7 @@ impl Change<'_> {
         credential: Option<CredentialId>,
         details: serde_json::Value,
     ) -> Result<()> {
+        let details = audit::naming_credential(&self.tx, credential, details)?;
         audit::append(
             &self.tx,
             self.now,
@@ -191,6 +192,14 @@ impl Vault {
     pub fn audit_page(&self, query: &AuditQuery) -> Result<AuditPage> {
         self.integrity.settle();
         audit::page(&self.conn, query)
+    }
+
+    /// Every row of the audit log `query` selects (its paging ignored), oldest first, each
+    /// with its hash and the previous row's, for an export that can be checked outside
+    /// Keysmith.
+    pub fn exported_audit(&self, query: &AuditQuery) -> Result<Vec<audit::ExportedEntry>> {
+        self.integrity.settle();
+        audit::exported(&self.conn, query)
     }
 
     /// Everyone the audit log names as an actor.

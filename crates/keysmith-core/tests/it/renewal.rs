@@ -207,8 +207,23 @@ fn renew_now_runs_the_automatic_flow_for_whoever_manages_the_credential() {
         "not the member's to see"
     );
     assert_eq!(member.hand_over(successor).unwrap_err().code(), "forbidden");
+    // Audited as the holder's own renewal, not an automatic one, naming the credential.
     let log = team.vault.audit_log(Some(holders.id)).unwrap();
-    assert_eq!(log.last().unwrap().actor, "Ada Holder <ada@example.com>");
+    let renewed = log.last().unwrap();
+    assert_eq!(
+        (renewed.actor.as_str(), renewed.action.as_str()),
+        ("Ada Holder <ada@example.com>", "credential.renewed")
+    );
+    let details: serde_json::Value = serde_json::from_str(&renewed.details).unwrap();
+    assert_eq!(
+        (&details["via"], &details["name"], &details["successor"]),
+        (
+            &serde_json::json!("renew_now"),
+            &serde_json::json!("holder's"),
+            &serde_json::json!(successor.0)
+        )
+    );
+    assert_eq!(renewed.subject.as_deref(), Some("holder's"));
 }
 
 /// Turns auto-renewal on for `id` every 10 days, with a callback.
