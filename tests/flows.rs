@@ -60,7 +60,7 @@ pub async fn create_vault(app: &Session, remember: bool) {
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
     if remember {
-        app.click("[data-testid=create-vault] label.inline input")
+        app.click("[data-testid=remember]")
             .await;
     }
     app.click("[data-testid=create-vault] button[type=submit]")
@@ -147,10 +147,13 @@ pub async fn row_action(app: &Session, name: &str, action: &str) {
     app.click(&format!("[data-testid=menu-{action}]")).await;
 }
 
-/// Ticks the seeded application in the new-credential form.
+/// Makes sure the seeded application is ticked in the new-credential form (the form ticks the
+/// catalogue's only application itself).
 pub async fn pick_application(app: &Session) {
-    app.click(&format!("[data-testid='application-{APPLICATION}']"))
-        .await;
+    let checkbox = format!("[data-testid='application-{APPLICATION}']");
+    if !app.find(&checkbox).await.is_selected().await.unwrap() {
+        app.click(&checkbox).await;
+    }
 }
 
 /// The names in the table, top to bottom. A table re-rendered while it is being read (a

@@ -33,14 +33,19 @@ async fn issue(
             .await;
     }
     app.type_into("#token-name", name).await;
-    for scope in scopes {
-        app.click(&format!("[data-testid='scope-{scope}']")).await;
-    }
-    // Least privilege is the default: read only, unless asked otherwise.
+    // Least privilege is the default: read only (write scopes cannot be ticked), unless asked
+    // otherwise.
     let read = app.find("[data-testid=rights-read]").await;
     assert_eq!(read.prop("checked").await.unwrap().as_deref(), Some("true"));
+    if let Some(write) = scopes.iter().find(|s| s.ends_with(":write")) {
+        let checkbox = app.find(&format!("[data-testid='scope-{write}']")).await;
+        assert!(!checkbox.is_enabled().await.unwrap(), "{write} under read only");
+    }
     if kind == "api_client" || scopes.iter().any(|s| s.ends_with(":write")) {
         app.click("[data-testid=rights-read-write]").await;
+    }
+    for scope in scopes {
+        app.click(&format!("[data-testid='scope-{scope}']")).await;
     }
     pick_application(app).await;
     app.click("[data-testid=acknowledge]").await;

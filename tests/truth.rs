@@ -7,8 +7,9 @@ use std::path::Path;
 
 use chrono::{Duration, Utc};
 use keysmith_core::{
-    clock, Description, EmailAddress, Expiry, GroupSpec, InactiveReason, Name, NewCredential,
-    Permission, RateLimit, Renewal, Rights, Role, TokenKind, UserId, UserSpec, Verification,
+    clock, Description, EmailAddress, Expiry, GroupSpec, InactiveReason, KdfParams, Name,
+    NewCredential, Permission, RateLimit, Renewal, Rights, Role, Secret, TokenKind, UserId,
+    UserSpec, Verification,
 };
 use keysmith_e2e::flows::{
     row, row_action, take_revealed_token, unlock, vault_made_outside, verify_from_outside,
@@ -199,5 +200,94 @@ async fn renewal_shows_both_dates_and_takes_the_new_expiry_chosen() {
         panic!("the new token verifies");
     };
     assert_eq!(renewed.expires_at.date_naive().to_string(), chosen);
+    app.end().await;
+}
+
+const ADMIN_PASSPHRASE: &str = "bob's own long passphrase";
+
+#[tokio::test]
+async fn an_admin_sees_the_holders_actions_disabled_with_the_reason_and_the_core_refuses_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("roles.vault");
+    seed(&vault);
+    {
+        let mut holder = keysmith_core::Vault::unlock(
+            &vault,
+            &Secret::from(keysmith_e2e::flows::PASSPHRASE),
+            clock::system(),
+        )
+        .unwrap();
+        let bob = holder
+            .create_user(&UserSpec {
+                name: Name::new("Bob Admin").unwrap(),
+                email: EmailAddress::try_from("bob@example.com".to_owned()).unwrap(),
+                role: Role::Admin,
+                api_access: true,
+            })
+            .unwrap();
+        holder
+            .add_operator(bob.id, &Secret::from(ADMIN_PASSPHRASE), KdfParams::MINIMUM)
+            .unwrap();
+    }
+    let app = Session::start(&vault, &[]).await;
+    app.type_into("#passphrase", ADMIN_PASSPHRASE).await;
+    app.click("[data-testid=unlock-vault] button[type=submit]")
+        .await;
+    app.wait_text("[data-testid=operator]", "Bob Admin").await;
+    let reason = "Only the account holder manages the account holder's credentials";
+
+    // The row menu offers the holder's token's actions disabled, the reason beside them; a
+    // pick does nothing.
+    app.click(&format!("{} [data-testid=row-menu]", row("short-lived")))
+        .await;
+    let revoke = app.find("[data-testid=menu-revoke]").await;
+    assert_eq!(
+        revoke.attr("aria-disabled").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(revoke.attr("title").await.unwrap().as_deref(), Some(reason));
+    app.wait_text("[data-testid=menu-refusal]", reason).await;
+    app.screenshot("t-admin-disabled-actions").await;
+    revoke.click().await.unwrap();
+    assert!(!app.present("[data-testid=revoke]").await);
+    // A member's credential is the admin's to manage: its actions are enabled.
+    app.click(&format!("{} [data-testid=row-menu]", row("ledger-sync")))
+        .await;
+    let cleos = app.find("[data-testid=menu-revoke]").await;
+    assert_eq!(cleos.attr("aria-disabled").await.unwrap(), None);
+    cleos.send_keys("\u{e00c}").await.unwrap(); // Escape closes the menu.
+    app.wait_gone("[data-testid=menu-revoke]").await;
+
+    // The panel: buttons and switch disabled, the reason said once.
+    app.click(&format!("{} [data-testid=open-detail]", row("short-lived")))
+        .await;
+    app.wait_text("[data-testid=detail-refusal]", reason).await;
+    for button in ["detail-revoke", "detail-renew", "detail-edit", "detail-enabled-switch"] {
+        let found = app.find(&format!("[data-testid={button}]")).await;
+        assert!(!found.is_enabled().await.unwrap(), "{button}");
+    }
+    // The core is the authority: the window's command refuses, whatever the page does.
+    let id = app
+        .find(&row("short-lived"))
+        .await
+        .attr("data-id")
+        .await
+        .unwrap()
+        .expect("rows carry their id");
+    let refused = app
+        .script_async(&format!(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('revoke_credential', {{ id: {id}, confirmName: 'short-lived' }})
+               .then(() => done('ok'), (error) => done(error?.code ?? String(error)));"
+        ))
+        .await;
+    assert_eq!(refused, serde_json::json!("forbidden"));
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-dark]").await;
+    app.click("[data-testid=nav-credentials]").await;
+    app.click(&format!("{} [data-testid=open-detail]", row("short-lived")))
+        .await;
+    app.wait_text("[data-testid=detail-refusal]", reason).await;
+    app.screenshot("t-admin-disabled-actions-dark").await;
     app.end().await;
 }

@@ -13,7 +13,7 @@ use keysmith_core::{
 };
 use keysmith_e2e::flows::{
     close_detail, create_vault, fill_holder, issue_token, listed_names, pick_application, row,
-    row_action, row_text, take_revealed_token, unlock, verify_from_outside, PASSPHRASE,
+    row_action, row_text, take_revealed_token, unlock, verify_from_outside, APPLICATION, PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -42,9 +42,24 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     let vault = dir.path().join("e2e.vault");
     let app = Session::start(&vault, &[]).await;
 
-    // First start: create the vault.
+    // First start: create the vault. Create with nothing filled in: each field says what it
+    // lacks beside it, and the screen says a lost passphrase loses the vault.
     app.find("[data-testid=create-vault]").await;
+    app.click("[data-testid=create-vault] button[type=submit]")
+        .await;
+    app.wait_text("[data-testid=problem-holder-name]", "required")
+        .await;
+    app.wait_text("[data-testid=problem-holder-email]", "e-mail")
+        .await;
+    app.wait_text("[data-testid=problem-passphrase]", "at least 12")
+        .await;
+    assert!(!app.present("[data-testid=problem-confirmation]").await);
+    app.wait_text("[data-testid=lost-passphrase]", "the vault is lost")
+        .await;
+    assert_eq!(app.focused_id().await, "holder-name");
+    app.screenshot("01a-create-vault-problems").await;
     fill_holder(&app).await;
+    app.wait_gone("[data-testid=problem-holder-email]").await;
     app.type_into("#new-passphrase", "short").await;
     assert!(app
         .text("[data-testid=strength]")
@@ -54,6 +69,11 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     app.find("#new-passphrase").await.clear().await.unwrap();
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
+    // The passphrase can be shown while typed, and hidden again.
+    app.click("[data-testid=show-passphrase]").await;
+    let shown = app.find("#new-passphrase").await.attr("type").await.unwrap();
+    assert_eq!(shown.as_deref(), Some("text"));
+    app.click("[data-testid=show-passphrase]").await;
     app.screenshot("01-create-vault").await;
     app.click("[data-testid=create-vault] button[type=submit]")
         .await;
@@ -118,10 +138,10 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     // The inventory row.
     let row_text = row_text(&app, "nightly export").await;
     assert!(row_text.contains("active"), "{row_text}");
-    assert!(row_text.contains("Personal access token"), "{row_text}");
+    assert!(row_text.contains("Personal"), "{row_text}");
     assert!(row_text.contains("today"), "{row_text}");
     // The 90-day preset is 90 calendar days away, not "89".
-    assert!(row_text.contains("(in 90 days)"), "{row_text}");
+    assert!(row_text.contains("(90 days)"), "{row_text}");
     app.screenshot("07-inventory").await;
 
     // Lock, then a wrong passphrase, then the right one. The unlock screen names the vault,
@@ -223,7 +243,7 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     fill_holder(&app).await;
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
-    app.click("[data-testid=create-vault] label.inline input")
+    app.click("[data-testid=remember]")
         .await;
     app.click("[data-testid=create-vault] button[type=submit]")
         .await;
@@ -645,10 +665,19 @@ async fn renew_now_hands_the_new_token_over_once_in_renewals() {
     assert!(!app.present("[data-testid=renewals-badge]").await);
     // No SMTP: the renewal's message waits in Messages, to be copied by hand; no secret in it.
     app.wait_text("[data-testid=message-row]", "not sent").await;
-    app.click("[data-testid=message-row] button").await;
+    app.click("[data-testid=message-subject]").await;
     let body = app.text("[data-testid=message-body]").await;
     assert!(body.contains("renewed automatically"), "{body}");
     assert!(!body.contains(&token), "the token in a message");
+    // One click copies it whole, to send by hand.
+    app.click("[data-testid=copy-message]").await;
+    eventually(UI_TIMEOUT, async || match clipboard_text().await {
+        Some(text) if text.starts_with("To: ops@example.com\nSubject: ") && text.contains(&body) => {
+            Ok(())
+        }
+        other => Err(format!("the clipboard holds {other:?}")),
+    })
+    .await;
     app.screenshot("22a-renewals-empty").await;
 
     // Mail settings: plain text to another host is refused beside the form; STARTTLS saves,
@@ -754,7 +783,12 @@ async fn the_new_credential_form_says_each_problem_beside_its_field() {
     create.click().await.unwrap();
     app.wait_text("[data-testid=problem-name]", "A name is required")
         .await;
-    app.find("[data-testid=problem-applications]").await;
+    // The catalogue's only application is ticked already.
+    assert!(!app.present("[data-testid=problem-applications]").await);
+    let only = app
+        .find(&format!("[data-testid='application-{APPLICATION}']"))
+        .await;
+    assert!(only.is_selected().await.unwrap());
     app.find("[data-testid=problem-acknowledged]").await;
     assert!(app.in_view("#token-name").await, "the name is out of view");
     assert_eq!(app.focused_id().await, "token-name");

@@ -158,15 +158,14 @@ pub async fn list_credentials(
 ) -> AppResult<CredentialListing> {
     state
         .with_vault_unattended(move |vault| {
-            let now = vault.now();
             let page = vault.credential_page(&query.unwrap_or_default())?;
             Ok(CredentialListing {
                 total: page.total,
                 rows: page
                     .credentials
                     .into_iter()
-                    .map(|credential| CredentialRow::new(credential, now))
-                    .collect(),
+                    .map(|credential| CredentialRow::of(vault, credential))
+                    .collect::<keysmith_core::Result<_>>()?,
             })
         })
         .await
@@ -216,7 +215,7 @@ pub async fn credential_detail(
                 None => None,
             };
             Ok(CredentialDetail {
-                credential: CredentialRow::new(credential, vault.now()),
+                credential: CredentialRow::of(vault, credential)?,
                 successor: vault.successor(id)?,
                 owner_email,
                 auto_renewal: vault.auto_renewal(id)?,
@@ -254,7 +253,7 @@ pub async fn revoke_credential(
         .with_vault(move |vault| {
             confirm(vault, id, &confirm_name)?;
             let revoked = vault.revoke(id)?;
-            Ok(CredentialRow::new(revoked, vault.now()))
+            Ok(CredentialRow::of(vault, revoked)?)
         })
         .await
 }
@@ -270,7 +269,7 @@ pub async fn set_credential_enabled(
     state
         .with_vault(move |vault| {
             let credential = vault.set_enabled(id, enabled)?;
-            Ok(CredentialRow::new(credential, vault.now()))
+            Ok(CredentialRow::of(vault, credential)?)
         })
         .await
 }
@@ -288,7 +287,7 @@ pub async fn edit_credential(
         .with_vault(move |vault| {
             let edit = CredentialEdit::from_fields(&changes.0)?;
             let credential = vault.edit(id, &edit)?;
-            Ok(CredentialRow::new(credential, vault.now()))
+            Ok(CredentialRow::of(vault, credential)?)
         })
         .await
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use keysmith_core::audit::AuditEntry;
-use keysmith_core::{AutoRenewal, Credential, CredentialId, Issued, Secret, Status};
+use keysmith_core::{AutoRenewal, Credential, CredentialId, Issued, Secret, Status, Vault};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -45,11 +45,21 @@ pub struct CredentialRow {
     pub days_left: i64,
     /// The uses left now, for a credential with a usage limit.
     pub uses_left: Option<u32>,
+    /// Why the operator may not manage it (edit, renew, revoke, delete, switch), in a sentence;
+    /// `None` when they may.
+    pub refusal: Option<String>,
 }
 
 impl CredentialRow {
-    /// The row for `credential` at `now`.
-    pub fn new(credential: Credential, now: DateTime<Utc>) -> Self {
+    /// The row for `credential` as `vault`'s operator sees it now.
+    pub fn of(vault: &Vault, credential: Credential) -> keysmith_core::Result<Self> {
+        let refusal = vault.why_not_manage(&credential)?;
+        Ok(CredentialRow::new(credential, vault.now(), refusal))
+    }
+
+    /// The row for `credential` at `now`, `refusal` saying why its actions are not the
+    /// operator's.
+    pub fn new(credential: Credential, now: DateTime<Utc>, refusal: Option<String>) -> Self {
         let status = credential.status(now);
         CredentialRow {
             status,
@@ -57,6 +67,7 @@ impl CredentialRow {
             age_days: credential.age_days(now),
             days_left: credential.days_left(now),
             uses_left: credential.usage.map(|usage| usage.left_at(now)),
+            refusal,
             credential,
         }
     }
@@ -111,7 +122,8 @@ impl Revealed {
     /// The response for a credential just issued (or renewed) at `now`.
     pub fn new(issued: Issued, now: DateTime<Utc>) -> Self {
         Revealed {
-            credential: CredentialRow::new(issued.credential, now),
+            // Its issuer manages it.
+            credential: CredentialRow::new(issued.credential, now, None),
             token: issued.token,
         }
     }

@@ -677,6 +677,11 @@ export type CredentialRow = {
 	days_left: number,
 	/**  The uses left now, for a credential with a usage limit. */
 	uses_left: number | null,
+	/**
+	 *  Why the operator may not manage it (edit, renew, revoke, delete, switch), in a sentence;
+	 *  `None` when they may.
+	 */
+	refusal: string | null,
 } & Credential;
 
 /**  A webhook delivery's row id: one message on its way to one webhook. */

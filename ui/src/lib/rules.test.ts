@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { Status } from './ipc';
 import {
   actionsFor,
+  grantSummary,
+  isWrite,
   hasApiAccess,
   provenanceText,
   bothText,
@@ -57,6 +60,26 @@ const valid: TokenForm = {
 };
 
 const ada = { name: 'Ada', email: 'ada@example.com' };
+
+describe('a new credential in one sentence', () => {
+  const form = {
+    kind: 'personal_access_token' as const,
+    rights: 'read' as const,
+    scopes: ['payables:read'],
+    applications: ['Internal tools'],
+    expiresOn: '2027-03-07',
+  };
+  it('says who can do what, for what, until when', () => {
+    expect(grantSummary(form, 'Cleo Member')).toBe('Cleo Member can read payables for Internal tools until 2027-03-07.');
+    expect(grantSummary({ ...form, rights: 'read_write', scopes: ['payables:read', 'payables:write'] }, null)).toBe(
+      'The organization can read and write payables for Internal tools until 2027-03-07.',
+    );
+    expect(grantSummary({ ...form, scopes: [] }, 'Cleo Member')).toContain('no scope');
+  });
+  it('tells write permissions by their last part, as the core does', () => {
+    expect([isWrite('payables:write'), isWrite('payables:read'), isWrite('write:payables')]).toEqual([true, false, false]);
+  });
+});
 
 describe('passphrase rules', () => {
   it('refuses fewer than 12 characters', () => {
@@ -157,9 +180,13 @@ describe('new-token form', () => {
 
 describe('inventory display', () => {
   it('offers only delete on a revoked row', () => {
-    expect(actionsFor('revoked').map((a) => a.action)).toEqual(['delete']);
-    expect(actionsFor('disabled').map((a) => a.action)).toEqual(['edit', 'renew', 'revoke', 'delete']);
-    expect(actionsFor('expired').map((a) => a.action)).toContain('renew');
+    const row = (status: Status, refusal: string | null = null) => ({ status, refusal });
+    expect(actionsFor(row('revoked')).map((a) => a.action)).toEqual(['delete']);
+    expect(actionsFor(row('disabled')).map((a) => a.action)).toEqual(['edit', 'renew', 'revoke', 'delete']);
+    expect(actionsFor(row('expired')).map((a) => a.action)).toContain('renew');
+    expect(actionsFor(row('active')).every((a) => a.refusal === undefined)).toBe(true);
+    const why = 'Only the account holder manages the account holder’s credentials';
+    expect(actionsFor(row('active', why)).map((a) => a.refusal)).toEqual([why, why, why, why]);
   });
   it('colours age past 182 and 365 days', () => {
     expect(ageClass(182)).toBe('age-ok');

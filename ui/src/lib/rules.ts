@@ -85,13 +85,18 @@ export function usesText(left: number, max: number, refill: Refill | null): stri
 }
 
 /** How each kind is named, and whether it is deprecated. */
-export const KINDS: { kind: TokenKind; label: string; deprecated: boolean }[] = [
-  { kind: 'personal_access_token', label: 'Personal access token', deprecated: false },
-  { kind: 'api_client', label: 'API client', deprecated: false },
-  { kind: 'client_credentials', label: 'Client credentials', deprecated: false },
-  { kind: 'organization_token', label: 'Organization token', deprecated: true },
-  { kind: 'verifier', label: 'Verifier key (local API)', deprecated: false },
+export const KINDS: { kind: TokenKind; label: string; short: string; deprecated: boolean }[] = [
+  { kind: 'personal_access_token', label: 'Personal access token', short: 'Personal', deprecated: false },
+  { kind: 'api_client', label: 'API client', short: 'API client', deprecated: false },
+  { kind: 'client_credentials', label: 'Client credentials', short: 'Client creds', deprecated: false },
+  { kind: 'organization_token', label: 'Organization token', short: 'Organization', deprecated: true },
+  { kind: 'verifier', label: 'Verifier key (local API)', short: 'Verifier', deprecated: false },
 ];
+
+/** A kind's name in a table column, where room is short (the full label is its title). */
+export function shortKindLabel(kind: TokenKind): string {
+  return KINDS.find((k) => k.kind === kind)?.short ?? kind;
+}
 
 /** The label of a kind, marked when deprecated. */
 export function kindLabel(kind: TokenKind): string {
@@ -168,15 +173,29 @@ export function secondsUntilDate(
 /** What the user can do to a credential from its row. */
 export type RowAction = 'detail' | 'edit' | 'renew' | 'revoke' | 'delete';
 
-/** The row actions a status allows: a revoked credential can only be deleted. */
-export function actionsFor(status: Status): { action: RowAction; label: string }[] {
-  if (status === 'revoked') return [{ action: 'delete', label: 'Delete…' }];
-  return [
-    { action: 'edit', label: 'Edit…' },
-    { action: 'renew', label: 'Renew…' },
-    { action: 'revoke', label: 'Revoke…' },
-    { action: 'delete', label: 'Delete…' },
-  ];
+/** A row action, and why the operator cannot take it (the core's reason), if they cannot. */
+export interface ActionItem {
+  action: RowAction;
+  label: string;
+  /** Why it is not the operator's to take: shown disabled, with this reason. */
+  refusal?: string;
+}
+
+/**
+ * The row actions a credential's status allows (a revoked credential can only be deleted),
+ * each disabled with the core's reason when the operator may not manage it.
+ */
+export function actionsFor(row: Pick<CredentialRow, 'status' | 'refusal'>): ActionItem[] {
+  const actions: ActionItem[] =
+    row.status === 'revoked'
+      ? [{ action: 'delete', label: 'Delete…' }]
+      : [
+          { action: 'edit', label: 'Edit…' },
+          { action: 'renew', label: 'Renew…' },
+          { action: 'revoke', label: 'Revoke…' },
+          { action: 'delete', label: 'Delete…' },
+        ];
+  return row.refusal ? actions.map((item) => ({ ...item, refusal: row.refusal ?? undefined })) : actions;
 }
 
 export type Strength = { score: 0 | 1 | 2 | 3 | 4; label: string };
@@ -208,15 +227,34 @@ export function passphraseProblem(passphrase: string, confirmation: string): str
   return null;
 }
 
+/** The create-vault form's fields. */
+export type CreateVaultField = 'name' | 'email' | 'passphrase' | 'confirmation';
+
+/** What is wrong with each field of the create-vault form, to show beside that field. */
+export function createVaultProblems(
+  passphrase: string,
+  confirmation: string,
+  holder: { name: string; email: string },
+): Partial<Record<CreateVaultField, string>> {
+  const problems: Partial<Record<CreateVaultField, string>> = {};
+  const name = nameProblem(holder.name);
+  if (name) problems.name = name;
+  const email = emailProblem(holder.email);
+  if (email) problems.email = email;
+  if ([...passphrase].length < MIN_PASSPHRASE_CHARS)
+    problems.passphrase = `Use at least ${MIN_PASSPHRASE_CHARS} characters.`;
+  else if (passphrase !== confirmation) problems.confirmation = 'The two passphrases differ.';
+  return problems;
+}
+
 /** Why the create-vault form (the account holder and their passphrase) cannot be submitted. */
 export function createVaultProblem(
   passphrase: string,
   confirmation: string,
   holder: { name: string; email: string },
 ): string | null {
-  const name = nameProblem(holder.name);
-  if (name) return `Your name: ${name}`;
-  return emailProblem(holder.email) ?? passphraseProblem(passphrase, confirmation);
+  const problems = createVaultProblems(passphrase, confirmation, holder);
+  return problems.name ?? problems.email ?? problems.passphrase ?? problems.confirmation ?? null;
 }
 
 /** `date` as YYYY-MM-DD in UTC: the core counts expiry days in UTC. */
@@ -256,6 +294,30 @@ export function autoRenewalField(code: string, message: string): 'days' | 'recip
   if (code === 'renewal_period_too_long') return 'days';
   if (code === 'invalid_auto_renewal') return /callback/i.test(message) ? 'callback' : 'days';
   return undefined;
+}
+
+/** Whether a permission is a write permission (its last part is `write`), as the core reads it. */
+export function isWrite(scope: string): boolean {
+  return scope.split(':').pop() === 'write';
+}
+
+/**
+ * What a new credential grants, in one sentence above the acknowledgment: "Cleo Member can
+ * read payables for Internal tools until 2027-03-07."
+ */
+export function grantSummary(
+  form: Pick<TokenForm, 'kind' | 'rights' | 'scopes' | 'applications' | 'expiresOn'>,
+  ownerName: string | null,
+): string {
+  const who = ownerName ?? 'The organization';
+  const until = isDate(form.expiresOn) ? ` until ${form.expiresOn}` : '';
+  if (form.kind === 'verifier') return `Lets a service call Keysmith's local API${until}.`;
+  const apps = form.applications.length ? ` for ${form.applications.join(', ')}` : '';
+  if (form.kind === 'api_client') return `Carries ${who}'s permissions, as they change,${apps}${until}.`;
+  if (form.scopes.length === 0) return `Grants no scope yet: tick what it may do above.`;
+  const resources = [...new Set(form.scopes.map((scope) => scope.replace(/:(read|write)$/, '')))];
+  const writes = form.rights === 'read_write' && form.scopes.some(isWrite);
+  return `${who} can ${writes ? 'read and write' : 'read'} ${resources.join(', ')}${apps}${until}.`;
 }
 
 /** Quick picks for a renewed credential's expiry, in days from today. */
@@ -421,14 +483,14 @@ export function ageText(ageDays: number): string {
 
 /**
  * When an expiry date comes, in calendar days from today: "in 30 days", "tomorrow" (it stops
- * at the coming midnight UTC), "today", "2 days ago"; nothing for a revoked credential, whose
- * expiry no longer matters.
+ * at the coming midnight UTC), "today", "2 days ago" ("30 days" when `compact`, for a table
+ * column); nothing for a revoked credential, whose expiry no longer matters.
  */
-export function daysLeftText(daysLeft: number, status: Status): string {
+export function daysLeftText(daysLeft: number, status: Status, compact = false): string {
   if (status === 'revoked') return '';
   if (daysLeft === 0) return 'today';
   if (daysLeft === 1) return 'tomorrow';
-  if (daysLeft > 0) return `in ${daysLeft} days`;
+  if (daysLeft > 0) return compact ? `${daysLeft} days` : `in ${daysLeft} days`;
   return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} ago`;
 }
 

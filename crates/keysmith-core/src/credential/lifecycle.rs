@@ -144,6 +144,24 @@ impl Vault {
         })
     }
 
+    /// Why the operator may not manage `credential` — edit, renew, revoke, delete or switch it
+    /// — in a sentence to show beside the actions they cannot take; `None` when they may. Each
+    /// of those actions refuses all the same (`forbidden`): this only lets a window say so
+    /// before anyone tries.
+    pub fn why_not_manage(&self, credential: &Credential) -> Result<Option<String>> {
+        match authorize(self.conn(), self.operator(), credential) {
+            Ok(()) => Ok(None),
+            Err(Error::Forbidden(why)) => {
+                let mut sentence = why;
+                if let Some(first) = sentence.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                Ok(Some(sentence))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     /// The credential that renewed `id`, if it was renewed.
     pub fn successor(&self, id: CredentialId) -> Result<Option<CredentialId>> {
         store::successor(self.conn(), id)

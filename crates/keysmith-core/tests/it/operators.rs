@@ -31,8 +31,30 @@ fn an_admin_operator_unlocks_with_their_own_passphrase_and_is_refused_on_the_hol
 
     let mut admin = team.fx.unlock(ADMIN_PASSPHRASE).unwrap();
     assert_eq!(admin.operator().role, Role::Admin);
+    // The window is told why before anyone tries, in the core's words; the core refuses all
+    // the same.
+    let why = |admin: &keysmith_core::Vault, id| {
+        admin
+            .why_not_manage(&admin.credential(id).unwrap())
+            .unwrap()
+    };
+    assert_eq!(
+        why(&admin, holders).as_deref(),
+        Some("Only the account holder manages the account holder's credentials")
+    );
+    assert_eq!(why(&admin, members), None);
     let before = snapshot(&admin);
     assert_eq!(admin.revoke(holders).unwrap_err().code(), "forbidden");
+    let renewal = keysmith_core::Renewal {
+        old_ends_at: now + chrono::Duration::hours(1),
+        new_expiry: None,
+        name: None,
+        description: None,
+    };
+    assert_eq!(
+        admin.renew(holders, &renewal).unwrap_err().code(),
+        "forbidden"
+    );
     assert_eq!(
         admin.set_enabled(holders, false).unwrap_err().code(),
         "forbidden"
@@ -95,6 +117,13 @@ fn a_member_operator_manages_only_their_own_credentials() {
         .id;
     let mut member = team.unlock_as_member();
     let before = (snapshot(&member), member.users().unwrap());
+    assert_eq!(
+        member
+            .why_not_manage(&member.credential(admins).unwrap())
+            .unwrap()
+            .as_deref(),
+        Some("A member manages only their own credentials")
+    );
     assert_eq!(member.revoke(admins).unwrap_err().code(), "forbidden");
     assert_eq!(
         member
