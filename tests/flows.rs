@@ -60,8 +60,7 @@ pub async fn create_vault(app: &Session, remember: bool) {
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
     if remember {
-        app.click("[data-testid=remember]")
-            .await;
+        app.click("[data-testid=remember]").await;
     }
     app.click("[data-testid=create-vault] button[type=submit]")
         .await;

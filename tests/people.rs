@@ -39,7 +39,10 @@ async fn issue(
     assert_eq!(read.prop("checked").await.unwrap().as_deref(), Some("true"));
     if let Some(write) = scopes.iter().find(|s| s.ends_with(":write")) {
         let checkbox = app.find(&format!("[data-testid='scope-{write}']")).await;
-        assert!(!checkbox.is_enabled().await.unwrap(), "{write} under read only");
+        assert!(
+            !checkbox.is_enabled().await.unwrap(),
+            "{write} under read only"
+        );
     }
     if kind == "api_client" || scopes.iter().any(|s| s.ends_with(":write")) {
         app.click("[data-testid=rights-read-write]").await;

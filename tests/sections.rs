@@ -195,13 +195,14 @@ async fn sections_keyboard_title_and_themes() {
         }
         for (key, section) in [
             ("1", "credentials"),
-            ("2", "renewals"),
-            ("3", "oauth"),
-            ("4", "people"),
-            ("5", "audit"),
-            ("6", "webhooks"),
-            ("7", "api"),
-            ("8", "settings"),
+            ("2", "health"),
+            ("3", "renewals"),
+            ("4", "oauth"),
+            ("5", "people"),
+            ("6", "audit"),
+            ("7", "webhooks"),
+            ("8", "api"),
+            ("9", "settings"),
         ] {
             press(&app, &format!("{CTRL}{key}{CTRL}")).await;
             let current = app

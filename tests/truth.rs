@@ -262,7 +262,12 @@ async fn an_admin_sees_the_holders_actions_disabled_with_the_reason_and_the_core
     app.click(&format!("{} [data-testid=open-detail]", row("short-lived")))
         .await;
     app.wait_text("[data-testid=detail-refusal]", reason).await;
-    for button in ["detail-revoke", "detail-renew", "detail-edit", "detail-enabled-switch"] {
+    for button in [
+        "detail-revoke",
+        "detail-renew",
+        "detail-edit",
+        "detail-enabled-switch",
+    ] {
         let found = app.find(&format!("[data-testid={button}]")).await;
         assert!(!found.is_enabled().await.unwrap(), "{button}");
     }
@@ -289,5 +294,111 @@ async fn an_admin_sees_the_holders_actions_disabled_with_the_reason_and_the_core
         .await;
     app.wait_text("[data-testid=detail-refusal]", reason).await;
     app.screenshot("t-admin-disabled-actions-dark").await;
+    app.end().await;
+}
+
+/// Clicks `css` holding Ctrl or Shift, as the row's own click handler takes it.
+async fn click_with(app: &Session, css: &str, key: &str) {
+    let element = serde_json::to_value(app.find(css).await).unwrap();
+    app.client
+        .execute(
+            &format!(
+                "arguments[0].dispatchEvent(new MouseEvent('click', {{ bubbles: true, {key}: true }}));"
+            ),
+            vec![element],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_health_view_finds_what_deserves_a_look_and_revokes_several_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("health.vault");
+    seed(&vault);
+    let app = Session::start(&vault, &[]).await;
+    unlock(&app).await;
+    app.find(&row("ledger-sync")).await;
+    app.click("[data-testid=nav-health]").await;
+    let count = |check: &str| format!("[data-testid=health-{check}] [data-testid=health-count]");
+    app.wait_text(&count("owner_without_access"), "1").await;
+    app.wait_text(&count("expiring"), "1").await;
+    app.wait_text(&count("never_used"), "4").await;
+    app.wait_text(&count("leaked"), "0").await;
+
+    // Never used: mark two (Ctrl+click), revoke them in one confirmation naming both.
+    app.click("[data-testid=health-never_used]").await;
+    app.wait_text("[data-testid=count]", "4 of 4").await;
+    click_with(&app, &row("short-lived"), "ctrlKey").await;
+    click_with(&app, &row("nightly-export-2"), "ctrlKey").await;
+    app.wait_text("[data-testid=bulk-count]", "2 marked").await;
+    app.screenshot("t-health-marked").await;
+    app.click("[data-testid=bulk-revoke]").await;
+    let names = app.text("[data-testid=bulk-names]").await;
+    assert!(
+        names.contains("short-lived") && names.contains("nightly-export-2"),
+        "{names}"
+    );
+    app.screenshot("t-health-bulk-revoke").await;
+    app.click("[data-testid=confirm-bulk]").await;
+    app.wait_text("[data-testid=bulk-done]", "Revoked 2 credentials")
+        .await;
+    app.wait_text(&count("never_used"), "2").await;
+    {
+        let outside = keysmith_core::Vault::unlock(
+            &vault,
+            &Secret::from(keysmith_e2e::flows::PASSPHRASE),
+            clock::system(),
+        )
+        .unwrap();
+        let revoked: Vec<String> = outside
+            .list_credentials()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.revoked_at.is_some())
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(revoked.len(), 2, "{revoked:?}");
+        for name in ["short-lived", "nightly-export-2"] {
+            assert!(revoked.iter().any(|r| r == name), "{revoked:?}");
+        }
+        let rows = outside
+            .audit_page(&keysmith_core::audit::AuditQuery {
+                action: Some("credential.revoked".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(rows.total, 2, "one audit row each");
+    }
+
+    // Dark, at the smallest window.
+    app.click("[data-testid=nav-settings]").await;
+    app.click("[data-testid=theme-dark]").await;
+    app.click("[data-testid=nav-health]").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.click("[data-testid=health-owner_without_access]").await;
+    app.find(&row("ledger-sync")).await;
+    app.screenshot("t-health-dark-smallest").await;
+
+    // The inventory marks a range with Shift+click, and Space marks the row under the cursor.
+    app.client.set_window_size(1100, 720).await.unwrap();
+    app.click("[data-testid=nav-credentials]").await;
+    app.click(&format!("{} [data-testid=open-detail]", row("ledger-sync")))
+        .await;
+    let top = app.find("[data-testid=credential-row]").await;
+    let first = top.attr("data-name").await.unwrap().unwrap();
+    click_with(&app, &row(&first), "shiftKey").await;
+    let marked = app
+        .client
+        .execute(
+            "return document.querySelectorAll('[data-testid=credential-row][data-marked=true]').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(marked.as_u64().unwrap() >= 2, "a range: {marked}");
+    app.wait_text("[data-testid=bulk-count]", "marked").await;
+    app.click("[data-testid=bulk-clear]").await;
+    app.wait_gone("[data-testid=bulk-bar]").await;
     app.end().await;
 }

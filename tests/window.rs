@@ -13,7 +13,8 @@ use keysmith_core::{
 };
 use keysmith_e2e::flows::{
     close_detail, create_vault, fill_holder, issue_token, listed_names, pick_application, row,
-    row_action, row_text, take_revealed_token, unlock, verify_from_outside, APPLICATION, PASSPHRASE,
+    row_action, row_text, take_revealed_token, unlock, verify_from_outside, APPLICATION,
+    PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -71,7 +72,12 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
     // The passphrase can be shown while typed, and hidden again.
     app.click("[data-testid=show-passphrase]").await;
-    let shown = app.find("#new-passphrase").await.attr("type").await.unwrap();
+    let shown = app
+        .find("#new-passphrase")
+        .await
+        .attr("type")
+        .await
+        .unwrap();
     assert_eq!(shown.as_deref(), Some("text"));
     app.click("[data-testid=show-passphrase]").await;
     app.screenshot("01-create-vault").await;
@@ -243,8 +249,7 @@ async fn remember_on_this_device_opens_the_vault_without_the_passphrase() {
     fill_holder(&app).await;
     app.type_into("#new-passphrase", PASSPHRASE).await;
     app.type_into("#confirm-passphrase", PASSPHRASE).await;
-    app.click("[data-testid=remember]")
-        .await;
+    app.click("[data-testid=remember]").await;
     app.click("[data-testid=create-vault] button[type=submit]")
         .await;
     app.find("[data-testid=empty-state]").await;
@@ -672,7 +677,9 @@ async fn renew_now_hands_the_new_token_over_once_in_renewals() {
     // One click copies it whole, to send by hand.
     app.click("[data-testid=copy-message]").await;
     eventually(UI_TIMEOUT, async || match clipboard_text().await {
-        Some(text) if text.starts_with("To: ops@example.com\nSubject: ") && text.contains(&body) => {
+        Some(text)
+            if text.starts_with("To: ops@example.com\nSubject: ") && text.contains(&body) =>
+        {
             Ok(())
         }
         other => Err(format!("the clipboard holds {other:?}")),

@@ -233,7 +233,12 @@ pub async fn scan_folder(
         return Ok(None);
     };
     state
-        .with_vault(move |vault| Ok(Some(vault.scan_for_tokens(&[folder], git)?)))
+        .with_vault(move |vault| {
+            let report = vault.scan_for_tokens(&[folder], git)?;
+            // The Health section lists what it found until the next scan.
+            vault.record_scan(&report)?;
+            Ok(Some(report))
+        })
         .await
 }
 

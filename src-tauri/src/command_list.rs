@@ -12,6 +12,8 @@ commands![
     commands::list_credentials,
     commands::credential_counts,
     commands::credential_detail,
+    commands::health_counts,
+    commands::bulk_credentials,
     commands::issue_credential,
     commands::revoke_credential,
     commands::set_credential_enabled,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use keysmith_core::{
-    clock, AccountHolder, CredentialEdit, CredentialId, CredentialQuery, Description, EmailAddress,
-    Expiry, IssueRequest, KdfParams, Keychain, Name, PrivateCallbacks, Renewal, RenewalPlan,
-    Secret, Settings, Status, Vault,
+    clock, AccountHolder, BulkAction, BulkOutcome, CredentialEdit, CredentialId, CredentialQuery,
+    Description, EmailAddress, Expiry, HealthCount, IssueRequest, KdfParams, Keychain, Name,
+    PrivateCallbacks, Renewal, RenewalPlan, Secret, Settings, Status, Vault,
 };
 use tauri::{AppHandle, Manager, State};
 
@@ -198,6 +198,30 @@ pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
             ..CredentialQuery::default()
         })?,
     })
+}
+
+/// How many credentials each check of the Health section finds now. Not activity, as listing
+/// is not.
+#[tauri::command]
+#[specta::specta]
+pub async fn health_counts(state: State<'_, AppState>) -> AppResult<Vec<HealthCount>> {
+    state
+        .with_vault_unattended(|vault| Ok(vault.health_counts()?))
+        .await
+}
+
+/// Revokes, disables or renews (into hand-over) every credential of `ids` in one change, one
+/// audit row each; refused for one, none changes.
+#[tauri::command]
+#[specta::specta]
+pub async fn bulk_credentials(
+    state: State<'_, AppState>,
+    action: BulkAction,
+    ids: Vec<CredentialId>,
+) -> AppResult<BulkOutcome> {
+    state
+        .with_vault(move |vault| Ok(vault.bulk(action, &ids)?))
+        .await
 }
 
 /// One credential with its renewal links and audit history. Not activity, as listing is not.

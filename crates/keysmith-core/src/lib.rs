@@ -29,12 +29,12 @@ pub mod webhook;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credential::{
-    AccessGrant, ActingAs, AuthenticatedClient, AutoRenewal, CallbackUrl, Credential,
-    CredentialEdit, CredentialFields, CredentialId, CredentialPage, CredentialQuery, Expiry,
-    ExpiryReminder, Handover, InactiveReason, IpAllowlist, IssueRequest, Issued, NewCredential,
-    Offboarding, OwnerBlock, RateLimit, Redeemed, Refill, Renewal, RenewalPlan, Restrictions,
-    Rights, SortKey, Status, UsageLimit, UsageRecorder, Uses, Verification, VerificationRequest,
-    Verified, EXPIRING_SOON_DAYS, MAX_ALLOWED_IPS, MAX_LEASE,
+    AccessGrant, ActingAs, AuthenticatedClient, AutoRenewal, BulkAction, BulkOutcome, CallbackUrl,
+    Credential, CredentialEdit, CredentialFields, CredentialId, CredentialPage, CredentialQuery,
+    Expiry, ExpiryReminder, Handover, HealthCheck, HealthCount, InactiveReason, IpAllowlist,
+    IssueRequest, Issued, NewCredential, Offboarding, OwnerBlock, RateLimit, Redeemed, Refill,
+    Renewal, RenewalPlan, Restrictions, Rights, SortKey, Status, UsageLimit, UsageRecorder, Uses,
+    Verification, VerificationRequest, Verified, EXPIRING_SOON_DAYS, MAX_ALLOWED_IPS, MAX_LEASE,
 };
 pub use error::{Error, ErrorCode, Result};
 pub use limits::{Limits, LIMITS};

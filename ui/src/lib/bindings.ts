@@ -39,6 +39,16 @@ export const commands = {
 	credentialCounts: () => __TAURI_INVOKE<CredentialCounts>("credential_counts"),
 	/**  One credential with its renewal links and audit history. Not activity, as listing is not. */
 	credentialDetail: (id: CredentialId) => __TAURI_INVOKE<CredentialDetail>("credential_detail", { id }),
+	/**
+	 *  How many credentials each check of the Health section finds now. Not activity, as listing
+	 *  is not.
+	 */
+	healthCounts: () => __TAURI_INVOKE<HealthCount[]>("health_counts"),
+	/**
+	 *  Revokes, disables or renews (into hand-over) every credential of `ids` in one change, one
+	 *  audit row each; refused for one, none changes.
+	 */
+	bulkCredentials: (action: BulkAction, ids: CredentialId[]) => __TAURI_INVOKE<BulkOutcome>("bulk_credentials", { action, ids }),
 	/**  Issues a credential; its secret is revealed once in the response. */
 	issueCredential: (request: IssueRequest) => __TAURI_INVOKE<Revealed>("issue_credential", { request }),
 	/**  Revokes a credential once the user has typed its name. */
@@ -450,6 +460,26 @@ export type BasicAuthSpec = {
 	password: SecretValue,
 };
 
+/**  What a bulk action does to each credential it is given. */
+export type BulkAction = 
+/**  Revoke each (those already revoked are left as they are). */
+"revoke" | 
+/**  Disable each (those already disabled are left as they are). */
+"disable" | 
+/**
+ *  Renew each into hand-over: the successors' tokens wait in Renewals, the old tokens run
+ *  on to their expiry.
+ */
+"renew";
+
+/**  What a bulk action changed. */
+export type BulkOutcome = {
+	/**  The credentials it changed, in the order given. */
+	changed: CredentialId[],
+	/**  For a renewal, each one's successor, in the same order. */
+	successors: CredentialId[],
+};
+
 /**
  *  A callback URL: https, or http to a loopback address (for services on this machine); the
  *  same rule as webhook URLs (`outbound_url`). A private address or this machine only where
@@ -650,6 +680,8 @@ export type CredentialQuery = {
 	statuses?: Status[],
 	/**  Only credentials still valid now that expire within this many days. */
 	expires_within_days?: number | null,
+	/**  Only credentials this check of the Health section finds. */
+	health?: HealthCheck | null,
 	/**  Case-insensitive text in the name or description, or the start of the token. */
 	search?: string | null,
 	/**  The column to sort by. */
@@ -875,6 +907,34 @@ export type HeaderView = {
 	value: string | null,
 	/**  Whether the value is write-only. */
 	hidden: boolean,
+};
+
+/**
+ *  A check of the Health section. Each selects live credentials (neither revoked nor
+ *  expired; found by a leak scan or failing renewal: not revoked).
+ */
+export type HealthCheck = 
+/**  Never verified successfully. */
+"never_used" | 
+/**  Last used more than [`UNUSED_DAYS`] days ago. */
+"unused" | 
+/**  Expires within [`EXPIRING_DAYS`] days and was not renewed. */
+"expiring" | 
+/**  Issued more than [`OLD_DAYS`] days ago. */
+"old" | 
+/**  Its owner has no API access (switched off, or blocked by a group). */
+"owner_without_access" | 
+/**  Found by the last leak scan the window (or a writing `keysmith scan`) ran. */
+"leaked" | 
+/**  Its auto-renewal failed and waits to be tried again. */
+"renewal_failing";
+
+/**  How many credentials one check finds. */
+export type HealthCount = {
+	/**  The check. */
+	check: HealthCheck,
+	/**  How many credentials it finds now. */
+	count: number,
 };
 
 /**  How many of each thing a vault holds. */

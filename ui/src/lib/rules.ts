@@ -591,7 +591,7 @@ export const NO_FILTERS: CredentialQuery = { sort: 'created', descending: true, 
 /** Whether any filter narrows the inventory (the order does not). */
 export function isFiltered(query: CredentialQuery): boolean {
   return Boolean(
-    query.kind || query.owner || query.statuses?.length || query.search || query.expires_within_days,
+    query.kind || query.owner || query.statuses?.length || query.search || query.expires_within_days || query.health,
   );
 }
 

@@ -9,13 +9,13 @@ describe('shortcuts', () => {
     expect(commandFor(press('N', true), true)).toBe('new');
     expect(commandFor(press('l', true), true)).toBe('lock');
     expect(commandFor(press('f', true), false)).toBe('search');
-    expect(commandFor(press('5', true), false)).toBe('audit');
+    expect(commandFor(press('6', true), false)).toBe('audit');
   });
 
   it('numbers the sections in the sidebar’s order', () => {
     SECTIONS.forEach(({ section }, index) => expect(commandFor(press(String(index + 1), true), false)).toBe(section));
     expect(SECTIONS.map((s) => s.section)).toEqual([
-      'credentials', 'renewals', 'oauth', 'people', 'audit', 'webhooks', 'api', 'settings',
+      'credentials', 'health', 'renewals', 'oauth', 'people', 'audit', 'webhooks', 'api', 'settings',
     ]);
   });
 

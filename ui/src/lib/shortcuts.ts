@@ -1,9 +1,10 @@
 // The keyboard shortcuts of the main window, in one table: the help overlay lists it and the
 // shell matches key presses against it.
 
-/** The window's sections, in the sidebar's order: Ctrl+1 to Ctrl+8 follow it. */
+/** The window's sections, in the sidebar's order: Ctrl+1 to Ctrl+9 follow it. */
 export const SECTIONS = [
   { section: 'credentials', label: 'Credentials', does: 'Credentials' },
+  { section: 'health', label: 'Health', does: 'Health: credentials that deserve a look' },
   { section: 'renewals', label: 'Renewals', does: 'Renewals' },
   { section: 'oauth', label: 'OAuth apps', does: 'OAuth apps and the requests waiting' },
   { section: 'people', label: 'People', does: 'People' },

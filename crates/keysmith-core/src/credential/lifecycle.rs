@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::renewal::RenewedBy;
 use super::restrictions::Refill;
 use super::{
     auto_renewal, store, use_leases, Credential, CredentialFields, CredentialId, CredentialPage,
@@ -37,6 +38,28 @@ pub struct Renewal {
     pub name: Option<Name>,
     /// The new credential's description; `None` keeps the old one's.
     pub description: Option<Description>,
+}
+
+/// What a bulk action does to each credential it is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    /// Revoke each (those already revoked are left as they are).
+    Revoke,
+    /// Disable each (those already disabled are left as they are).
+    Disable,
+    /// Renew each into hand-over: the successors' tokens wait in Renewals, the old tokens run
+    /// on to their expiry.
+    Renew,
+}
+
+/// What a bulk action changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+pub struct BulkOutcome {
+    /// The credentials it changed, in the order given.
+    pub changed: Vec<CredentialId>,
+    /// For a renewal, each one's successor, in the same order.
+    pub successors: Vec<CredentialId>,
 }
 
 /// What renewing a credential now would give (see [`Vault::renewal_plan`]).
@@ -195,6 +218,52 @@ impl Vault {
         })?;
         tracing::info!(credential = id.0, "credential revoked");
         Ok(revoked)
+    }
+
+    /// Does `action` to every credential of `ids` in one transaction, one audit row each: all
+    /// of them, or — when the operator may not manage one, or one cannot be renewed — none
+    /// (the refusal names that credential's id). Duplicates count once.
+    pub fn bulk(&mut self, action: BulkAction, ids: &[CredentialId]) -> Result<BulkOutcome> {
+        let mut unique = Vec::with_capacity(ids.len());
+        for id in ids {
+            if !unique.contains(id) {
+                unique.push(*id);
+            }
+        }
+        let outcome = self.audited(|change| {
+            let mut outcome = BulkOutcome {
+                changed: Vec::new(),
+                successors: Vec::new(),
+            };
+            for &id in &unique {
+                let credential = store::get(change, id)?;
+                authorize(change, change.operator(), &credential)?;
+                let changed = match action {
+                    BulkAction::Revoke => revoke_in(change, &credential, false)?,
+                    BulkAction::Disable => {
+                        if credential.revoked_at.is_some() {
+                            false
+                        } else if store::set_disabled(change, id, Some(change.now()))? {
+                            change.record(AuditAction::CredentialDisabled, Some(id), json!({}))?;
+                            true
+                        } else {
+                            false
+                        }
+                    }
+                    BulkAction::Renew => {
+                        let successor = super::renewal::auto_renew_in(change, id, RenewedBy::Bulk)?;
+                        outcome.successors.push(successor);
+                        true
+                    }
+                };
+                if changed {
+                    outcome.changed.push(id);
+                }
+            }
+            Ok(outcome)
+        })?;
+        tracing::info!(?action, count = outcome.changed.len(), "bulk action");
+        Ok(outcome)
     }
 
     /// Revokes every unrevoked credential of `user` in one transaction (offboarding); the ids

@@ -11,6 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value;
 use serde::Deserialize;
 
+use super::health::HealthCheck;
 use super::{Credential, Status};
 use crate::people::UserId;
 use crate::token::TokenKind;
@@ -27,6 +28,8 @@ pub struct CredentialQuery {
     pub statuses: Vec<Status>,
     /// Only credentials still valid now that expire within this many days.
     pub expires_within_days: Option<u32>,
+    /// Only credentials this check of the Health section finds.
+    pub health: Option<HealthCheck>,
     /// Case-insensitive text in the name or description, or the start of the token.
     pub search: Option<String>,
     /// The column to sort by.
@@ -47,6 +50,7 @@ impl Default for CredentialQuery {
             owner: None,
             statuses: Vec::new(),
             expires_within_days: None,
+            health: None,
             search: None,
             sort: SortKey::Created,
             descending: true,
@@ -168,6 +172,49 @@ const fn status_condition(status: Status) -> &'static str {
         }
         Status::Expired => "c.revoked_at IS NULL AND c.expires_at <= ?1",
         Status::Revoked => "c.revoked_at IS NOT NULL",
+    }
+}
+
+/// Neither revoked nor expired, `?1` being now.
+macro_rules! unexpired {
+    () => {
+        "c.revoked_at IS NULL AND c.expires_at > ?1"
+    };
+}
+
+/// The SQL condition of each check of the Health section, with `?1` as now (the day counts are
+/// [`health`](super::health)'s constants in seconds; a test checks they agree).
+const fn health_condition(check: HealthCheck) -> &'static str {
+    match check {
+        HealthCheck::NeverUsed => concat!(
+            unexpired!(),
+            " AND c.id NOT IN (SELECT credential_id FROM credential_usage)"
+        ),
+        HealthCheck::Unused => concat!(
+            unexpired!(),
+            " AND c.id IN (SELECT credential_id FROM credential_usage \
+             WHERE last_used_at <= ?1 - 7776000)"
+        ),
+        HealthCheck::Expiring => concat!(
+            unexpired!(),
+            " AND c.renewed_at IS NULL AND c.expires_at <= ?1 + 2592000"
+        ),
+        HealthCheck::Old => concat!(unexpired!(), " AND c.created_at <= ?1 - 15724800"),
+        HealthCheck::OwnerWithoutAccess => concat!(
+            unexpired!(),
+            " AND +c.owner_id IN (",
+            blocked_owners!(),
+            ")"
+        ),
+        HealthCheck::Leaked => concat!(
+            unexpired!(),
+            " AND c.id IN (SELECT value FROM json_each((SELECT CAST(value AS TEXT) FROM meta \
+             WHERE key = 'last_scan'), '$.credentials'))"
+        ),
+        HealthCheck::RenewalFailing => {
+            "c.revoked_at IS NULL AND c.id IN (SELECT credential_id FROM auto_renewals \
+             WHERE last_failed_at IS NOT NULL)"
+        }
     }
 }
 
@@ -301,6 +348,9 @@ impl CredentialQuery {
                 "c.expires_at > ?1 AND c.expires_at <= ?{}",
                 params.len()
             ));
+        }
+        if let Some(check) = self.health {
+            clauses.push(format!("({})", health_condition(check)));
         }
         if let Some(search) = self.search_text() {
             clauses.push(search_condition(search, plan, &mut params));
@@ -538,6 +588,16 @@ mod tests {
                 "{query:?} ({plan:?}) sorts: {steps:#?}"
             );
         }
+    }
+
+    /// The health checks' day counts in the SQL are the constants'.
+    #[test]
+    fn the_health_checks_count_the_days_they_say() {
+        use super::super::health::{EXPIRING_DAYS, OLD_DAYS, UNUSED_DAYS};
+        let seconds = |days: u32| (i64::from(days) * 86_400).to_string();
+        assert!(health_condition(HealthCheck::Unused).contains(&seconds(UNUSED_DAYS)));
+        assert!(health_condition(HealthCheck::Expiring).contains(&seconds(EXPIRING_DAYS)));
+        assert!(health_condition(HealthCheck::Old).contains(&seconds(OLD_DAYS)));
     }
 
     /// The SQL's window of "expiring soon" is the status rule's.

@@ -91,7 +91,9 @@ impl Vault {
         let due = due(self.conn(), now)?;
         let mut renewed = Vec::with_capacity(due.len());
         for id in due {
-            match self.audited_as_service(SERVICE, |change| auto_renew_in(change, id, false)) {
+            match self.audited_as_service(SERVICE, |change| {
+                auto_renew_in(change, id, RenewedBy::Service)
+            }) {
                 Ok(successor) => renewed.push(successor),
                 Err(error) if is_refusal(&error) => {
                     tracing::warn!(
@@ -119,7 +121,7 @@ impl Vault {
                     "auto-renewal is off for this credential; turn it on first".into(),
                 ));
             }
-            auto_renew_in(change, id, true)
+            auto_renew_in(change, id, RenewedBy::RenewNow)
         })
     }
 
@@ -270,10 +272,25 @@ fn due(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<CredentialId>> {
     Ok(ids)
 }
 
+/// Who set off a renewal into hand-over: the renewal service, or an operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RenewedBy {
+    /// The service, as the credential's auto-renewal fell due (`credential.auto_renewed`).
+    Service,
+    /// An operator's "Renew now" (`credential.renewed`, `"via": "renew_now"`).
+    RenewNow,
+    /// An operator's bulk renewal (`credential.renewed`, `"via": "bulk"`).
+    Bulk,
+}
+
 /// Renews `id` as its auto-renewal does, in `change`: its successor (the old token runs on to
-/// its expiry), the successor's secret kept for hand-over, audited as `credential.auto_renewed`
-/// — or, `manual` ("Renew now"), as `credential.renewed` by the operator.
-fn auto_renew_in(change: &Change<'_>, id: CredentialId, manual: bool) -> Result<CredentialId> {
+/// its expiry), the successor's secret kept for hand-over, audited as `by` says; mail and a
+/// claim key go out when the credential has auto-renewal settings.
+pub(super) fn auto_renew_in(
+    change: &Change<'_>,
+    id: CredentialId,
+    by: RenewedBy,
+) -> Result<CredentialId> {
     let old = store::get(change, id)?;
     if old.revoked_at.is_some() {
         return Err(Error::AlreadyRevoked);
@@ -304,23 +321,27 @@ fn auto_renew_in(change: &Change<'_>, id: CredentialId, manual: bool) -> Result<
              WHERE credential_id = ?1",
         )?
         .execute([id.0])?;
-    if manual {
-        change.record(
+    let via = match by {
+        RenewedBy::Service => None,
+        RenewedBy::RenewNow => Some("renew_now"),
+        RenewedBy::Bulk => Some("bulk"),
+    };
+    match via {
+        Some(via) => change.record(
             AuditAction::CredentialRenewed,
             Some(id),
             json!({
                 "name": old.name,
                 "successor": successor.0,
                 "old_ends_at": old.expires_at.to_rfc3339(),
-                "via": "renew_now",
+                "via": via,
             }),
-        )?;
-    } else {
-        change.record(
+        )?,
+        None => change.record(
             AuditAction::CredentialAutoRenewed,
             Some(id),
             json!({ "name": old.name, "successor": successor.0 }),
-        )?;
+        )?,
     }
     if let Some(settings) = &settings {
         let (subject, body) = renewal_mail(&old, &issued.credential, callback.as_deref());

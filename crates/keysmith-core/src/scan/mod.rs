@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::credential::{CredentialId, Status};
 use crate::error::{Error, Result};
+use crate::meta;
 use crate::secret::Secret;
 use crate::token::{self, TokenKind};
 use crate::vault::Vault;
@@ -27,6 +28,10 @@ const TOKEN_LEN: usize = 3 + 3 + 1 + 43 + 1 + 6;
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// The most sightings one scan reports; the count beyond it is still given.
 const MAX_SIGHTINGS: usize = 10_000;
+
+/// The meta key of the last scan's findings (its time and the credentials it found); the
+/// Health section's "found by the last leak scan" reads it in SQL.
+const LAST_SCAN_KEY: &str = "last_scan";
 
 /// One place a token was found.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -141,6 +146,25 @@ impl Vault {
             }
         }
         Ok(report)
+    }
+
+    /// Keeps which credentials `report` found, for the Health section's "found by the last
+    /// leak scan" (each scan replaces the last one's).
+    pub fn record_scan(&mut self, report: &ScanReport) -> Result<()> {
+        let mut found: Vec<i64> = report
+            .sightings
+            .iter()
+            .filter_map(|sighting| sighting.credential.as_ref().map(|c| c.id.0))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        self.bookkeeping(|conn, now| {
+            meta::put_json(
+                conn,
+                LAST_SCAN_KEY,
+                &serde_json::json!({ "at": now.timestamp(), "credentials": found }),
+            )
+        })
     }
 
     fn scan_folder(&self, folder: &Path, report: &mut ScanReport) -> Result<()> {

@@ -8,6 +8,7 @@ mod common;
 mod exchange;
 mod files;
 mod first_open;
+mod health;
 mod keychain;
 mod kinds;
 mod lifecycle;
