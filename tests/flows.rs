@@ -85,7 +85,7 @@ pub async fn create_token(app: &Session, name: &str, days: u32) {
     app.click("[data-testid=new-token-button]").await;
     app.type_into("#token-name", name).await;
     app.click(&format!("[data-testid=preset-{days}]")).await;
-    pick_application(app).await;
+    pick_scope_and_application(app).await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;
 }
@@ -152,6 +152,20 @@ pub async fn pick_application(app: &Session) {
     let checkbox = format!("[data-testid='application-{APPLICATION}']");
     if !app.find(&checkbox).await.is_selected().await.unwrap() {
         app.click(&checkbox).await;
+    }
+}
+
+/// Ticks `payables:read` (a credential must grant a scope) and makes sure the seeded
+/// application is ticked in the new-credential form (the form ticks the catalogue's only
+/// application itself).
+pub async fn pick_scope_and_application(app: &Session) {
+    for checkbox in [
+        "[data-testid='scope-payables:read']".to_owned(),
+        format!("[data-testid='application-{APPLICATION}']"),
+    ] {
+        if !app.find(&checkbox).await.is_selected().await.unwrap() {
+            app.click(&checkbox).await;
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! the app's own local API by forward auth, changed in the edit dialog; and the trusted
 //! proxies in Settings deciding whose X-Forwarded-For counts.
 
-use keysmith_e2e::flows::{enable_local_api, pick_application, row, row_text, take_revealed_token};
+use keysmith_e2e::flows::{
+    enable_local_api, pick_scope_and_application, row, row_text, take_revealed_token,
+};
 use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
 
 /// Forward auth on the app's API at `port` with `token`, the client at `forwarded`: the status.
@@ -34,7 +36,7 @@ async fn limits_are_set_in_the_form_spent_by_forward_auth_and_changed_in_the_edi
     app.click("[data-testid=new-token-button]").await;
     app.type_into("#token-name", "partner feed").await;
     app.click("[data-testid=preset-30]").await;
-    pick_application(&app).await;
+    pick_scope_and_application(&app).await;
     app.type_into("[data-testid=max-uses]", "2").await;
     app.click("[data-testid=refill] option[value=daily]").await;
     app.type_into("[data-testid=allowed-ips]", "10.0.0.0/8, 2001:db8::/33x")

@@ -8,8 +8,8 @@ use keysmith_core::{
     clock, EmailAddress, InactiveReason, KdfParams, Name, Role, Secret, UserSpec, Verification,
 };
 use keysmith_e2e::flows::{
-    add_user, answer_file_dialog, create_vault, pick_application, row, take_revealed_token,
-    vault_made_outside, verify_from_outside, Dialog,
+    add_user, answer_file_dialog, create_vault, pick_scope_and_application, row,
+    take_revealed_token, vault_made_outside, verify_from_outside, Dialog,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -23,7 +23,7 @@ async fn a_credential_issued_switched_off_verifies_once_switched_on() {
     app.click("[data-testid=new-token-button]").await;
     app.type_into("#token-name", "go-live").await;
     app.click("[data-testid=preset-30]").await;
-    pick_application(&app).await;
+    pick_scope_and_application(&app).await;
     app.click("[data-testid=switched-off]").await;
     app.click("[data-testid=acknowledge]").await;
     app.click("[data-testid=create-token]").await;

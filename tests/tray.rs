@@ -196,7 +196,7 @@ fn vault_with_a_token_nearing_expiry(path: &Path) {
             name: Name::new("deploy-bot").unwrap(),
             description: Description::new("ships the nightly build").unwrap(),
             expiry: Expiry::new(expires, now - chrono::Duration::days(1)).unwrap(),
-            scopes: Vec::new(),
+            scopes: vec![keysmith_core::Permission::new("payables:read").unwrap()],
             rights: Rights::ReadWrite,
             applications: vec![Name::new(APPLICATION).unwrap()],
             rate_limit: Default::default(),

@@ -12,8 +12,8 @@ use keysmith_core::{
     Verification,
 };
 use keysmith_e2e::flows::{
-    close_detail, create_vault, fill_holder, issue_token, listed_names, pick_application, row,
-    row_action, row_text, take_revealed_token, unlock, verify_from_outside, APPLICATION,
+    close_detail, create_vault, fill_holder, issue_token, listed_names, pick_scope_and_application,
+    row, row_action, row_text, take_revealed_token, unlock, verify_from_outside, APPLICATION,
     PASSPHRASE,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
@@ -104,7 +104,7 @@ async fn issue_reveal_copy_lock_unlock_verify_revoke() {
     app.type_into("#token-description", "CI job that exports invoices")
         .await;
     app.click("[data-testid=preset-90]").await;
-    pick_application(&app).await;
+    pick_scope_and_application(&app).await;
     app.click("[data-testid=acknowledge]").await;
     app.screenshot("04-new-token-form").await;
     app.click("[data-testid=create-token]").await;
@@ -814,7 +814,7 @@ async fn the_new_credential_form_says_each_problem_beside_its_field() {
     app.replace_text("#token-name", "nightly export").await;
     app.wait_gone("[data-testid=problem-name]").await;
     app.wait_text("[data-testid=name-counter]", "14/100").await;
-    pick_application(&app).await;
+    pick_scope_and_application(&app).await;
     app.wait_gone("[data-testid=problem-applications]").await;
     assert!(app.present("[data-testid=problem-acknowledged]").await);
     app.click("[data-testid=acknowledge]").await;

@@ -50,6 +50,8 @@ fn every_entry_names_its_credential_and_the_export_checks_outside_keysmith() {
             "ledger-sync",
             "--expires",
             &in_days(30),
+            "--scope",
+            "payables:read",
             "--json",
         ],
     ));
@@ -185,7 +187,15 @@ fn a_closed_output_pipe_ends_a_command_quietly() {
     init(&vault);
     ok(
         &vault,
-        &["issue", "--name", "one", "--expires", &in_days(30)],
+        &[
+            "issue",
+            "--name",
+            "one",
+            "--expires",
+            &in_days(30),
+            "--scope",
+            "payables:read",
+        ],
     );
     for args in [&["list"][..], &["audit"], &["audit", "--json"]] {
         // The reading end is closed before the command starts: its first write finds the pipe

@@ -340,6 +340,8 @@ fn a_damaged_vault_is_reported_on_one_line() {
             "after the damage",
             "--expires",
             &in_days(30),
+            "--scope",
+            "payables:read",
         ],
         &[],
         "",

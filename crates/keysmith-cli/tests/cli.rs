@@ -310,7 +310,18 @@ async fn eight_processes_at_once_beside_a_loaded_server_all_succeed() {
                     let name = format!("round {round} process {process}");
                     [
                         keysmith(&vault, &["list"]),
-                        keysmith(&vault, &["issue", "--name", &name, "--expires", &expires]),
+                        keysmith(
+                            &vault,
+                            &[
+                                "issue",
+                                "--name",
+                                &name,
+                                "--expires",
+                                &expires,
+                                "--scope",
+                                "payables:read",
+                            ],
+                        ),
                     ]
                 })
             })
@@ -714,7 +725,7 @@ async fn a_renewal_callback_is_signed_and_its_claim_key_redeems_once_in_either_s
     ];
     // A callback to this computer is a private address: refused until the account holder
     // allows those, and nothing is issued.
-    let mut refused_args = vec!["issue", "--name", "too early"];
+    let mut refused_args = vec!["issue", "--name", "too early", "--scope", "payables:read"];
     let expires = in_days(30);
     refused_args.extend(["--expires", expires.as_str()]);
     refused_args.extend(renewing);

@@ -222,6 +222,10 @@ pub enum Error {
     /// A credential with no application to be used for.
     #[error("Choose at least one application the credential may be used for")]
     NoApplication,
+    /// A credential that grants nothing: personal access tokens, client credentials and
+    /// organization tokens need at least one scope.
+    #[error("Choose at least one scope: a credential that grants none cannot be used")]
+    NoScope,
     /// A user, group or catalogue entry whose name (or e-mail) is taken.
     #[error("A {what} named {name:?} already exists")]
     AlreadyExists {
@@ -392,6 +396,7 @@ impl Error {
             Error::UnknownPermission(_) => ErrorCode::UnknownPermission,
             Error::UnknownApplication(_) => ErrorCode::UnknownApplication,
             Error::NoApplication => ErrorCode::NoApplication,
+            Error::NoScope => ErrorCode::NoScope,
             Error::AlreadyExists { .. } => ErrorCode::AlreadyExists,
             Error::InUse(_) => ErrorCode::InUse,
             Error::ScopeNotHeld(_) => ErrorCode::ScopeNotHeld,
@@ -514,6 +519,7 @@ error_codes! {
     UnknownPermission = "unknown_permission",
     UnknownApplication = "unknown_application",
     NoApplication = "no_application",
+    NoScope = "no_scope",
     AlreadyExists = "already_exists",
     InUse = "in_use",
     ScopeNotHeld = "scope_not_held",

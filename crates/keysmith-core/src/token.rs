@@ -72,6 +72,17 @@ impl TokenKind {
         )
     }
 
+    /// Whether a credential of this kind must be issued with at least one scope: all that grant
+    /// scopes of their own (an API client carries its owner's permissions, a verifier key none).
+    pub fn needs_scopes(self) -> bool {
+        matches!(
+            self,
+            TokenKind::PersonalAccessToken
+                | TokenKind::ClientCredentials
+                | TokenKind::OrganizationToken
+        )
+    }
+
     /// The prefix tag inside the token (`pat` in `ks_pat_…`).
     pub fn tag(self) -> &'static str {
         match self {

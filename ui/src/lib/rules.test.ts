@@ -150,6 +150,12 @@ describe('new-token form', () => {
     });
     expect(canCreateToken(valid, today)).toBe(true);
   });
+  it('asks for a scope unless the kind takes none', () => {
+    expect(tokenFormProblems({ ...valid, scopes: [] }, today).scopes).toMatch(/at least one scope/);
+    expect(tokenFormProblems({ ...valid, kind: 'api_client', scopes: [] }, today)).toEqual({});
+    expect(tokenFormProblems({ ...valid, kind: 'verifier', scopes: [], applications: [] }, today)).toEqual({});
+    expect(fieldOfError('no_scope')).toBe('scopes');
+  });
   it('brings the topmost problem into view first', () => {
     const problems = tokenFormProblems({ ...valid, name: '', applications: [], acknowledged: false }, today);
     expect(firstProblem(problems)).toBe('name');

@@ -89,13 +89,20 @@ export const KINDS: { kind: TokenKind; label: string; short: string; deprecated:
   { kind: 'personal_access_token', label: 'Personal access token', short: 'Personal', deprecated: false },
   { kind: 'api_client', label: 'API client', short: 'API client', deprecated: false },
   { kind: 'client_credentials', label: 'Client credentials', short: 'Client creds', deprecated: false },
-  { kind: 'organization_token', label: 'Organization token', short: 'Organization', deprecated: true },
+  { kind: 'organization_token', label: 'Organization token', short: 'Org', deprecated: true },
   { kind: 'verifier', label: 'Verifier key (local API)', short: 'Verifier', deprecated: false },
 ];
 
 /** A kind's name in a table column, where room is short (the full label is its title). */
 export function shortKindLabel(kind: TokenKind): string {
-  return KINDS.find((k) => k.kind === kind)?.short ?? kind;
+  const found = KINDS.find((k) => k.kind === kind);
+  if (!found) return kind;
+  return found.deprecated ? `${found.short} (deprecated)` : found.short;
+}
+
+/** Whether a kind must grant at least one scope (the core's `TokenKind::needs_scopes`). */
+export function needsScopes(kind: TokenKind): boolean {
+  return kind === 'personal_access_token' || kind === 'client_credentials' || kind === 'organization_token';
 }
 
 /** The label of a kind, marked when deprecated. */
@@ -177,6 +184,8 @@ export type RowAction = 'detail' | 'edit' | 'renew' | 'revoke' | 'delete';
 export interface ActionItem {
   action: RowAction;
   label: string;
+  /** What it does, when the label alone does not say (hover text). */
+  hint?: string;
   /** Why it is not the operator's to take: shown disabled, with this reason. */
   refusal?: string;
 }
@@ -191,7 +200,11 @@ export function actionsFor(row: Pick<CredentialRow, 'status' | 'refusal'>): Acti
       ? [{ action: 'delete', label: 'Delete…' }]
       : [
           { action: 'edit', label: 'Edit…' },
-          { action: 'renew', label: 'Renew…' },
+          {
+            action: 'renew',
+            label: 'Renew…',
+            hint: 'A successor now, its token shown once: you choose when the old one stops and when the new one expires',
+          },
           { action: 'revoke', label: 'Revoke…' },
           { action: 'delete', label: 'Delete…' },
         ];
@@ -405,6 +418,7 @@ export function fieldOfError(code: Code): TokenField | undefined {
     duplicate_name: 'name',
     invalid_description: 'description',
     scope_not_held: 'scopes',
+    no_scope: 'scopes',
     unknown_permission: 'scopes',
     scopes_inherited: 'scopes',
     invalid_permission: 'scopes',
@@ -440,6 +454,8 @@ export function tokenFormProblems(
     problems.owner = 'Choose who holds it.';
   if (form.kind !== 'verifier' && form.applications.length === 0)
     problems.applications = 'Choose at least one application.';
+  if (needsScopes(form.kind) && form.scopes.length === 0)
+    problems.scopes = 'Choose at least one scope: a credential that grants none cannot be used.';
   if (
     !Number.isInteger(form.rateLimit) ||
     form.rateLimit < RATE_LIMIT.min ||

@@ -80,6 +80,14 @@ pub fn ok_json_lenient(output: &Output) -> Value {
 pub fn issue_json(vault: &Path, name: &str, extra: &[&str]) -> Value {
     let expires = in_days(30);
     let mut args = vec!["issue", "--name", name, "--expires", &expires, "--json"];
+    // A credential must grant something: one scope, unless the test gives its own or picks a
+    // kind that takes none.
+    let takes_none = extra
+        .windows(2)
+        .any(|pair| pair[0] == "--kind" && matches!(pair[1], "verifier" | "api-client"));
+    if !takes_none && !extra.contains(&"--scope") {
+        args.extend(["--scope", "payables:read"]);
+    }
     args.extend_from_slice(extra);
     ok_json(keysmith(vault, &args))
 }

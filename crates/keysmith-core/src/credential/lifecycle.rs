@@ -77,9 +77,10 @@ pub struct RenewalPlan {
 
 impl Vault {
     /// Issues a credential. The returned [`Issued::token`] is the only copy there will ever
-    /// be; the vault keeps its keyed digest. Refused, with nothing written, when the operator
-    /// may not issue for the owner, the owner lacks API access or a scope, an application is
-    /// not in the catalogue, or (organization tokens) the feature is off.
+    /// be; the vault keeps its keyed digest. Refused, with nothing written, when it grants no
+    /// scope (a kind that needs them), the operator may not issue for the owner, the owner
+    /// lacks API access or a scope, an application is not in the catalogue, or (organization
+    /// tokens) the feature is off.
     pub fn issue(&mut self, new: &NewCredential) -> Result<Issued> {
         let issued = self.audited(|change| issue_in(change, new, None))?;
         tracing::info!(credential = issued.credential.id.0, "credential issued");
@@ -360,12 +361,14 @@ pub(crate) fn require_scopes_held<'a>(
 }
 
 /// Checks `new` against the vault: the rules of its kind, the operator's role, the owner's
-/// API access and permissions, and the catalogues.
+/// API access and permissions, at least one scope (unless it is a `renewal`, which keeps the
+/// old one's), and the catalogues.
 fn check_new(
     conn: &Connection,
     operator: &Operator,
     new: &NewCredential,
     now: DateTime<Utc>,
+    renewal: bool,
 ) -> Result<()> {
     if !new.kind.is_issued() {
         return Err(Error::InvalidKind(
@@ -420,6 +423,10 @@ fn check_new(
             ));
         }
         return Ok(());
+    }
+    // A new credential must grant something; a renewal keeps what the old one had.
+    if !renewal && new.kind.needs_scopes() && new.scopes.is_empty() {
+        return Err(Error::NoScope);
     }
     if new.applications.is_empty() {
         return Err(Error::NoApplication);
@@ -491,7 +498,13 @@ fn issue_in(
     new: &NewCredential,
     renewed_from: Option<CredentialId>,
 ) -> Result<Issued> {
-    check_new(change, change.operator(), new, change.now())?;
+    check_new(
+        change,
+        change.operator(),
+        new,
+        change.now(),
+        renewed_from.is_some(),
+    )?;
     let token = token::generate(new.kind);
     let client_id = (new.kind == TokenKind::ClientCredentials).then(token::generate_client_id);
     let stored = store::Stored {

@@ -116,11 +116,23 @@ fn issue_refusals_are_typed_and_write_nothing() {
     let before = snapshot(vault);
     let no_app = NewCredential {
         applications: vec![],
-        ..credential(now, TokenKind::PersonalAccessToken, cleo, "x", &[])
+        ..credential(
+            now,
+            TokenKind::PersonalAccessToken,
+            cleo,
+            "x",
+            &["payables:read"],
+        )
     };
     let unknown_app = NewCredential {
         applications: vec![name("Ledger")],
-        ..credential(now, TokenKind::PersonalAccessToken, cleo, "x", &[])
+        ..credential(
+            now,
+            TokenKind::PersonalAccessToken,
+            cleo,
+            "x",
+            &["payables:read"],
+        )
     };
     let cases = [
         (
@@ -161,6 +173,15 @@ fn issue_refusals_are_typed_and_write_nothing() {
         ),
         (no_app, "no_application"),
         (unknown_app, "unknown_application"),
+        // A credential that would grant nothing.
+        (
+            credential(now, TokenKind::PersonalAccessToken, Some(HOLDER), "x", &[]),
+            "no_scope",
+        ),
+        (
+            credential(now, TokenKind::ClientCredentials, Some(HOLDER), "x", &[]),
+            "no_scope",
+        ),
     ];
     for (new, code) in cases {
         assert_eq!(
@@ -179,7 +200,7 @@ fn issue_refusals_are_typed_and_write_nothing() {
             TokenKind::PersonalAccessToken,
             cleo,
             "deploy",
-            &[],
+            &["payables:read"],
         ))
         .unwrap();
     vault
@@ -188,7 +209,7 @@ fn issue_refusals_are_typed_and_write_nothing() {
             TokenKind::PersonalAccessToken,
             Some(HOLDER),
             "deploy",
-            &[],
+            &["payables:read"],
         ))
         .unwrap();
     assert_eq!(

@@ -22,7 +22,7 @@ fn an_admin_operator_unlocks_with_their_own_passphrase_and_is_refused_on_the_hol
             TokenKind::PersonalAccessToken,
             Some(team.member),
             "cleo's",
-            &[],
+            &["payables:read"],
         ))
         .unwrap()
         .credential
@@ -110,7 +110,7 @@ fn a_member_operator_manages_only_their_own_credentials() {
             TokenKind::PersonalAccessToken,
             Some(team.admin),
             "bob's",
-            &[],
+            &["payables:read"],
         ))
         .unwrap()
         .credential

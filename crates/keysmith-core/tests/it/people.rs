@@ -137,7 +137,17 @@ fn offboarding_revokes_every_credential_of_a_user_and_then_they_can_go() {
     ] {
         ids.push(
             vault
-                .issue(&credential(now, kind, cleo, name_, &[]))
+                .issue(&credential(
+                    now,
+                    kind,
+                    cleo,
+                    name_,
+                    if kind == TokenKind::ApiClient {
+                        &[]
+                    } else {
+                        &["payables:read"]
+                    },
+                ))
                 .unwrap()
                 .credential
                 .id,
@@ -150,7 +160,7 @@ fn offboarding_revokes_every_credential_of_a_user_and_then_they_can_go() {
             TokenKind::PersonalAccessToken,
             Some(team.admin),
             "bob",
-            &[],
+            &["payables:read"],
         ))
         .unwrap();
 

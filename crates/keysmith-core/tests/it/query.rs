@@ -218,10 +218,18 @@ fn owner_and_kind_filters_and_the_owner_sort() {
             api_access: true,
         })
         .unwrap();
+    vault
+        .create_group(&keysmith_core::GroupSpec {
+            name: keysmith_core::Name::new("Readers").unwrap(),
+            permissions: vec![keysmith_core::Permission::new("payables:read").unwrap()],
+            blocks: vec![],
+            blocks_api_access: false,
+            members: vec![zoe.id],
+        })
+        .unwrap();
     let client = keysmith_core::NewCredential {
         kind: TokenKind::ClientCredentials,
         owner: Some(zoe.id),
-        scopes: vec![],
         ..fx.new_credential("zoe's pair", 30)
     };
     let issued = vault.issue(&client).unwrap().credential;
