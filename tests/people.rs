@@ -7,7 +7,7 @@
 use keysmith_core::{InactiveReason, Verification};
 use keysmith_e2e::flows::{
     add_user, close_detail, close_reveal, create_vault, issue_token, listed_names,
-    pick_application, row, row_action, verify_from_outside,
+    pick_application, row, verify_from_outside,
 };
 use keysmith_e2e::{clipboard_text, eventually, Session, UI_TIMEOUT};
 
@@ -284,17 +284,31 @@ async fn people_every_kind_and_an_admin_operator() {
     app.wait_text("[data-testid=audit-count]", "3 of").await;
     app.click("[data-testid=nav-credentials]").await;
 
-    // Bob unlocks with his own passphrase and is refused on the account holder's token.
+    // Bob unlocks with his own passphrase: the account holder's token's actions are his to
+    // see, not to take — disabled, with the reason (the core's refusal of them is tested in
+    // truth.rs).
     app.click("[data-testid=lock-button]").await;
     app.type_into("#passphrase", ADMIN_PASSPHRASE).await;
     app.click("[data-testid=unlock-vault] button[type=submit]")
         .await;
     app.wait_text("[data-testid=operator]", "Bob Admin").await;
-    row_action(&app, "holder token", "revoke").await;
-    app.type_into("#confirm-name", "holder token").await;
-    app.click("[data-testid=confirm-by-name]").await;
-    app.wait_text("[data-testid=revoke] [role=alert]", "Not allowed")
+    app.click(&format!("{} [data-testid=row-menu]", row("holder token")))
         .await;
+    let revoke = app.find("[data-testid=menu-revoke]").await;
+    assert_eq!(
+        revoke.attr("aria-disabled").await.unwrap().as_deref(),
+        Some("true")
+    );
+    app.wait_text(
+        "[data-testid=menu-refusal]",
+        "Only the account holder manages the account holder's credentials",
+    )
+    .await;
+    revoke.click().await.unwrap();
+    assert!(
+        !app.present("#confirm-name").await,
+        "no confirmation to type into"
+    );
     app.screenshot("p-03-admin-refused").await;
     assert!(matches!(
         verify_from_outside(&vault, &holders),

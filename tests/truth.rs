@@ -12,8 +12,7 @@ use keysmith_core::{
     UserSpec, Verification,
 };
 use keysmith_e2e::flows::{
-    row, row_action, take_revealed_token, unlock, vault_made_outside, verify_from_outside,
-    APPLICATION,
+    row, row_action, unlock, vault_made_outside, verify_from_outside, APPLICATION,
 };
 use keysmith_e2e::Session;
 
@@ -122,7 +121,22 @@ async fn each_row_says_what_verification_answers_blocked_and_superseded_included
         panic!("a renewed credential verifies until its end");
     };
     assert!(renewed.superseded_by.is_some());
+    // It is folded under its successor, and unfolds there, marked superseded with its end.
+    assert!(!app.present(&row("nightly-export")).await);
+    app.click(&format!("{} [data-testid=unfold]", row("nightly-export-2")))
+        .await;
+    let earlier = "[data-testid=earlier-row][data-name='nightly-export'] [data-testid=status]";
+    let title = app.find(earlier).await.attr("title").await.unwrap();
+    assert_eq!(app.text(earlier).await, "superseded");
+    assert!(
+        title.unwrap_or_default().starts_with("renewed; ends"),
+        "the folded row says when it ends"
+    );
+    app.screenshot("t-folded-renewal").await;
+    // With the "superseded" filter it is a row of its own.
+    app.click("[data-testid=status-superseded]").await;
     let (words, title) = chip(&app, "nightly-export").await;
+    app.click("[data-testid=status-superseded]").await;
     assert_eq!(words, "superseded");
     assert!(
         title.starts_with(&format!(
@@ -154,12 +168,38 @@ async fn each_row_says_what_verification_answers_blocked_and_superseded_included
     app.find(&row("nightly-export")).await;
     app.click("[data-testid=status-superseded]").await;
 
+    // A search stays when one leaves the section and comes back; Down goes on into the list.
+    app.type_into("[data-testid=search]", "ledger").await;
+    app.wait_text("[data-testid=count]", "1 of").await;
     // Dark, at the smallest window.
     app.click("[data-testid=nav-settings]").await;
     app.click("[data-testid=theme-dark]").await;
     app.click("[data-testid=nav-credentials]").await;
+    app.wait_text("[data-testid=count]", "1 of").await;
+    let kept = app
+        .find("[data-testid=search]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("ledger"));
+    app.find("[data-testid=search]")
+        .await
+        .send_keys("\u{e015}") // Down
+        .await
+        .unwrap();
+    let focused = app
+        .client
+        .execute(
+            "return document.activeElement?.dataset?.testid ?? ''",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, serde_json::json!("credential-grid"));
+    app.click("[data-testid=clear-filters]").await;
     app.client.set_window_size(760, 520).await.unwrap();
-    app.find(&row("nightly-export")).await;
+    app.find(&row("nightly-export-2")).await;
     app.screenshot("t-status-chips-dark-smallest").await;
     app.end().await;
 }
@@ -195,7 +235,24 @@ async fn renewal_shows_both_dates_and_takes_the_new_expiry_chosen() {
         .await;
     app.click("[data-testid=new-expires-90]").await;
     app.click("[data-testid=confirm-renew]").await;
-    let token = take_revealed_token(&app).await;
+    let token = app
+        .text("[data-testid=revealed-token]")
+        .await
+        .trim()
+        .to_owned();
+    // Escape asks whether to close uncopied; copying then answers it: one message, not both.
+    app.find("[data-testid=copy-token]")
+        .await
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    app.find("[data-testid=confirm-close]").await;
+    app.click("[data-testid=copy-token]").await;
+    app.wait_text("[data-testid=copied]", "Copied the token")
+        .await;
+    app.wait_gone("[data-testid=confirm-close]").await;
+    app.click("[data-testid=done]").await;
+    app.wait_gone("[data-testid=reveal]").await;
     let Verification::Active(renewed) = verify_from_outside(&vault, &token) else {
         panic!("the new token verifies");
     };

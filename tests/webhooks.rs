@@ -97,6 +97,9 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
     app.click("[data-testid=send-test]").await;
     app.find("[data-testid=delivery-row][data-state=delivered]")
         .await;
+    // The detail says how the test went without opening the log.
+    app.wait_text("[data-testid=test-queued]", "Test delivered: HTTP 2")
+        .await;
     app.screenshot("webhooks-delivered").await;
     let tests: Vec<_> = receiver
         .received()
@@ -154,6 +157,33 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
     assert!(serve.wait().unwrap().success());
     assert_eq!(created(&receiver), 3, "each message once");
     assert!(receiver.overlaps().is_empty(), "never two at once");
+
+    // A receiver that fails: its dot in the list turns red and says since when.
+    let failing = Receiver::start(always(StatusCode::INTERNAL_SERVER_ERROR))
+        .await
+        .unwrap();
+    let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
+    let failing_id = outside
+        .add_webhook(&WebhookSpec {
+            url: failing.url(),
+            description: String::new(),
+            all_events: true,
+            events: vec![],
+            basic_auth: None,
+            headers: vec![],
+        })
+        .unwrap()
+        .webhook
+        .id;
+    outside.send_webhook_test(failing_id).unwrap();
+    drop(outside);
+    let dot = app.find("[data-testid=webhook-row] .dot.warn").await;
+    let said = dot.attr("title").await.unwrap().unwrap_or_default();
+    assert!(said.starts_with("Deliveries failing since"), "{said}");
+    app.screenshot("webhooks-failing-dot").await;
+    let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
+    outside.delete_webhook(failing_id).unwrap();
+    drop(outside);
 
     // A receiver that is gone: delivery (the app's, serve has stopped) disables its webhook
     // and the window says so above every section.

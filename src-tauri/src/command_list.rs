@@ -12,6 +12,7 @@ commands![
     commands::list_credentials,
     commands::credential_counts,
     commands::credential_detail,
+    commands::credential_predecessors,
     commands::health_counts,
     commands::bulk_credentials,
     commands::issue_credential,

@@ -200,6 +200,25 @@ pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
     })
 }
 
+/// The credentials `id` renewed, newest first, as rows: what the inventory unfolds under it.
+/// Not activity, as listing is not.
+#[tauri::command]
+#[specta::specta]
+pub async fn credential_predecessors(
+    state: State<'_, AppState>,
+    id: CredentialId,
+) -> AppResult<Vec<CredentialRow>> {
+    state
+        .with_vault_unattended(move |vault| {
+            vault
+                .predecessors(id)?
+                .into_iter()
+                .map(|credential| Ok(CredentialRow::of(vault, credential)?))
+                .collect()
+        })
+        .await
+}
+
 /// How many credentials each check of the Health section finds now. Not activity, as listing
 /// is not.
 #[tauri::command]

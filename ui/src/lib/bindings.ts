@@ -40,6 +40,11 @@ export const commands = {
 	/**  One credential with its renewal links and audit history. Not activity, as listing is not. */
 	credentialDetail: (id: CredentialId) => __TAURI_INVOKE<CredentialDetail>("credential_detail", { id }),
 	/**
+	 *  The credentials `id` renewed, newest first, as rows: what the inventory unfolds under it.
+	 *  Not activity, as listing is not.
+	 */
+	credentialPredecessors: (id: CredentialId) => __TAURI_INVOKE<CredentialRow[]>("credential_predecessors", { id }),
+	/**
 	 *  How many credentials each check of the Health section finds now. Not activity, as listing
 	 *  is not.
 	 */
@@ -682,6 +687,13 @@ export type CredentialQuery = {
 	expires_within_days?: number | null,
 	/**  Only credentials this check of the Health section finds. */
 	health?: HealthCheck | null,
+	/**
+	 *  Leave out credentials that were renewed and whose successor is in the vault: the
+	 *  window lists them folded under their successor (see [`Vault::predecessors`]).
+	 * 
+	 *  [`Vault::predecessors`]: crate::Vault::predecessors
+	 */
+	fold_renewed?: boolean,
 	/**  Case-insensitive text in the name or description, or the start of the token. */
 	search?: string | null,
 	/**  The column to sort by. */

@@ -601,6 +601,14 @@ export function expiringSoon(row: Pick<CredentialRow, 'status'>): boolean {
   return row.status === 'expiring_soon';
 }
 
+/**
+ * Whether the inventory folds renewed credentials under their successors: unless a status
+ * filter or a Health check asks for rows by what they are (then each shows on its own).
+ */
+export function foldsRenewed(query: CredentialQuery): boolean {
+  return !query.health && !query.statuses?.length;
+}
+
 /** The inventory unfiltered, newest first. */
 export const NO_FILTERS: CredentialQuery = { sort: 'created', descending: true, statuses: [] };
 

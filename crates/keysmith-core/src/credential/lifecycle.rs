@@ -186,6 +186,30 @@ impl Vault {
         }
     }
 
+    /// The credentials `id` renewed, newest first: the one it replaced, the one that one
+    /// replaced, and so on, as far as they are still in the vault (what the window folds under
+    /// `id`).
+    pub fn predecessors(&self, id: CredentialId) -> Result<Vec<Credential>> {
+        let mut chain = Vec::new();
+        let mut next = store::get(self.conn(), id)?.renewed_from;
+        while let Some(earlier) = next {
+            match store::get(self.conn(), earlier) {
+                Ok(credential) => {
+                    next = credential.renewed_from;
+                    chain.push(credential);
+                }
+                Err(Error::CredentialNotFound(_)) => break,
+                Err(other) => return Err(other),
+            }
+            // A chain never loops (each renewal points at an older row), but a damaged file
+            // must not hang the window.
+            if chain.len() > 10_000 {
+                break;
+            }
+        }
+        Ok(chain)
+    }
+
     /// The credential that renewed `id`, if it was renewed.
     pub fn successor(&self, id: CredentialId) -> Result<Option<CredentialId>> {
         store::successor(self.conn(), id)

@@ -30,6 +30,11 @@ pub struct CredentialQuery {
     pub expires_within_days: Option<u32>,
     /// Only credentials this check of the Health section finds.
     pub health: Option<HealthCheck>,
+    /// Leave out credentials that were renewed and whose successor is in the vault: the
+    /// window lists them folded under their successor (see [`Vault::predecessors`]).
+    ///
+    /// [`Vault::predecessors`]: crate::Vault::predecessors
+    pub fold_renewed: bool,
     /// Case-insensitive text in the name or description, or the start of the token.
     pub search: Option<String>,
     /// The column to sort by.
@@ -51,6 +56,7 @@ impl Default for CredentialQuery {
             statuses: Vec::new(),
             expires_within_days: None,
             health: None,
+            fold_renewed: false,
             search: None,
             sort: SortKey::Created,
             descending: true,
@@ -349,6 +355,12 @@ impl CredentialQuery {
                 params.len()
             ));
         }
+        if self.fold_renewed {
+            clauses.push(
+                "+c.id NOT IN (SELECT renewed_from FROM credentials WHERE renewed_from IS NOT NULL)"
+                    .to_owned(),
+            );
+        }
         if let Some(check) = self.health {
             clauses.push(format!("({})", health_condition(check)));
         }
@@ -554,11 +566,14 @@ mod tests {
         let mut queries = Vec::new();
         for sort in SortKey::ALL {
             for descending in [false, true] {
-                queries.push(CredentialQuery {
-                    sort,
-                    descending,
-                    ..CredentialQuery::default()
-                });
+                for fold_renewed in [false, true] {
+                    queries.push(CredentialQuery {
+                        sort,
+                        descending,
+                        fold_renewed,
+                        ..CredentialQuery::default()
+                    });
+                }
             }
         }
         for status in STATUS_ORDER {

@@ -216,3 +216,37 @@ fn a_blocked_credential_names_the_groups_and_a_superseded_one_its_successor() {
     );
     assert_eq!(verified_status(&vault, &cleos.1, now), Status::Active);
 }
+
+#[test]
+fn a_renewed_credential_folds_under_its_successor() {
+    let (team, credentials) = every_status();
+    let vault = &team.vault;
+    let (renewed, _, _) = credentials
+        .iter()
+        .find(|(_, _, status)| *status == Status::Superseded)
+        .unwrap();
+    let successor = vault.credential(*renewed).unwrap().superseded_by.unwrap();
+    let listed = |fold_renewed| {
+        vault
+            .query_credentials(&CredentialQuery {
+                fold_renewed,
+                ..CredentialQuery::default()
+            })
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(listed(false).contains(renewed));
+    let folded = listed(true);
+    assert!(!folded.contains(renewed) && folded.contains(&successor));
+    assert_eq!(folded.len(), credentials.len() - 1);
+    let earlier: Vec<CredentialId> = vault
+        .predecessors(successor)
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(earlier, [*renewed]);
+    assert!(vault.predecessors(*renewed).unwrap().is_empty());
+}
