@@ -177,6 +177,7 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
         .id;
     outside.send_webhook_test(failing_id).unwrap();
     drop(outside);
+    app.click("[data-testid=nav-webhooks]").await;
     let dot = app.find("[data-testid=webhook-row] .dot.warn").await;
     let said = dot.attr("title").await.unwrap().unwrap_or_default();
     assert!(said.starts_with("Deliveries failing since"), "{said}");

@@ -216,3 +216,63 @@ fn a_closed_output_pipe_ends_a_command_quietly() {
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_admin_is_refused_the_account_holders_credentials_here_too() {
+    use keysmith_core::{clock, EmailAddress, KdfParams, Name, Role, Secret, UserSpec, Vault};
+    const ADMIN: &str = "bob's own cli passphrase";
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("roles.vault");
+    init(&vault);
+    let holders = ok_json(keysmith(
+        &vault,
+        &[
+            "issue",
+            "--name",
+            "holder's",
+            "--expires",
+            &in_days(30),
+            "--scope",
+            "payables:read",
+            "--json",
+        ],
+    ))["id"]
+        .to_string();
+    {
+        let mut holder = Vault::unlock(&vault, &PASSPHRASE.into(), clock::system()).unwrap();
+        let bob = holder
+            .create_user(&UserSpec {
+                name: Name::new("Bob Admin").unwrap(),
+                email: EmailAddress::try_from("bob@example.com".to_owned()).unwrap(),
+                role: Role::Admin,
+                api_access: true,
+            })
+            .unwrap();
+        holder
+            .add_operator(bob.id, &Secret::from(ADMIN), KdfParams::MINIMUM)
+            .unwrap();
+    }
+    let as_admin = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_keysmith"))
+            .arg("--vault")
+            .arg(&vault)
+            .args(args)
+            .env("KEYSMITH_PASSPHRASE", ADMIN)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        vec!["revoke", holders.as_str()],
+        vec!["disable", holders.as_str()],
+        vec!["renew", holders.as_str(), "--end-old", "now"],
+    ] {
+        let refused = as_admin(&args);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("error: forbidden"),
+            "{args:?}"
+        );
+    }
+    let shown = ok_json(keysmith(&vault, &["show", &holders, "--json"]));
+    assert_eq!(shown["status"], "active");
+}
