@@ -276,6 +276,19 @@ impl Session {
         id.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The test id of the element that has the keyboard focus ('' when it has none).
+    pub async fn focused_testid(&self) -> String {
+        let testid = self
+            .client
+            .execute(
+                "return document.activeElement?.dataset?.testid ?? ''",
+                vec![],
+            )
+            .await
+            .expect("the focused element");
+        testid.as_str().unwrap_or_default().to_owned()
+    }
+
     /// Looks inside the frame matching the selector from now on (until `leave_frame`).
     pub async fn enter_frame(&self, css: &str) {
         self.find(css)

@@ -51,19 +51,6 @@ async fn press(app: &Session, keys: &str) {
         .unwrap();
 }
 
-/// The `data-testid` of the focused element.
-async fn focused(app: &Session) -> String {
-    let value = app
-        .client
-        .execute(
-            "return document.activeElement?.dataset?.testid ?? ''",
-            vec![],
-        )
-        .await
-        .unwrap();
-    value.as_str().unwrap_or_default().to_owned()
-}
-
 const CTRL: &str = "\u{e009}";
 const ESCAPE: &str = "\u{e00c}";
 const ARROW_DOWN: &str = "\u{e015}";
@@ -111,17 +98,19 @@ async fn sections_keyboard_title_and_themes() {
     // The row menu: arrows move between items, Escape closes it and gives focus back.
     app.click(&format!("{} [data-testid=row-menu]", row("weekly")))
         .await;
-    eventually(UI_TIMEOUT, async || match focused(&app).await.as_str() {
-        "menu-edit" => Ok(()),
-        other => Err(format!("focus is on {other:?}")),
+    eventually(UI_TIMEOUT, async || {
+        match app.focused_testid().await.as_str() {
+            "menu-edit" => Ok(()),
+            other => Err(format!("focus is on {other:?}")),
+        }
     })
     .await;
     press(&app, ARROW_DOWN).await;
-    assert_eq!(focused(&app).await, "menu-renew");
+    assert_eq!(app.focused_testid().await, "menu-renew");
     press(&app, ESCAPE).await;
     app.wait_gone("[data-testid=row-menu-popover]:popover-open")
         .await;
-    assert_eq!(focused(&app).await, "row-menu");
+    assert_eq!(app.focused_testid().await, "row-menu");
     // The rows share one menu; scrolling the list moves them from under it, so it closes.
     app.click(&format!("{} [data-testid=row-menu]", row("weekly")))
         .await;
@@ -141,7 +130,7 @@ async fn sections_keyboard_title_and_themes() {
     // Shortcuts: / searches, Ctrl+N opens the form and Escape closes it, ? lists them all.
     app.click("[data-testid=nav-credentials]").await;
     press(&app, "/").await;
-    assert_eq!(focused(&app).await, "search");
+    assert_eq!(app.focused_testid().await, "search");
     press(&app, &format!("{CTRL}n{CTRL}")).await;
     app.find("[data-testid=new-token]").await;
     press(&app, ESCAPE).await;

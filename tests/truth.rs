@@ -188,15 +188,7 @@ async fn each_row_says_what_verification_answers_blocked_and_superseded_included
         .send_keys("\u{e015}") // Down
         .await
         .unwrap();
-    let focused = app
-        .client
-        .execute(
-            "return document.activeElement?.dataset?.testid ?? ''",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(focused, serde_json::json!("credential-grid"));
+    assert_eq!(app.focused_testid().await, "credential-grid");
     app.click("[data-testid=clear-filters]").await;
     app.client.set_window_size(760, 520).await.unwrap();
     app.find(&row("nightly-export-2")).await;

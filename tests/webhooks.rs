@@ -164,14 +164,7 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
         .unwrap();
     let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
     let failing_id = outside
-        .add_webhook(&WebhookSpec {
-            url: failing.url(),
-            description: String::new(),
-            all_events: true,
-            events: vec![],
-            basic_auth: None,
-            headers: vec![],
-        })
+        .add_webhook(&every_event_to(failing.url()))
         .unwrap()
         .webhook
         .id;
@@ -191,14 +184,7 @@ async fn a_webhook_added_in_the_window_is_tested_and_shares_the_vault_with_serve
     let gone = Receiver::start(always(StatusCode::GONE)).await.unwrap();
     let mut outside = Vault::unlock(&vault, &Secret::from(PASSPHRASE), clock::system()).unwrap();
     let id = outside
-        .add_webhook(&WebhookSpec {
-            url: gone.url(),
-            description: String::new(),
-            all_events: true,
-            events: vec![],
-            basic_auth: None,
-            headers: vec![],
-        })
+        .add_webhook(&every_event_to(gone.url()))
         .unwrap()
         .webhook
         .id;
@@ -315,4 +301,16 @@ async fn a_renewal_callback_is_redeemed_and_the_old_token_gets_its_grace() {
     }
     app.screenshot("renewals-grace").await;
     app.end().await;
+}
+
+/// A webhook of every event to `url`, nothing else set.
+fn every_event_to(url: String) -> WebhookSpec {
+    WebhookSpec {
+        url,
+        description: String::new(),
+        all_events: true,
+        events: vec![],
+        basic_auth: None,
+        headers: vec![],
+    }
 }

@@ -6,7 +6,7 @@ use keysmith_core::audit::{AuditPage, AuditQuery, ChainVerdict};
 use keysmith_core::export::AuditFormat;
 use tauri::{AppHandle, State};
 
-use crate::care::{save_private, SaveAs};
+use crate::care::{save_export, CSV, JSON};
 
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -48,21 +48,18 @@ pub async fn export_audit(
 ) -> AppResult<Option<String>> {
     state
         .with_vault(move |vault| {
-            let (label, extension) = match format {
-                AuditFormat::Json => ("JSON", "json"),
-                AuditFormat::Csv => ("CSV", "csv"),
+            let kind = match format {
+                AuditFormat::Json => JSON,
+                AuditFormat::Csv => CSV,
             };
-            let name = format!(
-                "keysmith-audit-{}.{extension}",
-                vault.now().format("%Y-%m-%d")
-            );
-            let file = SaveAs {
-                title: "Export the audit log",
-                label,
-                extension,
-                name: &name,
-            };
-            save_private(&app, &file, || Ok(vault.export_audit(&query, format)?))
+            save_export(
+                &app,
+                vault,
+                "Export the audit log",
+                "audit",
+                kind,
+                |vault| Ok(vault.export_audit(&query, format)?),
+            )
         })
         .await
 }

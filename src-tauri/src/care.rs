@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use keysmith_core::export::ExportFormat;
 use keysmith_core::scan::ScanReport;
 use keysmith_core::{
-    BackupManifest, BackupSchedule, KdfParams, Keychain, OpenedBackup, ScheduledRun, Secret,
+    BackupManifest, BackupSchedule, KdfParams, Keychain, OpenedBackup, ScheduledRun, Secret, Vault,
 };
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -201,21 +201,18 @@ pub async fn export_inventory(
 ) -> AppResult<Option<String>> {
     state
         .with_vault(move |vault| {
-            let (label, extension) = match format {
-                ExportFormat::Json => ("JSON", "json"),
-                ExportFormat::Csv(_) => ("CSV", "csv"),
+            let kind = match format {
+                ExportFormat::Json => JSON,
+                ExportFormat::Csv(_) => CSV,
             };
-            let name = format!(
-                "keysmith-inventory-{}.{extension}",
-                vault.now().format("%Y-%m-%d")
-            );
-            let file = SaveAs {
-                title: "Export the inventory",
-                label,
-                extension,
-                name: &name,
-            };
-            save_private(&app, &file, || Ok(vault.export_inventory(format)?))
+            save_export(
+                &app,
+                vault,
+                "Export the inventory",
+                "inventory",
+                kind,
+                |vault| Ok(vault.export_inventory(format)?),
+            )
         })
         .await
 }
@@ -253,6 +250,34 @@ async fn pick_folder(app: AppHandle, title: &'static str) -> Option<PathBuf> {
     })
     .await
     .unwrap_or_default()
+}
+
+/// A JSON file, as a save dialog's filter names it, and its extension.
+pub(crate) const JSON: (&str, &str) = ("JSON", "json");
+/// A CSV file, as a save dialog's filter names it, and its extension.
+pub(crate) const CSV: (&str, &str) = ("CSV", "csv");
+
+/// Saves an export where the user picks, suggesting `keysmith-{stem}-{today}.{extension}`;
+/// `bytes` makes it once a place is chosen. The path, or `None` when the dialog was cancelled.
+pub(crate) fn save_export(
+    app: &AppHandle,
+    vault: &mut Vault,
+    title: &str,
+    stem: &str,
+    (label, extension): (&str, &str),
+    bytes: impl FnOnce(&mut Vault) -> AppResult<Vec<u8>>,
+) -> AppResult<Option<String>> {
+    let name = format!(
+        "keysmith-{stem}-{}.{extension}",
+        vault.now().format("%Y-%m-%d")
+    );
+    let file = SaveAs {
+        title,
+        label,
+        extension,
+        name: &name,
+    };
+    save_private(app, &file, || bytes(vault))
 }
 
 /// What a save dialog asks for: its title, the kind of file (its label and extension) and

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 mod support;
-use support::{in_days, init, keysmith, ok_json, stdout, PASSPHRASE};
+use support::{add_admin, in_days, init, keysmith, ok_json, stdout, PASSPHRASE};
 
 /// Runs `keysmith` and insists it succeeded.
 fn ok(vault: &Path, args: &[&str]) -> String {
@@ -219,7 +219,6 @@ fn a_closed_output_pipe_ends_a_command_quietly() {
 
 #[test]
 fn an_admin_is_refused_the_account_holders_credentials_here_too() {
-    use keysmith_core::{clock, EmailAddress, KdfParams, Name, Role, Secret, UserSpec, Vault};
     const ADMIN: &str = "bob's own cli passphrase";
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("roles.vault");
@@ -238,20 +237,7 @@ fn an_admin_is_refused_the_account_holders_credentials_here_too() {
         ],
     ))["id"]
         .to_string();
-    {
-        let mut holder = Vault::unlock(&vault, &PASSPHRASE.into(), clock::system()).unwrap();
-        let bob = holder
-            .create_user(&UserSpec {
-                name: Name::new("Bob Admin").unwrap(),
-                email: EmailAddress::try_from("bob@example.com".to_owned()).unwrap(),
-                role: Role::Admin,
-                api_access: true,
-            })
-            .unwrap();
-        holder
-            .add_operator(bob.id, &Secret::from(ADMIN), KdfParams::MINIMUM)
-            .unwrap();
-    }
+    add_admin(&vault, ADMIN);
     let as_admin = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_keysmith"))
             .arg("--vault")

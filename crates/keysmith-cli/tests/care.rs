@@ -7,8 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use keysmith_core::{
-    clock, AccountHolder, EmailAddress, KdfParams, Name, Role, Secret, UserSpec, Vault,
-    Verification,
+    clock, AccountHolder, EmailAddress, KdfParams, Name, Secret, Vault, Verification,
 };
 
 mod support;
@@ -68,7 +67,7 @@ fn quick_vault(path: &Path, n: usize) -> Vec<String> {
         name: Name::new("Ada Holder").unwrap(),
         email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
     };
-    let mut vault = Vault::create(
+    Vault::create(
         path,
         &PASSPHRASE.into(),
         &holder,
@@ -76,18 +75,7 @@ fn quick_vault(path: &Path, n: usize) -> Vec<String> {
         clock::system(),
     )
     .unwrap();
-    let bob = vault
-        .create_user(&UserSpec {
-            name: Name::new("Bob Admin").unwrap(),
-            email: EmailAddress::try_from("bob@example.com".to_owned()).unwrap(),
-            role: Role::Admin,
-            api_access: true,
-        })
-        .unwrap();
-    vault
-        .add_operator(bob.id, &ADMIN_PASSPHRASE.into(), KdfParams::MINIMUM)
-        .unwrap();
-    drop(vault);
+    add_admin(path, ADMIN_PASSPHRASE);
     (0..n)
         .map(|i| {
             let issued = issue_json(path, &format!("token {i}"), &[]);

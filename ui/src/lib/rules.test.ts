@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Status } from './ipc';
 import {
   actionsFor,
+  foldsRenewed,
+  NO_FILTERS,
   grantSummary,
   isWrite,
   hasApiAccess,
@@ -60,6 +62,15 @@ const valid: TokenForm = {
 };
 
 const ada = { name: 'Ada', email: 'ada@example.com' };
+
+describe('folding renewed credentials', () => {
+  it('folds them unless a status filter or a Health check lists rows by what they are', () => {
+    expect(foldsRenewed(NO_FILTERS)).toBe(true);
+    expect(foldsRenewed({ ...NO_FILTERS, search: 'sync' })).toBe(true);
+    expect(foldsRenewed({ ...NO_FILTERS, statuses: ['superseded'] })).toBe(false);
+    expect(foldsRenewed({ ...NO_FILTERS, health: 'never_used' })).toBe(false);
+  });
+});
 
 describe('a new credential in one sentence', () => {
   const form = {

@@ -159,3 +159,20 @@ pub async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, V
     let response = client.post(url).json(&body).send().await.unwrap();
     (response.status().as_u16(), response.json().await.unwrap())
 }
+
+/// Adds Bob Admin (an admin) to the vault at `vault`, unlocking it with `passphrase` of his own.
+pub fn add_admin(vault: &Path, passphrase: &str) {
+    use keysmith_core::{clock, EmailAddress, KdfParams, Name, Role, UserSpec, Vault};
+    let mut holder = Vault::unlock(vault, &PASSPHRASE.into(), clock::system()).unwrap();
+    let bob = holder
+        .create_user(&UserSpec {
+            name: Name::new("Bob Admin").unwrap(),
+            email: EmailAddress::try_from("bob@example.com".to_owned()).unwrap(),
+            role: Role::Admin,
+            api_access: true,
+        })
+        .unwrap();
+    holder
+        .add_operator(bob.id, &passphrase.into(), KdfParams::MINIMUM)
+        .unwrap();
+}

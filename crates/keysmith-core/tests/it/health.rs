@@ -6,11 +6,11 @@
 use chrono::Duration;
 use keysmith_core::{
     BulkAction, CredentialEdit, CredentialId, CredentialQuery, EmailAddress, GroupSpec,
-    HealthCheck, TokenKind, Vault, Verification,
+    HealthCheck, Vault, Verification,
 };
 
 use crate::common::{history_of, snapshot, HOLDER};
-use crate::team::{credential, name, Team};
+use crate::team::{name, Team};
 
 /// The ids `check` finds now, sorted.
 fn found(vault: &Vault, check: HealthCheck) -> Vec<CredentialId> {
@@ -27,37 +27,14 @@ fn found(vault: &Vault, check: HealthCheck) -> Vec<CredentialId> {
     ids
 }
 
-/// Issues `name` for `owner` with `payables:read`, expiring in `days`.
-fn issue(
-    team: &mut Team,
-    owner: keysmith_core::UserId,
-    name: &str,
-    days: i64,
-) -> (CredentialId, String) {
-    let mut new = credential(
-        team.fx.clock_now(),
-        TokenKind::PersonalAccessToken,
-        Some(owner),
-        name,
-        &["payables:read"],
-    );
-    new.expiry = keysmith_core::Expiry::new(
-        team.fx.clock_now() + Duration::days(days),
-        team.fx.clock_now(),
-    )
-    .unwrap();
-    let issued = team.vault.issue(&new).unwrap();
-    (issued.credential.id, issued.token.expose().to_owned())
-}
-
 #[test]
 fn each_check_finds_exactly_its_credentials() {
     let mut team = Team::new();
     let cleo = team.member;
     // Issued long ago and used then: old, and unused for 190 days.
-    let (old, old_token) = issue(&mut team, HOLDER, "old", 365);
+    let (old, old_token) = team.issue_pat(HOLDER, "old", 365);
     assert!(matches!(
-        team.vault.verify(&old_token, None, None).unwrap(),
+        team.vault.verify(old_token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     // The local API records the use, as it does after each good verification.
@@ -66,7 +43,7 @@ fn each_check_finds_exactly_its_credentials() {
         .unwrap()
         .record(&[(old, team.fx.clock_now())])
         .unwrap();
-    let (cleos, _) = issue(&mut team, cleo, "cleo's", 365);
+    let (cleos, _) = team.issue_pat(cleo, "cleo's", 365);
     team.vault
         .edit(
             cleos,
@@ -81,9 +58,9 @@ fn each_check_finds_exactly_its_credentials() {
         )
         .unwrap();
     team.fx.clock.advance(Duration::days(190));
-    let (soon, _) = issue(&mut team, HOLDER, "soon", 10);
-    let (leaked, leaked_token) = issue(&mut team, HOLDER, "leaked", 60);
-    let (revoked, _) = issue(&mut team, HOLDER, "revoked", 60);
+    let (soon, _) = team.issue_pat(HOLDER, "soon", 10);
+    let (leaked, leaked_token) = team.issue_pat(HOLDER, "leaked", 60);
+    let (revoked, _) = team.issue_pat(HOLDER, "revoked", 60);
     team.vault.revoke(revoked).unwrap();
     // Cleo loses API access: her credential's owner has none, and its renewal fails.
     team.vault
@@ -100,7 +77,7 @@ fn each_check_finds_exactly_its_credentials() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("config.env"),
-        format!("TOKEN={leaked_token}\n"),
+        format!("TOKEN={}\n", leaked_token.expose()),
     )
     .unwrap();
     let report = team
@@ -144,11 +121,11 @@ fn each_check_finds_exactly_its_credentials() {
 #[test]
 fn a_bulk_action_changes_each_with_a_row_of_its_own_or_nothing() {
     let mut team = Team::new();
-    let (a, _) = issue(&mut team, HOLDER, "a", 30);
-    let (b, b_token) = issue(&mut team, HOLDER, "b", 30);
-    let (c, _) = issue(&mut team, HOLDER, "c", 30);
+    let (a, _) = team.issue_pat(HOLDER, "a", 30);
+    let (b, b_token) = team.issue_pat(HOLDER, "b", 30);
+    let (c, _) = team.issue_pat(HOLDER, "c", 30);
     let member_id = team.member;
-    let (d, _) = issue(&mut team, member_id, "d", 30);
+    let (d, _) = team.issue_pat(member_id, "d", 30);
 
     // A member may not touch the holder's: refused, and nothing changes, not even her own.
     let mut member = team.unlock_as_member();
@@ -163,7 +140,7 @@ fn a_bulk_action_changes_each_with_a_row_of_its_own_or_nothing() {
     let revoked = team.vault.bulk(BulkAction::Revoke, &[a, b, a]).unwrap();
     assert_eq!(revoked.changed, [a, b], "duplicates count once");
     assert!(!matches!(
-        team.vault.verify(&b_token, None, None).unwrap(),
+        team.vault.verify(b_token.expose(), None, None).unwrap(),
         Verification::Active(_)
     ));
     for id in [a, b] {

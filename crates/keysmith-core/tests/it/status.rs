@@ -5,10 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use keysmith_core::{
     CredentialId, CredentialQuery, GroupSpec, InactiveReason, Renewal, Role, Secret, SortKey,
-    Status, TokenKind, Vault, Verification, EXPIRING_SOON_DAYS,
+    Status, Vault, Verification, EXPIRING_SOON_DAYS,
 };
 
-use crate::team::{credential, name, user, Team};
+use crate::team::{name, user, Team};
 
 /// The status verification gives `token` now: a refusal's reason, or for a good token
 /// whether it was renewed and how soon it ends.
@@ -34,31 +34,15 @@ fn verified_status(vault: &Vault, token: &Secret, now: DateTime<Utc>) -> Status 
 fn every_status() -> (Team, Vec<(CredentialId, Secret, Status)>) {
     let mut team = Team::new();
     let holder = crate::common::HOLDER;
-    let issue = |team: &mut Team, owner, name: &str, days: i64| {
-        let mut new = credential(
-            team.fx.clock_now(),
-            TokenKind::PersonalAccessToken,
-            Some(owner),
-            name,
-            &["payables:read"],
-        );
-        new.expiry = keysmith_core::Expiry::new(
-            team.fx.clock_now() + Duration::days(days),
-            team.fx.clock_now(),
-        )
-        .unwrap();
-        let issued = team.vault.issue(&new).unwrap();
-        (issued.credential.id, issued.token)
-    };
-    let expired = issue(&mut team, holder, "Expired", 1);
+    let expired = team.issue_pat(holder, "Expired", 1);
     team.fx.clock.advance(Duration::days(2));
-    let active = issue(&mut team, holder, "Active", 30);
-    let soon = issue(&mut team, holder, "Soon", 5);
-    let disabled = issue(&mut team, holder, "Disabled", 30);
+    let active = team.issue_pat(holder, "Active", 30);
+    let soon = team.issue_pat(holder, "Soon", 5);
+    let disabled = team.issue_pat(holder, "Disabled", 30);
     team.vault.set_enabled(disabled.0, false).unwrap();
-    let revoked = issue(&mut team, holder, "Revoked", 30);
+    let revoked = team.issue_pat(holder, "Revoked", 30);
     team.vault.revoke(revoked.0).unwrap();
-    let renewed = issue(&mut team, holder, "Renewed", 30);
+    let renewed = team.issue_pat(holder, "Renewed", 30);
     let renewal = Renewal {
         old_ends_at: team.fx.clock_now() + Duration::days(20),
         name: None,
@@ -67,8 +51,8 @@ fn every_status() -> (Team, Vec<(CredentialId, Secret, Status)>) {
     };
     let successor = team.vault.renew(renewed.0, &renewal).unwrap();
     let cleo = team.member;
-    let by_group = issue(&mut team, cleo, "Cleo's", 30);
-    let cleo_disabled = issue(&mut team, cleo, "Cleo's disabled", 30);
+    let by_group = team.issue_pat(cleo, "Cleo's", 30);
+    let cleo_disabled = team.issue_pat(cleo, "Cleo's disabled", 30);
     team.vault.set_enabled(cleo_disabled.0, false).unwrap();
     let dan = team
         .vault
@@ -83,7 +67,7 @@ fn every_status() -> (Team, Vec<(CredentialId, Secret, Status)>) {
             members: vec![dan.id],
         })
         .unwrap();
-    let by_switch = issue(&mut team, dan.id, "Dan's", 30);
+    let by_switch = team.issue_pat(dan.id, "Dan's", 30);
     team.vault
         .create_group(&GroupSpec {
             name: name("Contractors"),

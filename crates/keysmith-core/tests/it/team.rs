@@ -115,3 +115,28 @@ pub(crate) fn inactive(verification: Verification) -> InactiveReason {
         other => panic!("expected inactive, got {other:?}"),
     }
 }
+
+impl Team {
+    /// Issues a personal access token named `name` for `owner` with `payables:read`, expiring
+    /// `days` from the fixture's now: its id and token.
+    pub(crate) fn issue_pat(
+        &mut self,
+        owner: UserId,
+        name_: &str,
+        days: i64,
+    ) -> (keysmith_core::CredentialId, Secret) {
+        let now = self.fx.clock_now();
+        let new = NewCredential {
+            expiry: keysmith_core::Expiry::new(now + chrono::Duration::days(days), now).unwrap(),
+            ..credential(
+                now,
+                TokenKind::PersonalAccessToken,
+                Some(owner),
+                name_,
+                &["payables:read"],
+            )
+        };
+        let issued = self.vault.issue(&new).unwrap();
+        (issued.credential.id, issued.token)
+    }
+}
