@@ -447,11 +447,18 @@ async fn disable_enable_edit_renew_and_delete() {
     app.screenshot("17-detail").await;
     close_detail(&app).await;
 
-    // Delete the old one: its token is unknown afterwards, the new one unaffected.
-    row_action(&app, "reports", "delete").await;
+    // The old one is folded under its successor; unfolded, it is deleted from its own row:
+    // its token is unknown afterwards, the new one unaffected.
+    assert!(!app.present(&row("reports")).await);
+    app.click(&format!("{} [data-testid=unfold]", row("reports 2")))
+        .await;
+    let earlier = "[data-testid=earlier-row][data-name='reports']";
+    app.click(&format!("{earlier} [data-testid=row-menu]"))
+        .await;
+    app.click("[data-testid=menu-delete]").await;
     app.type_into("#confirm-name", "reports").await;
     app.click("[data-testid=confirm-by-name]").await;
-    app.wait_gone(&row("reports")).await;
+    app.wait_gone(earlier).await;
     app.screenshot("17b-after-delete").await;
     assert_eq!(
         verify_from_outside(&vault, &old),
@@ -463,22 +470,29 @@ async fn disable_enable_edit_renew_and_delete() {
     ));
 
     // Renewed again, keeping its name, the old one stopping now: the name is the
-    // successor's, the old one stays listed, expired.
+    // successor's, the old one folded under it, expired.
     row_action(&app, "reports 2", "renew").await;
     app.click("[data-testid=old-ends-now]").await;
     app.click("[data-testid=confirm-renew]").await;
     let newest = take_revealed_token(&app).await;
-    wait_listed(&app, &["reports 2", "reports 2"]).await;
+    wait_listed(&app, &["reports 2"]).await;
+    app.click(&format!("{} [data-testid=unfold]", row("reports 2")))
+        .await;
+    let earlier = "[data-testid=earlier-row][data-name='reports 2']";
+    app.wait_text(&format!("{earlier} [data-testid=status]"), "expired")
+        .await;
     // Only the live one has an enabled switch: an expired credential has nothing to switch.
-    let switches = app
-        .client
-        .find_all(fantoccini::Locator::Css(&format!(
+    assert!(
+        app.present(&format!(
             "{} [data-testid=enabled-switch]",
             row("reports 2")
-        )))
+        ))
         .await
-        .unwrap();
-    assert_eq!(switches.len(), 1);
+    );
+    assert!(
+        !app.present(&format!("{earlier} [data-testid=enabled-switch]"))
+            .await
+    );
     assert!(matches!(
         verify_from_outside(&vault, &newest),
         Verification::Active(_)
