@@ -344,7 +344,11 @@ pub(super) fn auto_renew_in(
         )?,
     }
     if let Some(settings) = &settings {
-        let (subject, body) = renewal_mail(&old, &issued.credential, callback.as_deref());
+        let how = match by {
+            RenewedBy::Service => "automatically".to_owned(),
+            RenewedBy::RenewNow | RenewedBy::Bulk => format!("by {}", change.operator().name),
+        };
+        let (subject, body) = renewal_mail(&old, &issued.credential, &how, callback.as_deref());
         mail::enqueue(change, change.now(), &settings.recipient, &subject, &body)?;
     }
     if let Some(url) = &callback {
@@ -356,9 +360,14 @@ pub(super) fn auto_renew_in(
     Ok(successor)
 }
 
-/// The renewal recipient's message: what was renewed, the new expiry, how the new token is
-/// handed over. Never a secret.
-fn renewal_mail(old: &Credential, new: &Credential, callback: Option<&str>) -> (String, String) {
+/// The renewal recipient's message: what was renewed and `how` ("automatically", "by Ada
+/// Holder"), the new expiry, how the new token is handed over. Never a secret.
+fn renewal_mail(
+    old: &Credential,
+    new: &Credential,
+    how: &str,
+    callback: Option<&str>,
+) -> (String, String) {
     let owner = old.owner_name.as_deref().unwrap_or("the organization");
     let handover = match callback {
         Some(url) => format!(
@@ -371,7 +380,7 @@ fn renewal_mail(old: &Credential, new: &Credential, callback: Option<&str>) -> (
     };
     let subject = format!("Keysmith renewed \u{201c}{}\u{201d}", old.name);
     let body = format!(
-        "The credential \u{201c}{}\u{201d} ({owner}) was renewed automatically.\n\n\
+        "The credential \u{201c}{}\u{201d} ({owner}) was renewed {how}.\n\n\
          New credential: #{}, expires {} (UTC).\n\
          Old credential: #{}, expires {} (UTC).\n\n{handover}\n",
         old.name,

@@ -485,6 +485,12 @@ fn each_renewal_writes_its_recipient_a_message_without_a_secret() {
         "{}",
         message.body
     );
+    // "Renew now" is the holder's renewal, and the message says who, not "automatically".
+    assert!(
+        message.body.contains("was renewed by Ada Holder."),
+        "{}",
+        message.body
+    );
     assert!(
         message.body.contains("https://claims.example.com/in"),
         "{}",
