@@ -96,14 +96,7 @@ impl Vault {
             if credential.revoked_at.is_some() {
                 return Err(Error::AlreadyRevoked);
             }
-            if store::set_disabled(change, id, (!enabled).then_some(change.now()))? {
-                let action = if enabled {
-                    AuditAction::CredentialEnabled
-                } else {
-                    AuditAction::CredentialDisabled
-                };
-                change.record(action, Some(id), json!({}))?;
-            }
+            switch_in(change, id, enabled)?;
             store::get(change, id)
         })
     }
@@ -266,14 +259,7 @@ impl Vault {
                 let changed = match action {
                     BulkAction::Revoke => revoke_in(change, &credential, false)?,
                     BulkAction::Disable => {
-                        if credential.revoked_at.is_some() {
-                            false
-                        } else if store::set_disabled(change, id, Some(change.now()))? {
-                            change.record(AuditAction::CredentialDisabled, Some(id), json!({}))?;
-                            true
-                        } else {
-                            false
-                        }
+                        credential.revoked_at.is_none() && switch_in(change, id, false)?
                     }
                     BulkAction::Renew => {
                         let successor = super::renewal::auto_renew_in(change, id, RenewedBy::Bulk)?;
@@ -346,6 +332,20 @@ pub(super) fn authorize(
         .map(|id| people::store::user(conn, id).map(|user| (user.id, user.role)))
         .transpose()?;
     operator.require_manages(owner)
+}
+
+/// Enables or disables `id` and records it; false when it already was so (nothing recorded).
+fn switch_in(change: &Change<'_>, id: CredentialId, enabled: bool) -> Result<bool> {
+    if !store::set_disabled(change, id, (!enabled).then_some(change.now()))? {
+        return Ok(false);
+    }
+    let action = if enabled {
+        AuditAction::CredentialEnabled
+    } else {
+        AuditAction::CredentialDisabled
+    };
+    change.record(action, Some(id), json!({}))?;
+    Ok(true)
 }
 
 /// Marks `credential` revoked and records it; false when it already was.

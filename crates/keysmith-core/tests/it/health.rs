@@ -5,12 +5,12 @@
 
 use chrono::Duration;
 use keysmith_core::{
-    BulkAction, CredentialEdit, CredentialId, CredentialQuery, EmailAddress, GroupSpec,
-    HealthCheck, Vault, Verification,
+    BulkAction, CredentialEdit, CredentialId, CredentialQuery, EmailAddress, HealthCheck, Vault,
+    Verification,
 };
 
 use crate::common::{history_of, snapshot, HOLDER};
-use crate::team::{name, Team};
+use crate::team::Team;
 
 /// The ids `check` finds now, sorted.
 fn found(vault: &Vault, check: HealthCheck) -> Vec<CredentialId> {
@@ -63,15 +63,7 @@ fn each_check_finds_exactly_its_credentials() {
     let (revoked, _) = team.issue_pat(HOLDER, "revoked", 60);
     team.vault.revoke(revoked).unwrap();
     // Cleo loses API access: her credential's owner has none, and its renewal fails.
-    team.vault
-        .create_group(&GroupSpec {
-            name: name("Contractors"),
-            permissions: vec![],
-            blocks: vec![],
-            blocks_api_access: true,
-            members: vec![cleo],
-        })
-        .unwrap();
+    team.block_api_access(vec![cleo]);
     assert!(team.vault.run_due_renewals().unwrap().is_empty());
     // A scan finds one token in a file.
     let dir = tempfile::tempdir().unwrap();

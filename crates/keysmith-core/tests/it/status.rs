@@ -68,15 +68,8 @@ fn every_status() -> (Team, Vec<(CredentialId, Secret, Status)>) {
         })
         .unwrap();
     let by_switch = team.issue_pat(dan.id, "Dan's", 30);
-    team.vault
-        .create_group(&GroupSpec {
-            name: name("Contractors"),
-            permissions: vec![],
-            blocks: vec![],
-            blocks_api_access: true,
-            members: vec![team.member],
-        })
-        .unwrap();
+    let member = team.member;
+    team.block_api_access(vec![member]);
     team.vault
         .update_user(dan.id, &user("Dan Member", Role::Member, false))
         .unwrap();

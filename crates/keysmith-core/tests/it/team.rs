@@ -117,6 +117,20 @@ pub(crate) fn inactive(verification: Verification) -> InactiveReason {
 }
 
 impl Team {
+    /// Adds a "Contractors" group that blocks API access to `members`.
+    pub(crate) fn block_api_access(&mut self, members: Vec<UserId>) -> keysmith_core::GroupId {
+        self.vault
+            .create_group(&GroupSpec {
+                name: name("Contractors"),
+                permissions: vec![],
+                blocks: vec![],
+                blocks_api_access: true,
+                members,
+            })
+            .unwrap()
+            .id
+    }
+
     /// Issues a personal access token named `name` for `owner` with `payables:read`, expiring
     /// `days` from the fixture's now: its id and token.
     pub(crate) fn issue_pat(
