@@ -1,13 +1,14 @@
 //! The commands of the Audit log screen: a page of the hash-chained log with its filters, the
 //! actors to filter by, the chain check and the export of what the filters select. Reading
-//! only; the log is written by the core inside each change it records.
+//! only; the log is written by the core inside each change it records. Each is its admin
+//! operation in `keysmith_ops`; the export's save dialog is this desktop's.
 
 use keysmith_core::audit::{AuditPage, AuditQuery, ChainVerdict};
 use keysmith_core::export::AuditFormat;
+use keysmith_ops as ops;
 use tauri::{AppHandle, State};
 
 use crate::care::{save_export, CSV, JSON};
-
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -15,25 +16,21 @@ use crate::state::AppState;
 #[tauri::command]
 #[specta::specta]
 pub async fn audit_page(state: State<'_, AppState>, query: AuditQuery) -> AppResult<AuditPage> {
-    state
-        .with_vault(move |vault| Ok(vault.audit_page(&query)?))
-        .await
+    state.call(ops::AuditPageOf { query }).await
 }
 
 /// Everyone the audit log names as an actor, for its filter.
 #[tauri::command]
 #[specta::specta]
 pub async fn audit_actors(state: State<'_, AppState>) -> AppResult<Vec<String>> {
-    state.with_vault(|vault| Ok(vault.audit_actors()?)).await
+    state.call(ops::AuditActors {}).await
 }
 
 /// Recomputes the log's hash chain: the rows checked, and the first that does not match.
 #[tauri::command]
 #[specta::specta]
 pub async fn verify_audit_chain(state: State<'_, AppState>) -> AppResult<ChainVerdict> {
-    state
-        .with_vault(|vault| Ok(vault.verify_audit_chain()?))
-        .await
+    state.call(ops::VerifyAuditChain {}).await
 }
 
 /// Saves the entries the filters select, oldest first with their hashes, as JSON or CSV where
@@ -46,20 +43,10 @@ pub async fn export_audit(
     query: AuditQuery,
     format: AuditFormat,
 ) -> AppResult<Option<String>> {
-    state
-        .with_vault(move |vault| {
-            let kind = match format {
-                AuditFormat::Json => JSON,
-                AuditFormat::Csv => CSV,
-            };
-            save_export(
-                &app,
-                vault,
-                "Export the audit log",
-                "audit",
-                kind,
-                |vault| Ok(vault.export_audit(&query, format)?),
-            )
-        })
-        .await
+    let kind = match format {
+        AuditFormat::Json => JSON,
+        AuditFormat::Csv => CSV,
+    };
+    let text = state.call(ops::ExportAudit { query, format });
+    save_export(app, "Export the audit log", "audit", kind, text).await
 }

@@ -2,13 +2,13 @@
 //! export without secrets, scan a folder for leaked tokens. The save and open dialogs are
 //! shown from here (tauri-plugin-dialog), so the window never names a file to write.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use keysmith_core::export::ExportFormat;
 use keysmith_core::scan::ScanReport;
-use keysmith_core::{
-    BackupManifest, BackupSchedule, KdfParams, Keychain, OpenedBackup, ScheduledRun, Secret, Vault,
-};
+use keysmith_core::{BackupManifest, BackupSchedule, KdfParams, Keychain, OpenedBackup, Secret};
+use keysmith_ops::{self as ops, BackupScheduleView};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt;
@@ -34,28 +34,12 @@ pub struct Restored {
     pub kept: String,
 }
 
-/// The scheduled-backup setting and how its last run went.
-#[derive(Debug, Serialize, specta::Type)]
-pub struct BackupScheduleView {
-    /// The setting.
-    pub schedule: BackupSchedule,
-    /// The last run, if there was one.
-    pub last_run: Option<ScheduledRun>,
-}
-
 /// The scheduled-backup setting and its last run. Settings reads it every few seconds, so it
 /// does not count as activity (it would keep the vault from locking itself).
 #[tauri::command]
 #[specta::specta]
 pub async fn backup_schedule(state: State<'_, AppState>) -> AppResult<BackupScheduleView> {
-    state
-        .with_vault_unattended(|vault| {
-            Ok(BackupScheduleView {
-                schedule: vault.backup_schedule()?,
-                last_run: vault.last_scheduled_backup()?,
-            })
-        })
-        .await
+    state.call(ops::BackupScheduleOf {}).await
 }
 
 /// Sets the scheduled-backup setting (account holder and admins); the first backup is
@@ -66,15 +50,7 @@ pub async fn set_backup_schedule(
     state: State<'_, AppState>,
     schedule: BackupSchedule,
 ) -> AppResult<BackupScheduleView> {
-    state
-        .with_vault(move |vault| {
-            vault.set_backup_schedule(&schedule)?;
-            Ok(BackupScheduleView {
-                schedule: vault.backup_schedule()?,
-                last_run: vault.last_scheduled_backup()?,
-            })
-        })
-        .await
+    state.call(ops::SetBackupSchedule { schedule }).await
 }
 
 /// Asks for the folder scheduled backups go into; its path, or `None` when cancelled.
@@ -199,22 +175,12 @@ pub async fn export_inventory(
     state: State<'_, AppState>,
     format: ExportFormat,
 ) -> AppResult<Option<String>> {
-    state
-        .with_vault(move |vault| {
-            let kind = match format {
-                ExportFormat::Json => JSON,
-                ExportFormat::Csv(_) => CSV,
-            };
-            save_export(
-                &app,
-                vault,
-                "Export the inventory",
-                "inventory",
-                kind,
-                |vault| Ok(vault.export_inventory(format)?),
-            )
-        })
-        .await
+    let kind = match format {
+        ExportFormat::Json => JSON,
+        ExportFormat::Csv(_) => CSV,
+    };
+    let text = state.call(ops::ExportInventory { format });
+    save_export(app, "Export the inventory", "inventory", kind, text).await
 }
 
 /// Asks for a folder and scans it (with `git`, its repository's history too) for leaked
@@ -258,26 +224,35 @@ pub(crate) const JSON: (&str, &str) = ("JSON", "json");
 pub(crate) const CSV: (&str, &str) = ("CSV", "csv");
 
 /// Saves an export where the user picks, suggesting `keysmith-{stem}-{today}.{extension}`;
-/// `bytes` makes it once a place is chosen. The path, or `None` when the dialog was cancelled.
-pub(crate) fn save_export(
-    app: &AppHandle,
-    vault: &mut Vault,
-    title: &str,
-    stem: &str,
-    (label, extension): (&str, &str),
-    bytes: impl FnOnce(&mut Vault) -> AppResult<Vec<u8>>,
+/// `text` makes it once a place is chosen (a cancelled dialog makes nothing). The path, or
+/// `None` when the dialog was cancelled.
+pub(crate) async fn save_export(
+    app: AppHandle,
+    title: &'static str,
+    stem: &'static str,
+    (label, extension): (&'static str, &'static str),
+    text: impl Future<Output = AppResult<String>>,
 ) -> AppResult<Option<String>> {
     let name = format!(
         "keysmith-{stem}-{}.{extension}",
-        vault.now().format("%Y-%m-%d")
+        chrono::Utc::now().format("%Y-%m-%d")
     );
-    let file = SaveAs {
-        title,
-        label,
-        extension,
-        name: &name,
+    let chosen = tauri::async_runtime::spawn_blocking(move || {
+        let file = SaveAs {
+            title,
+            label,
+            extension,
+            name: &name,
+        };
+        save_dialog(&app, &file)
+    })
+    .await
+    .unwrap_or_default();
+    let Some(path) = chosen else {
+        return Ok(None);
     };
-    save_private(app, &file, || bytes(vault))
+    keysmith_core::export::write_private(&path, text.await?.as_bytes())?;
+    Ok(Some(path.display().to_string()))
 }
 
 /// What a save dialog asks for: its title, the kind of file (its label and extension) and

@@ -1,25 +1,27 @@
 //! The `#[tauri::command]` functions of the vault, its credentials and settings, and only
 //! those: each takes the UI's arguments, calls the core, and maps the result. Rules live in
 //! the core. Every command is `async` and does its work through [`AppState::run`], off the
-//! window's thread; the TypeScript that calls them is generated from these signatures.
+//! window's thread; those that are admin operations call their one definition in
+//! `keysmith_ops` through [`AppState::call`]. The TypeScript that calls them is generated from
+//! these signatures.
 
 use std::time::Duration;
 
-use chrono::Duration as Span;
 use keysmith_core::{
-    clock, AccountHolder, BulkAction, BulkOutcome, CredentialEdit, CredentialId, CredentialQuery,
-    Description, EmailAddress, Expiry, HealthCount, IssueRequest, KdfParams, Keychain, Name,
-    PrivateCallbacks, Renewal, RenewalPlan, Secret, Settings, Status, Vault,
+    clock, AccountHolder, BulkAction, BulkOutcome, CredentialId, CredentialQuery, EmailAddress,
+    HealthCount, IssueRequest, KdfParams, Keychain, Name, PrivateCallbacks, RenewalPlan, Secret,
+    Settings, Vault,
+};
+use keysmith_ops::{
+    self as ops, CredentialChanges, CredentialCounts, CredentialDetail, CredentialListing,
+    CredentialRow, Revealed,
 };
 use tauri::{AppHandle, Manager, State};
 
 use crate::api_server::ApiStatus;
 use crate::clipboard::ClipboardGuard;
-use crate::error::{AppError, AppResult};
-use crate::models::{
-    CredentialChanges, CredentialCounts, CredentialDetail, CredentialListing, CredentialRow,
-    KeychainOutcome, Revealed, VaultStatus,
-};
+use crate::error::AppResult;
+use crate::models::{KeychainOutcome, VaultStatus};
 use crate::state::AppState;
 
 /// Where the vault is and whether it exists and is unlocked.
@@ -156,19 +158,7 @@ pub async fn list_credentials(
     state: State<'_, AppState>,
     query: Option<CredentialQuery>,
 ) -> AppResult<CredentialListing> {
-    state
-        .with_vault_unattended(move |vault| {
-            let page = vault.credential_page(&query.unwrap_or_default())?;
-            Ok(CredentialListing {
-                total: page.total,
-                rows: page
-                    .credentials
-                    .into_iter()
-                    .map(|credential| CredentialRow::of(vault, credential))
-                    .collect::<keysmith_core::Result<_>>()?,
-            })
-        })
-        .await
+    state.call(ops::ListCredentials { query }).await
 }
 
 /// How many credentials the vault holds, and how many active ones expire soon: asked once
@@ -176,28 +166,7 @@ pub async fn list_credentials(
 #[tauri::command]
 #[specta::specta]
 pub async fn credential_counts(state: State<'_, AppState>) -> AppResult<CredentialCounts> {
-    state
-        .with_vault_unattended(|vault| credential_counts_in(vault))
-        .await
-}
-
-/// [`credential_counts`] of `vault` (the tray shows the same count).
-pub fn credential_counts_in(vault: &Vault) -> AppResult<CredentialCounts> {
-    let count = |query: CredentialQuery| {
-        vault
-            .credential_page(&CredentialQuery {
-                limit: Some(0),
-                ..query
-            })
-            .map(|page| page.total)
-    };
-    Ok(CredentialCounts {
-        in_vault: count(CredentialQuery::default())?,
-        expiring_soon: count(CredentialQuery {
-            statuses: vec![Status::ExpiringSoon],
-            ..CredentialQuery::default()
-        })?,
-    })
+    state.call(ops::CountCredentials {}).await
 }
 
 /// The credentials `id` renewed, newest first, as rows: what the inventory unfolds under it.
@@ -208,15 +177,7 @@ pub async fn credential_predecessors(
     state: State<'_, AppState>,
     id: CredentialId,
 ) -> AppResult<Vec<CredentialRow>> {
-    state
-        .with_vault_unattended(move |vault| {
-            vault
-                .predecessors(id)?
-                .into_iter()
-                .map(|credential| Ok(CredentialRow::of(vault, credential)?))
-                .collect()
-        })
-        .await
+    state.call(ops::CredentialPredecessors { id }).await
 }
 
 /// How many credentials each check of the Health section finds now. Not activity, as listing
@@ -224,9 +185,7 @@ pub async fn credential_predecessors(
 #[tauri::command]
 #[specta::specta]
 pub async fn health_counts(state: State<'_, AppState>) -> AppResult<Vec<HealthCount>> {
-    state
-        .with_vault_unattended(|vault| Ok(vault.health_counts()?))
-        .await
+    state.call(ops::HealthCounts {}).await
 }
 
 /// Revokes, disables or renews (into hand-over) every credential of `ids` in one change, one
@@ -238,9 +197,7 @@ pub async fn bulk_credentials(
     action: BulkAction,
     ids: Vec<CredentialId>,
 ) -> AppResult<BulkOutcome> {
-    state
-        .with_vault(move |vault| Ok(vault.bulk(action, &ids)?))
-        .await
+    state.call(ops::BulkCredentials { action, ids }).await
 }
 
 /// One credential with its renewal links and audit history. Not activity, as listing is not.
@@ -250,22 +207,7 @@ pub async fn credential_detail(
     state: State<'_, AppState>,
     id: CredentialId,
 ) -> AppResult<CredentialDetail> {
-    state
-        .with_vault_unattended(move |vault| {
-            let credential = vault.credential(id)?;
-            let owner_email = match credential.owner_id {
-                Some(owner) => Some(vault.user(owner)?.email),
-                None => None,
-            };
-            Ok(CredentialDetail {
-                credential: CredentialRow::of(vault, credential)?,
-                successor: vault.successor(id)?,
-                owner_email,
-                auto_renewal: vault.auto_renewal(id)?,
-                history: vault.audit_log(Some(id))?,
-            })
-        })
-        .await
+    state.call(ops::ShowCredential { id }).await
 }
 
 /// Issues a credential; its secret is revealed once in the response.
@@ -275,13 +217,7 @@ pub async fn issue_credential(
     state: State<'_, AppState>,
     request: IssueRequest,
 ) -> AppResult<Revealed> {
-    state
-        .with_vault(move |vault| {
-            let now = vault.now();
-            let issued = vault.issue(&request.validate(now)?)?;
-            Ok(Revealed::new(issued, now))
-        })
-        .await
+    state.call(ops::IssueCredential { request }).await
 }
 
 /// Revokes a credential once the user has typed its name.
@@ -293,10 +229,9 @@ pub async fn revoke_credential(
     confirm_name: String,
 ) -> AppResult<CredentialRow> {
     state
-        .with_vault(move |vault| {
-            confirm(vault, id, &confirm_name)?;
-            let revoked = vault.revoke(id)?;
-            Ok(CredentialRow::of(vault, revoked)?)
+        .call(ops::RevokeCredential {
+            id,
+            confirm_name: Some(confirm_name),
         })
         .await
 }
@@ -309,12 +244,7 @@ pub async fn set_credential_enabled(
     id: CredentialId,
     enabled: bool,
 ) -> AppResult<CredentialRow> {
-    state
-        .with_vault(move |vault| {
-            let credential = vault.set_enabled(id, enabled)?;
-            Ok(CredentialRow::of(vault, credential)?)
-        })
-        .await
+    state.call(ops::SetCredentialEnabled { id, enabled }).await
 }
 
 /// Edits a credential: `changes` names the fields to replace (`description`,
@@ -326,13 +256,7 @@ pub async fn edit_credential(
     id: CredentialId,
     changes: CredentialChanges,
 ) -> AppResult<CredentialRow> {
-    state
-        .with_vault(move |vault| {
-            let edit = CredentialEdit::from_fields(&changes.0)?;
-            let credential = vault.edit(id, &edit)?;
-            Ok(CredentialRow::of(vault, credential)?)
-        })
-        .await
+    state.call(ops::EditCredential { id, changes }).await
 }
 
 /// What renewing a credential now would give: the old one's expiry, the new one's default
@@ -340,9 +264,7 @@ pub async fn edit_credential(
 #[tauri::command]
 #[specta::specta]
 pub async fn renewal_plan(state: State<'_, AppState>, id: CredentialId) -> AppResult<RenewalPlan> {
-    state
-        .with_vault_unattended(move |vault| Ok(vault.renewal_plan(id)?))
-        .await
+    state.call(ops::RenewalPlanOf { id }).await
 }
 
 /// Renews a credential. The old one ends `old_ends_in_seconds` from now, or at its current
@@ -360,21 +282,13 @@ pub async fn renew_credential(
     description: String,
 ) -> AppResult<Revealed> {
     state
-        .with_vault(move |vault| {
-            let now = vault.now();
-            let old_ends_at = match old_ends_in_seconds {
-                Some(seconds) => now + Span::seconds(seconds),
-                None => vault.credential(id)?.expires_at.max(now),
-            };
-            let renewal = Renewal {
-                old_ends_at,
-                new_expiry: expires_on
-                    .map(|date| Expiry::parse_date(&date, now))
-                    .transpose()?,
-                name: Some(Name::new(&name)?),
-                description: Some(Description::new(&description)?),
-            };
-            Ok(Revealed::new(vault.renew(id, &renewal)?, now))
+        .call(ops::RenewCredential {
+            id,
+            old_ends_in_seconds,
+            old_ends_on: None,
+            expires_on,
+            name: Some(name),
+            description: Some(description),
         })
         .await
 }
@@ -388,27 +302,18 @@ pub async fn delete_credential(
     confirm_name: String,
 ) -> AppResult<()> {
     state
-        .with_vault(move |vault| {
-            confirm(vault, id, &confirm_name)?;
-            Ok(vault.delete(id)?)
+        .call(ops::DeleteCredential {
+            id,
+            confirm_name: Some(confirm_name),
         })
         .await
-}
-
-/// Checks that the user typed the credential's exact name.
-fn confirm(vault: &Vault, id: CredentialId, typed: &str) -> AppResult<()> {
-    if vault.credential(id)?.name == typed.trim() {
-        Ok(())
-    } else {
-        Err(AppError::ConfirmationMismatch)
-    }
 }
 
 /// The vault's settings.
 #[tauri::command]
 #[specta::specta]
 pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
-    state.with_vault(|vault| Ok(vault.settings()?)).await
+    state.call(ops::GetSettings {}).await
 }
 
 /// Saves the vault's settings; the auto-lock time and the local API's apply at once.
@@ -418,14 +323,13 @@ pub async fn update_settings(
     state: State<'_, AppState>,
     settings: Settings,
 ) -> AppResult<Settings> {
+    let saved = state.call(ops::UpdateSettings { settings }).await?;
     state
         .run(move |state| {
             let mut session = state.session();
-            let vault = session.vault()?;
-            vault.update_settings(settings)?;
-            state.api.apply(vault, &settings.api);
-            session.apply(&settings);
-            Ok(settings)
+            state.api.apply(session.vault()?, &saved.api);
+            session.apply(&saved);
+            Ok(saved)
         })
         .await
 }
@@ -436,18 +340,14 @@ pub async fn update_settings(
 #[tauri::command]
 #[specta::specta]
 pub async fn vault_revision(state: State<'_, AppState>) -> AppResult<u32> {
-    state
-        .with_vault_unattended(|vault| Ok(vault.revision()?))
-        .await
+    state.call(ops::VaultRevision {}).await
 }
 
 /// The reverse proxies whose `X-Forwarded-For` the local API believes (forward auth).
 #[tauri::command]
 #[specta::specta]
 pub async fn trusted_proxies(state: State<'_, AppState>) -> AppResult<Vec<String>> {
-    state
-        .with_vault(|vault| Ok(vault.trusted_proxies()?.to_strings()))
-        .await
+    state.call(ops::TrustedProxies {}).await
 }
 
 /// Sets the trusted proxies (addresses or CIDR ranges; none: trust no forwarded address);
@@ -458,9 +358,7 @@ pub async fn set_trusted_proxies(
     state: State<'_, AppState>,
     proxies: Vec<String>,
 ) -> AppResult<Vec<String>> {
-    state
-        .with_vault(move |vault| Ok(vault.set_trusted_proxies(&proxies)?.to_strings()))
-        .await
+    state.call(ops::SetTrustedProxies { proxies }).await
 }
 
 /// Whether renewal callbacks may go to private addresses, and whether this operator may
@@ -468,9 +366,7 @@ pub async fn set_trusted_proxies(
 #[tauri::command]
 #[specta::specta]
 pub async fn private_callbacks(state: State<'_, AppState>) -> AppResult<PrivateCallbacks> {
-    state
-        .with_vault(|vault| Ok(vault.private_callbacks()?))
-        .await
+    state.call(ops::PrivateCallbacksOf {}).await
 }
 
 /// Allows or refuses renewal callbacks to private addresses (the account holder's alone).
@@ -480,12 +376,7 @@ pub async fn set_private_callbacks(
     state: State<'_, AppState>,
     allowed: bool,
 ) -> AppResult<PrivateCallbacks> {
-    state
-        .with_vault(move |vault| {
-            vault.set_private_callbacks(allowed)?;
-            Ok(vault.private_callbacks()?)
-        })
-        .await
+    state.call(ops::SetPrivateCallbacks { allowed }).await
 }
 
 /// What the local API is doing: listening (where), port in use, stopped or failed.

@@ -14,9 +14,6 @@ pub enum AppError {
     /// The vault is locked; unlock it first.
     #[error("The vault is locked")]
     Locked,
-    /// The typed confirmation does not match the credential's name.
-    #[error("Type the credential's name exactly to confirm")]
-    ConfirmationMismatch,
     /// The system clipboard refused.
     #[error("The clipboard is not available: {0}")]
     Clipboard(String),
@@ -31,8 +28,6 @@ pub enum AppError {
 pub enum ShellCode {
     /// See [`AppError::Locked`].
     VaultLocked,
-    /// See [`AppError::ConfirmationMismatch`].
-    ConfirmationMismatch,
     /// See [`AppError::Clipboard`].
     ClipboardUnavailable,
     /// See [`AppError::Internal`].
@@ -64,7 +59,6 @@ impl AppError {
         match self {
             AppError::Core(error) => Code::Core(error.code()),
             AppError::Locked => Code::Shell(ShellCode::VaultLocked),
-            AppError::ConfirmationMismatch => Code::Shell(ShellCode::ConfirmationMismatch),
             AppError::Clipboard(_) => Code::Shell(ShellCode::ClipboardUnavailable),
             AppError::Internal => Code::Shell(ShellCode::Internal),
         }

@@ -10,7 +10,6 @@ use keysmith_core::{CredentialId, ExpiryReminder};
 use tauri::{AppHandle, Manager};
 use tauri_specta::Event;
 
-use crate::commands::credential_counts_in;
 use crate::error::AppError;
 use crate::instance::show_main_window;
 use crate::models::OpenCredential;
@@ -31,7 +30,11 @@ pub fn watch(app: &AppHandle) {
             let due = state
                 .with_vault_unattended(|vault| {
                     let reminders = vault.take_expiry_reminders()?;
-                    Ok((reminders, credential_counts_in(vault)?.expiring_soon))
+                    Ok((
+                        reminders,
+                        keysmith_ops::Operation::run(keysmith_ops::CountCredentials {}, vault)?
+                            .expiring_soon,
+                    ))
                 })
                 .await;
             match due {

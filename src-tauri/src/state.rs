@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use keysmith_core::{Settings, Vault};
 use keysmith_delivery::{Delivery, DeliveryConfig};
+use keysmith_ops::{Effect, Operation};
 
 use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
@@ -176,6 +177,15 @@ impl AppState {
     ) -> AppResult<T> {
         self.run(|state| work(state.session_untouched().vault()?))
             .await
+    }
+
+    /// Carries out the admin operation `op` on the unlocked vault, off the window's thread; a
+    /// [`Effect::Watch`] (the window keeping itself current) does not count as activity.
+    pub async fn call<O: Operation>(&self, op: O) -> AppResult<O::Answer> {
+        match O::EFFECT {
+            Effect::Watch => self.with_vault_unattended(|vault| Ok(op.run(vault)?)).await,
+            Effect::Read | Effect::Change => self.with_vault(|vault| Ok(op.run(vault)?)).await,
+        }
     }
 
     /// Takes an unlocked vault into the session, starts webhook delivery on a handle of its

@@ -160,6 +160,232 @@ pub enum VaultCommand {
         #[command(subcommand)]
         command: OauthCommand,
     },
+    /// List the vault's users (account holder, admins, members), with their groups.
+    People {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add, change, offboard a user, or revoke all their credentials (account holder and
+    /// admins).
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// List, add, change or delete groups: the permissions they grant and block, their members.
+    Group {
+        /// What to do.
+        #[command(subcommand)]
+        command: GroupCommand,
+    },
+    /// The catalogues of permissions and of applications credentials may be issued for.
+    Catalogue {
+        /// What to do.
+        #[command(subcommand)]
+        command: CatalogueCommand,
+    },
+    /// Print the vault's settings, or change some: --set auto_lock_minutes=15 --set
+    /// api.port=8400 (account holder and admins).
+    Settings(SettingsArgs),
+    /// Print the scheduled-backup setting and its last run, or change it.
+    BackupSchedule(BackupScheduleArgs),
+}
+
+/// `keysmith user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints their id.
+    Add(UserArgs),
+    /// Change a user's name, e-mail address, role or API access (what is not given stays).
+    Edit {
+        /// The user's id or e-mail address.
+        user: String,
+        /// What to change.
+        #[command(flatten)]
+        changes: UserChanges,
+    },
+    /// Revoke every live credential of a user at once.
+    RevokeAll {
+        /// The user's id or e-mail address.
+        user: String,
+    },
+    /// Remove a user: their credentials are revoked and deleted, or handed to --transfer-to.
+    Offboard {
+        /// The user's id or e-mail address.
+        user: String,
+        /// Hand their credentials to this user (id or e-mail) instead.
+        #[arg(long)]
+        transfer_to: Option<String>,
+    },
+}
+
+/// A new user.
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    /// Their name.
+    #[arg(long)]
+    pub name: String,
+    /// Their e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// Their role.
+    #[arg(long, value_enum, default_value = "member")]
+    pub role: RoleArg,
+    /// They may hold credentials.
+    #[arg(long)]
+    pub api_access: bool,
+}
+
+/// A user's fields to change.
+#[derive(Debug, Args)]
+pub struct UserChanges {
+    /// Their new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Their new e-mail address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Their new role.
+    #[arg(long, value_enum)]
+    pub role: Option<RoleArg>,
+    /// Whether they may hold credentials.
+    #[arg(long)]
+    pub api_access: Option<bool>,
+}
+
+/// Roles as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Manages users and every credential but the account holder's.
+    Admin,
+    /// Manages their own credentials.
+    Member,
+}
+
+/// `keysmith group …`.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// List groups.
+    List {
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a group; prints its id.
+    Add(GroupArgs),
+    /// Replace a group's name, grants, blocks and members with those given.
+    Edit {
+        /// Its id.
+        id: i64,
+        /// The group as it should be.
+        #[command(flatten)]
+        group: GroupArgs,
+    },
+    /// Delete a group (its members stay).
+    Delete {
+        /// Its id.
+        id: i64,
+    },
+}
+
+/// A group as it should be.
+#[derive(Debug, Args)]
+pub struct GroupArgs {
+    /// Its name.
+    #[arg(long)]
+    pub name: String,
+    /// A permission it grants (repeat for more).
+    #[arg(long = "grant")]
+    pub grants: Vec<String>,
+    /// A permission it blocks, whatever else grants it (repeat for more).
+    #[arg(long = "block")]
+    pub blocks: Vec<String>,
+    /// It blocks its members' API access: their credentials stop verifying.
+    #[arg(long)]
+    pub block_api_access: bool,
+    /// A member, by id or e-mail address (repeat for more).
+    #[arg(long = "member")]
+    pub members: Vec<String>,
+}
+
+/// `keysmith catalogue …`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCommand {
+    /// List both catalogues.
+    List {
+        /// One JSON object: {"permissions": […], "applications": […]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a permission or an application.
+    Add {
+        /// Which catalogue.
+        #[arg(value_enum)]
+        catalogue: CatalogueArg,
+        /// Its name (permissions: `area:read` or `area:write`).
+        name: String,
+        /// What it is for.
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// Remove a permission or an application.
+    Remove {
+        /// Which catalogue.
+        #[arg(value_enum)]
+        catalogue: CatalogueArg,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// The catalogues as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CatalogueArg {
+    /// Permissions (scopes).
+    Permission,
+    /// Applications.
+    Application,
+}
+
+/// `keysmith settings`.
+#[derive(Debug, Args)]
+pub struct SettingsArgs {
+    /// Set one setting, NAME=VALUE (as `keysmith settings` prints them; nested with dots,
+    /// e.g. api.port=8400); repeat for more. All are saved in one change, or none.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `keysmith backup-schedule`.
+#[derive(Debug, Args)]
+pub struct BackupScheduleArgs {
+    /// How often: off, daily or weekly.
+    #[arg(long, value_enum)]
+    pub every: Option<BackupEveryArg>,
+    /// The folder backups go into (absolute; it must exist).
+    #[arg(long)]
+    pub folder: Option<String>,
+    /// How many are kept (1–365).
+    #[arg(long)]
+    pub keep: Option<u32>,
+    /// One JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Backup frequencies as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackupEveryArg {
+    /// Never.
+    Off,
+    /// Once a day.
+    Daily,
+    /// Once a week.
+    Weekly,
 }
 
 /// `keysmith oauth …`.

@@ -14,6 +14,8 @@ mod args;
 mod audit;
 mod care;
 mod oauth;
+mod people;
+mod settings;
 mod webhooks;
 
 use std::io::BufRead;
@@ -21,23 +23,23 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::NaiveDate;
 use clap::Parser;
 use keysmith_core::{
-    clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, Credential, CredentialEdit,
-    CredentialFields, CredentialId, CredentialQuery, Description, EmailAddress, Expiry,
-    IpAllowlist, IssueRequest, Issued, KdfParams, Keychain, Name, Renewal, Rights, Secret, Status,
-    TokenKind, UsageLimit, UserId, Vault, Verification, VerificationRequest,
+    clock, AccountHolder, ApiSettings, AutoRenewal, CallbackUrl, CredentialFields, CredentialId,
+    CredentialQuery, EmailAddress, IssueRequest, KdfParams, Keychain, Name, Refill, Rights, Secret,
+    Status, TokenKind, Vault, Verification, VerificationRequest,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
+use keysmith_ops::{self as ops, CredentialChanges, CredentialRow, Operation, Revealed};
 use keysmith_server::Introspection;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use zeroize::Zeroizing;
 
 use args::{
-    AutoRenewalArgs, Cli, Command, EditArgs, IssueArgs, KindArg, ListArgs, OauthAppCommand,
-    OauthCommand, RenewArgs, RenewalsCommand, RightsArg, ScanArgs, ServeArgs, StatusArg,
-    VaultCommand, VerifyArgs, WebhookCommand,
+    AutoRenewalArgs, BackupScheduleArgs, CatalogueCommand, Cli, Command, EditArgs, GroupCommand,
+    IssueArgs, KindArg, ListArgs, OauthAppCommand, OauthCommand, RenewArgs, RenewalsCommand,
+    RightsArg, ScanArgs, ServeArgs, StatusArg, VaultCommand, VerifyArgs, WebhookCommand,
 };
 
 /// Every heap block is zeroed when freed: secrets — tokens read from stdin, request bodies
@@ -141,21 +143,41 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                         command: OauthAppCommand::List { .. } | OauthAppCommand::Show { .. }
                     }
             }
-    );
+            | VaultCommand::People { .. }
+            | VaultCommand::Group {
+                command: GroupCommand::List { .. }
+            }
+            | VaultCommand::Catalogue {
+                command: CatalogueCommand::List { .. }
+            }
+            | VaultCommand::BackupSchedule(BackupScheduleArgs {
+                every: None,
+                folder: None,
+                keep: None,
+                ..
+            })
+    ) || matches!(&command, VaultCommand::Settings(args) if args.set.is_empty());
     let mut vault = unlock(&path, passphrase.as_ref(), reads_only)?;
     match command {
         VaultCommand::Issue(args) => issue(&mut vault, &args),
-        VaultCommand::List(args) => list(&vault, &args),
-        VaultCommand::Show { id, json } => show(&vault, id, json),
-        VaultCommand::Disable { id } => {
-            report(vault.set_enabled(CredentialId(id), false)?, "disabled")
+        VaultCommand::List(args) => list(&mut vault, &args),
+        VaultCommand::Show { id, json } => show(&mut vault, id, json),
+        VaultCommand::Disable { id } => switch(&mut vault, id, false),
+        VaultCommand::Enable { id } => switch(&mut vault, id, true),
+        VaultCommand::Revoke { id } => {
+            let revoked = ops::RevokeCredential {
+                id: CredentialId(id),
+                confirm_name: None,
+            }
+            .run(&mut vault)?;
+            report(&revoked, "revoked")
         }
-        VaultCommand::Enable { id } => {
-            report(vault.set_enabled(CredentialId(id), true)?, "enabled")
-        }
-        VaultCommand::Revoke { id } => report(vault.revoke(CredentialId(id))?, "revoked"),
         VaultCommand::Delete { id } => {
-            vault.delete(CredentialId(id))?;
+            ops::DeleteCredential {
+                id: CredentialId(id),
+                confirm_name: None,
+            }
+            .run(&mut vault)?;
             say!("deleted {id}");
             Ok(ExitCode::SUCCESS)
         }
@@ -177,6 +199,12 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
         VaultCommand::Export(args) => care::export(&mut vault, &args),
         VaultCommand::Scan(args) => care::scan(&mut vault, &args),
         VaultCommand::Audit(args) => audit::run(&vault, &args),
+        VaultCommand::People { json } => people::people(&mut vault, json),
+        VaultCommand::User { command } => people::user(&mut vault, command),
+        VaultCommand::Group { command } => people::group(&mut vault, command),
+        VaultCommand::Catalogue { command } => people::catalogue(&mut vault, command),
+        VaultCommand::Settings(args) => settings::settings(&mut vault, args),
+        VaultCommand::BackupSchedule(args) => settings::backup_schedule(&mut vault, args),
     }
 }
 
@@ -219,56 +247,61 @@ fn init(
 /// `keysmith issue`: prints the new secret(s) once. Auto-renewal settings are checked before
 /// anything is issued, then set on the new credential.
 fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
-    let now = vault.now();
-    let new = issue_request(vault, args)?.validate(now)?;
+    let request = issue_request(vault, args)?;
     let renewal = auto_renewal(&args.auto_renewal)?;
     if let Some(settings) = &renewal {
-        settings.validate(new.expiry.at() - now)?;
+        let now = vault.now();
+        settings.validate(request.validate(now)?.expiry.at() - now)?;
     }
-    let issued = vault.issue(&new)?;
-    if renewal.is_some() {
-        let edit = CredentialEdit {
-            auto_renewal: Some(renewal),
-            ..CredentialEdit::default()
-        };
-        vault.edit(issued.credential.id, &edit)?;
+    let issued = ops::IssueCredential { request }.run(vault)?;
+    if let Some(settings) = renewal {
+        let changes = Map::from_iter([("auto_renewal".to_owned(), json!(settings))]);
+        ops::EditCredential {
+            id: issued.credential.credential.id,
+            changes: CredentialChanges(changes),
+        }
+        .run(vault)?;
     }
     print_issued(&issued, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
+/// `keysmith enable` and `disable`.
+fn switch(vault: &mut Vault, id: i64, enabled: bool) -> Result<ExitCode, Failure> {
+    let id = CredentialId(id);
+    let row = ops::SetCredentialEnabled { id, enabled }.run(vault)?;
+    report(&row, if enabled { "enabled" } else { "disabled" })
+}
+
 /// `keysmith edit`: the description, auto-renewal settings, usage limit and allowlist, in one
 /// audited change.
 fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
-    let auto_renewal = match (auto_renewal(&args.auto_renewal)?, args.no_auto_renew) {
-        (_, true) => Some(None),
-        (Some(settings), false) => Some(Some(settings)),
+    let mut changes = Map::new();
+    if let Some(description) = &args.description {
+        changes.insert("description".into(), json!(description));
+    }
+    match (auto_renewal(&args.auto_renewal)?, args.no_auto_renew) {
+        (_, true) => changes.insert("auto_renewal".into(), Value::Null),
+        (Some(settings), false) => changes.insert("auto_renewal".into(), json!(settings)),
         (None, false) => None,
     };
-    let edit = CredentialEdit {
-        description: args
-            .description
-            .as_deref()
-            .map(Description::new)
-            .transpose()?,
-        auto_renewal,
-        usage: match (args.restrictions.max_uses, args.unlimited) {
-            (_, true) => Some(None),
-            (Some(max_uses), false) => Some(Some(UsageLimit::new(
-                max_uses,
-                args.restrictions.refill.map(Into::into),
-            )?)),
-            (None, false) => None,
-        },
-        allowed_ips: if args.any_ip {
-            Some(IpAllowlist::default())
-        } else if args.restrictions.allowed_ips.is_empty() {
-            None
-        } else {
-            Some(IpAllowlist::parse(&args.restrictions.allowed_ips)?)
-        },
+    match (args.restrictions.max_uses, args.unlimited) {
+        (_, true) => changes.insert("usage_limit".into(), Value::Null),
+        (Some(max_uses), false) => changes.insert(
+            "usage_limit".into(),
+            json!({
+                "max_uses": max_uses,
+                "refill": args.restrictions.refill.map(Refill::from),
+            }),
+        ),
+        (None, false) => None,
     };
-    if edit == CredentialEdit::default() {
+    if args.any_ip {
+        changes.insert("allowed_ips".into(), json!([]));
+    } else if !args.restrictions.allowed_ips.is_empty() {
+        changes.insert("allowed_ips".into(), json!(args.restrictions.allowed_ips));
+    }
+    if changes.is_empty() {
         return Err(Failure::Usage(
             "nothing_to_edit",
             "give --description, --auto-renew-every …, --no-auto-renew, --max-uses, \
@@ -276,7 +309,12 @@ fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
                 .into(),
         ));
     }
-    report(vault.edit(CredentialId(args.id), &edit)?, "edited")
+    let edited = ops::EditCredential {
+        id: CredentialId(args.id),
+        changes: CredentialChanges(changes),
+    }
+    .run(vault)?;
+    report(&edited, "edited")
 }
 
 /// The auto-renewal the flags ask for, if any.
@@ -296,42 +334,41 @@ fn auto_renewal(args: &AutoRenewalArgs) -> Result<Option<AutoRenewal>, Failure> 
     }))
 }
 
-/// `keysmith list`: one line (or one JSON object) per credential.
-fn list(vault: &Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
+/// `keysmith list`: one line (or one JSON object) per credential, as the window's rows.
+fn list(vault: &mut Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
     let query = CredentialQuery {
         statuses: args.status.iter().copied().map(status_of).collect(),
         kind: args.kind.map(kind_of),
         ..CredentialQuery::default()
     };
-    let now = vault.now();
-    let credentials = vault.query_credentials(&query)?;
+    let rows = ops::ListCredentials { query: Some(query) }.run(vault)?.rows;
     if args.json {
-        let rows: Vec<_> = credentials
-            .iter()
-            .map(|c| credential_json(c, now))
-            .collect();
-        say!("{}", serde_json::Value::Array(rows));
-    } else {
-        for c in &credentials {
-            let status = c.status(now);
-            say!(
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                c.id.0,
-                c.name,
-                c.kind.as_str(),
-                c.owner_name.as_deref().unwrap_or("organization"),
-                status.as_str(),
-                c.expires_at.format("%Y-%m-%d"),
-                c.status_note(status),
-            );
-        }
+        say!("{}", serde_json::to_value(&rows).unwrap_or_default());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for row in &rows {
+        let c = &row.credential;
+        say!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            c.id.0,
+            c.name,
+            c.kind.as_str(),
+            c.owner_name.as_deref().unwrap_or("organization"),
+            row.status.as_str(),
+            c.expires_at.format("%Y-%m-%d"),
+            row.status_note,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// `keysmith show`: one credential, pretty or as one line of JSON.
-fn show(vault: &Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
-    let shown = credential_json(&vault.credential(CredentialId(id))?, vault.now());
+/// `keysmith show`: one credential as the window's row, pretty or as one line of JSON.
+fn show(vault: &mut Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
+    let detail = ops::ShowCredential {
+        id: CredentialId(id),
+    }
+    .run(vault)?;
+    let shown = serde_json::to_value(&detail.credential).unwrap_or_default();
     if json {
         say!("{shown}");
     } else {
@@ -345,22 +382,17 @@ fn show(vault: &Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
 
 /// `keysmith renew`: the old credential ends at `--end-old`; the new secret is printed once.
 fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
-    let old_ends_at = if args.end_old == "now" {
-        vault.now()
-    } else {
-        date(&args.end_old)?.and_time(NaiveTime::MIN).and_utc()
-    };
-    let renewal = Renewal {
-        old_ends_at,
-        new_expiry: (args.expires.as_deref())
-            .map(|date| Expiry::parse_date(date, vault.now()))
-            .transpose()?,
-        name: args.name.as_deref().map(Name::new).transpose()?,
-        description: (args.description.as_deref())
-            .map(Description::new)
-            .transpose()?,
-    };
-    print_issued(&vault.renew(CredentialId(args.id), &renewal)?, args.json);
+    let now = args.end_old == "now";
+    let renewed = ops::RenewCredential {
+        id: CredentialId(args.id),
+        old_ends_in_seconds: now.then_some(0),
+        old_ends_on: (!now).then(|| args.end_old.clone()),
+        expires_on: args.expires.clone(),
+        name: args.name.clone(),
+        description: args.description.clone(),
+    }
+    .run(vault)?;
+    print_issued(&renewed, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -522,12 +554,12 @@ pub(crate) fn date(text: &str) -> Result<NaiveDate, Failure> {
 
 /// The credential `args` ask for, with the defaults filled in: the operator as owner, the
 /// catalogue's only application.
-fn issue_request(vault: &Vault, args: &IssueArgs) -> Result<IssueRequest, Failure> {
+fn issue_request(vault: &mut Vault, args: &IssueArgs) -> Result<IssueRequest, Failure> {
     let kind = kind_of(args.kind);
     let owner_id = match (&args.owner, kind) {
         (_, TokenKind::OrganizationToken) => None,
         (None, _) => Some(vault.operator().user_id),
-        (Some(owner), _) => Some(find_user(vault, owner)?),
+        (Some(owner), _) => Some(people::find_user(vault, owner)?.id),
     };
     let applications = if args.applications.is_empty() && kind != TokenKind::Verifier {
         match vault.applications()?.as_slice() {
@@ -559,19 +591,6 @@ fn issue_request(vault: &Vault, args: &IssueArgs) -> Result<IssueRequest, Failur
     })
 }
 
-/// A user by id or e-mail address.
-fn find_user(vault: &Vault, owner: &str) -> Result<UserId, Failure> {
-    if let Ok(id) = owner.parse::<i64>() {
-        return Ok(vault.user(UserId(id))?.id);
-    }
-    vault
-        .users()?
-        .into_iter()
-        .find(|user| user.email.eq_ignore_ascii_case(owner))
-        .map(|user| user.id)
-        .ok_or_else(|| Failure::Usage("user_not_found", format!("no user {owner:?}")))
-}
-
 fn kind_of(kind: KindArg) -> TokenKind {
     match kind {
         KindArg::Pat => TokenKind::PersonalAccessToken,
@@ -594,22 +613,12 @@ fn status_of(status: StatusArg) -> Status {
     }
 }
 
-fn credential_json(
-    credential: &Credential,
-    now: chrono::DateTime<chrono::Utc>,
-) -> serde_json::Value {
-    let mut value = serde_json::to_value(credential).unwrap_or_default();
-    let status = credential.status(now);
-    value["status"] = json!(status.as_str());
-    value["status_note"] = json!(credential.status_note(status));
-    value
-}
-
 /// Prints a new credential's secret(s): the only time they are shown.
-fn print_issued(issued: &Issued, as_json: bool) {
-    let id = issued.credential.id.0;
+fn print_issued(issued: &Revealed, as_json: bool) {
+    let credential = &issued.credential.credential;
+    let id = credential.id.0;
     let token = issued.token.expose();
-    match (&issued.credential.client_id, as_json) {
+    match (&credential.client_id, as_json) {
         (Some(client_id), true) => {
             say!(
                 "{}",
@@ -624,8 +633,8 @@ fn print_issued(issued: &Issued, as_json: bool) {
     }
 }
 
-fn report(credential: Credential, what: &str) -> Result<ExitCode, Failure> {
-    say!("{what} {} ({})", credential.id.0, credential.name);
+fn report(row: &CredentialRow, what: &str) -> Result<ExitCode, Failure> {
+    say!("{what} {} ({})", row.credential.id.0, row.credential.name);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -285,6 +285,9 @@ pub enum Error {
     /// No renewal message (among those listed) has this id.
     #[error("No renewal message with id {0}")]
     MessageNotFound(i64),
+    /// A revoke or delete confirmed with a name other than the credential's.
+    #[error("Type the credential's name exactly to confirm")]
+    ConfirmationMismatch,
     /// Sending to a webhook that is disabled.
     #[error("This webhook is disabled; enable it first")]
     WebhookDisabled,
@@ -421,6 +424,7 @@ impl Error {
             Error::WebhookNotFound(_) => ErrorCode::WebhookNotFound,
             Error::DeliveryNotFound(_) => ErrorCode::DeliveryNotFound,
             Error::MessageNotFound(_) => ErrorCode::MessageNotFound,
+            Error::ConfirmationMismatch => ErrorCode::ConfirmationMismatch,
             Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
@@ -544,6 +548,7 @@ error_codes! {
     WebhookNotFound = "webhook_not_found",
     DeliveryNotFound = "delivery_not_found",
     MessageNotFound = "message_not_found",
+    ConfirmationMismatch = "confirmation_mismatch",
     WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
     LegacyKeySlots = "legacy_key_slots",

@@ -782,7 +782,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "no_scope" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "message_not_found" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "no_scope" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "message_not_found" | "confirmation_mismatch" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -1173,7 +1173,7 @@ export type PendingRequest = {
 	expires_at: string,
 };
 
-/**  Everything the People screen and the new-credential form need, in one call. */
+/**  Everything the People screen and the new-credential form need. */
 export type PeopleOverview = {
 	/**  Who is acting. */
 	operator: Operator,
@@ -1358,8 +1358,6 @@ export type Settings = {
 export type ShellCode = 
 /**  See [`AppError::Locked`]. */
 "vault_locked" | 
-/**  See [`AppError::ConfirmationMismatch`]. */
-"confirmation_mismatch" | 
 /**  See [`AppError::Clipboard`]. */
 "clipboard_unavailable" | 
 /**  See [`AppError::Internal`]. */
