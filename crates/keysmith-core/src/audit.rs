@@ -112,11 +112,17 @@ pub enum AuditAction {
     VaultRestored,
     /// The inventory was exported, without secrets, to an unencrypted file.
     InventoryExported,
+    /// Someone was invited to work on the team vault from a computer of theirs.
+    DeviceInvited,
+    /// A device joined the team vault with an invitation.
+    DeviceJoined,
+    /// A device was removed from the team vault.
+    DeviceRemoved,
 }
 
 impl AuditAction {
     /// Every action, in the order above.
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 49] = [
         AuditAction::VaultCreated,
         AuditAction::VaultUnlocked,
         AuditAction::SettingsChanged,
@@ -163,6 +169,9 @@ impl AuditAction {
         AuditAction::BackupWritten,
         AuditAction::VaultRestored,
         AuditAction::InventoryExported,
+        AuditAction::DeviceInvited,
+        AuditAction::DeviceJoined,
+        AuditAction::DeviceRemoved,
     ];
 
     /// The stable name stored in the log, e.g. `credential.issued`.
@@ -213,6 +222,9 @@ impl AuditAction {
             AuditAction::VaultRekeyed => "vault.rekeyed",
             AuditAction::BackupWritten => "vault.backed_up",
             AuditAction::VaultRestored => "vault.restored",
+            AuditAction::DeviceInvited => "device.invited",
+            AuditAction::DeviceJoined => "device.joined",
+            AuditAction::DeviceRemoved => "device.removed",
             AuditAction::InventoryExported => "inventory.exported",
         }
     }
@@ -244,7 +256,7 @@ pub(crate) fn naming_credential(
 }
 
 /// One audit row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct AuditEntry {
     /// Position in the log, from 1.
     pub seq: i64,
@@ -358,7 +370,7 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 }
 
 /// Which part of the log to list, newest first, and which page of it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 #[serde(default)]
 pub struct AuditQuery {
     /// Only rows by this actor, exactly as stored.
@@ -435,7 +447,7 @@ fn like_escape(text: &str) -> String {
 }
 
 /// One page of the log, newest first, and how many rows the query selects in all.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct AuditPage {
     /// Rows the filters select, on every page.
     pub total: u32,
@@ -444,7 +456,7 @@ pub struct AuditPage {
 }
 
 /// What recomputing the hash chain found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct ChainVerdict {
     /// Rows checked: all of them when the chain is intact, up to the broken one otherwise.
     pub checked: u32,

@@ -285,6 +285,27 @@ pub enum Error {
     /// No renewal message (among those listed) has this id.
     #[error("No renewal message with id {0}")]
     MessageNotFound(i64),
+    /// No invitation has this secret: it was never made (or is forged), or its user was removed.
+    #[error("This invitation is not known to the team server; ask for a new one")]
+    InvitationNotFound,
+    /// The invitation already enrolled a device.
+    #[error("This invitation was already used; ask for a new one")]
+    InvitationUsed,
+    /// The invitation's day is over.
+    #[error("This invitation has expired (they last 24 hours); ask for a new one")]
+    InvitationExpired,
+    /// Text that is not an invitation Keysmith made (damaged in copying, or something else).
+    #[error("This is not a Keysmith invitation; paste the whole line you were given")]
+    InvalidInvitation,
+    /// A certificate fingerprint that is not 32 bytes of hex.
+    #[error("Not a SHA-256 certificate fingerprint: {0:?}")]
+    InvalidFingerprint(String),
+    /// A device's signature that does not check out.
+    #[error("The request's signature does not match the device's key")]
+    BadSignature,
+    /// No device has this id or key: never enrolled, or removed.
+    #[error("This device is not enrolled in the team vault (it may have been removed)")]
+    DeviceNotFound(i64),
     /// A revoke or delete confirmed with a name other than the credential's.
     #[error("Type the credential's name exactly to confirm")]
     ConfirmationMismatch,
@@ -425,6 +446,13 @@ impl Error {
             Error::DeliveryNotFound(_) => ErrorCode::DeliveryNotFound,
             Error::MessageNotFound(_) => ErrorCode::MessageNotFound,
             Error::ConfirmationMismatch => ErrorCode::ConfirmationMismatch,
+            Error::InvitationNotFound => ErrorCode::InvitationNotFound,
+            Error::InvitationUsed => ErrorCode::InvitationUsed,
+            Error::InvitationExpired => ErrorCode::InvitationExpired,
+            Error::InvalidInvitation => ErrorCode::InvalidInvitation,
+            Error::InvalidFingerprint(_) => ErrorCode::InvalidFingerprint,
+            Error::DeviceNotFound(_) => ErrorCode::DeviceNotFound,
+            Error::BadSignature => ErrorCode::BadSignature,
             Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
@@ -549,6 +577,13 @@ error_codes! {
     DeliveryNotFound = "delivery_not_found",
     MessageNotFound = "message_not_found",
     ConfirmationMismatch = "confirmation_mismatch",
+    InvitationNotFound = "invitation_not_found",
+    InvitationUsed = "invitation_used",
+    InvitationExpired = "invitation_expired",
+    InvalidInvitation = "invalid_invitation",
+    InvalidFingerprint = "invalid_fingerprint",
+    DeviceNotFound = "device_not_found",
+    BadSignature = "bad_signature",
     WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
     LegacyKeySlots = "legacy_key_slots",

@@ -15,7 +15,7 @@ use crate::people::{Group, User};
 use crate::vault::Vault;
 
 /// The file format of an export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportFormat {
     /// One JSON document with the credentials, people and groups.
@@ -25,7 +25,7 @@ pub enum ExportFormat {
 }
 
 /// Which table a CSV export holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, specta::Type, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExportTable {
     /// The credentials.
@@ -232,7 +232,7 @@ fn credential_row(
 }
 
 /// How the audit log is exported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditFormat {
     /// A JSON array: each entry exactly as hashed, to check the chain with.

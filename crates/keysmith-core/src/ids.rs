@@ -52,3 +52,10 @@ pub struct OAuthAppId(pub i64);
 )]
 #[serde(transparent)]
 pub struct GrantId(pub i64);
+
+/// An enrolled device's row id: one admin's computer that works on a team vault.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
+#[serde(transparent)]
+pub struct DeviceId(pub i64);

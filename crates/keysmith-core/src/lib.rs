@@ -22,6 +22,7 @@ pub mod people;
 pub mod scan;
 pub mod secret;
 pub mod settings;
+pub mod team;
 pub mod text;
 pub mod token;
 pub mod vault;
@@ -45,6 +46,7 @@ pub use people::{
 };
 pub use secret::{DataKey, Secret};
 pub use settings::{ApiSettings, PrivateCallbacks, Settings, DEFAULT_TRUSTED_PROXIES};
+pub use team::{Device, DeviceId, NewInvitation};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{

@@ -39,7 +39,7 @@ pub enum SmtpSecurity {
 }
 
 /// The SMTP settings as given.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, Serialize)]
 pub struct SmtpSpec {
     /// The server's host name or address.
     pub host: String,
@@ -81,7 +81,7 @@ pub struct SmtpAccess {
 }
 
 /// A message in the outbox.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, Deserialize)]
 pub struct MailMessage {
     /// Row id.
     pub id: i64,

@@ -43,7 +43,7 @@ pub(crate) fn callback_reach(conn: &Connection) -> Result<Reach> {
 
 /// Whether renewal callbacks may go to private addresses, and whether this operator may
 /// change that.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct PrivateCallbacks {
     /// Callbacks may go to loopback and the private ranges.
     pub allowed: bool,

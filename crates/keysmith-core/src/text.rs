@@ -1,7 +1,7 @@
 //! Validated text values shared by credentials, people and catalogues: [`Name`],
 //! [`Description`] and [`EmailAddress`]. Each is valid by construction.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
@@ -60,8 +60,8 @@ impl Description {
 }
 
 /// An e-mail address: one `@`, something on each side, a dot in the domain, no spaces.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 #[specta(type = String)]
 pub struct EmailAddress(String);
 

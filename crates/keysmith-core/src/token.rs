@@ -141,7 +141,10 @@ pub fn generate(kind: TokenKind) -> Secret {
 }
 
 /// Base62 digits of a client ID's 16 random bytes: 62^22 > 2^128.
-const CLIENT_ID_LEN: usize = 22;
+const CLIENT_ID_LEN: usize = RANDOM_ID_CHARS;
+/// How many base62 characters follow the prefix of a random id or short secret
+/// ([`random_id`], [`random_secret`]).
+pub(crate) const RANDOM_ID_CHARS: usize = 22;
 
 /// A fresh client ID, `ks_id_<22 base62 characters>`: an identifier, not a secret, so it is
 /// stored and shown in clear.
@@ -169,7 +172,7 @@ pub(crate) fn random_id(prefix: &str) -> String {
     let mut random = [0u8; 16];
     OsRng.fill_bytes(&mut random);
     let mut text = String::from(prefix);
-    push_base62(&mut text, &random, CLIENT_ID_LEN);
+    push_base62(&mut text, &random, RANDOM_ID_CHARS);
     text
 }
 

@@ -74,14 +74,16 @@ pub enum Effect {
     Change,
 }
 
-/// One admin operation: the request is the type itself.
-pub trait Operation: DeserializeOwned + Send + 'static {
+/// One admin operation: the request is the type itself. Both travel as JSON: a door that
+/// carries operations elsewhere (the team server's client) sends the request and reads the
+/// answer.
+pub trait Operation: Serialize + DeserializeOwned + Send + 'static {
     /// Its name on every door: the IPC command's, `/v1/admin/<NAME>`'s.
     const NAME: &'static str;
     /// What it does to the vault.
     const EFFECT: Effect;
     /// What it answers.
-    type Answer: Serialize + Send + 'static;
+    type Answer: Serialize + DeserializeOwned + Send + 'static;
 
     /// Carries it out as the vault's operator: every rule is the core's.
     fn run(self, vault: &mut Vault) -> keysmith_core::Result<Self::Answer>;
@@ -97,7 +99,7 @@ macro_rules! operations {
         } -> $Answer:ty = |$vault:ident, $op:pat_param| $body:expr;
     )*) => {$(
         $(#[doc = $doc])*
-        #[derive(Debug, serde::Deserialize, specta::Type)]
+        #[derive(Debug, serde::Serialize, serde::Deserialize, specta::Type)]
         pub struct $Op {
             $( $(#[$field_meta])* pub $field: $ty, )*
         }

@@ -6,7 +6,7 @@ use keysmith_core::oauth::{
     ConnectionFilter, GrantId, OAuthApp, OAuthAppId, OAuthAppSpec, OAuthConnection, PendingRequest,
 };
 use keysmith_core::{Secret, UserId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 crate::operations! {
     /// Every registered app, by name.
@@ -81,7 +81,7 @@ crate::operations! {
 }
 
 /// A newly registered app, with its client secret shown this once (confidential apps).
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct RegisteredOAuthApp {
     /// The app.
     pub app: OAuthApp,

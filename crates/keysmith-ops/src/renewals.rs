@@ -4,7 +4,7 @@
 
 use keysmith_core::mail::{MailMessage, SmtpSettings, SmtpSpec};
 use keysmith_core::{CredentialId, Handover, Secret};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How many messages the Messages list shows.
 pub const MESSAGES_SHOWN: usize = 100;
@@ -49,7 +49,7 @@ crate::operations! {
 
 /// A secret shown to the user: a renewed credential's token, handed over this once, or the
 /// renewal signing secret.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct HandedOver {
     /// The secret.
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]

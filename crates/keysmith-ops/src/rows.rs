@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A credential as the inventory shows it, with the derived values computed in one place.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct CredentialRow {
     /// The credential.
     #[serde(flatten)]
@@ -54,7 +54,7 @@ impl CredentialRow {
 }
 
 /// A page of the inventory.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct CredentialListing {
     /// How many credentials the filters select, on every page.
     pub total: u32,
@@ -63,7 +63,7 @@ pub struct CredentialListing {
 }
 
 /// The counts the window shows beside the inventory, whatever its filters.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct CredentialCounts {
     /// How many credentials the vault holds.
     pub in_vault: u32,
@@ -72,7 +72,7 @@ pub struct CredentialCounts {
 }
 
 /// Everything the detail view shows of one credential.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct CredentialDetail {
     /// The credential with its derived values.
     pub credential: CredentialRow,
@@ -88,7 +88,7 @@ pub struct CredentialDetail {
 }
 
 /// A newly issued token, revealed once.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct Revealed {
     /// The stored credential.
     pub credential: CredentialRow,
@@ -112,7 +112,7 @@ impl Revealed {
 /// A credential's editable fields as the UI sends them: only those present change, and a null
 /// `auto_renewal` turns auto-renewal off. The core reads them field by field, so that any
 /// other field is refused as `immutable_field`; the UI's type is [`CredentialChangesShape`].
-#[derive(Debug, Deserialize, specta::Type)]
+#[derive(Debug, Deserialize, specta::Type, Serialize)]
 #[specta(type = CredentialChangesShape)]
 pub struct CredentialChanges(pub Map<String, Value>);
 

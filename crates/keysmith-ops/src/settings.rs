@@ -6,7 +6,7 @@ use keysmith_core::export::ExportFormat;
 use keysmith_core::{
     BackupSchedule, Error, PrivateCallbacks, Result, ScheduledRun, Settings, Vault,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 crate::operations! {
     /// The vault's settings.
@@ -67,7 +67,7 @@ crate::operations! {
 }
 
 /// The scheduled-backup setting and how its last run went.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct BackupScheduleView {
     /// The setting.
     pub schedule: BackupSchedule,

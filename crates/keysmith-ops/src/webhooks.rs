@@ -4,7 +4,7 @@
 
 use keysmith_core::webhook::DeliveryRecord;
 use keysmith_core::{DeliveryId, NewWebhook, Secret, Webhook, WebhookId, WebhookSpec};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How many rows of a delivery log are shown.
 const LOG_ROWS: usize = 200;
@@ -69,7 +69,7 @@ crate::operations! {
 }
 
 /// A webhook's new signing secret, shown once.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct RolledSecret {
     /// `whsec_…`.
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]

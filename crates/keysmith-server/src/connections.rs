@@ -21,6 +21,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower_layer::Layer;
 
 use crate::limits::caller_block;
@@ -61,6 +62,7 @@ pub(crate) async fn accept(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     is_trusted_proxy: impl Fn(IpAddr) -> bool,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -89,16 +91,36 @@ pub(crate) async fn accept(
             tokio::spawn(turn_away(stream));
             continue;
         };
-        // Every request of the connection knows its peer (forward auth, allowlists).
+        // Every request of the connection knows its peer (forward auth, allowlists), and
+        // whether it came over TLS.
         let service = Extension(ConnectInfo(peer)).layer(app.clone());
-        let connection = http1::Builder::new()
+        let service = Extension(Secure(tls.is_some())).layer(service);
+        let http = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+            .clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
             // A connection ends with an error when a client goes away or times out: routine.
-            let _ = connection.await;
+            match tls {
+                None => {
+                    let connection = http
+                        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+                    let _ = watcher.watch(connection).await;
+                }
+                Some(tls) => {
+                    // The handshake gets the time a request's head does.
+                    let handshake = tokio::time::timeout(limits.header_timeout, tls.accept(stream));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        let connection = http.serve_connection(
+                            TokioIo::new(stream),
+                            TowerToHyperService::new(service),
+                        );
+                        let _ = watcher.watch(connection).await;
+                    }
+                }
+            }
             drop((share, permit));
         });
     }
@@ -108,6 +130,33 @@ pub(crate) async fn accept(
         .is_err()
     {
         tracing::warn!("requests still unfinished after the grace period were cut off");
+    }
+}
+
+/// Whether a request came over TLS (a team server's connections), for the routes that answer
+/// other computers over TLS only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Secure(pub(crate) bool);
+
+/// Refuses a request that came over plain HTTP from another computer (403 `tls_required`):
+/// only loopback may speak plain HTTP to a team server's device routes.
+pub(crate) async fn require_tls_beyond_loopback(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let secure = request
+        .extensions()
+        .get::<Secure>()
+        .is_some_and(|Secure(secure)| *secure);
+    let loopback = request
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .is_some_and(|ConnectInfo(peer)| peer.ip().is_loopback());
+    if secure || loopback {
+        next.run(request).await
+    } else {
+        crate::error::ApiError::TlsRequired.into_response()
     }
 }
 

@@ -51,6 +51,18 @@ pub enum ApiError {
     },
     /// The work on a request stopped unexpectedly (a panic); nothing was changed.
     Interrupted,
+    /// An admin request without `Authorization: Keysmith <session>`.
+    SessionRequired,
+    /// An admin request without a `Keysmith-Proof` header that can be read.
+    ProofRequired,
+    /// A session the server does not know (expired, or before a restart): open a new one.
+    SessionExpired,
+    /// A signed challenge the server did not give (or gave too long ago, or already took).
+    ChallengeUnknown,
+    /// A request whose counter its session already used: a replay.
+    Replayed,
+    /// A team request over plain HTTP from another computer.
+    TlsRequired,
     /// The core refused or failed.
     Core(keysmith_core::Error),
 }
@@ -153,6 +165,42 @@ impl IntoResponse for ApiError {
                     Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
                 )
             }
+            ApiError::SessionRequired => (
+                StatusCode::UNAUTHORIZED,
+                "session_required",
+                "Admin operations need a device session: Authorization: Keysmith <session>".into(),
+                None,
+            ),
+            ApiError::ProofRequired => (
+                StatusCode::UNAUTHORIZED,
+                "proof_required",
+                "Admin operations need the device's signature in Keysmith-Proof".into(),
+                None,
+            ),
+            ApiError::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "This session has ended; open a new one with the device key".into(),
+                None,
+            ),
+            ApiError::ChallengeUnknown => (
+                StatusCode::UNAUTHORIZED,
+                "challenge_unknown",
+                "This challenge was not given, has expired or was already answered".into(),
+                None,
+            ),
+            ApiError::Replayed => (
+                StatusCode::UNAUTHORIZED,
+                "request_replayed",
+                "This request was already made once; it is not carried out again".into(),
+                None,
+            ),
+            ApiError::TlsRequired => (
+                StatusCode::FORBIDDEN,
+                "tls_required",
+                "The team server answers other computers over TLS only".into(),
+                None,
+            ),
             ApiError::Interrupted => {
                 tracing::error!("the work on a request stopped unexpectedly");
                 internal()
@@ -166,7 +214,10 @@ impl IntoResponse for ApiError {
             }
             ApiError::Core(error) => {
                 let status = match &error {
-                    keysmith_core::Error::InvalidClient => StatusCode::UNAUTHORIZED,
+                    keysmith_core::Error::InvalidClient
+                    | keysmith_core::Error::DeviceNotFound(_)
+                    | keysmith_core::Error::BadSignature => StatusCode::UNAUTHORIZED,
+                    keysmith_core::Error::Forbidden(_) => StatusCode::FORBIDDEN,
                     _ => StatusCode::BAD_REQUEST,
                 };
                 (status, error.code().as_str(), error.to_string(), None)

@@ -20,6 +20,8 @@ mod limits;
 mod oauth;
 mod renewals;
 mod routes;
+pub mod team;
+pub mod tls;
 mod usage;
 mod verifier;
 
@@ -99,16 +101,39 @@ pub struct ApiState {
     usage: Usage<CredentialId>,
     grant_usage: Usage<GrantId>,
     recorder: Mutex<UsageRecorder>,
+    /// A team server's side: devices, sessions and the admin operations; `None` for the API
+    /// alone.
+    team: Option<team::Team>,
 }
 
 impl ApiState {
     /// State over an unlocked vault; opens two more connections to it, for answering at once
     /// and for recording uses.
     pub fn new(vault: Vault, access: Access) -> keysmith_core::Result<Arc<ApiState>> {
+        Ok(Arc::new(ApiState::over(vault, access, None)?))
+    }
+
+    /// State of a team server over an unlocked vault: the API, and the admin operations of
+    /// enrolled devices on a handle of their own, sessions bound to the certificate with
+    /// `fingerprint`.
+    pub fn team(
+        vault: Vault,
+        access: Access,
+        fingerprint: keysmith_core::team::invitation::Fingerprint,
+    ) -> keysmith_core::Result<Arc<ApiState>> {
+        let team = team::Team::new(vault.open_again()?, fingerprint);
+        Ok(Arc::new(ApiState::over(vault, access, Some(team))?))
+    }
+
+    fn over(
+        vault: Vault,
+        access: Access,
+        team: Option<team::Team>,
+    ) -> keysmith_core::Result<ApiState> {
         let recorder = vault.usage_recorder()?;
         let instant = vault.open_again()?;
         instant.set_lock_wait(Duration::ZERO)?;
-        Ok(Arc::new(ApiState {
+        Ok(ApiState {
             instant: Mutex::new(instant),
             patient: Mutex::new(vault),
             access,
@@ -118,7 +143,8 @@ impl ApiState {
             usage: Usage::default(),
             grant_usage: Usage::default(),
             recorder: Mutex::new(recorder),
-        }))
+            team,
+        })
     }
 
     /// Counts an active `verification` (made on `vault`): against its credential's rate
@@ -294,6 +320,18 @@ fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> 
             verifier::require,
         )),
     };
+    // A team server's device routes authenticate by device key, not by verifier key, and
+    // answer other computers over TLS only.
+    let routes = if state.team.is_some() {
+        let team = Router::new()
+            .route("/v1/team/join", post(team::join))
+            .route("/v1/team/session", post(team::session))
+            .route("/v1/admin/{operation}", post(team::admin))
+            .layer(middleware::from_fn(connections::require_tls_beyond_loopback));
+        routes.merge(team)
+    } else {
+        routes
+    };
     routes
         .layer(axum::Extension(oauth::Issuer(format!("http://{local}"))))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -321,6 +359,17 @@ pub async fn serve_within(
     listener: TcpListener,
     state: Arc<ApiState>,
     limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_tls_within(listener, state, limits, None, shutdown).await
+}
+
+/// [`serve_within`], over TLS with `tls` when given (a team server).
+pub async fn serve_tls_within(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    limits: ConnectionLimits,
+    tls: Option<tls::Tls>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let flusher = {
@@ -353,7 +402,8 @@ pub async fn serve_within(
                 .is_ok_and(|trusted| trusted.contains(peer))
         }
     };
-    connections::accept(listener, app, limits, is_trusted_proxy, shutdown).await;
+    let tls = tls.map(|tls| tokio_rustls::TlsAcceptor::from(tls.config));
+    connections::accept(listener, app, limits, tls, is_trusted_proxy, shutdown).await;
     flusher.abort();
     state.flush_usage();
     tracing::info!(address = %local, "local API stopped");

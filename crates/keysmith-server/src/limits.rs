@@ -69,6 +69,10 @@ pub(crate) enum Target<'a> {
     /// Starting sign-in requests (authorize, device authorization) of the app with this
     /// client ID.
     SignIns(&'a str),
+    /// Joining a team vault with invitations (any: each is 128 random bits).
+    TeamSignIn,
+    /// Opening sessions and signing requests as the device with this id.
+    Device(i64),
 }
 
 /// Attempts per caller and [`Target`], in windows of a fixed length: past the limit, that

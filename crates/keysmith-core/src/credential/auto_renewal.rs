@@ -5,7 +5,7 @@
 
 use chrono::Duration;
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::CredentialId;
 use crate::error::{Error, Result};
@@ -13,7 +13,7 @@ use crate::outbound_url;
 use crate::text::EmailAddress;
 
 /// When and whom to renew for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct AutoRenewal {
     /// Renew every this many days (1 to 364), counted from the credential's issue.
     pub every_days: u32,
@@ -71,8 +71,8 @@ impl AutoRenewal {
 /// A callback URL: https, or http to a loopback address (for services on this machine); the
 /// same rule as webhook URLs (`outbound_url`). A private address or this machine only where
 /// the account holder allows them (checked when it is saved, and when it is sent to).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 #[specta(type = String)]
 pub struct CallbackUrl(String);
 

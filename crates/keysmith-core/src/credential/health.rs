@@ -52,7 +52,7 @@ impl HealthCheck {
 }
 
 /// How many credentials one check finds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct HealthCount {
     /// The check.
     pub check: HealthCheck,

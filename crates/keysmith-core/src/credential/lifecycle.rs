@@ -41,7 +41,7 @@ pub struct Renewal {
 }
 
 /// What a bulk action does to each credential it is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BulkAction {
     /// Revoke each (those already revoked are left as they are).
@@ -54,7 +54,7 @@ pub enum BulkAction {
 }
 
 /// What a bulk action changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct BulkOutcome {
     /// The credentials it changed, in the order given.
     pub changed: Vec<CredentialId>,
@@ -63,7 +63,7 @@ pub struct BulkOutcome {
 }
 
 /// What renewing a credential now would give (see [`Vault::renewal_plan`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct RenewalPlan {
     /// When the old credential expires now (the latest it may be made to end).
     pub old_expires_at: DateTime<Utc>,

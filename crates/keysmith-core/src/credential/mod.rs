@@ -193,7 +193,7 @@ pub struct NewCredential {
 /// A new credential's fields as a person or a program asks for them, before validation —
 /// everything but its expiry. [`CredentialFields::validate`] is the one way from such a
 /// request to a [`NewCredential`]: the app's form, the command line and renewals use it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 pub struct CredentialFields {
     /// Its kind.
     pub kind: TokenKind,
@@ -253,7 +253,7 @@ impl CredentialFields {
 
 /// A new credential as the form or the command line asks for it: its fields and the day it
 /// expires.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 pub struct IssueRequest {
     /// Everything but the expiry.
     #[serde(flatten)]
@@ -279,7 +279,7 @@ impl IssueRequest {
 }
 
 /// A credential as the vault keeps it: everything but the token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct Credential {
     /// Row id.
     pub id: CredentialId,
@@ -333,7 +333,7 @@ pub struct Credential {
 }
 
 /// Why a credential's owner has no API access, and so the credential does not verify.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct OwnerBlock {
     /// The owner's own "API access" switch is off.
     pub access_off: bool,

@@ -2,7 +2,7 @@
 //! with a decision — revoked and deleted (their history stays in the audit log), or handed to
 //! another user who may hold them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::lifecycle::{authorize, require_api_access, require_scopes_held, revoke_in};
@@ -13,7 +13,7 @@ use crate::people::{self, UserId};
 use crate::vault::Vault;
 
 /// What becomes of a departing user's credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 #[serde(tag = "plan", rename_all = "snake_case")]
 pub enum Offboarding {
     /// Revoke every live one and delete them all.

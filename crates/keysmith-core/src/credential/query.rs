@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::types::Value;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::health::HealthCheck;
 use super::{Credential, Status};
@@ -17,7 +17,7 @@ use crate::people::UserId;
 use crate::token::TokenKind;
 
 /// What to list, in which order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, specta::Type, Serialize)]
 #[serde(default)]
 pub struct CredentialQuery {
     /// Only this kind.
@@ -67,7 +67,7 @@ impl Default for CredentialQuery {
 }
 
 /// A column to sort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, specta::Type, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// Name.

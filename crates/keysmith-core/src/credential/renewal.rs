@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::lifecycle::{authorize, successor_in};
@@ -62,7 +62,7 @@ pub struct Redeemed {
 }
 
 /// A renewed credential whose secret waits to be handed over.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, Deserialize)]
 pub struct Handover {
     /// The successor.
     pub successor_id: CredentialId,

@@ -211,7 +211,7 @@ impl Restrictions {
 
 /// A credential's usage limit as the vault last wrote it: shown in the inventory and the
 /// detail panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct Uses {
     /// The uses in all, or per period.
     pub max_uses: u32,

@@ -41,7 +41,7 @@ pub struct OAuthAppSpec {
 }
 
 /// A registered app, as shown: never its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct OAuthApp {
     /// Row id.
     pub id: OAuthAppId,

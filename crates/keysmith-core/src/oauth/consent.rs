@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use rand::{rngs::OsRng, Rng};
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::app::{self, OAuthApp, OAuthClient};
@@ -106,7 +106,7 @@ pub struct DeviceAuthorization {
 }
 
 /// How a request reached Keysmith.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestFlow {
     /// A browser, sent by the app to the authorize endpoint.
@@ -132,7 +132,7 @@ impl RequestFlow {
 }
 
 /// A request waiting for a decision, as Keysmith lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct PendingRequest {
     /// The code to approve or deny it by.
     pub user_code: String,

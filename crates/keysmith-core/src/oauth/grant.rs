@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::app::{self, OAuthApp, OAuthClient};
@@ -45,7 +45,7 @@ pub struct TokenPair {
 }
 
 /// A user's grant to an app, as the connections lists show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct OAuthConnection {
     /// The grant's id.
     pub grant_id: GrantId,

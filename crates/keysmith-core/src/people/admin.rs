@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::store::{self, Catalogue};
@@ -16,7 +16,7 @@ use crate::text::{Description, EmailAddress, Name};
 use crate::vault::{operators, Change, Vault};
 
 /// A user as the vault keeps them, with what follows from their groups.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct User {
     /// Row id.
     pub id: UserId,
@@ -53,7 +53,7 @@ impl User {
 
 /// Where one of a user's permissions comes from: "granted by Payables, blocked by
 /// Contractors". It is theirs when some group grants it and none blocks it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct PermissionSource {
     /// The permission.
     pub permission: String,
@@ -79,7 +79,7 @@ pub struct UserSpec {
 /// A group: a named set of permissions it grants, and of those it blocks, and its members.
 /// A block beats any grant: a member of a group that blocks a permission does not hold it,
 /// whichever other group grants it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct Group {
     /// Row id.
     pub id: GroupId,
@@ -112,7 +112,7 @@ pub struct GroupSpec {
 }
 
 /// An entry of the permission or the application catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct CatalogueEntry {
     /// Its name.
     pub name: String,

@@ -1,13 +1,13 @@
 //! Who may do what. The [`Operator`] is the user who unlocked the vault; each rule here is
 //! checked before anything is written, and a refusal is [`Error::Forbidden`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Role, UserId};
 use crate::error::{Error, Result};
 
 /// The user acting on an unlocked vault, as of the unlock.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 pub struct Operator {
     /// Their user id.
     pub user_id: UserId,
@@ -17,12 +17,17 @@ pub struct Operator {
     pub email: String,
     /// Their role.
     pub role: Role,
+    /// The device they act from, on a team vault (its name); none on a vault unlocked here.
+    pub device: Option<String>,
 }
 
 impl Operator {
     /// How the operator is named in audit rows: `Name <e-mail>`.
     pub(crate) fn audit_name(&self) -> String {
-        format!("{} <{}>", self.name, self.email)
+        match &self.device {
+            None => format!("{} <{}>", self.name, self.email),
+            Some(device) => format!("{} <{}> on {device}", self.name, self.email),
+        }
     }
 
     /// Users, groups, catalogues and settings are managed by the account holder and admins.
@@ -78,6 +83,7 @@ mod tests {
             name: "Op".into(),
             email: "op@example.com".into(),
             role,
+            device: None,
         }
     }
 

@@ -187,7 +187,11 @@ pub(crate) fn account_holder(conn: &Connection) -> Result<UserId> {
 }
 
 /// Maps a UNIQUE clash to [`Error::AlreadyExists`].
-fn unique(result: rusqlite::Result<usize>, what: &'static str, name: &str) -> Result<usize> {
+pub(crate) fn unique(
+    result: rusqlite::Result<usize>,
+    what: &'static str,
+    name: &str,
+) -> Result<usize> {
     match result {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE

@@ -521,8 +521,23 @@ impl Vault {
 
     /// Reads the operator afresh, after their own name, e-mail or role changed.
     pub(crate) fn refresh_operator(&mut self) -> Result<()> {
+        let device = self.operator.device.take();
         self.operator = operators::operator_for(&self.conn, self.operator.user_id)?;
+        self.operator.device = device;
         Ok(())
+    }
+
+    /// Runs `work` with `operator` acting instead of the one who unlocked, who acts again
+    /// after, whatever `work` answers (a team server's request, made by a device's user).
+    pub(crate) fn acting_as<T>(
+        &mut self,
+        operator: Operator,
+        work: impl FnOnce(&mut Vault) -> Result<T>,
+    ) -> Result<T> {
+        let unlocked_by = std::mem::replace(&mut self.operator, operator);
+        let outcome = work(self);
+        self.operator = unlocked_by;
+        outcome
     }
 
     /// Another connection to this vault's database, keyed like the first: for a writer that

@@ -54,6 +54,7 @@ pub(crate) fn operator_for(conn: &Connection, id: UserId) -> Result<Operator> {
         name: user.name,
         email: user.email,
         role: user.role,
+        device: None,
     })
 }
 

@@ -539,6 +539,30 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER groups_blocks_api_access_revises AFTER UPDATE OF blocks_api_access ON groups
         BEGIN UPDATE verify_revision SET n = n + 1; END;
     "#,
+    // 18: the team vault. Invitations, kept as the keyed digest of their secret, each for one
+    // user, used once within its day; devices, each an Ed25519 public key a user works from,
+    // removed by deleting the row (their user's rows in the audit log keep their name).
+    r#"
+    CREATE TABLE invitations (
+        id         INTEGER PRIMARY KEY,
+        digest     BLOB    NOT NULL UNIQUE,
+        user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_by TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at    INTEGER
+    );
+    CREATE TABLE devices (
+        id           INTEGER PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        name         TEXT    NOT NULL,
+        public_key   BLOB    NOT NULL UNIQUE,
+        joined_at    INTEGER NOT NULL,
+        last_seen_at INTEGER,
+        last_address TEXT
+    );
+    CREATE INDEX devices_by_user ON devices (user_id);
+    "#,
 ];
 
 /// The schema version this build writes.

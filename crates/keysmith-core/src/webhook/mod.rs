@@ -15,7 +15,7 @@ mod spec;
 mod store;
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub use crate::ids::{DeliveryId, WebhookId};
@@ -38,7 +38,7 @@ use crate::vault::Vault;
 const DELIVERY_LEASE: &str = "webhook-delivery";
 
 /// A webhook as it may be shown: hidden header values and the Basic password are never in it.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, Deserialize)]
 pub struct Webhook {
     /// Row id.
     pub id: WebhookId,
@@ -69,7 +69,7 @@ pub struct Webhook {
 }
 
 /// A custom header as it may be shown.
-#[derive(Debug, Clone, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type, Deserialize)]
 pub struct HeaderView {
     /// The header's name.
     pub name: String,
@@ -80,7 +80,7 @@ pub struct HeaderView {
 }
 
 /// Why a webhook is disabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisabledReason {
     /// Someone disabled it.
@@ -113,7 +113,7 @@ impl DisabledReason {
 }
 
 /// A webhook just added, with its signing secret: the only time the secret is shown.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Serialize, specta::Type, Deserialize)]
 pub struct NewWebhook {
     /// The webhook.
     pub webhook: Webhook,

@@ -2,7 +2,7 @@
 //! its URL, events, HTTP Basic credentials and custom headers. Every rule is here, so a
 //! [`ValidSpec`] can be stored as it is.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::event::{EventType, ALL_EVENTS};
 use crate::error::{Error, Result};
@@ -16,7 +16,7 @@ const MAX_HEADERS: usize = 20;
 const MAX_FIELD: usize = 1000;
 
 /// A webhook as the user describes it, to add or to replace one.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, Serialize)]
 pub struct WebhookSpec {
     /// Where deliveries go: `https://…`, or `http://` to this computer (loopback).
     pub url: String,
@@ -33,7 +33,7 @@ pub struct WebhookSpec {
 }
 
 /// HTTP Basic credentials as given.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, Serialize)]
 pub struct BasicAuthSpec {
     /// The user name (no colon).
     pub user: String,
@@ -42,7 +42,7 @@ pub struct BasicAuthSpec {
 }
 
 /// A custom header as given.
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, Serialize)]
 pub struct HeaderSpec {
     /// The header's name, an HTTP token such as `X-Api-Key`.
     pub name: String,
@@ -54,13 +54,14 @@ pub struct HeaderSpec {
 
 /// A value that may be write-only: given anew, or kept as stored (the window and the command
 /// line cannot send back what they were never shown).
-#[derive(Debug, Clone, Deserialize, specta::Type)]
+#[derive(Debug, Clone, Deserialize, specta::Type, Serialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum SecretValue {
     /// Keep the stored value.
     Keep,
-    /// Use this value.
-    New(Secret),
+    /// Use this value. It is sent on (by a client to its team server) as it is: the one place
+    /// a request carries a secret out, over TLS.
+    New(#[serde(serialize_with = "crate::secret::serialize_exposed")] Secret),
 }
 
 /// A spec whose every field holds, with kept values filled in from the stored webhook.

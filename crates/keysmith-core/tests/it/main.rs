@@ -5,6 +5,7 @@ mod acting_as;
 mod blocks;
 mod care;
 mod common;
+mod devices;
 mod exchange;
 mod files;
 mod first_open;

@@ -1,0 +1,397 @@
+//! The team server's doors for devices: joining with an invitation, opening a session by
+//! signing a fresh challenge, and the admin operations (`POST /v1/admin/<operation>`), each
+//! request signed by the device key with a counter taken once. The operations are
+//! `keysmith_ops`' list, carried out as the device's user (the core enforces their role, and
+//! names the device in every audit row). Sessions live in memory, 15 minutes at most: a
+//! restart ends them all, and a device opens a new one with its key, without its person.
+//!
+//! Failed joins and sign-ins are counted per address and per device; past the limit, that
+//! address (or that device) waits, others do not.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use keysmith_core::team::invitation::Fingerprint;
+use keysmith_core::team::proof::{self, Counters};
+use keysmith_core::{Device, DeviceId, Name, Secret, Vault};
+use keysmith_ops::CallError;
+use rand::RngCore as _;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use crate::error::ApiError;
+use crate::limits::{Caller, Target};
+use crate::routes::{body_bytes, media_type, parse_json};
+use crate::{lock, off_thread, ApiState};
+
+/// How long a session lasts.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// How long a challenge waits to be signed.
+const CHALLENGE_LIFETIME: Duration = Duration::from_secs(60);
+/// How many sessions (and challenges) one device may hold at once; the oldest goes first.
+const PER_DEVICE: usize = 4;
+/// How often a device's "last seen" is written, at most.
+const SEEN_EVERY: Duration = Duration::from_secs(30);
+/// The authorization scheme of a session: `Authorization: Keysmith <session>`.
+pub const SCHEME: &str = "Keysmith";
+/// The header carrying a request's proof: `<counter>.<base64 signature>`.
+pub const PROOF_HEADER: &str = "keysmith-proof";
+
+/// What the team server keeps beside the API: its own vault handle for the operations, the
+/// certificate fingerprint sessions are bound to, and the challenges and sessions in flight.
+pub struct Team {
+    vault: Mutex<Vault>,
+    fingerprint: Fingerprint,
+    challenges: Mutex<HashMap<DeviceId, Vec<(Zeroizing<[u8; 32]>, Instant)>>>,
+    sessions: Mutex<HashMap<String, Session>>,
+    seen: Mutex<HashMap<DeviceId, Instant>>,
+}
+
+/// A session: whose, until when, and the counters its requests used.
+struct Session {
+    device: DeviceId,
+    opened: Instant,
+    counters: Counters,
+}
+
+impl Team {
+    /// The team side over `vault` (a handle of its own), bound to the certificate with
+    /// `fingerprint`.
+    pub fn new(vault: Vault, fingerprint: Fingerprint) -> Team {
+        Team {
+            vault: Mutex::new(vault),
+            fingerprint,
+            challenges: Mutex::default(),
+            sessions: Mutex::default(),
+            seen: Mutex::default(),
+        }
+    }
+
+    /// Ends every session of `device` (removed: it must not finish what it started).
+    fn end_sessions_of(&self, device: DeviceId) {
+        lock(&self.sessions).retain(|_, session| session.device != device);
+    }
+}
+
+fn team_of(state: &ApiState) -> Result<&Team, ApiError> {
+    state.team.as_ref().ok_or(ApiError::NotFound)
+}
+
+fn random_32() -> Zeroizing<[u8; 32]> {
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    rand::rngs::OsRng.fill_bytes(bytes.as_mut());
+    bytes
+}
+
+fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    if media_type(headers) != Some("application/json") {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    parse_json(&body_bytes(body)?)
+}
+
+fn base64_bytes(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
+    STANDARD
+        .decode(text.trim())
+        .map_err(|_| ApiError::BadRequest(format!("{what} must be base64")))
+}
+
+/// Refuses `caller` while its failures (or the device's, from anywhere) are past the limit.
+fn check_failures(state: &ApiState, caller: IpAddr, device: Option<DeviceId>) -> Result<(), ApiError> {
+    let now = Instant::now();
+    let target = device.map_or(Target::TeamSignIn, |id| Target::Device(id.0));
+    state
+        .failures
+        .check(caller, target, now)
+        .and_then(|()| match device {
+            Some(id) => state.failures.check(ANYWHERE, Target::Device(id.0), now),
+            None => Ok(()),
+        })
+        .map_err(|retry_after| ApiError::TooManyFailures { retry_after })
+}
+
+/// Every address at once: a device's failures from anywhere count here too.
+const ANYWHERE: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+fn record_failure(state: &ApiState, caller: IpAddr, device: Option<DeviceId>) {
+    let now = Instant::now();
+    match device {
+        None => state.failures.record(caller, Target::TeamSignIn, now),
+        Some(id) => {
+            state.failures.record(caller, Target::Device(id.0), now);
+            state.failures.record(ANYWHERE, Target::Device(id.0), now);
+        }
+    }
+}
+
+/// A join: the invitation's secret, the device's name and its public key (base64).
+#[derive(Debug, Deserialize, Serialize)]
+pub struct JoinRequest {
+    /// `ks_inv_…`.
+    #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    pub invitation: Secret,
+    /// What to call the device.
+    pub device_name: String,
+    /// The device's Ed25519 public key, base64.
+    pub public_key: String,
+}
+
+/// `POST /v1/team/join`: enrolls a device with a one-time invitation.
+pub(crate) async fn join(
+    State(state): State<Arc<ApiState>>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Device>, ApiError> {
+    team_of(&state)?;
+    check_failures(&state, caller, None)?;
+    let request: JoinRequest = json_body(&headers, body)?;
+    let name = Name::new(&request.device_name)?;
+    let public_key: [u8; 32] = base64_bytes(&request.public_key, "public_key")?
+        .try_into()
+        .map_err(|_| ApiError::BadRequest("public_key must be 32 bytes".into()))?;
+    let worker = Arc::clone(&state);
+    let joined = off_thread(move || {
+        let team = team_of(&worker)?;
+        Ok(lock(&team.vault).join(&request.invitation, &name, &public_key, &caller.to_string())?)
+    })
+    .await;
+    if let Err(ApiError::Core(
+        keysmith_core::Error::InvitationNotFound
+        | keysmith_core::Error::InvitationUsed
+        | keysmith_core::Error::InvitationExpired,
+    )) = &joined
+    {
+        record_failure(&state, caller, None);
+    }
+    Ok(Json(joined?))
+}
+
+/// A device asking for a challenge, or answering one.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct SessionRequest {
+    /// The device's id, as joining answered it.
+    pub device_id: DeviceId,
+    /// The challenge signed (base64); absent when asking for one.
+    #[serde(default)]
+    pub challenge: Option<String>,
+    /// The signature (base64); absent when asking for a challenge.
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// A challenge to sign, or a session opened.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionAnswer {
+    /// The challenge (base64), when one was asked for.
+    #[serde(default)]
+    pub challenge: Option<String>,
+    /// The session, when a challenge was signed.
+    #[serde(default)]
+    pub session: Option<String>,
+    /// The session's lifetime in seconds.
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+}
+
+/// `POST /v1/team/session`: without a signature, gives the device a fresh challenge; with the
+/// challenge signed by the device key, opens a session.
+pub(crate) async fn session(
+    State(state): State<Arc<ApiState>>,
+    Caller(caller): Caller,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<SessionAnswer>, ApiError> {
+    let team = team_of(&state)?;
+    let request: SessionRequest = json_body(&headers, body)?;
+    let device = request.device_id;
+    check_failures(&state, caller, Some(device))?;
+    let (Some(challenge), Some(signature)) = (request.challenge, request.signature) else {
+        let challenge = random_32();
+        let encoded = STANDARD.encode(challenge.as_ref());
+        let mut challenges = lock(&team.challenges);
+        let now = Instant::now();
+        challenges.retain(|_, held| {
+            held.retain(|(_, made)| now.duration_since(*made) < CHALLENGE_LIFETIME);
+            !held.is_empty()
+        });
+        let held = challenges.entry(device).or_default();
+        if held.len() >= PER_DEVICE {
+            held.remove(0);
+        }
+        held.push((challenge, now));
+        return Ok(Json(SessionAnswer {
+            challenge: Some(encoded),
+            session: None,
+            expires_in: None,
+        }));
+    };
+    let challenge = base64_bytes(&challenge, "challenge")?;
+    let signature = base64_bytes(&signature, "signature")?;
+    let pending = {
+        let mut challenges = lock(&team.challenges);
+        let held = challenges.entry(device).or_default();
+        let found = held.iter().position(|(made, at)| {
+            made.as_slice() == challenge.as_slice() && at.elapsed() < CHALLENGE_LIFETIME
+        });
+        // Taken whatever the signature: a challenge is answered once.
+        found.map(|index| held.remove(index))
+    };
+    let worker = Arc::clone(&state);
+    let checked = off_thread(move || {
+        let team = team_of(&worker)?;
+        if pending.is_none() {
+            return Err(ApiError::ChallengeUnknown);
+        }
+        let key = lock(&team.vault).device_key(device)?;
+        Ok(proof::check_challenge(&key, &challenge, &team.fingerprint, &signature)?)
+    })
+    .await;
+    if let Err(error) = checked {
+        record_failure(&state, caller, Some(device));
+        return Err(error);
+    }
+    let session = STANDARD.encode(random_32().as_ref());
+    {
+        let mut sessions = lock(&team.sessions);
+        sessions.retain(|_, open| open.opened.elapsed() < SESSION_LIFETIME);
+        let mut mine: Vec<(String, Instant)> = sessions
+            .iter()
+            .filter(|(_, open)| open.device == device)
+            .map(|(id, open)| (id.clone(), open.opened))
+            .collect();
+        mine.sort_by_key(|(_, opened)| *opened);
+        while mine.len() >= PER_DEVICE {
+            let (oldest, _) = mine.remove(0);
+            sessions.remove(&oldest);
+        }
+        sessions.insert(
+            session.clone(),
+            Session {
+                device,
+                opened: Instant::now(),
+                counters: Counters::default(),
+            },
+        );
+    }
+    Ok(Json(SessionAnswer {
+        challenge: None,
+        session: Some(session),
+        expires_in: Some(SESSION_LIFETIME.as_secs()),
+    }))
+}
+
+/// `POST /v1/admin/{operation}`: one operation of `keysmith_ops`' list, as the device whose
+/// session and signature the request carries.
+pub(crate) async fn admin(
+    State(state): State<Arc<ApiState>>,
+    Caller(caller): Caller,
+    Path(operation): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let team = team_of(&state)?;
+    if media_type(&headers) != Some("application/json") {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    let body = body_bytes(body)?;
+    let session = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix(SCHEME))
+        .map(|session| session.trim().to_owned())
+        .ok_or(ApiError::SessionRequired)?;
+    let (counter, signature) = headers
+        .get(PROOF_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once('.'))
+        .and_then(|(counter, signature)| {
+            Some((counter.parse::<u64>().ok()?, STANDARD.decode(signature).ok()?))
+        })
+        .ok_or(ApiError::ProofRequired)?;
+    let device = {
+        let sessions = lock(&team.sessions);
+        match sessions.get(&session) {
+            Some(open) if open.opened.elapsed() < SESSION_LIFETIME => open.device,
+            _ => return Err(ApiError::SessionExpired),
+        }
+    };
+    check_failures(&state, caller, Some(device))?;
+    let path = format!("/v1/admin/{operation}");
+    let worker = Arc::clone(&state);
+    let answer = off_thread(move || {
+        let team = team_of(&worker)?;
+        let mut vault = lock(&team.vault);
+        let key = match vault.device_key(device) {
+            Ok(key) => key,
+            Err(error) => {
+                drop(vault);
+                team.end_sessions_of(device);
+                return Err(error.into());
+            }
+        };
+        if let Err(error) = proof::check_request(&key, &session, counter, &path, &body, &signature) {
+            record_failure(&worker, caller, Some(device));
+            return Err(error.into());
+        }
+        let fresh = lock(&team.sessions)
+            .get_mut(&session)
+            .is_some_and(|open| open.counters.take(counter));
+        if !fresh {
+            return Err(ApiError::Replayed);
+        }
+        see(team, &mut vault, device, caller);
+        let request: Value = if body.is_empty() {
+            Value::Object(Default::default())
+        } else {
+            parse_json(&body)?
+        };
+        vault
+            .as_device(device, |vault| Ok(keysmith_ops::dispatch(&operation, request, vault)))?
+            .map_err(|error| match error {
+                CallError::UnknownOperation(_) => ApiError::NotFound,
+                CallError::BadRequest(message) => ApiError::BadRequest(message),
+                CallError::Core(error) => ApiError::Core(error),
+            })
+    })
+    .await?;
+    let mut response = Json(answer).into_response();
+    // An answer may carry a secret shown once: no cache keeps it.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Writes that `device` was seen from `caller`, at most every [`SEEN_EVERY`].
+fn see(team: &Team, vault: &mut Vault, device: DeviceId, caller: IpAddr) {
+    let due = {
+        let mut seen = lock(&team.seen);
+        let due = seen
+            .get(&device)
+            .is_none_or(|last| last.elapsed() >= SEEN_EVERY);
+        if due {
+            seen.insert(device, Instant::now());
+        }
+        due
+    };
+    if due {
+        if let Err(error) = vault.device_seen(device, &caller.to_string()) {
+            tracing::warn!(code = error.code().as_str(), "could not record a device as seen");
+        }
+    }
+}
