@@ -21,9 +21,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "KEYSMITH_VAULT")]
     pub vault: Option<PathBuf>,
     /// Read the passphrase from the first line of stdin (otherwise $KEYSMITH_PASSPHRASE, then
-    /// the OS keychain).
+    /// the OS keychain). With --remote, the passphrase that opens this device's sealed key.
     #[arg(long, global = true)]
     pub passphrase_stdin: bool,
+    /// Work on the team server of this profile (saved by `keysmith join`) as its device,
+    /// instead of on a vault file.
+    #[arg(long, global = true, env = "KEYSMITH_REMOTE", value_name = "PROFILE")]
+    pub remote: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -48,6 +52,15 @@ pub enum Command {
         /// The backup file.
         #[arg(long)]
         from: PathBuf,
+    },
+    /// Join a team vault from this computer: reads the invitation from stdin (after the
+    /// passphrase, with --passphrase-stdin), makes this device's key and saves the profile
+    /// NAME for --remote. The key goes to the OS keychain, or, given a passphrase
+    /// ($KEYSMITH_PASSPHRASE or --passphrase-stdin), into a file sealed with it.
+    Join {
+        /// The device's name on the server, and the profile's.
+        #[arg(long)]
+        name: String,
     },
     /// The subcommands that unlock the vault first.
     #[command(flatten)]
@@ -190,6 +203,22 @@ pub enum VaultCommand {
     Settings(SettingsArgs),
     /// Print the scheduled-backup setting and its last run, or change it.
     BackupSchedule(BackupScheduleArgs),
+    /// Invite a user to work on this team vault from a computer of theirs: prints the one-time
+    /// invitation (valid 24 hours) alone on one line (account holder and admins).
+    Invite {
+        /// The user's e-mail address.
+        email: String,
+    },
+    /// List the devices enrolled in this team vault (yours, or everyone's for admins), or
+    /// remove one.
+    Devices {
+        /// Remove the device with this id: its next request is refused.
+        #[arg(long, value_name = "ID")]
+        remove: Option<i64>,
+        /// One JSON array.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `keysmith user …`.
@@ -761,6 +790,21 @@ pub struct ServeArgs {
     /// Require a verifier key on loopback too.
     #[arg(long)]
     pub require_verifier: bool,
+    /// Serve as a team server: over TLS, answering enrolled devices' admin operations beside
+    /// the verification API (listening beyond loopback needs no --allow-remote then).
+    #[arg(long)]
+    pub team: bool,
+    /// The TLS certificate (PEM) of a team server; default: a self-signed one made beside the
+    /// vault at first start.
+    #[arg(long, requires = "tls_key", requires = "team")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert", requires = "team")]
+    pub tls_key: Option<PathBuf>,
+    /// The https address devices reach this team server at, as invitations carry it (default:
+    /// the listening address; needed when listening on every address).
+    #[arg(long, requires = "team")]
+    pub url: Option<String>,
 }
 
 /// `keysmith issue`'s arguments.

@@ -13,9 +13,11 @@ macro_rules! say {
 mod args;
 mod audit;
 mod care;
+mod door;
 mod oauth;
 mod people;
 mod settings;
+mod team;
 mod webhooks;
 
 use std::io::BufRead;
@@ -31,7 +33,9 @@ use keysmith_core::{
     Status, TokenKind, Vault, Verification, VerificationRequest,
 };
 use keysmith_delivery::{Delivery, DeliveryConfig};
-use keysmith_ops::{self as ops, CredentialChanges, CredentialRow, Operation, Revealed};
+use keysmith_ops::{self as ops, CredentialChanges, CredentialRow, Revealed};
+
+use door::{Call, Door};
 use keysmith_server::Introspection;
 use serde_json::{json, Map, Value};
 use zeroize::Zeroizing;
@@ -52,6 +56,14 @@ static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
 pub(crate) enum Failure {
     Core(keysmith_core::Error),
     Usage(&'static str, String),
+    /// A team server refused, could not be reached or trusted.
+    Client(keysmith_client::ClientError),
+}
+
+impl From<keysmith_client::ClientError> for Failure {
+    fn from(error: keysmith_client::ClientError) -> Self {
+        Failure::Client(error)
+    }
 }
 
 impl From<keysmith_core::Error> for Failure {
@@ -99,15 +111,22 @@ fn main() -> ExitCode {
             eprintln!("error: {code}: {message}");
             ExitCode::from(2)
         }
+        Err(Failure::Client(error)) => {
+            eprintln!("error: {}: {error}", error.code());
+            ExitCode::from(2)
+        }
     }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    let path = vault_path(cli.vault)?;
     let passphrase = passphrase(cli.passphrase_stdin)?;
     let command = match cli.command {
-        Command::Init { name, email } => return init(&path, passphrase, &name, email),
+        Command::Join { name } => return team::join(&name, passphrase.as_ref()),
+        Command::Init { name, email } => {
+            return init(&vault_path(cli.vault)?, passphrase, &name, email)
+        }
         Command::Restore { from } => {
+            let path = vault_path(cli.vault)?;
             let unlock = |reads_only| unlock(&path, passphrase.as_ref(), reads_only);
             return care::restore(&path, &from, unlock);
         }
@@ -156,20 +175,28 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 keep: None,
                 ..
             })
-    ) || matches!(&command, VaultCommand::Settings(args) if args.set.is_empty());
-    let mut vault = unlock(&path, passphrase.as_ref(), reads_only)?;
+    ) || matches!(&command, VaultCommand::Settings(args) if args.set.is_empty())
+        || matches!(&command, VaultCommand::Devices { remove: None, .. });
+    let mut door = match cli.remote {
+        Some(profile) => Door::Remote(team::remote(&profile, passphrase.as_ref())?),
+        None => Door::Local(unlock(
+            &vault_path(cli.vault)?,
+            passphrase.as_ref(),
+            reads_only,
+        )?),
+    };
     match command {
-        VaultCommand::Issue(args) => issue(&mut vault, &args),
-        VaultCommand::List(args) => list(&mut vault, &args),
-        VaultCommand::Show { id, json } => show(&mut vault, id, json),
-        VaultCommand::Disable { id } => switch(&mut vault, id, false),
-        VaultCommand::Enable { id } => switch(&mut vault, id, true),
+        VaultCommand::Issue(args) => issue(&mut door, &args),
+        VaultCommand::List(args) => list(&mut door, &args),
+        VaultCommand::Show { id, json } => show(&mut door, id, json),
+        VaultCommand::Disable { id } => switch(&mut door, id, false),
+        VaultCommand::Enable { id } => switch(&mut door, id, true),
         VaultCommand::Revoke { id } => {
             let revoked = ops::RevokeCredential {
                 id: CredentialId(id),
                 confirm_name: None,
             }
-            .run(&mut vault)?;
+            .on(&mut door)?;
             report(&revoked, "revoked")
         }
         VaultCommand::Delete { id } => {
@@ -177,34 +204,39 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 id: CredentialId(id),
                 confirm_name: None,
             }
-            .run(&mut vault)?;
+            .on(&mut door)?;
             say!("deleted {id}");
             Ok(ExitCode::SUCCESS)
         }
-        VaultCommand::Renew(args) => renew(&mut vault, &args),
-        VaultCommand::Edit(args) => edit(&mut vault, &args),
-        VaultCommand::Verify(args) => verify(&vault, &args),
-        VaultCommand::Serve(args) => serve(vault, &args),
-        VaultCommand::Webhook { command } => webhooks::run(&mut vault, command),
-        VaultCommand::Oauth { command } => oauth::run(&mut vault, command),
-        VaultCommand::Renewals { command } => renewals(&mut vault, command),
-        VaultCommand::TrustedProxies { set } => trusted_proxies(&mut vault, set),
+        VaultCommand::Renew(args) => renew(&mut door, &args),
+        VaultCommand::Edit(args) => edit(&mut door, &args),
+        VaultCommand::TrustedProxies { set } => trusted_proxies(&mut door, set),
         VaultCommand::PrivateCallbacks { allow, refuse } => {
-            private_callbacks(&mut vault, allow, refuse)
+            private_callbacks(&mut door, allow, refuse)
         }
-        VaultCommand::ApiDocs { postman } => api_docs(&vault, postman),
-        VaultCommand::Passwd => care::passwd(&mut vault, passphrase.as_ref()),
-        VaultCommand::Rekey => care::rekey(&mut vault),
-        VaultCommand::Backup { to } => care::backup(&mut vault, &to),
-        VaultCommand::Export(args) => care::export(&mut vault, &args),
-        VaultCommand::Scan(args) => care::scan(&mut vault, &args),
-        VaultCommand::Audit(args) => audit::run(&vault, &args),
-        VaultCommand::People { json } => people::people(&mut vault, json),
-        VaultCommand::User { command } => people::user(&mut vault, command),
-        VaultCommand::Group { command } => people::group(&mut vault, command),
-        VaultCommand::Catalogue { command } => people::catalogue(&mut vault, command),
-        VaultCommand::Settings(args) => settings::settings(&mut vault, args),
-        VaultCommand::BackupSchedule(args) => settings::backup_schedule(&mut vault, args),
+        VaultCommand::Renewals { command } => renewals(&mut door, command),
+        VaultCommand::People { json } => people::people(&mut door, json),
+        VaultCommand::User { command } => people::user(&mut door, command),
+        VaultCommand::Group { command } => people::group(&mut door, command),
+        VaultCommand::Catalogue { command } => people::catalogue(&mut door, command),
+        VaultCommand::Settings(args) => settings::settings(&mut door, args),
+        VaultCommand::BackupSchedule(args) => settings::backup_schedule(&mut door, args),
+        VaultCommand::Invite { email } => team::invite(&mut door, &email),
+        VaultCommand::Devices { remove, json } => team::devices(&mut door, remove, json),
+        VaultCommand::Verify(args) => verify(door.vault("verify")?, &args),
+        VaultCommand::Serve(args) => match door {
+            Door::Local(vault) => serve(vault, &args),
+            Door::Remote(_) => Err(door::not_remote("serve")),
+        },
+        VaultCommand::Webhook { command } => webhooks::run(door.vault("webhook")?, command),
+        VaultCommand::Oauth { command } => oauth::run(door.vault("oauth")?, command),
+        VaultCommand::ApiDocs { postman } => api_docs(door.vault("api-docs")?, postman),
+        VaultCommand::Passwd => care::passwd(door.vault("passwd")?, passphrase.as_ref()),
+        VaultCommand::Rekey => care::rekey(door.vault("rekey")?),
+        VaultCommand::Backup { to } => care::backup(door.vault("backup")?, &to),
+        VaultCommand::Export(args) => care::export(door.vault("export")?, &args),
+        VaultCommand::Scan(args) => care::scan(door.vault("scan")?, &args),
+        VaultCommand::Audit(args) => audit::run(door.vault("audit")?, &args),
     }
 }
 
@@ -246,36 +278,36 @@ fn init(
 
 /// `keysmith issue`: prints the new secret(s) once. Auto-renewal settings are checked before
 /// anything is issued, then set on the new credential.
-fn issue(vault: &mut Vault, args: &IssueArgs) -> Result<ExitCode, Failure> {
-    let request = issue_request(vault, args)?;
+fn issue(door: &mut Door, args: &IssueArgs) -> Result<ExitCode, Failure> {
+    let request = issue_request(door, args)?;
     let renewal = auto_renewal(&args.auto_renewal)?;
     if let Some(settings) = &renewal {
-        let now = vault.now();
+        let now = chrono::Utc::now();
         settings.validate(request.validate(now)?.expiry.at() - now)?;
     }
-    let issued = ops::IssueCredential { request }.run(vault)?;
+    let issued = ops::IssueCredential { request }.on(door)?;
     if let Some(settings) = renewal {
         let changes = Map::from_iter([("auto_renewal".to_owned(), json!(settings))]);
         ops::EditCredential {
             id: issued.credential.credential.id,
             changes: CredentialChanges(changes),
         }
-        .run(vault)?;
+        .on(door)?;
     }
     print_issued(&issued, args.json);
     Ok(ExitCode::SUCCESS)
 }
 
 /// `keysmith enable` and `disable`.
-fn switch(vault: &mut Vault, id: i64, enabled: bool) -> Result<ExitCode, Failure> {
+fn switch(door: &mut Door, id: i64, enabled: bool) -> Result<ExitCode, Failure> {
     let id = CredentialId(id);
-    let row = ops::SetCredentialEnabled { id, enabled }.run(vault)?;
+    let row = ops::SetCredentialEnabled { id, enabled }.on(door)?;
     report(&row, if enabled { "enabled" } else { "disabled" })
 }
 
 /// `keysmith edit`: the description, auto-renewal settings, usage limit and allowlist, in one
 /// audited change.
-fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
+fn edit(door: &mut Door, args: &EditArgs) -> Result<ExitCode, Failure> {
     let mut changes = Map::new();
     if let Some(description) = &args.description {
         changes.insert("description".into(), json!(description));
@@ -313,7 +345,7 @@ fn edit(vault: &mut Vault, args: &EditArgs) -> Result<ExitCode, Failure> {
         id: CredentialId(args.id),
         changes: CredentialChanges(changes),
     }
-    .run(vault)?;
+    .on(door)?;
     report(&edited, "edited")
 }
 
@@ -335,13 +367,13 @@ fn auto_renewal(args: &AutoRenewalArgs) -> Result<Option<AutoRenewal>, Failure> 
 }
 
 /// `keysmith list`: one line (or one JSON object) per credential, as the window's rows.
-fn list(vault: &mut Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
+fn list(door: &mut Door, args: &ListArgs) -> Result<ExitCode, Failure> {
     let query = CredentialQuery {
         statuses: args.status.iter().copied().map(status_of).collect(),
         kind: args.kind.map(kind_of),
         ..CredentialQuery::default()
     };
-    let rows = ops::ListCredentials { query: Some(query) }.run(vault)?.rows;
+    let rows = ops::ListCredentials { query: Some(query) }.on(door)?.rows;
     if args.json {
         say!("{}", serde_json::to_value(&rows).unwrap_or_default());
         return Ok(ExitCode::SUCCESS);
@@ -363,11 +395,11 @@ fn list(vault: &mut Vault, args: &ListArgs) -> Result<ExitCode, Failure> {
 }
 
 /// `keysmith show`: one credential as the window's row, pretty or as one line of JSON.
-fn show(vault: &mut Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
+fn show(door: &mut Door, id: i64, json: bool) -> Result<ExitCode, Failure> {
     let detail = ops::ShowCredential {
         id: CredentialId(id),
     }
-    .run(vault)?;
+    .on(door)?;
     let shown = serde_json::to_value(&detail.credential).unwrap_or_default();
     if json {
         say!("{shown}");
@@ -381,7 +413,7 @@ fn show(vault: &mut Vault, id: i64, json: bool) -> Result<ExitCode, Failure> {
 }
 
 /// `keysmith renew`: the old credential ends at `--end-old`; the new secret is printed once.
-fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
+fn renew(door: &mut Door, args: &RenewArgs) -> Result<ExitCode, Failure> {
     let now = args.end_old == "now";
     let renewed = ops::RenewCredential {
         id: CredentialId(args.id),
@@ -391,7 +423,7 @@ fn renew(vault: &mut Vault, args: &RenewArgs) -> Result<ExitCode, Failure> {
         name: args.name.clone(),
         description: args.description.clone(),
     }
-    .run(vault)?;
+    .on(door)?;
     print_issued(&renewed, args.json);
     Ok(ExitCode::SUCCESS)
 }
@@ -438,12 +470,12 @@ fn api_docs(vault: &Vault, postman: bool) -> Result<ExitCode, Failure> {
 }
 
 /// `keysmith trusted-proxies [--set CIDR…]`: one range a line, after setting them if asked.
-fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCode, Failure> {
+fn trusted_proxies(door: &mut Door, set: Option<Vec<String>>) -> Result<ExitCode, Failure> {
     let proxies = match set {
-        Some(entries) => vault.set_trusted_proxies(&entries)?,
-        None => vault.trusted_proxies()?.as_ref().clone(),
+        Some(proxies) => ops::SetTrustedProxies { proxies }.on(door)?,
+        None => ops::TrustedProxies {}.on(door)?,
     };
-    for range in proxies.to_strings() {
+    for range in proxies {
         say!("{range}");
     }
     Ok(ExitCode::SUCCESS)
@@ -451,37 +483,61 @@ fn trusted_proxies(vault: &mut Vault, set: Option<Vec<String>>) -> Result<ExitCo
 
 /// `keysmith private-callbacks [--allow | --refuse]`: `allowed` or `refused`, after setting it
 /// if asked.
-fn private_callbacks(vault: &mut Vault, allow: bool, refuse: bool) -> Result<ExitCode, Failure> {
-    if allow || refuse {
-        vault.set_private_callbacks(allow)?;
-    }
-    let state = match vault.private_callbacks_allowed()? {
-        true => "allowed",
-        false => "refused",
+fn private_callbacks(door: &mut Door, allow: bool, refuse: bool) -> Result<ExitCode, Failure> {
+    let state = if allow || refuse {
+        ops::SetPrivateCallbacks { allowed: allow }.on(door)?
+    } else {
+        ops::PrivateCallbacksOf {}.on(door)?
     };
-    say!("{state}");
+    say!("{}", if state.allowed { "allowed" } else { "refused" });
     Ok(ExitCode::SUCCESS)
 }
 
-/// `keysmith serve`: the vault's API settings, overridden by the flags.
+/// `keysmith serve`: the vault's API settings, overridden by the flags; with `--team`, over
+/// TLS and answering enrolled devices too.
 fn serve(vault: Vault, args: &ServeArgs) -> Result<ExitCode, Failure> {
     let mut api = vault.settings()?.api;
     if let Some(listen) = args.listen {
         api.address = listen.ip();
         api.port = listen.port();
     }
-    api.allow_remote |= args.allow_remote;
+    // A team server is meant for other computers: --team is the confirmation.
+    api.allow_remote |= args.allow_remote || args.team;
     api.require_verifier |= args.require_verifier;
     api.validate()?;
-    serve_api(vault, &api)?;
+    let team = if args.team {
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => keysmith_server::tls::from_files(cert, key),
+            _ => keysmith_server::tls::beside_vault(vault.path(), &[api.address.to_string()]),
+        }
+        .map_err(|error| Failure::Usage("tls_unusable", error.to_string()))?;
+        if args.url.is_none() && api.address.is_unspecified() {
+            return Err(Failure::Usage(
+                "url_needed",
+                "listening on every address: give --url, the https address devices reach this \
+                 server at"
+                    .into(),
+            ));
+        }
+        Some(Team {
+            tls,
+            url: args
+                .url
+                .as_ref()
+                .map(|url| url.trim_end_matches('/').to_owned()),
+        })
+    } else {
+        None
+    };
+    serve_api(vault, &api, team)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `keysmith renewals …`: what waits to be handed over, handing one over, renewing now.
-fn renewals(vault: &mut Vault, command: RenewalsCommand) -> Result<ExitCode, Failure> {
+fn renewals(door: &mut Door, command: RenewalsCommand) -> Result<ExitCode, Failure> {
     match command {
         RenewalsCommand::List { json } => {
-            let waiting = vault.pending_handovers()?;
+            let waiting = ops::PendingHandovers {}.on(door)?;
             if json {
                 say!("{}", serde_json::to_string(&waiting).unwrap_or_default());
             } else if waiting.is_empty() {
@@ -499,12 +555,18 @@ fn renewals(vault: &mut Vault, command: RenewalsCommand) -> Result<ExitCode, Fai
             }
         }
         RenewalsCommand::Reveal { id } => {
-            let token = vault.hand_over(CredentialId(id))?;
-            say!("{}", token.expose());
+            let handed = ops::HandOver {
+                id: CredentialId(id),
+            }
+            .on(door)?;
+            say!("{}", handed.token.expose());
             eprintln!("the vault no longer keeps this token");
         }
         RenewalsCommand::Trigger { id } => {
-            let successor = vault.renew_now(CredentialId(id))?;
+            let successor = ops::RenewNow {
+                id: CredentialId(id),
+            }
+            .on(door)?;
             say!(
                 "renewed {id}: new credential {}; its token waits in `keysmith renewals list`",
                 successor.0
@@ -554,15 +616,16 @@ pub(crate) fn date(text: &str) -> Result<NaiveDate, Failure> {
 
 /// The credential `args` ask for, with the defaults filled in: the operator as owner, the
 /// catalogue's only application.
-fn issue_request(vault: &mut Vault, args: &IssueArgs) -> Result<IssueRequest, Failure> {
+fn issue_request(door: &mut Door, args: &IssueArgs) -> Result<IssueRequest, Failure> {
     let kind = kind_of(args.kind);
     let owner_id = match (&args.owner, kind) {
         (_, TokenKind::OrganizationToken) => None,
-        (None, _) => Some(vault.operator().user_id),
-        (Some(owner), _) => Some(people::find_user(vault, owner)?.id),
+        (None, _) => Some((ops::ShowPeople {}).on(door)?.operator.user_id),
+        (Some(owner), _) => Some(people::find_user(door, owner)?.id),
     };
     let applications = if args.applications.is_empty() && kind != TokenKind::Verifier {
-        match vault.applications()?.as_slice() {
+        let catalogue = (ops::ShowPeople {}).on(door)?.applications;
+        match catalogue.as_slice() {
             [only] => vec![only.name.clone()],
             _ => Vec::new(),
         }
@@ -695,7 +758,13 @@ fn print_verification(answer: &Verification, as_json: bool) -> ExitCode {
 /// verification goes through the vault's one connection anyway, so more threads would only
 /// wait for it (measured: more requests/s and a shorter tail with one, see README); the
 /// once-a-second write of "last used" runs on a thread of its own.
-fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
+/// A team server's TLS, and the address invitations carry (default: where it listens).
+struct Team {
+    tls: keysmith_server::tls::Tls,
+    url: Option<String>,
+}
+
+fn serve_api(mut vault: Vault, api: &ApiSettings, team: Option<Team>) -> Result<(), Failure> {
     // The server's log goes to stderr (info, or $RUST_LOG); nothing logged carries a secret.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -708,12 +777,28 @@ fn serve_api(vault: Vault, api: &ApiSettings) -> Result<(), Failure> {
         .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(api.listen()).await?;
-        say!("listening on http://{}", listener.local_addr()?);
         let access = keysmith_server::Access::for_settings(api);
         let delivery = Delivery::start(vault.open_again()?, DeliveryConfig::default())
             .map_err(|error| Failure::Usage("delivery_unavailable", error.to_string()))?;
-        let state = keysmith_server::ApiState::new(vault, access)?;
-        keysmith_server::serve(listener, Arc::clone(&state), stopped()).await?;
+        let state = match &team {
+            None => {
+                say!("listening on http://{}", listener.local_addr()?);
+                keysmith_server::ApiState::new(vault, access)?
+            }
+            Some(team) => {
+                let listening = format!("https://{}", listener.local_addr()?);
+                let url = team.url.clone().unwrap_or_else(|| listening.clone());
+                let fingerprint = team.tls.fingerprint;
+                vault.set_team_server(&keysmith_core::TeamServer { url, fingerprint })?;
+                say!("listening on {listening}");
+                say!("certificate fingerprint {fingerprint}");
+                keysmith_server::ApiState::team(vault, access, fingerprint)?
+            }
+        };
+        let limits = keysmith_server::ConnectionLimits::default();
+        let tls = team.map(|team| team.tls);
+        keysmith_server::serve_tls_within(listener, Arc::clone(&state), limits, tls, stopped())
+            .await?;
         delivery.stop().await;
         Ok(())
     })

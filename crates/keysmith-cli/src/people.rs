@@ -4,16 +4,17 @@
 
 use std::process::ExitCode;
 
-use keysmith_core::{GroupId, Offboarding, Role, User, UserId, Vault};
-use keysmith_ops::{self as ops, CatalogueKind, Operation};
+use keysmith_core::{GroupId, Offboarding, Role, User, UserId};
+use keysmith_ops::{self as ops, CatalogueKind};
 use serde_json::json;
 
 use crate::args::{CatalogueArg, CatalogueCommand, GroupArgs, GroupCommand, RoleArg, UserCommand};
+use crate::door::{Call, Door};
 use crate::Failure;
 
 /// `keysmith people`: one line (or one JSON object) per user.
-pub fn people(vault: &mut Vault, as_json: bool) -> Result<ExitCode, Failure> {
-    let overview = ops::ShowPeople {}.run(vault)?;
+pub fn people(door: &mut Door, as_json: bool) -> Result<ExitCode, Failure> {
+    let overview = ops::ShowPeople {}.on(door)?;
     if as_json {
         say!(
             "{}",
@@ -46,7 +47,7 @@ pub fn people(vault: &mut Vault, as_json: bool) -> Result<ExitCode, Failure> {
 }
 
 /// `keysmith user …`.
-pub fn user(vault: &mut Vault, command: UserCommand) -> Result<ExitCode, Failure> {
+pub fn user(door: &mut Door, command: UserCommand) -> Result<ExitCode, Failure> {
     match command {
         UserCommand::Add(args) => {
             let user = ops::SaveUser {
@@ -56,11 +57,11 @@ pub fn user(vault: &mut Vault, command: UserCommand) -> Result<ExitCode, Failure
                 role: role_of(args.role),
                 api_access: args.api_access,
             }
-            .run(vault)?;
+            .on(door)?;
             say!("{}", user.id.0);
         }
         UserCommand::Edit { user, changes } => {
-            let current = find_user(vault, &user)?;
+            let current = find_user(door, &user)?;
             let user = ops::SaveUser {
                 id: Some(current.id),
                 name: changes.name.unwrap_or(current.name),
@@ -68,23 +69,23 @@ pub fn user(vault: &mut Vault, command: UserCommand) -> Result<ExitCode, Failure
                 role: changes.role.map_or(current.role, role_of),
                 api_access: changes.api_access.unwrap_or(current.api_access),
             }
-            .run(vault)?;
+            .on(door)?;
             say!("edited {} ({})", user.id.0, user.name);
         }
         UserCommand::RevokeAll { user } => {
-            let user_id = find_user(vault, &user)?.id;
-            let revoked = ops::RevokeAllOfUser { user_id }.run(vault)?;
+            let user_id = find_user(door, &user)?.id;
+            let revoked = ops::RevokeAllOfUser { user_id }.on(door)?;
             say!("revoked {revoked}");
         }
         UserCommand::Offboard { user, transfer_to } => {
-            let user_id = find_user(vault, &user)?.id;
+            let user_id = find_user(door, &user)?.id;
             let plan = match transfer_to {
                 None => Offboarding::RevokeAndDelete,
                 Some(to) => Offboarding::TransferTo {
-                    to: find_user(vault, &to)?.id,
+                    to: find_user(door, &to)?.id,
                 },
             };
-            let handled = ops::OffboardUser { user_id, plan }.run(vault)?;
+            let handled = ops::OffboardUser { user_id, plan }.on(door)?;
             say!("offboarded {} ({handled} credentials)", user_id.0);
         }
     }
@@ -92,10 +93,10 @@ pub fn user(vault: &mut Vault, command: UserCommand) -> Result<ExitCode, Failure
 }
 
 /// `keysmith group …`.
-pub fn group(vault: &mut Vault, command: GroupCommand) -> Result<ExitCode, Failure> {
+pub fn group(door: &mut Door, command: GroupCommand) -> Result<ExitCode, Failure> {
     match command {
         GroupCommand::List { json: as_json } => {
-            let groups = ops::ShowPeople {}.run(vault)?.groups;
+            let groups = ops::ShowPeople {}.on(door)?.groups;
             if as_json {
                 say!("{}", serde_json::to_value(&groups).unwrap_or_default());
             }
@@ -116,15 +117,15 @@ pub fn group(vault: &mut Vault, command: GroupCommand) -> Result<ExitCode, Failu
             }
         }
         GroupCommand::Add(args) => {
-            let group = save_group(vault, None, args)?;
+            let group = save_group(door, None, args)?;
             say!("{}", group.id.0);
         }
         GroupCommand::Edit { id, group } => {
-            let group = save_group(vault, Some(GroupId(id)), group)?;
+            let group = save_group(door, Some(GroupId(id)), group)?;
             say!("edited {} ({})", group.id.0, group.name);
         }
         GroupCommand::Delete { id } => {
-            ops::DeleteGroup { id: GroupId(id) }.run(vault)?;
+            ops::DeleteGroup { id: GroupId(id) }.on(door)?;
             say!("deleted {id}");
         }
     }
@@ -132,10 +133,10 @@ pub fn group(vault: &mut Vault, command: GroupCommand) -> Result<ExitCode, Failu
 }
 
 /// `keysmith catalogue …`.
-pub fn catalogue(vault: &mut Vault, command: CatalogueCommand) -> Result<ExitCode, Failure> {
+pub fn catalogue(door: &mut Door, command: CatalogueCommand) -> Result<ExitCode, Failure> {
     match command {
         CatalogueCommand::List { json: as_json } => {
-            let overview = ops::ShowPeople {}.run(vault)?;
+            let overview = ops::ShowPeople {}.on(door)?;
             if as_json {
                 let both = json!({
                     "permissions": overview.permissions,
@@ -165,7 +166,7 @@ pub fn catalogue(vault: &mut Vault, command: CatalogueCommand) -> Result<ExitCod
                 name: name.clone(),
                 description,
             }
-            .run(vault)?;
+            .on(door)?;
             say!("added {name}");
         }
         CatalogueCommand::Remove { catalogue, name } => {
@@ -174,7 +175,7 @@ pub fn catalogue(vault: &mut Vault, command: CatalogueCommand) -> Result<ExitCod
                 catalogue,
                 name: name.clone(),
             }
-            .run(vault)?;
+            .on(door)?;
             say!("removed {name}");
         }
     }
@@ -182,14 +183,14 @@ pub fn catalogue(vault: &mut Vault, command: CatalogueCommand) -> Result<ExitCod
 }
 
 fn save_group(
-    vault: &mut Vault,
+    door: &mut Door,
     id: Option<GroupId>,
     args: GroupArgs,
 ) -> Result<keysmith_core::Group, Failure> {
     let members = (args.members.iter())
-        .map(|member| Ok(find_user(vault, member)?.id))
+        .map(|member| Ok(find_user(door, member)?.id))
         .collect::<Result<Vec<UserId>, Failure>>()?;
-    Ok(ops::SaveGroup {
+    ops::SaveGroup {
         id,
         name: args.name,
         permissions: args.grants,
@@ -197,12 +198,12 @@ fn save_group(
         blocks_api_access: args.block_api_access,
         members,
     }
-    .run(vault)?)
+    .on(door)
 }
 
 /// The user named by id or e-mail address (case-insensitively).
-pub fn find_user(vault: &mut Vault, named: &str) -> Result<User, Failure> {
-    let users = ops::ShowPeople {}.run(vault)?.users;
+pub fn find_user(door: &mut Door, named: &str) -> Result<User, Failure> {
+    let users = ops::ShowPeople {}.on(door)?.users;
     let id = named.parse::<i64>().ok();
     users
         .into_iter()

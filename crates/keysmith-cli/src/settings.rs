@@ -4,16 +4,17 @@
 
 use std::process::ExitCode;
 
-use keysmith_core::{BackupEvery, BackupSchedule, Settings, Vault};
-use keysmith_ops::{self as ops, BackupScheduleView, Operation};
+use keysmith_core::{BackupEvery, BackupSchedule, Settings};
+use keysmith_ops::{self as ops, BackupScheduleView};
 use serde_json::{Map, Value};
 
 use crate::args::{BackupEveryArg, BackupScheduleArgs, SettingsArgs};
+use crate::door::{Call, Door};
 use crate::Failure;
 
 /// `keysmith settings [--set NAME=VALUE …] [--json]`.
-pub fn settings(vault: &mut Vault, args: SettingsArgs) -> Result<ExitCode, Failure> {
-    let mut settings = ops::GetSettings {}.run(vault)?;
+pub fn settings(door: &mut Door, args: SettingsArgs) -> Result<ExitCode, Failure> {
+    let mut settings = ops::GetSettings {}.on(door)?;
     if !args.set.is_empty() {
         let mut value = serde_json::to_value(settings).unwrap_or_default();
         for assignment in &args.set {
@@ -21,7 +22,7 @@ pub fn settings(vault: &mut Vault, args: SettingsArgs) -> Result<ExitCode, Failu
         }
         let changed: Settings = serde_json::from_value(value)
             .map_err(|error| Failure::Usage("invalid_setting", error.to_string()))?;
-        settings = ops::UpdateSettings { settings: changed }.run(vault)?;
+        settings = ops::UpdateSettings { settings: changed }.on(door)?;
     }
     let value = serde_json::to_value(settings).unwrap_or_default();
     if args.json {
@@ -85,15 +86,15 @@ fn print_leaves(prefix: &str, value: &Value) {
 }
 
 /// `keysmith backup-schedule [--every …] [--folder …] [--keep …] [--json]`.
-pub fn backup_schedule(vault: &mut Vault, args: BackupScheduleArgs) -> Result<ExitCode, Failure> {
-    let mut view = ops::BackupScheduleOf {}.run(vault)?;
+pub fn backup_schedule(door: &mut Door, args: BackupScheduleArgs) -> Result<ExitCode, Failure> {
+    let mut view = ops::BackupScheduleOf {}.on(door)?;
     if args.every.is_some() || args.folder.is_some() || args.keep.is_some() {
         let schedule = BackupSchedule {
             every: args.every.map_or(view.schedule.every, every_of),
             folder: args.folder.unwrap_or(view.schedule.folder),
             keep: args.keep.unwrap_or(view.schedule.keep),
         };
-        view = ops::SetBackupSchedule { schedule }.run(vault)?;
+        view = ops::SetBackupSchedule { schedule }.on(door)?;
     }
     print_schedule(&view, args.json);
     Ok(ExitCode::SUCCESS)

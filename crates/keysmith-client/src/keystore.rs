@@ -40,10 +40,17 @@ pub fn sealed_path(folder: &Path, name: &str) -> PathBuf {
     folder.join(format!("{name}.key"))
 }
 
-fn derive(passphrase: &Secret, salt: &[u8], m_kib: u32, t: u32) -> Result<Zeroizing<[u8; 32]>, ClientError> {
+fn derive(
+    passphrase: &Secret,
+    salt: &[u8],
+    m_kib: u32,
+    t: u32,
+) -> Result<Zeroizing<[u8; 32]>, ClientError> {
     // Bounded, so a damaged or hostile file cannot ask for a gigabyte or a day.
     if !(8..=1024 * 1024).contains(&m_kib) || !(1..=100).contains(&t) {
-        return Err(ClientError::Profile("The sealed device key asks for impossible costs".into()));
+        return Err(ClientError::Profile(
+            "The sealed device key asks for impossible costs".into(),
+        ));
     }
     let params = Params::new(m_kib, t, 1, Some(32))
         .map_err(|error| ClientError::Profile(error.to_string()))?;
@@ -56,7 +63,12 @@ fn derive(passphrase: &Secret, salt: &[u8], m_kib: u32, t: u32) -> Result<Zeroiz
 
 /// Keeps `key` for profile `name`: sealed in a file in `folder` with `passphrase` when one is
 /// given, else in the OS keychain.
-pub fn keep(folder: &Path, name: &str, key: &DeviceKey, passphrase: Option<&Secret>) -> Result<(), ClientError> {
+pub fn keep(
+    folder: &Path,
+    name: &str,
+    key: &DeviceKey,
+    passphrase: Option<&Secret>,
+) -> Result<(), ClientError> {
     let Some(passphrase) = passphrase else {
         let entry = keyring::Entry::new(SERVICE, name)
             .map_err(|error| ClientError::KeychainUnavailable(error.to_string()))?;
@@ -89,7 +101,11 @@ pub fn keep(folder: &Path, name: &str, key: &DeviceKey, passphrase: Option<&Secr
 
 /// The key of profile `name`: from its sealed file in `folder` (which needs `passphrase`),
 /// else from the OS keychain.
-pub fn load(folder: &Path, name: &str, passphrase: Option<&Secret>) -> Result<DeviceKey, ClientError> {
+pub fn load(
+    folder: &Path,
+    name: &str,
+    passphrase: Option<&Secret>,
+) -> Result<DeviceKey, ClientError> {
     let path = sealed_path(folder, name);
     if !path.exists() {
         let entry = keyring::Entry::new(SERVICE, name)
@@ -110,7 +126,11 @@ pub fn load(folder: &Path, name: &str, passphrase: Option<&Secret>) -> Result<De
     let text = std::fs::read(&path).map_err(keysmith_core::Error::from)?;
     let sealed: Sealed = serde_json::from_slice(&text).map_err(|_| damaged())?;
     let decode = |text: &str| STANDARD.decode(text).map_err(|_| damaged());
-    let (salt, nonce, ciphertext) = (decode(&sealed.salt)?, decode(&sealed.nonce)?, decode(&sealed.ciphertext)?);
+    let (salt, nonce, ciphertext) = (
+        decode(&sealed.salt)?,
+        decode(&sealed.nonce)?,
+        decode(&sealed.ciphertext)?,
+    );
     if sealed.version != 1 || nonce.len() != 24 {
         return Err(damaged());
     }
@@ -142,9 +162,16 @@ mod tests {
         let opened = load(dir.path(), "team", Some(&passphrase)).unwrap();
         assert_eq!(opened.public_key(), key.public_key());
         assert!(matches!(
-            load(dir.path(), "team", Some(&Secret::from("another passphrase"))),
+            load(
+                dir.path(),
+                "team",
+                Some(&Secret::from("another passphrase"))
+            ),
             Err(ClientError::WrongPassphrase)
         ));
-        assert!(matches!(load(dir.path(), "team", None), Err(ClientError::PassphraseNeeded)));
+        assert!(matches!(
+            load(dir.path(), "team", None),
+            Err(ClientError::PassphraseNeeded)
+        ));
     }
 }

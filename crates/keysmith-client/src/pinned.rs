@@ -64,7 +64,9 @@ impl ServerCertVerifier for Pinned {
                 .refused
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(presented);
-            Err(Error::General("certificate does not match the pinned fingerprint".into()))
+            Err(Error::General(
+                "certificate does not match the pinned fingerprint".into(),
+            ))
         }
     }
 

@@ -70,8 +70,9 @@ impl Profile {
                 path.display()
             ))
         })?;
-        serde_json::from_str(&text)
-            .map_err(|error| ClientError::Profile(format!("{} is damaged: {error}", path.display())))
+        serde_json::from_str(&text).map_err(|error| {
+            ClientError::Profile(format!("{} is damaged: {error}", path.display()))
+        })
     }
 
     /// Writes this profile into `folder` (made private to its owner), replacing one of the

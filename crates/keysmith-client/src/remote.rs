@@ -39,7 +39,10 @@ struct Connection {
 }
 
 impl Connection {
-    fn to(server: &str, fingerprint: keysmith_core::team::invitation::Fingerprint) -> Result<Connection, ClientError> {
+    fn to(
+        server: &str,
+        fingerprint: keysmith_core::team::invitation::Fingerprint,
+    ) -> Result<Connection, ClientError> {
         let (pinned, tls) = Pinned::config(fingerprint);
         let http = Client::builder()
             .use_preconfigured_tls(tls)
@@ -58,7 +61,12 @@ impl Connection {
     }
 
     /// POSTs `body` to `path` with `headers`; the answer, or why there is none.
-    fn post(&self, path: &str, body: Vec<u8>, headers: &[(&str, String)]) -> Result<Response, ClientError> {
+    fn post(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> Result<Response, ClientError> {
         let mut request = self
             .http
             .post(format!("{}{path}", self.server))
@@ -186,7 +194,11 @@ impl std::fmt::Debug for Remote {
 impl Remote {
     /// The team server of profile `name` in `folder`, as its device (the key from the keychain,
     /// or its sealed file opened with `passphrase`). No request is made yet.
-    pub fn open(folder: &Path, name: &str, passphrase: Option<&Secret>) -> Result<Remote, ClientError> {
+    pub fn open(
+        folder: &Path,
+        name: &str,
+        passphrase: Option<&Secret>,
+    ) -> Result<Remote, ClientError> {
         let profile = Profile::load(folder, name)?;
         let key = keystore::load(folder, name, passphrase)?;
         let connection = Connection::to(&profile.server, profile.fingerprint)?;
@@ -230,7 +242,10 @@ impl Remote {
         let signature = self.key.sign_request(&session.id, counter, &path, body);
         let headers = [
             ("authorization", format!("Keysmith {}", session.id)),
-            ("keysmith-proof", format!("{counter}.{}", STANDARD.encode(signature))),
+            (
+                "keysmith-proof",
+                format!("{counter}.{}", STANDARD.encode(signature)),
+            ),
         ];
         let response = self.connection.post(&path, body.to_vec(), &headers)?;
         if response.status() == StatusCode::UNAUTHORIZED {
@@ -241,7 +256,12 @@ impl Remote {
 
     /// The session, opened now if there is none: a challenge asked for and signed.
     fn session(&self) -> Result<Arc<Session>, ClientError> {
-        if let Some(session) = self.session.lock().unwrap_or_else(PoisonError::into_inner).as_ref() {
+        if let Some(session) = self
+            .session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+        {
             return Ok(Arc::clone(session));
         }
         #[derive(Deserialize)]
@@ -256,7 +276,9 @@ impl Remote {
             .challenge
             .and_then(|text| STANDARD.decode(text).ok())
             .ok_or_else(|| ClientError::Protocol("no challenge in the answer".into()))?;
-        let signature = self.key.sign_challenge(&challenge, &self.profile.fingerprint);
+        let signature = self
+            .key
+            .sign_challenge(&challenge, &self.profile.fingerprint);
         let signed = serde_json::to_vec(&json!({
             "device_id": device,
             "challenge": STANDARD.encode(&challenge),

@@ -300,6 +300,12 @@ pub enum Error {
     /// A certificate fingerprint that is not 32 bytes of hex.
     #[error("Not a SHA-256 certificate fingerprint: {0:?}")]
     InvalidFingerprint(String),
+    /// An invitation asked of a vault no team server has served yet.
+    #[error("This vault has no team server yet: start `keysmith serve --team` first")]
+    NotTeamVault,
+    /// No user has this e-mail address.
+    #[error("No user has the e-mail address {0:?}")]
+    UnknownUser(String),
     /// A device's signature that does not check out.
     #[error("The request's signature does not match the device's key")]
     BadSignature,
@@ -453,6 +459,8 @@ impl Error {
             Error::InvalidFingerprint(_) => ErrorCode::InvalidFingerprint,
             Error::DeviceNotFound(_) => ErrorCode::DeviceNotFound,
             Error::BadSignature => ErrorCode::BadSignature,
+            Error::NotTeamVault => ErrorCode::NotTeamVault,
+            Error::UnknownUser(_) => ErrorCode::UnknownUser,
             Error::WebhookDisabled => ErrorCode::WebhookDisabled,
             Error::VaultBusy => ErrorCode::VaultBusy,
             Error::VaultReadOnly => ErrorCode::VaultReadOnly,
@@ -584,6 +592,8 @@ error_codes! {
     InvalidFingerprint = "invalid_fingerprint",
     DeviceNotFound = "device_not_found",
     BadSignature = "bad_signature",
+    NotTeamVault = "not_team_vault",
+    UnknownUser = "unknown_user",
     WebhookDisabled = "webhook_disabled",
     VaultBusy = "vault_busy",
     LegacyKeySlots = "legacy_key_slots",

@@ -46,7 +46,7 @@ pub use people::{
 };
 pub use secret::{DataKey, Secret};
 pub use settings::{ApiSettings, PrivateCallbacks, Settings, DEFAULT_TRUSTED_PROXIES};
-pub use team::{Device, DeviceId, NewInvitation};
+pub use team::{Device, DeviceId, NewInvitation, TeamServer};
 pub use text::{Description, EmailAddress, Name};
 pub use token::TokenKind;
 pub use vault::{

@@ -22,6 +22,7 @@ mod people;
 mod renewals;
 mod rows;
 mod settings;
+mod team;
 mod webhooks;
 
 use keysmith_core::Vault;
@@ -56,6 +57,7 @@ pub use settings::{
     BackupScheduleOf, BackupScheduleView, ExportInventory, GetSettings, PrivateCallbacksOf,
     SetBackupSchedule, SetPrivateCallbacks, SetTrustedProxies, TrustedProxies, UpdateSettings,
 };
+pub use team::{InviteUser, ListDevices, NewInvitationLine, RemoveDevice};
 pub use webhooks::{
     AddWebhook, DeleteWebhook, ListWebhooks, ResendDelivery, RollWebhookSecret, RolledSecret,
     SendWebhookTest, SetWebhookEnabled, UpdateWebhook, WebhookDeliveries,
@@ -229,4 +231,7 @@ registry![
     DenyOAuthRequest,
     OAuthConnections,
     RevokeOAuthGrant,
+    InviteUser,
+    ListDevices,
+    RemoveDevice,
 ];

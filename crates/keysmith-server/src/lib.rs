@@ -327,7 +327,9 @@ fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> 
             .route("/v1/team/join", post(team::join))
             .route("/v1/team/session", post(team::session))
             .route("/v1/admin/{operation}", post(team::admin))
-            .layer(middleware::from_fn(connections::require_tls_beyond_loopback));
+            .layer(middleware::from_fn(
+                connections::require_tls_beyond_loopback,
+            ));
         routes.merge(team)
     } else {
         routes

@@ -53,10 +53,13 @@ pub const PROOF_HEADER: &str = "keysmith-proof";
 pub struct Team {
     vault: Mutex<Vault>,
     fingerprint: Fingerprint,
-    challenges: Mutex<HashMap<DeviceId, Vec<(Zeroizing<[u8; 32]>, Instant)>>>,
+    challenges: Mutex<HashMap<DeviceId, Vec<Challenge>>>,
     sessions: Mutex<HashMap<String, Session>>,
     seen: Mutex<HashMap<DeviceId, Instant>>,
 }
+
+/// A challenge given to a device, and when.
+type Challenge = (Zeroizing<[u8; 32]>, Instant);
 
 /// A session: whose, until when, and the counters its requests used.
 struct Session {
@@ -111,7 +114,11 @@ fn base64_bytes(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
 }
 
 /// Refuses `caller` while its failures (or the device's, from anywhere) are past the limit.
-fn check_failures(state: &ApiState, caller: IpAddr, device: Option<DeviceId>) -> Result<(), ApiError> {
+fn check_failures(
+    state: &ApiState,
+    caller: IpAddr,
+    device: Option<DeviceId>,
+) -> Result<(), ApiError> {
     let now = Instant::now();
     let target = device.map_or(Target::TeamSignIn, |id| Target::Device(id.0));
     state
@@ -258,7 +265,12 @@ pub(crate) async fn session(
             return Err(ApiError::ChallengeUnknown);
         }
         let key = lock(&team.vault).device_key(device)?;
-        Ok(proof::check_challenge(&key, &challenge, &team.fingerprint, &signature)?)
+        Ok(proof::check_challenge(
+            &key,
+            &challenge,
+            &team.fingerprint,
+            &signature,
+        )?)
     })
     .await;
     if let Err(error) = checked {
@@ -320,7 +332,10 @@ pub(crate) async fn admin(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split_once('.'))
         .and_then(|(counter, signature)| {
-            Some((counter.parse::<u64>().ok()?, STANDARD.decode(signature).ok()?))
+            Some((
+                counter.parse::<u64>().ok()?,
+                STANDARD.decode(signature).ok()?,
+            ))
         })
         .ok_or(ApiError::ProofRequired)?;
     let device = {
@@ -344,7 +359,8 @@ pub(crate) async fn admin(
                 return Err(error.into());
             }
         };
-        if let Err(error) = proof::check_request(&key, &session, counter, &path, &body, &signature) {
+        if let Err(error) = proof::check_request(&key, &session, counter, &path, &body, &signature)
+        {
             record_failure(&worker, caller, Some(device));
             return Err(error.into());
         }
@@ -361,7 +377,9 @@ pub(crate) async fn admin(
             parse_json(&body)?
         };
         vault
-            .as_device(device, |vault| Ok(keysmith_ops::dispatch(&operation, request, vault)))?
+            .as_device(device, |vault| {
+                Ok(keysmith_ops::dispatch(&operation, request, vault))
+            })?
             .map_err(|error| match error {
                 CallError::UnknownOperation(_) => ApiError::NotFound,
                 CallError::BadRequest(message) => ApiError::BadRequest(message),
@@ -371,9 +389,10 @@ pub(crate) async fn admin(
     .await?;
     let mut response = Json(answer).into_response();
     // An answer may carry a secret shown once: no cache keeps it.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }
 
@@ -391,7 +410,10 @@ fn see(team: &Team, vault: &mut Vault, device: DeviceId, caller: IpAddr) {
     };
     if due {
         if let Err(error) = vault.device_seen(device, &caller.to_string()) {
-            tracing::warn!(code = error.code().as_str(), "could not record a device as seen");
+            tracing::warn!(
+                code = error.code().as_str(),
+                "could not record a device as seen"
+            );
         }
     }
 }

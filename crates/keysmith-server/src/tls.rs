@@ -67,18 +67,23 @@ pub fn beside_vault(vault: &Path, names: &[String]) -> Result<Tls, TlsError> {
 }
 
 fn make_self_signed(cert: &Path, key: &Path, names: &[String]) -> Result<(), TlsError> {
-    let mut all = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    let mut all = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     all.extend(names.iter().cloned());
     all.sort();
     all.dedup();
     let made = rcgen::generate_simple_self_signed(all)
         .map_err(|error| TlsError::Config(error.to_string()))?;
     let key_pem = Zeroizing::new(made.key_pair.serialize_pem());
-    keysmith_core::export::write_private(key, key_pem.as_bytes())
-        .map_err(|error| TlsError::File {
+    keysmith_core::export::write_private(key, key_pem.as_bytes()).map_err(|error| {
+        TlsError::File {
             path: key.to_owned(),
             reason: error.to_string(),
-        })?;
+        }
+    })?;
     std::fs::write(cert, made.cert.pem()).map_err(|error| TlsError::File {
         path: cert.to_owned(),
         reason: error.to_string(),
@@ -99,7 +104,8 @@ pub fn from_files(cert: &Path, key: &Path) -> Result<Tls, TlsError> {
         return Err(unreadable(cert, "no certificate in it".into()));
     };
     let fingerprint = Fingerprint::of(leaf.as_ref());
-    let private = PrivateKeyDer::from_pem_file(key).map_err(|error| unreadable(key, error.to_string()))?;
+    let private =
+        PrivateKeyDer::from_pem_file(key).map_err(|error| unreadable(key, error.to_string()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -125,7 +131,9 @@ mod tests {
         let again = beside_vault(&vault, &[]).unwrap();
         assert_eq!(first.fingerprint, again.fingerprint, "kept, not made anew");
         let (cert, key) = paths_beside(&vault);
-        assert!(std::fs::read_to_string(&cert).unwrap().starts_with("-----BEGIN CERTIFICATE"));
+        assert!(std::fs::read_to_string(&cert)
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE"));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

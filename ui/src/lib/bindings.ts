@@ -282,7 +282,7 @@ export const events = {
 };
 
 /* Constants */
-export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","credential.acted_as_user","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled","oauth_app.registered","oauth_app.updated","oauth_app.enabled","oauth_app.disabled","oauth_app.deleted","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked","operator.passphrase_changed","vault.rekeyed","vault.backed_up","vault.restored","inventory.exported"] as const;
+export const AUDIT_ACTIONS = ["vault.created","vault.unlocked","settings.changed","credential.issued","credential.enabled","credential.disabled","credential.edited","credential.renewed","credential.auto_renewed","credential.handed_over","credential.revoked","credential.deleted","credential.transferred","credential.acted_as_user","user.created","user.updated","user.deleted","group.created","group.updated","group.deleted","permission.added","permission.removed","application.added","application.removed","operator.added","operator.removed","user.offboarded","webhook.created","webhook.updated","webhook.enabled","webhook.disabled","webhook.deleted","webhook.secret_rolled","oauth_app.registered","oauth_app.updated","oauth_app.enabled","oauth_app.disabled","oauth_app.deleted","oauth_grant.approved","oauth_grant.denied","oauth_grant.revoked","operator.passphrase_changed","vault.rekeyed","vault.backed_up","vault.restored","inventory.exported","device.invited","device.joined","device.removed"] as const;
 
 export const EXPIRING_SOON_DAYS = 7 as const;
 
@@ -782,7 +782,7 @@ export type EmailAddress = string;
  *  The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
  *  Each names the [`Error`] variant (or the shell's own error) described there.
  */
-export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "no_scope" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "message_not_found" | "confirmation_mismatch" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
+export type ErrorCode = "weak_passphrase" | "wrong_passphrase" | "wrong_key" | "vault_exists" | "vault_not_found" | "vault_path_is_folder" | "header_missing" | "vault_corrupt" | "vault_damaged" | "header_mismatch" | "vault_version_unsupported" | "kdf_out_of_bounds" | "keychain_unavailable" | "invalid_name" | "invalid_description" | "expiry_too_far" | "expiry_in_past" | "expiry_beyond_policy" | "invalid_lifetime_policy" | "invalid_date" | "duplicate_name" | "credential_not_found" | "already_revoked" | "invalid_end_date" | "already_handed_over" | "invalid_claim" | "invalid_smtp" | "renewal_period_too_long" | "immutable_field" | "invalid_edit" | "invalid_auto_renewal" | "invalid_setting" | "forbidden" | "invalid_email" | "invalid_permission" | "invalid_role" | "granted_and_blocked" | "invalid_rate_limit" | "invalid_usage_limit" | "invalid_ip_range" | "invalid_owner" | "user_not_found" | "group_not_found" | "unknown_permission" | "unknown_application" | "no_application" | "no_scope" | "already_exists" | "in_use" | "scope_not_held" | "scopes_inherited" | "owner_lacks_api_access" | "feature_disabled" | "invalid_kind" | "remote_bind_unconfirmed" | "invalid_client" | "oauth_app_not_found" | "invalid_oauth_app" | "invalid_redirect_uri" | "oauth_app_disabled" | "oauth_request_not_found" | "grant_not_found" | "oauth_error" | "invalid_webhook_url" | "invalid_header" | "invalid_basic_auth" | "no_events" | "unknown_event" | "webhook_not_found" | "delivery_not_found" | "message_not_found" | "confirmation_mismatch" | "invitation_not_found" | "invitation_used" | "invitation_expired" | "invalid_invitation" | "invalid_fingerprint" | "device_not_found" | "bad_signature" | "not_team_vault" | "unknown_user" | "webhook_disabled" | "vault_busy" | "legacy_key_slots" | "vault_in_use" | "not_a_backup" | "wrong_backup_passphrase" | "scan_failed" | "invalid_backup_folder" | "vault_read_only" | "storage" | "io";
 
 /**
  *  An event a webhook can subscribe to. The names ([`EventType::as_str`]) are the `type` of
@@ -1141,6 +1141,8 @@ export type Operator = {
 	email: string,
 	/**  Their role. */
 	role: Role,
+	/**  The device they act from, on a team vault (its name); none on a vault unlocked here. */
+	device: string | null,
 };
 
 /**  Why a credential's owner has no API access, and so the credential does not verify. */
@@ -1322,8 +1324,11 @@ export type Secret = string;
 export type SecretValue = 
 /**  Keep the stored value. */
 { kind: "keep" } | 
-/**  Use this value. */
-{ kind: "new"; value: Secret };
+/**
+ *  Use this value. It is sent on (by a client to its team server) as it is: the one place
+ *  a request carries a secret out, over TLS.
+ */
+{ kind: "new"; value: string };
 
 /**  Settings an admin can change. */
 export type Settings = {

@@ -20,6 +20,7 @@ describe('audit wording', () => {
   it('names the actor without the address, and keeps odd actors whole', () => {
     expect(actorName('Ada Holder <ada@example.com>')).toBe('Ada Holder');
     expect(actorName('cli')).toBe('cli');
+    expect(actorName('Ada Holder <ada@example.com> on ada-laptop')).toBe('Ada Holder on ada-laptop');
   });
 
   it('says what was done to what, by the name the core gives it', () => {

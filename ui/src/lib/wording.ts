@@ -36,6 +36,9 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'vault.backed_up': 'Backed up the vault',
   'vault.restored': 'Restored the vault from a backup',
   'inventory.exported': 'Exported the inventory',
+  'device.invited': 'Invited someone to work from their own computer',
+  'device.joined': 'Joined from a new device',
+  'device.removed': 'Removed a device',
   'user.offboarded': 'Offboarded a user',
   'webhook.created': 'Added a webhook',
   'webhook.updated': 'Changed a webhook',
@@ -53,10 +56,14 @@ export const ACTION_WORDS: Record<AuditAction, string> = {
   'oauth_grant.revoked': 'Revoked an app’s access',
 };
 
-/** The name in an actor as stored ("Ada Holder <ada@example.com>" → "Ada Holder"). */
+/**
+ * The name in an actor as stored, with the device a team vault's entry names ("Ada Holder
+ * <ada@example.com>" → "Ada Holder"; "… <ada@example.com> on ada-laptop" → "Ada Holder on
+ * ada-laptop").
+ */
 export function actorName(actor: string): string {
-  const at = actor.lastIndexOf(' <');
-  return at > 0 && actor.endsWith('>') ? actor.slice(0, at) : actor;
+  const named = /^(.+) <[^<>]*>( on .+)?$/.exec(actor);
+  return named ? named[1] + (named[2] ?? '') : actor;
 }
 
 /** A detail of an entry's JSON, if it is text; `app.name` reads a field of an object. */

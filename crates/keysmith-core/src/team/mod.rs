@@ -28,6 +28,18 @@ use crate::vault::{operators, Vault};
 
 pub use crate::ids::DeviceId;
 
+/// Where the team server of this vault answers, as `keysmith serve --team` last said: what
+/// invitations carry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamServer {
+    /// Its base URL, `https://host:port`.
+    pub url: String,
+    /// Its certificate's fingerprint.
+    pub fingerprint: invitation::Fingerprint,
+}
+
+const TEAM_SERVER_KEY: &str = "team_server";
+
 /// How long an invitation may wait to be used.
 pub const INVITATION_LIFETIME: Duration = Duration::hours(24);
 
@@ -89,6 +101,34 @@ fn device(conn: &Connection, id: DeviceId) -> Result<Device> {
 }
 
 impl Vault {
+    /// Records where the team server answers (bookkeeping, as the server starts).
+    pub fn set_team_server(&mut self, server: &TeamServer) -> Result<()> {
+        self.bookkeeping(|conn, _| crate::meta::put_json(conn, TEAM_SERVER_KEY, server))
+    }
+
+    /// Where the team server answers; [`Error::NotTeamVault`] before it ever served.
+    pub fn team_server(&self) -> Result<TeamServer> {
+        crate::meta::get_json(self.conn(), TEAM_SERVER_KEY)?.ok_or(Error::NotTeamVault)
+    }
+
+    /// [`Vault::invite`] the user with e-mail address `email`, as the one line the invitee
+    /// pastes: the team server's address and certificate fingerprint with the secret.
+    pub fn invite_by_email(&mut self, email: &str) -> Result<(Secret, NewInvitation)> {
+        let server = self.team_server()?;
+        let user = people::store::users(self.conn())?
+            .into_iter()
+            .find(|user| user.email.eq_ignore_ascii_case(email.trim()))
+            .ok_or_else(|| Error::UnknownUser(email.trim().chars().take(100).collect()))?;
+        let made = self.invite(user.id)?;
+        let line = invitation::Invitation {
+            server: server.url,
+            fingerprint: server.fingerprint,
+            secret: made.secret.clone(),
+        }
+        .encode();
+        Ok((line, made))
+    }
+
     /// Makes a one-time invitation for `user` to join from a computer of theirs, valid for
     /// [`INVITATION_LIFETIME`]; its secret is in the answer only, the vault keeps its keyed
     /// digest. Account holder and admins; an admin may not invite for the account holder.

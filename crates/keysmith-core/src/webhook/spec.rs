@@ -61,7 +61,11 @@ pub enum SecretValue {
     Keep,
     /// Use this value. It is sent on (by a client to its team server) as it is: the one place
     /// a request carries a secret out, over TLS.
-    New(#[serde(serialize_with = "crate::secret::serialize_exposed")] Secret),
+    New(
+        #[serde(serialize_with = "crate::secret::serialize_exposed")]
+        #[specta(type = String)]
+        Secret,
+    ),
 }
 
 /// A spec whose every field holds, with kept values filled in from the stored webhook.

@@ -157,7 +157,7 @@ fn a_device_acts_as_its_user_named_with_the_device_until_it_is_removed() {
         .vault
         .as_device(device.id, |vault| vault.remove_device(bobs.id));
     assert!(matches!(not_hers, Err(Error::Forbidden(_))), "{not_hers:?}");
-    let mut member = team.unlock_as_member();
+    let member = team.unlock_as_member();
     assert_eq!(
         member.devices().unwrap(),
         vec![device.clone()],

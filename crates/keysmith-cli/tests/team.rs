@@ -1,0 +1,527 @@
+//! A team vault through real parts: `keysmith serve --team` on 127.0.0.1 with its own
+//! self-signed certificate, devices that join with invitations (their keys sealed in files
+//! under their own config folders), and `--remote` commands acting through them. What bad
+//! input and bad luck get: used, forged and damaged invitations, a member's device calling
+//! admin operations, a removed device, a replayed request, a changed certificate, a server
+//! restarted mid-session, guessing.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+
+use serde_json::Value;
+
+mod support;
+use support::{in_days, init, keysmith, ok_json, stdout, PASSPHRASE};
+
+const DEVICE_PASSPHRASE: &str = "this laptop's passphrase";
+
+/// `keysmith --vault VAULT serve --team` on a port of its own; killed on drop.
+struct TeamServer {
+    child: Child,
+    _stdout: BufReader<ChildStdout>,
+    base: String,
+    fingerprint: String,
+}
+
+impl TeamServer {
+    fn start(vault: &Path, listen: &str) -> TeamServer {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+            .arg("--vault")
+            .arg(vault)
+            .args(["serve", "--team", "--listen", listen])
+            .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = |prefix: &str| {
+            let mut text = String::new();
+            out.read_line(&mut text).unwrap();
+            text.trim()
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("expected {prefix:?}, got {text:?}"))
+                .to_owned()
+        };
+        let base = line("listening on ");
+        let fingerprint = line("certificate fingerprint ");
+        TeamServer {
+            child,
+            _stdout: out,
+            base,
+            fingerprint,
+        }
+    }
+
+    /// The port it listens on.
+    fn port(&self) -> &str {
+        self.base.rsplit(':').next().unwrap()
+    }
+
+    /// Kills it as a crash would (SIGKILL).
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for TeamServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A computer of someone's: its own config folder, where `join` keeps profiles and keys, and
+/// the passphrase that seals its device key (none: the OS keychain keeps it).
+struct Computer {
+    config: PathBuf,
+    passphrase: Option<&'static str>,
+}
+
+impl Computer {
+    fn new(root: &Path, name: &str) -> Computer {
+        Computer {
+            config: root.join(name),
+            passphrase: Some(DEVICE_PASSPHRASE),
+        }
+    }
+
+    /// A computer whose device key the OS keychain keeps (the suite runs a real one).
+    fn with_keychain(root: &Path, name: &str) -> Computer {
+        Computer {
+            passphrase: None,
+            ..Computer::new(root, name)
+        }
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keysmith"));
+        command
+            .args(args)
+            .env("XDG_CONFIG_HOME", &self.config)
+            .env_remove("KEYSMITH_PASSPHRASE")
+            .env_remove("KEYSMITH_VAULT");
+        if let Some(passphrase) = self.passphrase {
+            command.env("KEYSMITH_PASSPHRASE", passphrase);
+        }
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn join(&self, name: &str, invitation: &str) -> Output {
+        self.run(&["join", "--name", name], &format!("{invitation}\n"))
+    }
+
+    /// `keysmith --remote PROFILE args…`.
+    fn remote(&self, profile: &str, args: &[&str]) -> Output {
+        let mut all = vec!["--remote", profile];
+        all.extend_from_slice(args);
+        self.run(&all, "")
+    }
+
+    /// Every file under its config folder, read.
+    fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut found = Vec::new();
+        let mut folders = vec![self.config.clone()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else {
+                    found.push((path.clone(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        found
+    }
+}
+
+fn ok(output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
+/// Insists `output` failed with exit 2 and `code`.
+fn refused(output: &Output, code: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("error: {code}: ")),
+        "wanted {code}: {stderr}"
+    );
+}
+
+fn invite(vault: &Path, email: &str) -> String {
+    let line = ok(keysmith(vault, &["invite", email]));
+    assert_eq!(line.lines().count(), 1, "the invitation alone on one line");
+    line.trim().to_owned()
+}
+
+/// A vault with Ada (account holder) and Cleo (a member with API access), served as a team.
+fn team_vault(root: &Path) -> (PathBuf, TeamServer) {
+    let vault = root.join("team.vault");
+    init(&vault);
+    ok(keysmith(
+        &vault,
+        &[
+            "user",
+            "add",
+            "--name",
+            "Cleo Member",
+            "--email",
+            "cleo@example.com",
+            "--api-access",
+        ],
+    ));
+    let server = TeamServer::start(&vault, "127.0.0.1:0");
+    (vault, server)
+}
+
+#[test]
+fn desktops_join_with_invitations_and_work_on_the_team_vault() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, server) = team_vault(root.path());
+    assert!(server.base.starts_with("https://127.0.0.1:"));
+    assert!(server.fingerprint.starts_with("SHA256:"));
+
+    let ada = Computer::new(root.path(), "ada");
+    let invitation = invite(&vault, "ada@example.com");
+    assert!(invitation.starts_with("ksinv1."));
+    let joined = ok(ada.join("ada-laptop", &invitation));
+    assert!(joined.contains("as ada@example.com"), "{joined}");
+
+    // The device issues; the vault file (another door) has it at once, named with the device.
+    let expires = in_days(30);
+    let issued: Value = serde_json::from_str(&ok(ada.remote(
+        "ada-laptop",
+        &[
+            "issue",
+            "--name",
+            "billing sync",
+            "--expires",
+            &expires,
+            "--scope",
+            "payables:read",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    let token = issued["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("ks_pat_"));
+    let id = issued["id"].to_string();
+    let local = ok_json(keysmith(&vault, &["show", &id, "--json"]));
+    assert_eq!(local["status"], "active");
+    let log = ok(keysmith(&vault, &["audit", "--credential", &id]));
+    assert!(
+        log.contains("Ada Holder <ada@example.com> on ada-laptop\tcredential.issued"),
+        "{log}"
+    );
+
+    // The same spellings over --remote as over a vault file.
+    let remote_list = ok_json(ada.remote("ada-laptop", &["list", "--json"]));
+    let local_list = ok_json(keysmith(&vault, &["list", "--json"]));
+    assert_eq!(remote_list, local_list);
+    ok(ada.remote("ada-laptop", &["revoke", &id]));
+    assert_eq!(
+        ok_json(keysmith(&vault, &["show", &id, "--json"]))["status"],
+        "revoked"
+    );
+    let settings = ok(ada.remote("ada-laptop", &["settings", "--set", "auto_lock_minutes=12"]));
+    assert!(settings.contains("auto_lock_minutes=12"));
+    refused(&ada.remote("ada-laptop", &["rekey"]), "not_remote");
+
+    // Nothing of the vault's secrets on the device: the profile and the sealed key only.
+    let files = ada.files();
+    let names: Vec<String> = files
+        .iter()
+        .map(|(path, _)| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["ada-laptop.json", "ada-laptop.key"]);
+    let invitation_secret = "ks_inv_";
+    for (path, bytes) in &files {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(&token), "{} holds the token", path.display());
+        assert!(
+            !text.contains(invitation_secret),
+            "{} holds the invitation",
+            path.display()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{} is readable by others", path.display());
+        }
+    }
+
+    // An invitation works once; a forged or damaged one is refused; nothing enrolls.
+    let other = Computer::new(root.path(), "other");
+    refused(&other.join("again", &invitation), "invitation_used");
+    let forged = {
+        let fresh = invite(&vault, "cleo@example.com");
+        // Same server and certificate, a secret of its own making.
+        let mut line = fresh.clone();
+        line.pop();
+        line.push(if fresh.ends_with('A') { 'B' } else { 'A' });
+        line
+    };
+    let forged_out = other.join("forged", &forged);
+    let stderr = String::from_utf8_lossy(&forged_out.stderr).into_owned();
+    assert!(
+        stderr.contains("invitation_not_found") || stderr.contains("invalid_invitation"),
+        "{stderr}"
+    );
+    refused(
+        &other.join("damaged", "ksinv1.not-an-invitation"),
+        "invalid_invitation",
+    );
+    refused(&other.join("empty", ""), "invitation_missing");
+    assert!(
+        !other.config.exists() || other.files().is_empty(),
+        "nothing saved on refusal"
+    );
+    let devices = ok_json(keysmith(&vault, &["devices", "--json"]));
+    assert_eq!(devices.as_array().unwrap().len(), 1, "{devices}");
+}
+
+#[test]
+fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, server) = team_vault(root.path());
+    let cleo = Computer::with_keychain(root.path(), "cleo");
+    // A profile name no other test uses: the keychain is shared by the suite.
+    ok(cleo.join("cleo-desk-keychain", &invite(&vault, "cleo@example.com")));
+    let cleo_files = cleo.files();
+    assert_eq!(
+        cleo_files.len(),
+        1,
+        "the profile alone: the key is in the keychain"
+    );
+
+    // A member's device calling admin operations: refused by the server, nothing changed.
+    refused(
+        &cleo.remote(
+            "cleo-desk-keychain",
+            &[
+                "user",
+                "add",
+                "--name",
+                "Mallory",
+                "--email",
+                "m@example.com",
+            ],
+        ),
+        "forbidden",
+    );
+    refused(
+        &cleo.remote("cleo-desk-keychain", &["invite", "cleo@example.com"]),
+        "forbidden",
+    );
+    refused(
+        &cleo.remote(
+            "cleo-desk-keychain",
+            &["settings", "--set", "auto_lock_minutes=1"],
+        ),
+        "forbidden",
+    );
+    let people = ok_json(keysmith(&vault, &["people", "--json"]));
+    assert_eq!(people.as_array().unwrap().len(), 2, "no one was added");
+    // What a member may do, she does.
+    let own = ok_json(cleo.remote("cleo-desk-keychain", &["devices", "--json"]));
+    assert_eq!(own.as_array().unwrap().len(), 1);
+
+    // The account holder removes her device: its next call is refused.
+    let device = own[0]["id"].to_string();
+    ok(keysmith(&vault, &["devices", "--remove", &device]));
+    refused(
+        &cleo.remote("cleo-desk-keychain", &["list"]),
+        "device_not_found",
+    );
+    drop(server);
+}
+
+#[test]
+fn a_replayed_request_is_refused_and_a_restart_costs_the_device_nothing() {
+    use base64::Engine as _;
+    let root = tempfile::tempdir().unwrap();
+    let (vault, server) = team_vault(root.path());
+    let ada = Computer::new(root.path(), "ada");
+    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
+    let folder = ada.config.join("keysmith").join("profiles");
+    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+
+    // An attacker who captured a signed request (here: made one with the key) sends it again.
+    let key = keysmith_client::keystore::load(&folder, "ada-laptop", Some(&passphrase)).unwrap();
+    let profile = keysmith_client::Profile::load(&folder, "ada-laptop").unwrap();
+    let http = reqwest::blocking::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let post = |path: &str, body: &str, headers: &[(&str, String)]| {
+        let mut request = http
+            .post(format!("{}{path}", server.base))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = request.send().unwrap();
+        (
+            response.status().as_u16(),
+            response.json::<Value>().unwrap(),
+        )
+    };
+    let device = profile.device_id.0.to_string();
+    let (_, given) = post(
+        "/v1/team/session",
+        &format!(r#"{{"device_id":{device}}}"#),
+        &[],
+    );
+    let challenge = b64.decode(given["challenge"].as_str().unwrap()).unwrap();
+    let signature = key.sign_challenge(&challenge, &profile.fingerprint);
+    let signed = format!(
+        r#"{{"device_id":{device},"challenge":"{}","signature":"{}"}}"#,
+        b64.encode(&challenge),
+        b64.encode(signature)
+    );
+    let (status, opened) = post("/v1/team/session", &signed, &[]);
+    assert_eq!(status, 200, "{opened}");
+    let session = opened["session"].as_str().unwrap().to_owned();
+    let (again, _) = post("/v1/team/session", &signed, &[]);
+    assert_eq!(again, 401, "a challenge is answered once");
+
+    let path = "/v1/admin/add_catalogue_entry";
+    let body = r#"{"catalogue":"applications","name":"Ledger","description":""}"#;
+    let proof = key.sign_request(&session, 1, path, body.as_bytes());
+    let headers = [
+        ("authorization", format!("Keysmith {session}")),
+        ("keysmith-proof", format!("1.{}", b64.encode(proof))),
+    ];
+    let (first, _) = post(path, body, &headers);
+    assert_eq!(first, 200);
+    let (replayed, answer) = post(path, body, &headers);
+    assert_eq!(
+        (replayed, answer["code"].as_str()),
+        (401, Some("request_replayed"))
+    );
+    // The same signature on another body, or under another counter, is no signature.
+    let other_body = r#"{"catalogue":"applications","name":"Payroll","description":""}"#;
+    let (tampered, answer) = post(
+        path,
+        other_body,
+        &[
+            headers[0].clone(),
+            ("keysmith-proof", format!("2.{}", b64.encode(proof))),
+        ],
+    );
+    assert_eq!(
+        (tampered, answer["code"].as_str()),
+        (401, Some("bad_signature"))
+    );
+    let (no_session, answer) = post(
+        path,
+        body,
+        &[("keysmith-proof", format!("3.{}", b64.encode(proof)))],
+    );
+    assert_eq!(
+        (no_session, answer["code"].as_str()),
+        (401, Some("session_required"))
+    );
+    let catalogue = ok_json(keysmith(&vault, &["catalogue", "list", "--json"]));
+    assert!(!catalogue.to_string().contains("Payroll"), "{catalogue}");
+
+    // The server is killed mid-session and comes back (same certificate, same port): the
+    // device opens a new session with its key, asking no one.
+    let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
+    let before = remote
+        .call(&keysmith_ops::ListCredentials { query: None })
+        .unwrap();
+    let port = server.port().to_owned();
+    server.kill();
+    let unreachable = remote.call(&keysmith_ops::ListCredentials { query: None });
+    assert!(
+        matches!(
+            unreachable,
+            Err(keysmith_client::ClientError::Unreachable { .. })
+        ),
+        "{unreachable:?}"
+    );
+    let _back = TeamServer::start(&vault, &format!("127.0.0.1:{port}"));
+    let after = remote
+        .call(&keysmith_ops::ListCredentials { query: None })
+        .unwrap();
+    assert_eq!(before.total, after.total);
+}
+
+#[test]
+fn a_different_certificate_is_refused_before_anything_is_sent() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, server) = team_vault(root.path());
+    let ada = Computer::new(root.path(), "ada");
+    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
+    let port = server.port().to_owned();
+    server.kill();
+    // Someone else answers at the same address with a certificate of their own.
+    let (cert, key) = keysmith_server::tls::paths_beside(&vault);
+    std::fs::remove_file(cert).unwrap();
+    std::fs::remove_file(key).unwrap();
+    let _impostor = TeamServer::start(&vault, &format!("127.0.0.1:{port}"));
+    let output = ada.remote(
+        "ada-laptop",
+        &["user", "add", "--name", "Eve", "--email", "eve@example.com"],
+    );
+    refused(&output, "certificate_changed");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nothing was sent"));
+    let people = ok_json(keysmith(&vault, &["people", "--json"]));
+    assert!(!people.to_string().contains("eve@example.com"));
+}
+
+#[test]
+fn guessing_invitations_from_one_address_is_slowed_down() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, _server) = team_vault(root.path());
+    let real = invite(&vault, "cleo@example.com");
+    let guesser = Computer::new(root.path(), "guesser");
+    let mut codes = Vec::new();
+    for attempt in 0..12 {
+        // Same server and certificate as a real invitation, a guessed secret.
+        let guess = {
+            let invitation = keysmith_core::team::invitation::Invitation::decode(&real).unwrap();
+            keysmith_core::team::invitation::Invitation {
+                secret: keysmith_core::Secret::from(format!("ks_inv_{attempt:0>22}").as_str()),
+                ..invitation
+            }
+            .encode()
+        };
+        let output = guesser.join(&format!("guess{attempt}"), guess.expose());
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        codes.push(stderr.split(':').nth(1).unwrap_or("").trim().to_owned());
+    }
+    assert_eq!(codes[0], "invitation_not_found");
+    assert_eq!(
+        codes.last().map(String::as_str),
+        Some("too_many_failures"),
+        "{codes:?}"
+    );
+}
