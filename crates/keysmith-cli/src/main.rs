@@ -792,7 +792,7 @@ fn serve_api(mut vault: Vault, api: &ApiSettings, team: Option<Team>) -> Result<
                 vault.set_team_server(&keysmith_core::TeamServer { url, fingerprint })?;
                 say!("listening on {listening}");
                 say!("certificate fingerprint {fingerprint}");
-                keysmith_server::ApiState::team(vault, access, fingerprint)?
+                keysmith_server::ApiState::team(vault, access, fingerprint, team.url.clone())?
             }
         };
         let limits = keysmith_server::ConnectionLimits::default();

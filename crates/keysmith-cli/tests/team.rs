@@ -26,10 +26,15 @@ struct TeamServer {
 
 impl TeamServer {
     fn start(vault: &Path, listen: &str) -> TeamServer {
+        TeamServer::start_with(vault, listen, &[])
+    }
+
+    fn start_with(vault: &Path, listen: &str, extra: &[&str]) -> TeamServer {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
             .arg("--vault")
             .arg(vault)
             .args(["serve", "--team", "--listen", listen])
+            .args(extra)
             .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -413,7 +418,13 @@ fn a_replayed_request_is_refused_and_a_restart_costs_the_device_nothing() {
 
     let path = "/v1/admin/add_catalogue_entry";
     let body = r#"{"catalogue":"applications","name":"Ledger","description":""}"#;
-    let proof = key.sign_request(&session, 1, path, body.as_bytes());
+    let proof = key.sign_request(&keysmith_core::team::proof::SignedRequest {
+        session: &session,
+        counter: 1,
+        path,
+        retry_key: None,
+        body: body.as_bytes(),
+    });
     let headers = [
         ("authorization", format!("Keysmith {session}")),
         ("keysmith-proof", format!("1.{}", b64.encode(proof))),
@@ -523,5 +534,117 @@ fn guessing_invitations_from_one_address_is_slowed_down() {
         codes.last().map(String::as_str),
         Some("too_many_failures"),
         "{codes:?}"
+    );
+}
+
+/// A TCP relay on 127.0.0.1 in front of the server that, once armed, lets the next answer from
+/// the server die with its connection: the request arrived and was carried out, its answer
+/// never reaches the client (a dropped connection at the worst moment).
+struct Relay {
+    port: u16,
+    armed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    cut: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Relay {
+    fn start(server_port: u16) -> Relay {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let armed = Arc::new(AtomicBool::new(false));
+        let cut = Arc::new(AtomicUsize::new(0));
+        let (armed_in, cut_in) = (Arc::clone(&armed), Arc::clone(&cut));
+        std::thread::spawn(move || {
+            for client in listener.incoming().take(20) {
+                let Ok(client) = client else { continue };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", server_port)) else {
+                    continue;
+                };
+                let (mut client_read, mut server_write) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_read, &mut server_write);
+                    let _ = server_write.shutdown(Shutdown::Write);
+                });
+                let (armed, cut) = (Arc::clone(&armed_in), Arc::clone(&cut_in));
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let (mut server, mut client) = (server, client);
+                    let mut buffer = [0u8; 16 * 1024];
+                    loop {
+                        let read = match server.read(&mut buffer) {
+                            Ok(0) | Err(_) => break,
+                            Ok(read) => read,
+                        };
+                        if armed.swap(false, Ordering::SeqCst) {
+                            cut.fetch_add(1, Ordering::SeqCst);
+                            let _ = client.shutdown(Shutdown::Both);
+                            let _ = server.shutdown(Shutdown::Both);
+                            break;
+                        }
+                        if client.write_all(&buffer[..read]).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        Relay { port, armed, cut }
+    }
+}
+
+#[test]
+fn an_issue_whose_answer_is_lost_is_retried_into_the_same_credential() {
+    use std::sync::atomic::Ordering;
+    let root = tempfile::tempdir().unwrap();
+    let vault = root.path().join("team.vault");
+    init(&vault);
+    // The server's port is chosen first, so that the relay in front of it can be named as
+    // the address invitations carry.
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server_port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let relay = Relay::start(server_port);
+    let url = format!("https://127.0.0.1:{}", relay.port);
+    let _server = TeamServer::start_with(
+        &vault,
+        &format!("127.0.0.1:{server_port}"),
+        &["--url", &url],
+    );
+    let ada = Computer::new(root.path(), "ada");
+    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
+    let folder = ada.config.join("keysmith").join("profiles");
+    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+    let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
+    let people = remote.call(&keysmith_ops::ShowPeople {}).unwrap();
+
+    relay.armed.store(true, Ordering::SeqCst);
+    let request: keysmith_core::IssueRequest = serde_json::from_value(serde_json::json!({
+        "kind": "personal_access_token", "owner_id": people.operator.user_id,
+        "name": "lost answer", "description": "", "scopes": ["payables:read"],
+        "rights": "read", "applications": ["Internal tools"], "rate_limit": null,
+        "expires_on": in_days(30),
+    }))
+    .unwrap();
+    let revealed = remote
+        .call(&keysmith_ops::IssueCredential { request })
+        .unwrap();
+    assert_eq!(
+        relay.cut.load(Ordering::SeqCst),
+        1,
+        "the first answer was lost"
+    );
+
+    // One credential, and the token the retry answered is its token.
+    let listed = ok_json(keysmith(&vault, &["list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["id"], revealed.credential.credential.id.0);
+    let verified = support::keysmith_with_stdin(&vault, &["verify"], revealed.token.expose());
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
     );
 }

@@ -8,9 +8,9 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use keysmith_core::team::invitation::Invitation;
-use keysmith_core::team::proof::DeviceKey;
+use keysmith_core::team::proof::{DeviceKey, SignedRequest};
 use keysmith_core::{Device, Name, Secret};
-use keysmith_ops::Operation;
+use keysmith_ops::{Effect, Operation};
 use reqwest::blocking::{Client, Response};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -23,6 +23,17 @@ use crate::{keystore, ClientError};
 
 /// How long a request may take, connecting included.
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a change is tried when its answer does not arrive.
+const RETRIES: u32 = 4;
+/// The pause before the next try, times the tries so far.
+const RETRY_PAUSE: Duration = Duration::from_millis(250);
+
+/// A fresh retry key: 128 random bits, base64.
+fn retry_key() -> String {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    STANDARD.encode(bytes)
+}
 
 /// A server's `{code, message}`.
 #[derive(Debug, Deserialize)]
@@ -222,31 +233,64 @@ impl Remote {
 
     /// Carries out `op` on the team server as this device. A session the server no longer
     /// knows (it restarted, or the session ran out) is opened anew once, without asking anyone.
+    ///
+    /// A change carries a retry key: if the connection drops before its answer arrives, it is
+    /// tried again (a few times, briefly) under the same key, and the server answers the first
+    /// try's outcome instead of carrying it out twice — an issue never makes two credentials.
     pub fn call<O: Operation>(&self, op: &O) -> Result<O::Answer, ClientError> {
         let body = zeroize::Zeroizing::new(
             serde_json::to_vec(op).map_err(|error| ClientError::Protocol(error.to_string()))?,
         );
-        match self.call_once::<O>(&body) {
-            Err(ClientError::Refused { code, .. }) if code == "session_expired" => {
-                self.forget_session();
-                self.call_once::<O>(&body)
+        let retry_key = (O::EFFECT == Effect::Change).then(retry_key);
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let outcome = match self.call_once::<O>(&body, retry_key.as_deref()) {
+                Err(ClientError::Refused { code, .. }) if code == "session_expired" => {
+                    self.forget_session();
+                    self.call_once::<O>(&body, retry_key.as_deref())
+                }
+                other => other,
+            };
+            let again = match &outcome {
+                Err(ClientError::Unreachable { .. }) => retry_key.is_some() && tries < RETRIES,
+                Err(ClientError::Refused { code, .. }) => {
+                    code == "request_in_progress" && tries < RETRIES
+                }
+                _ => false,
+            };
+            if !again {
+                return outcome;
             }
-            other => other,
+            std::thread::sleep(RETRY_PAUSE * tries);
         }
     }
 
-    fn call_once<O: Operation>(&self, body: &[u8]) -> Result<O::Answer, ClientError> {
+    fn call_once<O: Operation>(
+        &self,
+        body: &[u8],
+        retry_key: Option<&str>,
+    ) -> Result<O::Answer, ClientError> {
         let session = self.session()?;
         let counter = session.counter.fetch_add(1, Ordering::SeqCst) + 1;
         let path = format!("/v1/admin/{}", O::NAME);
-        let signature = self.key.sign_request(&session.id, counter, &path, body);
-        let headers = [
+        let signature = self.key.sign_request(&SignedRequest {
+            session: &session.id,
+            counter,
+            path: &path,
+            retry_key,
+            body,
+        });
+        let mut headers = vec![
             ("authorization", format!("Keysmith {}", session.id)),
             (
                 "keysmith-proof",
                 format!("{counter}.{}", STANDARD.encode(signature)),
             ),
         ];
+        if let Some(key) = retry_key {
+            headers.push(("idempotency-key", key.to_owned()));
+        }
         let response = self.connection.post(&path, body.to_vec(), &headers)?;
         if response.status() == StatusCode::UNAUTHORIZED {
             self.forget_session();

@@ -57,6 +57,22 @@ impl Boundary {
         }
     }
 
+    /// This boundary, also answering to the host of `url` (a team server's address as devices
+    /// reach it, which may be a name or a relay in front of it): `host:port`, and the bare
+    /// host on https's default port.
+    pub(crate) fn also_at(mut self, url: &str) -> Boundary {
+        if let (Some(hosts), Ok(parsed)) = (self.hosts.as_mut(), url::Url::parse(url)) {
+            if let Some(host) = parsed.host_str() {
+                let port = parsed.port_or_known_default().unwrap_or(443);
+                hosts.push(format!("{host}:{port}"));
+                if port == 443 {
+                    hosts.push(host.to_owned());
+                }
+            }
+        }
+        self
+    }
+
     /// Whether `host` (a `Host` header's value) names this API.
     fn allows_host(&self, host: &str) -> bool {
         self.hosts.as_ref().is_none_or(|hosts| {
@@ -115,6 +131,11 @@ mod tests {
         ] {
             assert!(!boundary.allows_host(bad), "{bad}");
         }
+        let team = Boundary::listening_on("10.0.0.5:8443".parse().unwrap(), Duration::from_secs(1))
+            .also_at("https://keysmith.internal");
+        assert!(team.allows_host("10.0.0.5:8443"));
+        assert!(team.allows_host("keysmith.internal") && team.allows_host("keysmith.internal:443"));
+        assert!(!team.allows_host("evil.example:443"));
         let v6 = Boundary::listening_on("[::1]:8700".parse().unwrap(), Duration::from_secs(1));
         assert!(v6.allows_host("[::1]:8700") && v6.allows_host("localhost:8700"));
         assert!(!v6.allows_host("[::1]"));

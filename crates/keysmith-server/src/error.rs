@@ -63,6 +63,8 @@ pub enum ApiError {
     Replayed,
     /// A team request over plain HTTP from another computer.
     TlsRequired,
+    /// A retry of a change whose first try is still being carried out.
+    InProgress,
     /// The core refused or failed.
     Core(keysmith_core::Error),
 }
@@ -200,6 +202,12 @@ impl IntoResponse for ApiError {
                 "tls_required",
                 "The team server answers other computers over TLS only".into(),
                 None,
+            ),
+            ApiError::InProgress => (
+                StatusCode::CONFLICT,
+                "request_in_progress",
+                "This change is still being carried out; ask again in a moment".into(),
+                Some((header::RETRY_AFTER, HeaderValue::from_static("1"))),
             ),
             ApiError::Interrupted => {
                 tracing::error!("the work on a request stopped unexpectedly");

@@ -116,12 +116,14 @@ impl ApiState {
     /// State of a team server over an unlocked vault: the API, and the admin operations of
     /// enrolled devices on a handle of their own, sessions bound to the certificate with
     /// `fingerprint`.
+    /// `url` is the address devices reach it at, when it is not the one it listens on.
     pub fn team(
         vault: Vault,
         access: Access,
         fingerprint: keysmith_core::team::invitation::Fingerprint,
+        url: Option<String>,
     ) -> keysmith_core::Result<Arc<ApiState>> {
-        let team = team::Team::new(vault.open_again()?, fingerprint);
+        let team = team::Team::new(vault.open_again()?, fingerprint, url);
         Ok(Arc::new(ApiState::over(vault, access, Some(team))?))
     }
 
@@ -338,7 +340,10 @@ fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> 
         .layer(axum::Extension(oauth::Issuer(format!("http://{local}"))))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(
-            Arc::new(Boundary::listening_on(local, limits.request_timeout)),
+            Arc::new(match state.team.as_ref().and_then(team::Team::url) {
+                Some(url) => Boundary::listening_on(local, limits.request_timeout).also_at(url),
+                None => Boundary::listening_on(local, limits.request_timeout),
+            }),
             boundary::guard,
         ))
         .with_state(state)

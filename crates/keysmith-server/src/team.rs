@@ -47,15 +47,39 @@ const SEEN_EVERY: Duration = Duration::from_secs(30);
 pub const SCHEME: &str = "Keysmith";
 /// The header carrying a request's proof: `<counter>.<base64 signature>`.
 pub const PROOF_HEADER: &str = "keysmith-proof";
+/// The header naming one change however often it is tried (a retry after a dropped
+/// connection): the server carries it out once and answers every try with that outcome.
+pub const RETRY_KEY_HEADER: &str = "idempotency-key";
+/// How long an outcome is kept for retries.
+const OUTCOME_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How many outcomes are kept at most (the oldest go first).
+const OUTCOMES_KEPT: usize = 1024;
 
 /// What the team server keeps beside the API: its own vault handle for the operations, the
 /// certificate fingerprint sessions are bound to, and the challenges and sessions in flight.
 pub struct Team {
     vault: Mutex<Vault>,
     fingerprint: Fingerprint,
+    url: Option<String>,
     challenges: Mutex<HashMap<DeviceId, Vec<Challenge>>>,
     sessions: Mutex<HashMap<String, Session>>,
     seen: Mutex<HashMap<DeviceId, Instant>>,
+    outcomes: Mutex<HashMap<(DeviceId, String), Outcome>>,
+}
+
+/// A change's outcome, kept for its retries: still being carried out, or its answer (which
+/// may hold a secret shown once: it is wiped when dropped).
+enum Outcome {
+    Pending(Instant),
+    Answered(Instant, u16, Zeroizing<Vec<u8>>),
+}
+
+impl Outcome {
+    fn since(&self) -> Instant {
+        match self {
+            Outcome::Pending(at) | Outcome::Answered(at, _, _) => *at,
+        }
+    }
 }
 
 /// A challenge given to a device, and when.
@@ -70,15 +94,22 @@ struct Session {
 
 impl Team {
     /// The team side over `vault` (a handle of its own), bound to the certificate with
-    /// `fingerprint`.
-    pub fn new(vault: Vault, fingerprint: Fingerprint) -> Team {
+    /// `fingerprint`, reached at `url` when that is not where it listens.
+    pub fn new(vault: Vault, fingerprint: Fingerprint, url: Option<String>) -> Team {
         Team {
             vault: Mutex::new(vault),
             fingerprint,
+            url,
             challenges: Mutex::default(),
             sessions: Mutex::default(),
             seen: Mutex::default(),
+            outcomes: Mutex::default(),
         }
+    }
+
+    /// The address devices reach it at, when given.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
     }
 
     /// Ends every session of `device` (removed: it must not finish what it started).
@@ -347,8 +378,14 @@ pub(crate) async fn admin(
     };
     check_failures(&state, caller, Some(device))?;
     let path = format!("/v1/admin/{operation}");
+    let retry_key = headers
+        .get(RETRY_KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|key| !key.is_empty() && key.len() <= 100)
+        .map(str::to_owned);
+    let pending = retry_key.clone().map(|key| (device, key));
     let worker = Arc::clone(&state);
-    let answer = off_thread(move || {
+    let step = off_thread(move || {
         let team = team_of(&worker)?;
         let mut vault = lock(&team.vault);
         let key = match vault.device_key(device) {
@@ -359,8 +396,14 @@ pub(crate) async fn admin(
                 return Err(error.into());
             }
         };
-        if let Err(error) = proof::check_request(&key, &session, counter, &path, &body, &signature)
-        {
+        let signed = proof::SignedRequest {
+            session: &session,
+            counter,
+            path: &path,
+            retry_key: retry_key.as_deref(),
+            body: &body,
+        };
+        if let Err(error) = proof::check_request(&key, &signed, &signature) {
             record_failure(&worker, caller, Some(device));
             return Err(error.into());
         }
@@ -371,29 +414,131 @@ pub(crate) async fn admin(
             return Err(ApiError::Replayed);
         }
         see(team, &mut vault, device, caller);
-        let request: Value = if body.is_empty() {
-            Value::Object(Default::default())
-        } else {
-            parse_json(&body)?
+        // A change named by a retry key is carried out once; its tries share the outcome.
+        let retried = match (retry_key, keysmith_ops::effect_of(&operation)) {
+            (Some(key), Some(keysmith_ops::Effect::Change)) => Some((device, key)),
+            _ => None,
         };
-        vault
-            .as_device(device, |vault| {
-                Ok(keysmith_ops::dispatch(&operation, request, vault))
-            })?
-            .map_err(|error| match error {
+        if let Some(retried) = &retried {
+            if let Some((status, bytes)) = team.earlier_outcome(retried)? {
+                return Ok(Step::Earlier(status, bytes));
+            }
+        }
+        let answered = if body.is_empty() {
+            Ok(Value::Object(Default::default()))
+        } else {
+            parse_json(&body)
+        }
+        .and_then(|request| {
+            vault
+                .as_device(device, |vault| {
+                    Ok(keysmith_ops::dispatch(&operation, request, vault))
+                })
+                .map_err(ApiError::Core)
+        })
+        .and_then(|dispatched| {
+            dispatched.map_err(|error| match error {
                 CallError::UnknownOperation(_) => ApiError::NotFound,
                 CallError::BadRequest(message) => ApiError::BadRequest(message),
                 CallError::Core(error) => ApiError::Core(error),
             })
+        });
+        Ok(Step::Fresh(answered, retried))
     })
-    .await?;
-    let mut response = Json(answer).into_response();
+    .await;
+    let step = match step {
+        Ok(step) => step,
+        Err(error) => {
+            // A try that stopped unexpectedly leaves nothing under way: the next try runs.
+            if let (ApiError::Interrupted, Some(pending)) = (&error, pending) {
+                team.forget_pending(&pending);
+            }
+            return Err(error);
+        }
+    };
+    let mut response = match step {
+        Step::Earlier(status, bytes) => stored_response(status, &bytes),
+        Step::Fresh(answered, None) => answered.map(Json).into_response(),
+        Step::Fresh(answered, Some(retried)) => {
+            let (parts, body) = answered.map(Json).into_response().into_parts();
+            let bytes = Zeroizing::new(
+                axum::body::to_bytes(body, usize::MAX)
+                    .await
+                    .map(|bytes| bytes.to_vec())
+                    .unwrap_or_default(),
+            );
+            let response = stored_response(parts.status.as_u16(), &bytes);
+            team.keep_outcome(retried, parts.status.as_u16(), bytes);
+            response
+        }
+    };
     // An answer may carry a secret shown once: no cache keeps it.
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
     Ok(response)
+}
+
+/// What the blocking part of an admin request found: an earlier try's outcome, or this try's
+/// (with the retry key to keep it under).
+enum Step {
+    Earlier(u16, Zeroizing<Vec<u8>>),
+    Fresh(Result<Value, ApiError>, Option<(DeviceId, String)>),
+}
+
+/// A JSON answer with `status` and `body`.
+fn stored_response(status: u16, body: &[u8]) -> Response {
+    let status = axum::http::StatusCode::from_u16(status)
+        .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_vec(),
+    )
+        .into_response()
+}
+
+impl Team {
+    /// The outcome of an earlier try of the change `retried`; none when this is its first try
+    /// (it is marked as under way), [`ApiError::InProgress`] while the first is still running.
+    fn earlier_outcome(
+        &self,
+        retried: &(DeviceId, String),
+    ) -> Result<Option<(u16, Zeroizing<Vec<u8>>)>, ApiError> {
+        let mut outcomes = lock(&self.outcomes);
+        outcomes.retain(|_, outcome| outcome.since().elapsed() < OUTCOME_LIFETIME);
+        match outcomes.get(retried) {
+            Some(Outcome::Answered(_, status, bytes)) => Ok(Some((*status, bytes.clone()))),
+            Some(Outcome::Pending(_)) => Err(ApiError::InProgress),
+            None => {
+                if outcomes.len() >= OUTCOMES_KEPT {
+                    let oldest = outcomes
+                        .iter()
+                        .min_by_key(|(_, outcome)| outcome.since())
+                        .map(|(key, _)| key.clone());
+                    if let Some(oldest) = oldest {
+                        outcomes.remove(&oldest);
+                    }
+                }
+                outcomes.insert(retried.clone(), Outcome::Pending(Instant::now()));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Forgets that the change `retried` is under way (its try stopped without an answer).
+    fn forget_pending(&self, retried: &(DeviceId, String)) {
+        let mut outcomes = lock(&self.outcomes);
+        if matches!(outcomes.get(retried), Some(Outcome::Pending(_))) {
+            outcomes.remove(retried);
+        }
+    }
+
+    /// Keeps the outcome of the change `retried` for its later tries.
+    fn keep_outcome(&self, retried: (DeviceId, String), status: u16, bytes: Zeroizing<Vec<u8>>) {
+        lock(&self.outcomes).insert(retried, Outcome::Answered(Instant::now(), status, bytes));
+    }
 }
 
 /// Writes that `device` was seen from `caller`, at most every [`SEEN_EVERY`].

@@ -53,11 +53,10 @@ impl DeviceKey {
             .to_bytes()
     }
 
-    /// Signs request number `counter` of `session` to `path` with `body`.
-    pub fn sign_request(&self, session: &str, counter: u64, path: &str, body: &[u8]) -> [u8; 64] {
-        self.0
-            .sign(&request_message(session, counter, path, body))
-            .to_bytes()
+    /// Signs request number `counter` of `session` to `path` with `body`, under the
+    /// idempotency key `retry_key` when it has one (the same for every try of one change).
+    pub fn sign_request(&self, request: &SignedRequest<'_>) -> [u8; 64] {
+        self.0.sign(&request.message()).to_bytes()
     }
 }
 
@@ -69,12 +68,33 @@ fn challenge_message(challenge: &[u8], fingerprint: &Fingerprint) -> Vec<u8> {
     message
 }
 
-fn request_message(session: &str, counter: u64, path: &str, body: &[u8]) -> Vec<u8> {
-    format!(
-        "keysmith request v1\n{session}\n{counter}\n{path}\n{}",
-        hex::encode(Sha256::digest(body))
-    )
-    .into_bytes()
+/// What a request's signature covers.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedRequest<'a> {
+    /// The session it belongs to.
+    pub session: &'a str,
+    /// Its number in the session, used once.
+    pub counter: u64,
+    /// Its path, `/v1/admin/<operation>`.
+    pub path: &'a str,
+    /// Its idempotency key, if it is one try of a change.
+    pub retry_key: Option<&'a str>,
+    /// Its body.
+    pub body: &'a [u8],
+}
+
+impl SignedRequest<'_> {
+    fn message(&self) -> Vec<u8> {
+        format!(
+            "keysmith request v1\n{}\n{}\n{}\n{}\n{}",
+            self.session,
+            self.counter,
+            self.path,
+            self.retry_key.unwrap_or("-"),
+            hex::encode(Sha256::digest(self.body))
+        )
+        .into_bytes()
+    }
 }
 
 /// Checks `signature` by the device with `public_key` over `message`.
@@ -99,20 +119,13 @@ pub fn check_challenge(
     )
 }
 
-/// Checks a device's signature over request `counter` of `session` to `path` with `body`.
+/// Checks a device's signature over `request`.
 pub fn check_request(
     public_key: &[u8; 32],
-    session: &str,
-    counter: u64,
-    path: &str,
-    body: &[u8],
+    request: &SignedRequest<'_>,
     signature: &[u8],
 ) -> Result<()> {
-    check(
-        public_key,
-        &request_message(session, counter, path, body),
-        signature,
-    )
+    check(public_key, &request.message(), signature)
 }
 
 /// The counters a session has used: the highest, and which of the 64 below it. A counter is
@@ -169,25 +182,40 @@ mod tests {
         let other = DeviceKey::generate().public_key();
         assert!(check_challenge(&other, b"challenge", &fingerprint, &signature).is_err());
 
-        let signed = key.sign_request("s1", 7, "/v1/admin/list_credentials", b"{}");
-        assert!(check_request(
-            &public,
-            "s1",
-            7,
-            "/v1/admin/list_credentials",
-            b"{}",
-            &signed
-        )
-        .is_ok());
-        for (session, counter, path, body) in [
-            ("s2", 7, "/v1/admin/list_credentials", &b"{}"[..]),
-            ("s1", 8, "/v1/admin/list_credentials", b"{}"),
-            ("s1", 7, "/v1/admin/revoke_credential", b"{}"),
-            ("s1", 7, "/v1/admin/list_credentials", b"{ }"),
+        let request = SignedRequest {
+            session: "s1",
+            counter: 7,
+            path: "/v1/admin/list_credentials",
+            retry_key: None,
+            body: b"{}",
+        };
+        let signed = key.sign_request(&request);
+        assert!(check_request(&public, &request, &signed).is_ok());
+        for other in [
+            SignedRequest {
+                session: "s2",
+                ..request
+            },
+            SignedRequest {
+                counter: 8,
+                ..request
+            },
+            SignedRequest {
+                path: "/v1/admin/revoke_credential",
+                ..request
+            },
+            SignedRequest {
+                retry_key: Some("k1"),
+                ..request
+            },
+            SignedRequest {
+                body: b"{ }",
+                ..request
+            },
         ] {
-            assert!(check_request(&public, session, counter, path, body, &signed).is_err());
+            assert!(check_request(&public, &other, &signed).is_err());
         }
-        assert!(check_request(&public, "s1", 7, "/x", b"", &[0; 10]).is_err());
+        assert!(check_request(&public, &request, &[0; 10]).is_err());
         let restored = DeviceKey::from_bytes(&key.to_bytes());
         assert_eq!(restored.public_key(), public);
         assert_eq!(format!("{key:?}"), "DeviceKey(***)");
