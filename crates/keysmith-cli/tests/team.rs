@@ -648,3 +648,92 @@ fn an_issue_whose_answer_is_lost_is_retried_into_the_same_credential() {
         String::from_utf8_lossy(&verified.stdout)
     );
 }
+
+/// The shipped team unit passes `systemd-analyze verify`, and its command, run as systemd
+/// would (the passphrase credential on stdin, nothing in the environment), serves the vault
+/// over TLS and stops with success on SIGTERM.
+#[test]
+fn the_shipped_team_unit_verifies_and_its_command_serves_with_the_credential_on_stdin() {
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../packaging/systemd/keysmith-team.service"
+    ))
+    .unwrap();
+    let directive = |name: &str| {
+        unit.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {name}= in the unit"))
+    };
+    assert_eq!(
+        directive("LoadCredential"),
+        "passphrase:/etc/keysmith/passphrase"
+    );
+    assert_eq!(directive("StandardInput"), "file:%d/passphrase");
+    let command: Vec<&str> = directive("ExecStart").split_whitespace().collect();
+    assert_eq!(command[0], "/usr/bin/keysmith");
+
+    let dir = tempfile::tempdir().unwrap();
+    let here = dir.path().join("keysmith-team.service");
+    std::fs::write(
+        &here,
+        unit.replace(command[0], env!("CARGO_BIN_EXE_keysmith")),
+    )
+    .unwrap();
+    let verified = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&here)
+        .output()
+        .expect("systemd-analyze runs (scripts/setup installs systemd)");
+    let complaints = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        verified.status.success() && complaints.is_empty(),
+        "{complaints}"
+    );
+
+    // The unit's command, with a vault and a port of the test's own.
+    let vault = dir.path().join("team.vault");
+    init(&vault);
+    let credential = dir.path().join("passphrase");
+    std::fs::write(&credential, format!("{PASSPHRASE}\n")).unwrap();
+    let args: Vec<String> = command[1..]
+        .iter()
+        .map(|arg| match *arg {
+            "/var/lib/keysmith/team.vault" => vault.display().to_string(),
+            "0.0.0.0:8443" => "127.0.0.1:0".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
+        .args(&args)
+        .env_clear()
+        .env("HOME", dir.path())
+        .stdin(std::fs::File::open(&credential).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = [String::new(), String::new()];
+    for line in &mut lines {
+        out.read_line(line).unwrap();
+    }
+    assert!(
+        lines[0].starts_with("listening on https://127.0.0.1:"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].starts_with("certificate fingerprint SHA256:"),
+        "{lines:?}"
+    );
+    let invitation = invite(&vault, "ada@example.com");
+    let decoded = keysmith_core::team::invitation::Invitation::decode(&invitation).unwrap();
+    assert_eq!(
+        decoded.server, "https://keysmith.internal:8443",
+        "the unit's --url"
+    );
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}

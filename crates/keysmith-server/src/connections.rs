@@ -241,3 +241,37 @@ async fn turn_away(stream: TcpStream) {
         let _ = stream.try_write(answer.as_bytes());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A team route asked by `peer`, over TLS or not: its status.
+    async fn status(peer: &str, secure: bool) -> u16 {
+        let app = Router::new()
+            .route("/v1/admin/list_devices", post(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(require_tls_beyond_loopback));
+        let mut request = Request::post("/v1/admin/list_devices")
+            .body(Body::empty())
+            .unwrap();
+        let peer: SocketAddr = peer.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(Secure(secure));
+        app.oneshot(request).await.unwrap().status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn team_routes_answer_other_computers_over_tls_only() {
+        assert_eq!(status("10.0.0.7:5000", false).await, 403);
+        assert_eq!(status("10.0.0.7:5000", true).await, 200);
+        assert_eq!(status("127.0.0.1:5000", false).await, 200, "loopback may");
+        assert_eq!(status("[::1]:5000", false).await, 200);
+    }
+}

@@ -480,6 +480,9 @@ pub(crate) async fn admin(
     Ok(response)
 }
 
+/// An answer as kept for a change's retries: its status and body.
+type KeptAnswer = (u16, Zeroizing<Vec<u8>>);
+
 /// What the blocking part of an admin request found: an earlier try's outcome, or this try's
 /// (with the retry key to keep it under).
 enum Step {
@@ -505,7 +508,7 @@ impl Team {
     fn earlier_outcome(
         &self,
         retried: &(DeviceId, String),
-    ) -> Result<Option<(u16, Zeroizing<Vec<u8>>)>, ApiError> {
+    ) -> Result<Option<KeptAnswer>, ApiError> {
         let mut outcomes = lock(&self.outcomes);
         outcomes.retain(|_, outcome| outcome.since().elapsed() < OUTCOME_LIFETIME);
         match outcomes.get(retried) {
