@@ -391,6 +391,35 @@ impl Drop for ProcessGroup {
     }
 }
 
+/// Whether an X window titled exactly `title` exists (xdotool, on the test's display).
+pub fn window_titled(title: &str) -> bool {
+    std::process::Command::new("xdotool")
+        .args(["search", "--name", &format!("^{}$", regex_escape(title))])
+        .output()
+        .map(|out| out.status.success() && !out.stdout.is_empty())
+        .unwrap_or(false)
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| match c {
+            '(' | ')' | '.' | '[' | ']' | '*' | '+' | '?' | '^' | '$' | '\\' | '|' => {
+                vec!['\\', c]
+            }
+            _ => vec![c],
+        })
+        .collect()
+}
+
+/// Waits for a window titled exactly `title`.
+pub async fn wait_title(title: &str) {
+    eventually(UI_TIMEOUT, async || match window_titled(title) {
+        true => Ok(()),
+        false => Err(format!("no window titled {title:?}")),
+    })
+    .await
+}
+
 /// Polls `check` every 100 ms until it answers `Ok`, and fails the test after `within` with
 /// the last `Err`, which says what was seen instead.
 pub async fn eventually<T>(

@@ -9,36 +9,8 @@ use keysmith_core::{clock, Secret, Vault};
 use keysmith_e2e::flows::{
     answer_file_dialog, create_vault, issue_token, issue_token_for_days, row, Dialog, PASSPHRASE,
 };
-use keysmith_e2e::{eventually, Session, UI_TIMEOUT};
+use keysmith_e2e::{eventually, wait_title, Session, UI_TIMEOUT};
 use serde_json::json;
-
-/// Whether an X window titled exactly `title` exists (xdotool, on the test's display).
-fn window_titled(title: &str) -> bool {
-    Command::new("xdotool")
-        .args(["search", "--name", &format!("^{}$", regex_escape(title))])
-        .output()
-        .map(|out| out.status.success() && !out.stdout.is_empty())
-        .unwrap_or(false)
-}
-
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| match c {
-            '(' | ')' | '.' | '[' | ']' | '*' | '+' | '?' | '^' | '$' | '\\' | '|' => {
-                vec!['\\', c]
-            }
-            _ => vec![c],
-        })
-        .collect()
-}
-
-async fn wait_title(title: &str) {
-    eventually(UI_TIMEOUT, async || match window_titled(title) {
-        true => Ok(()),
-        false => Err(format!("no window titled {title:?}")),
-    })
-    .await
-}
 
 /// Sends keys to the focused element, as a person typing would.
 async fn press(app: &Session, keys: &str) {

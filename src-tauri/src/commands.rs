@@ -23,6 +23,7 @@ use crate::clipboard::ClipboardGuard;
 use crate::error::AppResult;
 use crate::models::{KeychainOutcome, VaultStatus};
 use crate::state::AppState;
+use crate::team::Place;
 
 /// Where the vault is and whether it exists and is unlocked.
 #[tauri::command]
@@ -30,10 +31,19 @@ use crate::state::AppState;
 pub async fn vault_status(state: State<'_, AppState>) -> AppResult<VaultStatus> {
     state
         .run(|state| {
+            let place = state.place();
+            // Each read takes the session's lock in turn, never two at once.
+            let unlocked = state.session().is_unlocked();
+            let team = state.team().map(|link| link.status());
             Ok(VaultStatus {
                 path: state.vault_path.display().to_string(),
-                exists: Vault::exists(&state.vault_path),
-                unlocked: state.session().is_unlocked(),
+                exists: match &place {
+                    Place::Local => Vault::exists(&state.vault_path),
+                    Place::Team { .. } => true,
+                },
+                unlocked,
+                team,
+                place,
             })
         })
         .await
@@ -95,6 +105,9 @@ pub async fn unlock_vault(state: State<'_, AppState>, passphrase: Secret) -> App
 pub async fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<KeychainOutcome> {
     state
         .run(|state| {
+            if let Place::Team { .. } = state.place() {
+                return crate::team::unlock_from_keychain(state);
+            }
             match Vault::unlock_from_keychain(&state.vault_path, &Keychain, clock::system()) {
                 Ok(Some(vault)) => {
                     state.open(vault)?;
@@ -127,6 +140,10 @@ pub async fn unlock_with_keychain(state: State<'_, AppState>) -> AppResult<Keych
 pub async fn vault_integrity(state: State<'_, AppState>) -> AppResult<()> {
     state
         .run(|state| {
+            // A team vault's file is the server's to check.
+            if state.team().is_some() {
+                return Ok(());
+            }
             let check = state.session().vault()?.integrity_check();
             // Waited for with the session free: the window reads meanwhile.
             Ok(check.wait()?)
@@ -327,7 +344,10 @@ pub async fn update_settings(
     state
         .run(move |state| {
             let mut session = state.session();
-            state.api.apply(session.vault()?, &saved.api);
+            // The local API runs beside a vault file only.
+            if let Ok(vault) = session.vault() {
+                state.api.apply(vault, &saved.api);
+            }
             session.apply(&saved);
             Ok(saved)
         })
@@ -394,13 +414,12 @@ pub async fn copy_secret(
     state: State<'_, AppState>,
     text: Secret,
 ) -> AppResult<()> {
-    state
-        .run(move |state| {
-            let seconds = state.session().vault()?.settings()?.clipboard_clear_seconds;
-            let clipboard = tauri::Manager::state::<ClipboardGuard>(&app);
-            clipboard.copy(&app, text, Duration::from_secs(u64::from(seconds)))
-        })
-        .await
+    let seconds = state
+        .call(ops::GetSettings {})
+        .await?
+        .clipboard_clear_seconds;
+    let clipboard = tauri::Manager::state::<ClipboardGuard>(&app);
+    clipboard.copy(&app, text, Duration::from_secs(u64::from(seconds)))
 }
 
 /// Records user activity (keys, pointer) so auto-lock counts idle time only; whether the

@@ -20,6 +20,19 @@ pub enum AppError {
     /// A command's work ended without an answer (it panicked); the detail is in the log.
     #[error("Keysmith could not finish this; the log has the details")]
     Internal,
+    /// Something only a vault file on this computer does, asked of a team vault.
+    #[error("This is done on the team server, not from a desktop")]
+    LocalOnly,
+    /// The team server cannot be reached, and this needs it (the window shows the offline
+    /// copy meanwhile).
+    #[error("The team server cannot be reached (offline since {since}); changes need the server")]
+    Offline {
+        /// When it was last reached, as the window shows it.
+        since: String,
+    },
+    /// The team server refused, or could not be reached or trusted.
+    #[error(transparent)]
+    Team(#[from] keysmith_client::ClientError),
 }
 
 /// The codes only the shell reports, beside the core's [`ErrorCode`]s.
@@ -32,6 +45,21 @@ pub enum ShellCode {
     ClipboardUnavailable,
     /// See [`AppError::Internal`].
     Internal,
+    /// See [`AppError::LocalOnly`].
+    LocalOnly,
+    /// See [`AppError::Offline`].
+    Offline,
+    /// The team server presented a certificate other than the pinned one.
+    CertificateChanged,
+    /// The team server cannot be reached.
+    ServerUnreachable,
+    /// The device key is sealed with a passphrase, and none was given.
+    PassphraseNeeded,
+    /// No such team profile on this computer.
+    ProfileNotFound,
+    /// The team server refused with a code this app does not know, or answered something
+    /// that is not Keysmith's protocol.
+    TeamServer,
 }
 
 /// Any code a command can fail with.
@@ -61,6 +89,9 @@ impl AppError {
             AppError::Locked => Code::Shell(ShellCode::VaultLocked),
             AppError::Clipboard(_) => Code::Shell(ShellCode::ClipboardUnavailable),
             AppError::Internal => Code::Shell(ShellCode::Internal),
+            AppError::LocalOnly => Code::Shell(ShellCode::LocalOnly),
+            AppError::Offline { .. } => Code::Shell(ShellCode::Offline),
+            AppError::Team(error) => team_code(error),
         }
     }
 }
@@ -78,6 +109,26 @@ impl Serialize for AppError {
 impl specta::Type for AppError {
     fn definition(types: &mut specta::Types) -> specta::datatype::DataType {
         IpcError::definition(types)
+    }
+}
+
+/// The code of a team server's failure: the server's own code where it is one of the core's
+/// (`forbidden`, `credential_not_found` …), else the client's.
+fn team_code(error: &keysmith_client::ClientError) -> Code {
+    use keysmith_client::ClientError;
+    match error {
+        ClientError::Refused { code, .. } => {
+            serde_json::from_value(serde_json::Value::String(code.clone()))
+                .map_or(Code::Shell(ShellCode::TeamServer), Code::Core)
+        }
+        ClientError::CertificateChanged { .. } => Code::Shell(ShellCode::CertificateChanged),
+        ClientError::Unreachable { .. } => Code::Shell(ShellCode::ServerUnreachable),
+        ClientError::PassphraseNeeded => Code::Shell(ShellCode::PassphraseNeeded),
+        ClientError::WrongPassphrase => Code::Core(ErrorCode::WrongPassphrase),
+        ClientError::KeychainUnavailable(_) => Code::Core(ErrorCode::KeychainUnavailable),
+        ClientError::Profile(_) => Code::Shell(ShellCode::ProfileNotFound),
+        ClientError::Protocol(_) => Code::Shell(ShellCode::TeamServer),
+        ClientError::Core(error) => Code::Core(error.code()),
     }
 }
 

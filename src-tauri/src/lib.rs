@@ -26,6 +26,7 @@ mod people;
 mod reminders;
 mod renewals;
 mod state;
+mod team;
 mod tray;
 mod webhooks;
 
@@ -107,10 +108,9 @@ pub fn run() {
             tracing::info!(vault = %path.display(), "starting");
             tray::create(app.handle());
             let handle = app.handle().clone();
-            let title_path = path.clone();
-            let show_locked: state::ShowLocked = Arc::new(move |unlocked| {
+            let show_locked: state::ShowLocked = Arc::new(move |name, unlocked| {
                 tray::show_unlocked(&handle, unlocked);
-                let title = state::window_title(&title_path, unlocked);
+                let title = state::window_title(name, unlocked);
                 if let Some(Err(error)) = handle
                     .get_webview_window("main")
                     .map(|w| w.set_title(&title))

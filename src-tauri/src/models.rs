@@ -13,6 +13,10 @@ pub struct VaultStatus {
     pub exists: bool,
     /// Whether it is unlocked now.
     pub unlocked: bool,
+    /// Where the window works: the vault file, or a team vault.
+    pub place: crate::team::Place,
+    /// The team vault's link, while one is open.
+    pub team: Option<crate::team::TeamStatus>,
 }
 
 /// The outcome of a keychain attempt: unlocked, or why not in one line.

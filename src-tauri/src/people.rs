@@ -3,8 +3,9 @@
 //! every rule: members are refused with `forbidden`), except giving a user a passphrase of
 //! their own, which needs the passphrase beside the file.
 
+use keysmith_core::{Device, DeviceId};
 use keysmith_core::{Group, GroupId, KdfParams, Offboarding, Role, Secret, User, UserId};
-use keysmith_ops::{self as ops, CatalogueKind, PeopleOverview};
+use keysmith_ops::{self as ops, CatalogueKind, NewInvitationLine, PeopleOverview};
 use tauri::State;
 
 use crate::error::AppResult;
@@ -147,4 +148,29 @@ pub async fn offboard_user(
     plan: Offboarding,
 ) -> AppResult<u32> {
     state.call(ops::OffboardUser { user_id, plan }).await
+}
+
+/// Invites the user with `email` to work on the team vault from a computer of theirs: the
+/// one-time invitation, shown this once.
+#[tauri::command]
+#[specta::specta]
+pub async fn invite_user(
+    state: State<'_, AppState>,
+    email: String,
+) -> AppResult<NewInvitationLine> {
+    state.call(ops::InviteUser { email }).await
+}
+
+/// The devices enrolled in the team vault (everyone's for admins, one's own for a member).
+#[tauri::command]
+#[specta::specta]
+pub async fn list_devices(state: State<'_, AppState>) -> AppResult<Vec<Device>> {
+    state.call(ops::ListDevices {}).await
+}
+
+/// Removes a device: its next request is refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_device(state: State<'_, AppState>, id: DeviceId) -> AppResult<()> {
+    state.call(ops::RemoveDevice { id }).await
 }

@@ -44,7 +44,9 @@ pub fn watch(app: &AppHandle) {
                         notify(&app, &reminder).await;
                     }
                 }
-                Err(AppError::Locked) => {}
+                // A team vault's reminders are the server's (its renewal mail); the desktop
+                // that holds no vault file shows none.
+                Err(AppError::Locked | AppError::LocalOnly) => {}
                 Err(error) => tracing::warn!(%error, "could not read the expiry reminders"),
             }
         }

@@ -13,10 +13,13 @@ use keysmith_ops::{Effect, Operation};
 
 use crate::api_server::ApiServer;
 use crate::error::{AppError, AppResult};
+use crate::team::{Place, TeamLink};
 
-/// The unlocked vault, the activity clock, and when else to lock.
+/// The unlocked vault (or the open link to a team vault), the activity clock, and when else
+/// to lock.
 pub struct Session {
     vault: Option<Vault>,
+    team: Option<Arc<TeamLink>>,
     last_activity: Instant,
     auto_lock_after: Duration,
     lock_on_screen_lock: bool,
@@ -34,14 +37,18 @@ pub enum DesktopEvent {
 }
 
 impl Session {
-    /// The unlocked vault, or [`AppError::Locked`].
+    /// The unlocked vault, or [`AppError::Locked`] ([`AppError::LocalOnly`] on a team vault).
     pub fn vault(&mut self) -> AppResult<&mut Vault> {
-        self.vault.as_mut().ok_or(AppError::Locked)
+        match (&mut self.vault, &self.team) {
+            (Some(vault), _) => Ok(vault),
+            (None, Some(_)) => Err(AppError::LocalOnly),
+            (None, None) => Err(AppError::Locked),
+        }
     }
 
-    /// Whether a vault is unlocked.
+    /// Whether a vault is unlocked, or a team vault open.
     pub fn is_unlocked(&self) -> bool {
-        self.vault.is_some()
+        self.vault.is_some() || self.team.is_some()
     }
 
     /// Takes an unlocked vault into the session; its auto-lock time (from `settings`, the
@@ -52,9 +59,11 @@ impl Session {
         self.last_activity = Instant::now();
     }
 
-    /// Locks: drops the vault, which closes the database and wipes its keys.
+    /// Locks: drops the vault, which closes the database and wipes its keys, or the link to a
+    /// team vault, with its session and the device key.
     pub fn lock(&mut self) {
         self.vault = None;
+        self.team = None;
     }
 
     /// Records user activity at `now`.
@@ -79,7 +88,7 @@ impl Session {
 
     /// Whether the vault is unlocked and `event` should lock it, as its settings say.
     pub fn locks_on(&self, event: DesktopEvent) -> bool {
-        self.vault.is_some()
+        self.is_unlocked()
             && match event {
                 DesktopEvent::ScreenLocked => self.lock_on_screen_lock,
                 DesktopEvent::Sleeping => self.lock_on_sleep,
@@ -88,12 +97,13 @@ impl Session {
 
     /// Whether the vault is unlocked and has been idle past its auto-lock time at `now`.
     pub fn idle_expired(&self, now: Instant) -> bool {
-        self.vault.is_some() && now.duration_since(self.last_activity) >= self.auto_lock_after
+        self.is_unlocked() && now.duration_since(self.last_activity) >= self.auto_lock_after
     }
 }
 
-/// Shows on the desktop (the window's title, the tray) whether the vault is unlocked.
-pub type ShowLocked = Arc<dyn Fn(bool) + Send + Sync>;
+/// Shows on the desktop (the window's title, the tray) which vault the window is on and
+/// whether it is unlocked.
+pub type ShowLocked = Arc<dyn Fn(&str, bool) + Send + Sync>;
 
 /// Everything the commands share. Cloning it is cheap: each clone is a handle to the same
 /// session and server.
@@ -107,14 +117,21 @@ pub struct AppState {
     /// Webhook delivery, running while the vault is unlocked.
     delivery: Arc<Mutex<Option<Delivery>>>,
     show_locked: ShowLocked,
+    /// Where the window works: the vault file, or a team vault.
+    place: Arc<Mutex<Place>>,
 }
 
-/// The window's title: the vault's file name, and whether it is locked.
-pub fn window_title(vault_path: &std::path::Path, unlocked: bool) -> String {
-    let name = vault_path.file_name().map_or_else(
+/// The name of the vault file at `vault_path`, as the title shows it.
+pub fn file_name(vault_path: &std::path::Path) -> String {
+    vault_path.file_name().map_or_else(
         || vault_path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
-    );
+    )
+}
+
+/// The window's title: the vault's name (its file's, or the team vault's), and whether it is
+/// locked.
+pub fn window_title(name: &str, unlocked: bool) -> String {
     if unlocked {
         format!("{name} — Keysmith")
     } else {
@@ -126,11 +143,13 @@ impl AppState {
     /// State for the vault at `vault_path`, locked; `show_locked` shows whether it is unlocked
     /// (now, and whenever the vault locks or unlocks).
     pub fn new(vault_path: PathBuf, show_locked: ShowLocked) -> Self {
-        show_locked(false);
+        show_locked(&file_name(&vault_path), false);
         AppState {
             vault_path: Arc::new(vault_path),
+            place: Arc::new(Mutex::new(Place::Local)),
             session: Arc::new(Mutex::new(Session {
                 vault: None,
+                team: None,
                 last_activity: Instant::now(),
                 auto_lock_after: Duration::from_secs(10 * 60),
                 lock_on_screen_lock: true,
@@ -179,12 +198,68 @@ impl AppState {
             .await
     }
 
-    /// Carries out the admin operation `op` on the unlocked vault, off the window's thread; a
-    /// [`Effect::Watch`] (the window keeping itself current) does not count as activity.
+    /// Carries out the admin operation `op` off the window's thread, on the unlocked vault or
+    /// through the link to the team vault (the session is not held while the server answers);
+    /// an [`Effect::Watch`] (the window keeping itself current) does not count as activity.
     pub async fn call<O: Operation>(&self, op: O) -> AppResult<O::Answer> {
-        match O::EFFECT {
-            Effect::Watch => self.with_vault_unattended(|vault| Ok(op.run(vault)?)).await,
-            Effect::Read | Effect::Change => self.with_vault(|vault| Ok(op.run(vault)?)).await,
+        let watch = O::EFFECT == Effect::Watch;
+        self.run(move |state| {
+            let mut session = if watch {
+                state.session_untouched()
+            } else {
+                state.session()
+            };
+            match session.team.clone() {
+                Some(link) => {
+                    drop(session);
+                    link.call(op)
+                }
+                None => Ok(op.run(session.vault()?)?),
+            }
+        })
+        .await
+    }
+
+    /// Where the window works.
+    pub fn place(&self) -> Place {
+        self.place
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Moves the window to `place` (locked: call [`AppState::lock`] first).
+    pub fn set_place(&self, place: Place) {
+        *self.place.lock().unwrap_or_else(PoisonError::into_inner) = place;
+        (self.show_locked)(&self.title_name(), false);
+    }
+
+    /// The link to the team vault, while one is open.
+    pub fn team(&self) -> Option<Arc<TeamLink>> {
+        self.session_untouched().team.clone()
+    }
+
+    /// Takes an open team link into the session; its auto-lock time and the rest of the
+    /// desktop settings are the team vault's.
+    pub fn open_team(&self, link: TeamLink) -> AppResult<()> {
+        let link = Arc::new(link);
+        let settings = link.call(keysmith_ops::GetSettings {}).unwrap_or_default();
+        let title = link.title();
+        let mut session = self.session();
+        session.apply(&settings);
+        session.team = Some(link);
+        session.last_activity = Instant::now();
+        drop(session);
+        (self.show_locked)(&title, true);
+        Ok(())
+    }
+
+    /// What the title names: the vault file, or the team vault.
+    fn title_name(&self) -> String {
+        match (self.place(), self.team()) {
+            (_, Some(link)) => link.title(),
+            (Place::Team { profile }, None) => profile,
+            (Place::Local, None) => file_name(&self.vault_path),
         }
     }
 
@@ -194,7 +269,7 @@ impl AppState {
     pub fn open(&self, vault: Vault) -> AppResult<()> {
         let settings = self.start_services(&vault)?;
         self.session().open(vault, &settings);
-        (self.show_locked)(true);
+        (self.show_locked)(&file_name(&self.vault_path), true);
         Ok(())
     }
 
@@ -248,7 +323,7 @@ impl AppState {
         self.api.stop();
         self.delivery_slot().take();
         self.session_untouched().lock();
-        (self.show_locked)(false);
+        (self.show_locked)(&self.title_name(), false);
     }
 
     /// The session, with activity recorded: every command is the user doing something.
@@ -273,14 +348,20 @@ mod tests {
     use super::*;
 
     fn untitled(path: PathBuf) -> AppState {
-        AppState::new(path, Arc::new(|_| {}))
+        AppState::new(path, Arc::new(|_, _| {}))
     }
 
     #[test]
     fn the_title_names_the_vault_file_and_says_when_it_is_locked() {
         let path = PathBuf::from("/home/ada/.local/share/keysmith/team.vault");
-        assert_eq!(window_title(&path, false), "team.vault (locked) — Keysmith");
-        assert_eq!(window_title(&path, true), "team.vault — Keysmith");
+        assert_eq!(
+            window_title(&file_name(&path), false),
+            "team.vault (locked) — Keysmith"
+        );
+        assert_eq!(
+            window_title(&file_name(&path), true),
+            "team.vault — Keysmith"
+        );
     }
 
     #[test]

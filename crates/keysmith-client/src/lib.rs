@@ -12,10 +12,12 @@
 
 mod error;
 pub mod keystore;
+pub mod offline;
 mod pinned;
 pub mod profile;
 mod remote;
 
 pub use error::ClientError;
+pub use offline::OfflineCopy;
 pub use profile::Profile;
 pub use remote::{join, Remote};

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::offline::OfflineCopy;
 use crate::pinned::Pinned;
 use crate::profile::Profile;
 use crate::{keystore, ClientError};
@@ -58,7 +59,8 @@ impl Connection {
         let http = Client::builder()
             .use_preconfigured_tls(tls)
             .timeout(TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
+            // Short: an unreachable server is noticed quickly, and the window goes offline.
+            .connect_timeout(Duration::from_secs(3))
             // A team server never redirects; a redirect would leave the pinned server.
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -189,6 +191,7 @@ struct Session {
 /// [`Remote::call`].
 pub struct Remote {
     profile: Profile,
+    folder: std::path::PathBuf,
     key: DeviceKey,
     connection: Connection,
     session: Mutex<Option<Arc<Session>>>,
@@ -215,6 +218,7 @@ impl Remote {
         let connection = Connection::to(&profile.server, profile.fingerprint)?;
         Ok(Remote {
             profile,
+            folder: folder.to_owned(),
             key,
             connection,
             session: Mutex::new(None),
@@ -224,6 +228,16 @@ impl Remote {
     /// The profile this door uses.
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// The offline copy of this team vault's inventory kept on this computer, if any.
+    pub fn offline_copy(&self) -> Option<OfflineCopy> {
+        OfflineCopy::load(&self.folder, &self.profile.name, &self.key)
+    }
+
+    /// Keeps `copy` as this team vault's offline copy (sealed with a key of the device's).
+    pub fn keep_offline_copy(&self, copy: &OfflineCopy) -> Result<(), ClientError> {
+        copy.save(&self.folder, &self.profile.name, &self.key)
     }
 
     /// Drops the session (the window locked): the next call opens a new one with the key.

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Shorthand for results of core operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -496,7 +496,7 @@ macro_rules! error_codes {
         /// The stable, snake_case code of every error Keysmith reports, across IPC and HTTP.
         /// Each names the [`Error`] variant (or the shell's own error) described there.
         #[allow(missing_docs)]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, specta::Type)]
         pub enum ErrorCode {
             $(#[serde(rename = $code)] $variant,)*
         }

@@ -133,7 +133,7 @@ crate::operations! {
 }
 
 /// Everything the People screen and the new-credential form need.
-#[derive(Debug, Serialize, specta::Type, Deserialize)]
+#[derive(Clone, Debug, Serialize, specta::Type, Deserialize)]
 pub struct PeopleOverview {
     /// Who is acting.
     pub operator: Operator,

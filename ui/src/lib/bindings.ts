@@ -181,6 +181,15 @@ export const commands = {
 	 *  they own; how many credentials that was.
 	 */
 	offboardUser: (userId: UserId, plan: Offboarding) => __TAURI_INVOKE<number>("offboard_user", { userId, plan }),
+	/**
+	 *  Invites the user with `email` to work on the team vault from a computer of theirs: the
+	 *  one-time invitation, shown this once.
+	 */
+	inviteUser: (email: string) => __TAURI_INVOKE<NewInvitationLine>("invite_user", { email }),
+	/**  The devices enrolled in the team vault (everyone's for admins, one's own for a member). */
+	listDevices: () => __TAURI_INVOKE<Device[]>("list_devices"),
+	/**  Removes a device: its next request is refused. */
+	removeDevice: (id: DeviceId) => __TAURI_INVOKE<null>("remove_device", { id }),
 	/**  A page of the audit log, newest first, with how many rows the filters select. */
 	auditPage: (query: AuditQuery) => __TAURI_INVOKE<AuditPage>("audit_page", { query }),
 	/**  Everyone the audit log names as an actor, for its filter. */
@@ -273,6 +282,25 @@ export const commands = {
 	exportApiCollection: () => __TAURI_INVOKE<string | null>("export_api_collection"),
 	/**  Copies an example to the clipboard as it is: examples hold no secret, so no timed clear. */
 	copyExample: (text: string) => __TAURI_INVOKE<null>("copy_example", { text }),
+	/**  Where the window can work and where it does. */
+	places: () => __TAURI_INVOKE<Places>("places"),
+	/**  Moves the window to `place`: whatever is unlocked now locks first. */
+	choosePlace: (place: Place) => __TAURI_INVOKE<null>("choose_place", { place }),
+	/**
+	 *  Joins the team vault an invitation names as a device called `device_name` (its key sealed
+	 *  with `passphrase` when one is given, else in the OS keychain), and opens it.
+	 */
+	joinTeam: (invitation: Secret, deviceName: string, passphrase: Secret | null) => __TAURI_INVOKE<null>("join_team", { invitation, deviceName, passphrase }),
+	/**
+	 *  Opens the team vault the window is on: the device key from the keychain, or its sealed
+	 *  file with `passphrase`.
+	 */
+	unlockTeam: (passphrase: Secret | null) => __TAURI_INVOKE<null>("unlock_team", { passphrase }),
+	/**
+	 *  The team vault the window is linked to, and whether it is online; none on a vault file or
+	 *  while locked. Read every few seconds: not activity.
+	 */
+	teamStatus: () => __TAURI_INVOKE<TeamStatus | null>("team_status"),
 };
 
 /** Events */
@@ -766,6 +794,29 @@ export type DeliveryState =
 /**  Every attempt failed, or the receiver answered 410 Gone. */
 "failed";
 
+/**  A computer a user works on the team vault from. */
+export type Device = {
+	/**  Row id. */
+	id: DeviceId,
+	/**  The user it acts as. */
+	user_id: UserId,
+	/**  That user's name. */
+	user_name: string,
+	/**  That user's e-mail address. */
+	user_email: string,
+	/**  The name it joined with ("Ada's laptop"). */
+	name: string,
+	/**  When it joined. */
+	joined_at: string,
+	/**  When it was last seen, if it has made a request since joining. */
+	last_seen_at: string | null,
+	/**  The address it was last seen from. */
+	last_address: string | null,
+};
+
+/**  An enrolled device's row id: one admin's computer that works on a team vault. */
+export type DeviceId = number;
+
 /**  Why a webhook is disabled. */
 export type DisabledReason = 
 /**  Someone disabled it. */
@@ -1032,6 +1083,16 @@ export type MailMessage = {
 	last_error: string | null,
 };
 
+/**  An invitation made: the line to hand over, shown this once. */
+export type NewInvitationLine = {
+	/**  The invitation (`ksinv1.…`). */
+	invitation: string,
+	/**  Whom it is for. */
+	user_email: string,
+	/**  When it stops working. */
+	expires_at: string,
+};
+
 /**  A webhook just added, with its signing secret: the only time the secret is shown. */
 export type NewWebhook = {
 	/**  The webhook. */
@@ -1204,6 +1265,25 @@ export type PermissionSource = {
 	blocked_by: string[],
 };
 
+/**  Where the window works. */
+export type Place = 
+/**  The vault file on this computer. */
+{ kind: "local" } | 
+/**  A team server, as the device of this profile. */
+{ kind: "team"; 
+/**  The profile's name. */
+profile: string };
+
+/**  Where the window can work, and where it does. */
+export type Places = {
+	/**  The vault file's path. */
+	local: string,
+	/**  The team vaults joined. */
+	teams: TeamPlace[],
+	/**  Where the window works now. */
+	current: Place,
+};
+
 /**
  *  Whether renewal callbacks may go to private addresses, and whether this operator may
  *  change that.
@@ -1366,7 +1446,24 @@ export type ShellCode =
 /**  See [`AppError::Clipboard`]. */
 "clipboard_unavailable" | 
 /**  See [`AppError::Internal`]. */
-"internal";
+"internal" | 
+/**  See [`AppError::LocalOnly`]. */
+"local_only" | 
+/**  See [`AppError::Offline`]. */
+"offline" | 
+/**  The team server presented a certificate other than the pinned one. */
+"certificate_changed" | 
+/**  The team server cannot be reached. */
+"server_unreachable" | 
+/**  The device key is sealed with a passphrase, and none was given. */
+"passphrase_needed" | 
+/**  No such team profile on this computer. */
+"profile_not_found" | 
+/**
+ *  The team server refused with a code this app does not know, or answered something
+ *  that is not Keysmith's protocol.
+ */
+"team_server";
 
 /**  One place a token was found. */
 export type Sighting = {
@@ -1464,6 +1561,32 @@ export type Status =
 "expired" | 
 /**  Revoked: permanently refused. */
 "revoked";
+
+/**  A team vault this computer has joined. */
+export type TeamPlace = {
+	/**  The profile's name. */
+	profile: string,
+	/**  The server's address. */
+	server: string,
+	/**  Whom the device acts as. */
+	user_email: string,
+	/**  The device's name. */
+	device_name: string,
+	/**  Whether its key is sealed with a passphrase (otherwise the OS keychain keeps it). */
+	sealed: boolean,
+};
+
+/**  A team vault as the window is linked to it now. */
+export type TeamStatus = {
+	/**  The profile's name. */
+	profile: string,
+	/**  The server's address. */
+	server: string,
+	/**  Whom the device acts as. */
+	user_email: string,
+	/**  Since when the server cannot be reached; none while online. */
+	offline_since: string | null,
+};
 
 /**  What a token is for; its short form is the token's prefix. */
 export type TokenKind = 
@@ -1567,6 +1690,10 @@ export type VaultStatus = {
 	exists: boolean,
 	/**  Whether it is unlocked now. */
 	unlocked: boolean,
+	/**  Where the window works: the vault file, or a team vault. */
+	place: Place,
+	/**  The team vault's link, while one is open. */
+	team: TeamStatus | null,
 };
 
 /**  A webhook as it may be shown: hidden header values and the Basic password are never in it. */
