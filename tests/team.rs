@@ -99,6 +99,102 @@ fn invite(vault: &Path, email: &str) -> String {
 
 /// Paints the window in `theme` (as Settings → Appearance would) for a screenshot.
 async fn theme(app: &Session, theme: &str) {
+    app.script(
+        "document.documentElement.dataset.theme = arguments[0]; return null;",
+        vec![serde_json::json!(theme)],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_window_works_on_a_team_vault_with_another_device_and_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault: PathBuf = dir.path().join("team.vault");
+    let mut made = vault_made_outside(&vault, clock::system());
+    made.create_user(&UserSpec {
+        name: Name::new("Cleo Member").unwrap(),
+        email: EmailAddress::try_from("cleo@example.com".to_owned()).unwrap(),
+        role: Role::Member,
+        api_access: true,
+    })
+    .unwrap();
+    drop(made);
+    let port = free_port();
+    let server = TeamServer::start(&vault, port);
+
+    // The window: no vault file on this desktop, a team vault to connect to.
+    let desktop = dir.path().join("desktop.vault");
+    let app = Session::start(&desktop, &[]).await;
+    app.find("[data-testid=create-vault]").await;
+    app.screenshot("team-first-screen").await;
+    app.click("[data-testid=connect-team-link]").await;
+    app.find("[data-testid=connect-team]").await;
+    app.type_into("[data-testid=invitation]", "not an invitation")
+        .await;
+    app.find("[data-testid=invitation-problem]").await;
+    app.screenshot("team-connect-light").await;
+    theme(&app, "dark").await;
+    app.screenshot("team-connect-dark").await;
+    theme(&app, "light").await;
+    app.replace_text(
+        "[data-testid=invitation]",
+        &invite(&vault, "ada@example.com"),
+    )
+    .await;
+    app.type_into("[data-testid=device-name]", "Ada desktop")
+        .await;
+    app.click("[data-testid=connect]").await;
+    app.find("[data-testid=empty-state]").await;
+    let where_ = app
+        .wait_text("[data-testid=team-where]", "Team vault ada-desktop")
+        .await;
+    assert!(
+        where_.contains(&format!("https://127.0.0.1:{port}")),
+        "{where_}"
+    );
+    wait_title(&format!(
+        "ada-desktop (https://127.0.0.1:{port}) — Keysmith"
+    ))
+    .await;
+
+    // The command line joins as a second device of the account holder's.
+    let config = dir.path().join("cli-config");
+    cli(
+        &config,
+        &["join", "--name", "ada-cli"],
+        &format!("{}\n", invite(&vault, "ada@example.com")),
+    );
+
+    // The window issues; the command line sees it.
+    create_token(&app, "ledger-sync", 30).await;
+    let token = take_revealed_token(&app).await;
+    assert!(token.starts_with("ks_pat_"));
+    let listed = cli(&config, &["--remote", "ada-cli", "list", "--json"], "");
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let id = listed[0]["id"].to_string();
+    assert_eq!(listed[0]["name"], "ledger-sync");
+
+    // The command line revokes; the window shows it within two seconds.
+    cli(&config, &["--remote", "ada-cli", "revoke", &id], "");
+    eventually(Duration::from_secs(2), async || {
+        let text = row_text(&app, "ledger-sync").await;
+        match text.contains("\nrevoked") {
+            true => Ok(()),
+            false => Err(format!("the row still shows {text:?}")),
+        }
+    })
+    .await;
+    create_token(&app, "payroll-export", 30).await;
+    take_revealed_token(&app).await;
+
+    // People lists both devices of the account holder's, with when and where they were seen.
+    app.click("[data-testid=nav-people]").await;
+    app.wait_text("[data-testid=devices]", "ada-cli").await;
+    let devices = app.text("[data-testid=devices]").await;
+    assert!(
+        devices.contains("Ada desktop") && devices.contains("127.0.0.1"),
+        "{devices}"
+    );
     app.screenshot("team-devices-light").await;
     theme(&app, "dark").await;
     app.screenshot("team-devices-dark").await;
@@ -123,4 +219,35 @@ async fn theme(app: &Session, theme: &str) {
     let _server = TeamServer::start(&vault, port);
     app.wait_gone("[data-testid=offline-banner]").await;
     app.end().await;
+
+    // Nothing the desktop keeps holds a token it issued, the invitation, or the inventory in
+    // clear: its profile folder has the profile and the sealed offline copy.
+    let config = keysmith_e2e::artifacts_dir().join("desktop.config");
+    let mut kept = Vec::new();
+    let mut folders = vec![config];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                let text = String::from_utf8_lossy(&bytes);
+                for secret in [token.as_str(), "ks_inv_", "payroll-export"] {
+                    assert!(
+                        !text.contains(secret),
+                        "{} holds {secret:?}",
+                        path.display()
+                    );
+                }
+                kept.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    kept.sort();
+    assert!(
+        kept.contains(&"ada-desktop.json".to_owned())
+            && kept.contains(&"ada-desktop.inventory".to_owned()),
+        "{kept:?}"
+    );
 }

@@ -944,48 +944,14 @@ fn auto_renewal_is_set_at_issue_or_by_edit_and_a_period_too_long_issues_nothing(
 /// vault, and SIGTERM stops it with success well within `TimeoutStopSec`.
 #[test]
 fn the_shipped_systemd_unit_verifies_and_its_command_serves_from_the_environment_file() {
-    let unit = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../packaging/systemd/keysmith-serve.service"
-    ))
-    .unwrap();
-    let directive = |name: &str| {
-        unit.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
-            .unwrap_or_else(|| panic!("no {name}= in the unit"))
-    };
-    let command: Vec<&str> = directive("ExecStart").split_whitespace().collect();
+    let unit = ShippedUnit::read("keysmith-serve.service");
     assert_eq!(
-        command[0], "/usr/bin/keysmith",
-        "where the packages install it"
-    );
-    assert_eq!(
-        directive("EnvironmentFile"),
+        unit.directive("EnvironmentFile"),
         "-%h/.config/keysmith/serve.env"
     );
-    let stop_within: u64 = directive("TimeoutStopSec").parse().unwrap();
-
+    let stop_within: u64 = unit.directive("TimeoutStopSec").parse().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // systemd-analyze wants the command to exist: the keysmith just built stands in.
-    let here = dir.path().join("keysmith-serve.service");
-    std::fs::write(
-        &here,
-        unit.replace(command[0], env!("CARGO_BIN_EXE_keysmith")),
-    )
-    .unwrap();
-    let runtime = dir.path().join("runtime");
-    std::fs::create_dir(&runtime).unwrap();
-    let verified = Command::new("systemd-analyze")
-        .args(["--user", "verify"])
-        .arg(&here)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .output()
-        .expect("systemd-analyze runs (scripts/setup installs systemd)");
-    let complaints = String::from_utf8_lossy(&verified.stderr);
-    assert!(
-        verified.status.success() && complaints.is_empty(),
-        "{complaints}"
-    );
+    let command = unit.verify(dir.path(), "keysmith-serve.service", true);
 
     let vault = dir.path().join("served.vault");
     init(&vault);

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod support;
-use support::{init, issue_json, keysmith, ok_json, stdout};
+use support::{init, issue_json, keysmith, ok_json, refused_with, stdout};
 
 /// Runs `keysmith` and insists it succeeded; its stdout.
 fn ok(vault: &Path, args: &[&str]) -> String {
@@ -22,10 +22,7 @@ fn ok(vault: &Path, args: &[&str]) -> String {
 
 /// Runs `keysmith`, insists it failed with exit 2 and `code` on stderr.
 fn refused(vault: &Path, args: &[&str], code: &str) {
-    let output = keysmith(vault, args);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(stderr.contains(code), "{args:?}: {stderr}");
+    refused_with(&keysmith(vault, args), code);
 }
 
 fn user<'a>(people: &'a Value, email: &str) -> &'a Value {

@@ -12,7 +12,7 @@ use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use serde_json::Value;
 
 mod support;
-use support::{in_days, init, keysmith, ok_json, stdout, PASSPHRASE};
+use support::{in_days, init, keysmith, ok_json, refused_with, stdout, ShippedUnit, PASSPHRASE};
 
 const DEVICE_PASSPHRASE: &str = "this laptop's passphrase";
 
@@ -164,16 +164,6 @@ fn ok(output: Output) -> String {
     stdout(&output)
 }
 
-/// Insists `output` failed with exit 2 and `code`.
-fn refused(output: &Output, code: &str) {
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains(&format!("error: {code}: ")),
-        "wanted {code}: {stderr}"
-    );
-}
-
 fn invite(vault: &Path, email: &str) -> String {
     let line = ok(keysmith(vault, &["invite", email]));
     assert_eq!(line.lines().count(), 1, "the invitation alone on one line");
@@ -251,7 +241,7 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
     );
     let settings = ok(ada.remote("ada-laptop", &["settings", "--set", "auto_lock_minutes=12"]));
     assert!(settings.contains("auto_lock_minutes=12"));
-    refused(&ada.remote("ada-laptop", &["rekey"]), "not_remote");
+    refused_with(&ada.remote("ada-laptop", &["rekey"]), "not_remote");
 
     // Nothing of the vault's secrets on the device: the profile and the sealed key only.
     let files = ada.files();
@@ -281,7 +271,7 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
 
     // An invitation works once; a forged or damaged one is refused; nothing enrolls.
     let other = Computer::new(root.path(), "other");
-    refused(&other.join("again", &invitation), "invitation_used");
+    refused_with(&other.join("again", &invitation), "invitation_used");
     let forged = {
         let fresh = invite(&vault, "cleo@example.com");
         // Same server and certificate, a secret of its own making.
@@ -296,11 +286,11 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
         stderr.contains("invitation_not_found") || stderr.contains("invalid_invitation"),
         "{stderr}"
     );
-    refused(
+    refused_with(
         &other.join("damaged", "ksinv1.not-an-invitation"),
         "invalid_invitation",
     );
-    refused(&other.join("empty", ""), "invitation_missing");
+    refused_with(&other.join("empty", ""), "invitation_missing");
     assert!(
         !other.config.exists() || other.files().is_empty(),
         "nothing saved on refusal"
@@ -324,7 +314,7 @@ fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
     );
 
     // A member's device calling admin operations: refused by the server, nothing changed.
-    refused(
+    refused_with(
         &cleo.remote(
             "cleo-desk-keychain",
             &[
@@ -338,11 +328,11 @@ fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
         ),
         "forbidden",
     );
-    refused(
+    refused_with(
         &cleo.remote("cleo-desk-keychain", &["invite", "cleo@example.com"]),
         "forbidden",
     );
-    refused(
+    refused_with(
         &cleo.remote(
             "cleo-desk-keychain",
             &["settings", "--set", "auto_lock_minutes=1"],
@@ -358,7 +348,7 @@ fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
     // The account holder removes her device: its next call is refused.
     let device = own[0]["id"].to_string();
     ok(keysmith(&vault, &["devices", "--remove", &device]));
-    refused(
+    refused_with(
         &cleo.remote("cleo-desk-keychain", &["list"]),
         "device_not_found",
     );
@@ -502,7 +492,7 @@ fn a_different_certificate_is_refused_before_anything_is_sent() {
         "ada-laptop",
         &["user", "add", "--name", "Eve", "--email", "eve@example.com"],
     );
-    refused(&output, "certificate_changed");
+    refused_with(&output, "certificate_changed");
     assert!(String::from_utf8_lossy(&output.stderr).contains("nothing was sent"));
     let people = ok_json(keysmith(&vault, &["people", "--json"]));
     assert!(!people.to_string().contains("eve@example.com"));
@@ -654,41 +644,14 @@ fn an_issue_whose_answer_is_lost_is_retried_into_the_same_credential() {
 /// over TLS and stops with success on SIGTERM.
 #[test]
 fn the_shipped_team_unit_verifies_and_its_command_serves_with_the_credential_on_stdin() {
-    let unit = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../packaging/systemd/keysmith-team.service"
-    ))
-    .unwrap();
-    let directive = |name: &str| {
-        unit.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
-            .unwrap_or_else(|| panic!("no {name}= in the unit"))
-    };
+    let unit = ShippedUnit::read("keysmith-team.service");
     assert_eq!(
-        directive("LoadCredential"),
+        unit.directive("LoadCredential"),
         "passphrase:/etc/keysmith/passphrase"
     );
-    assert_eq!(directive("StandardInput"), "file:%d/passphrase");
-    let command: Vec<&str> = directive("ExecStart").split_whitespace().collect();
-    assert_eq!(command[0], "/usr/bin/keysmith");
-
+    assert_eq!(unit.directive("StandardInput"), "file:%d/passphrase");
     let dir = tempfile::tempdir().unwrap();
-    let here = dir.path().join("keysmith-team.service");
-    std::fs::write(
-        &here,
-        unit.replace(command[0], env!("CARGO_BIN_EXE_keysmith")),
-    )
-    .unwrap();
-    let verified = Command::new("systemd-analyze")
-        .arg("verify")
-        .arg(&here)
-        .output()
-        .expect("systemd-analyze runs (scripts/setup installs systemd)");
-    let complaints = String::from_utf8_lossy(&verified.stderr);
-    assert!(
-        verified.status.success() && complaints.is_empty(),
-        "{complaints}"
-    );
+    let command = unit.verify(dir.path(), "keysmith-team.service", false);
 
     // The unit's command, with a vault and a port of the test's own.
     let vault = dir.path().join("team.vault");
@@ -697,7 +660,7 @@ fn the_shipped_team_unit_verifies_and_its_command_serves_with_the_credential_on_
     std::fs::write(&credential, format!("{PASSPHRASE}\n")).unwrap();
     let args: Vec<String> = command[1..]
         .iter()
-        .map(|arg| match *arg {
+        .map(|arg| match arg.as_str() {
             "/var/lib/keysmith/team.vault" => vault.display().to_string(),
             "0.0.0.0:8443" => "127.0.0.1:0".to_owned(),
             other => other.to_owned(),

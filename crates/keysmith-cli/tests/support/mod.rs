@@ -176,3 +176,74 @@ pub fn add_admin(vault: &Path, passphrase: &str) {
         .add_operator(bob.id, &passphrase.into(), KdfParams::MINIMUM)
         .unwrap();
 }
+
+/// A unit file shipped in packaging/systemd, as text.
+pub struct ShippedUnit(pub String);
+
+impl ShippedUnit {
+    /// The unit `packaging/systemd/<name>`.
+    pub fn read(name: &str) -> ShippedUnit {
+        let path = format!(
+            "{}/../../packaging/systemd/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        ShippedUnit(std::fs::read_to_string(path).unwrap())
+    }
+
+    /// The value of its first `name=` line.
+    pub fn directive(&self, name: &str) -> &str {
+        self.0
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {name}= in the unit"))
+    }
+
+    /// Checks it with `systemd-analyze verify` (`--user` for a user unit), written into `dir`
+    /// with the keysmith just built standing in for the installed one (systemd-analyze wants
+    /// the command to exist); the command's words, the installed path first.
+    pub fn verify(&self, dir: &Path, file_name: &str, user: bool) -> Vec<String> {
+        let command: Vec<String> = self
+            .directive("ExecStart")
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            command[0], "/usr/bin/keysmith",
+            "where the packages install it"
+        );
+        let here = dir.join(file_name);
+        std::fs::write(
+            &here,
+            self.0.replace(&command[0], env!("CARGO_BIN_EXE_keysmith")),
+        )
+        .unwrap();
+        let runtime = dir.join("runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let mut analyze = Command::new("systemd-analyze");
+        if user {
+            analyze.arg("--user");
+        }
+        let verified = analyze
+            .arg("verify")
+            .arg(&here)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .output()
+            .expect("systemd-analyze runs (scripts/setup installs systemd)");
+        let complaints = String::from_utf8_lossy(&verified.stderr);
+        assert!(
+            verified.status.success() && complaints.is_empty(),
+            "{complaints}"
+        );
+        command
+    }
+}
+
+/// Insists `output` failed with exit 2 and `code` on stderr (`error: <code>: …`).
+pub fn refused_with(output: &Output, code: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("error: {code}: ")),
+        "wanted {code}: {stderr}"
+    );
+}
