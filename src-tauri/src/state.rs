@@ -241,8 +241,7 @@ impl AppState {
 
     /// Takes an open team link into the session; its auto-lock time and the rest of the
     /// desktop settings are the team vault's.
-    pub fn open_team(&self, link: TeamLink) -> AppResult<()> {
-        let link = Arc::new(link);
+    pub fn open_team(&self, link: Arc<TeamLink>) -> AppResult<()> {
         let settings = link.call(keysmith_ops::GetSettings {}).unwrap_or_default();
         let title = link.title();
         let mut session = self.session();

@@ -5,6 +5,7 @@
 //! back online by itself at the next call that reaches the server.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -80,6 +81,9 @@ pub struct TeamLink {
     offline_since: Mutex<Option<DateTime<Utc>>>,
     copy: Mutex<Option<Arc<OfflineCopy>>>,
     copied_at: Mutex<Option<Instant>>,
+    /// Whether a copy is being taken (on a thread of its own: at 100,000 credentials it takes
+    /// a while, and no call waits for it).
+    copying: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -89,14 +93,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl TeamLink {
     /// A link through `remote`: it reaches the server now (refreshing the offline copy), or,
     /// unreachable, opens offline on the copy kept — failing only when there is none.
-    pub fn open(remote: Remote) -> AppResult<TeamLink> {
+    pub fn open(remote: Remote) -> AppResult<Arc<TeamLink>> {
         let copy = remote.offline_copy().map(Arc::new);
-        let link = TeamLink {
+        let link = Arc::new(TeamLink {
             remote,
             offline_since: Mutex::new(None),
             copy: Mutex::new(copy),
             copied_at: Mutex::new(None),
-        };
+            copying: AtomicBool::new(false),
+        });
         match link.remote.call(&ops::ShowPeople {}) {
             Ok(_) => link.take_copy(),
             Err(ClientError::Unreachable { .. }) if lock(&link.copy).is_some() => {
@@ -127,7 +132,7 @@ impl TeamLink {
 
     /// Carries `op` out on the server; unreachable, answers the inventory's reads from the
     /// offline copy and refuses the rest as [`AppError::Offline`].
-    pub fn call<O: Operation>(&self, op: O) -> AppResult<O::Answer> {
+    pub fn call<O: Operation>(self: &Arc<Self>, op: O) -> AppResult<O::Answer> {
         match self.remote.call(&op) {
             Ok(answer) => {
                 if O::EFFECT == ops::Effect::Change {
@@ -173,10 +178,21 @@ impl TeamLink {
         serde_json::from_value(answer).ok()
     }
 
-    /// Takes the offline copy again: every credential and the people, sealed on this
-    /// computer. A failure is logged: the window goes on.
-    fn take_copy(&self) {
+    /// Takes the offline copy again, on a thread of its own: every credential and the people,
+    /// sealed on this computer. A failure is logged: the window goes on.
+    fn take_copy(self: &Arc<Self>) {
+        if self.copying.swap(true, Ordering::SeqCst) {
+            return;
+        }
         *lock(&self.copied_at) = Some(Instant::now());
+        let link = Arc::clone(self);
+        std::thread::spawn(move || {
+            link.copy_now();
+            link.copying.store(false, Ordering::SeqCst);
+        });
+    }
+
+    fn copy_now(&self) {
         let every = CredentialQuery {
             limit: None,
             ..CredentialQuery::default()
