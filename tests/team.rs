@@ -4,7 +4,8 @@
 //! issues and the command line sees it; the command line revokes and the window shows it within
 //! two seconds; the server is killed and the window shows the offline copy with its banner,
 //! search still working, and comes back online by itself when the server does. Screenshots of
-//! the connect screen, the device list and the offline banner, light and dark.
+//! the connect screen, the device list and the offline banner, light and dark (and the smallest
+//! window).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -135,6 +136,9 @@ async fn the_window_works_on_a_team_vault_with_another_device_and_offline() {
     app.screenshot("team-connect-light").await;
     theme(&app, "dark").await;
     app.screenshot("team-connect-dark").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.screenshot("team-connect-dark-smallest").await;
+    app.client.set_window_size(1100, 720).await.unwrap();
     theme(&app, "light").await;
     app.replace_text(
         "[data-testid=invitation]",
@@ -213,6 +217,8 @@ async fn the_window_works_on_a_team_vault_with_another_device_and_offline() {
     app.screenshot("team-offline-light").await;
     theme(&app, "dark").await;
     app.screenshot("team-offline-dark").await;
+    app.client.set_window_size(760, 520).await.unwrap();
+    app.screenshot("team-offline-dark-smallest").await;
     theme(&app, "light").await;
 
     // It comes back (same port, same certificate): the window goes online by itself.

@@ -700,3 +700,79 @@ fn the_shipped_team_unit_verifies_and_its_command_serves_with_the_credential_on_
         .unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+/// The team server killed (SIGKILL) while a device is issuing one credential after another:
+/// the vault file opens, its integrity check passes, every credential the device was answered
+/// for is there, and every credential there has its audit row — nothing half-written.
+#[test]
+fn a_team_server_killed_in_the_middle_of_changes_leaves_nothing_half_written() {
+    let root = tempfile::tempdir().unwrap();
+    let (vault, server) = team_vault(root.path());
+    let ada = Computer::new(root.path(), "ada");
+    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
+    let folder = ada.config.join("keysmith").join("profiles");
+    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+    let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
+    let owner = remote
+        .call(&keysmith_ops::ShowPeople {})
+        .unwrap()
+        .operator
+        .user_id;
+    let issuing = std::thread::spawn(move || {
+        let mut answered = Vec::new();
+        for n in 0..500 {
+            let request: keysmith_core::IssueRequest = serde_json::from_value(serde_json::json!({
+                "kind": "personal_access_token", "owner_id": owner,
+                "name": format!("burst {n}"), "description": "", "scopes": ["payables:read"],
+                "rights": "read", "applications": ["Internal tools"], "rate_limit": null,
+                "expires_on": in_days(30),
+            }))
+            .unwrap();
+            match remote.call(&keysmith_ops::IssueCredential { request }) {
+                Ok(revealed) => answered.push(revealed.credential.credential.id.0),
+                Err(_) => break,
+            }
+        }
+        answered
+    });
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    server.kill();
+    let answered = issuing.join().unwrap();
+    assert!(
+        !answered.is_empty() && answered.len() < 500,
+        "{} answered",
+        answered.len()
+    );
+
+    let opened = keysmith_core::Vault::unlock(
+        &vault,
+        &keysmith_core::Secret::from(PASSPHRASE),
+        keysmith_core::clock::system(),
+    )
+    .unwrap();
+    opened.integrity_check().wait().unwrap();
+    let listed: Vec<i64> = opened
+        .query_credentials(&keysmith_core::CredentialQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|credential| credential.id.0)
+        .collect();
+    for id in &answered {
+        assert!(
+            listed.contains(id),
+            "credential {id} was answered for, and is gone"
+        );
+    }
+    let issued_rows = opened
+        .audit_log(None)
+        .unwrap()
+        .into_iter()
+        .filter(|entry| entry.action == "credential.issued")
+        .count();
+    assert_eq!(
+        issued_rows,
+        listed.len(),
+        "every credential has its audit row, and no more"
+    );
+    assert!(opened.verify_audit_chain().unwrap().first_broken.is_none());
+}

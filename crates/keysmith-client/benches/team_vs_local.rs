@@ -3,6 +3,8 @@
 //! loopback TLS (this process's, as `keysmith serve --team` runs it) and on the same vault
 //! opened here, with one round trip measured apart (the cheapest operation, the revision).
 //! Target (DESIGN, quality bars): over the team server within 2x local plus one round trip.
+//! Then the server's verification throughput (two clients, keep-alive, over its TLS) alone and
+//! beside five admin sessions polling as open windows do: within 5 % of alone.
 //! Run with `scripts/bench-team`; `KEYSMITH_BENCH_CREDENTIALS` sets the vault's size.
 
 use std::sync::Arc;
@@ -90,7 +92,7 @@ fn main() {
             .issue(&token(
                 &format!("integration {i:06}"),
                 description,
-                1 + (i % 365) as i64,
+                1 + (i % 360) as i64,
             ))
             .unwrap();
     }
@@ -197,8 +199,86 @@ fn main() {
             ms(over) / budget
         );
     }
+
+    // Verification beside five polling windows.
+    let tokens: Vec<String> = (0..200)
+        .map(|i| {
+            let new = NewCredential {
+                rate_limit: RateLimit::new(10_000).unwrap(),
+                ..token(&format!("load {i}"), "", 30)
+            };
+            vault.issue(&new).unwrap().token.expose().to_owned()
+        })
+        .collect();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let base = remote.profile().server.clone();
+    let alone = verifications_per_second(&base, &tokens);
+    let stop_polling = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pollers: Vec<_> = (0..5)
+        .map(|_| {
+            let window =
+                keysmith_client::Remote::open(&profiles, "bench", Some(&passphrase)).unwrap();
+            let stop = Arc::clone(&stop_polling);
+            std::thread::spawn(move || {
+                let mut tick = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    window.call(&ops::VaultRevision {}).unwrap();
+                    if tick % 2 == 0 {
+                        window.call(&ops::PendingOAuthRequests {}).unwrap();
+                    }
+                    tick += 1;
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            })
+        })
+        .collect();
+    let beside = verifications_per_second(&base, &tokens);
+    stop_polling.store(true, std::sync::atomic::Ordering::SeqCst);
+    for poller in pollers {
+        poller.join().unwrap();
+    }
+    println!(
+        "verifications over the team server's TLS: {alone:.0}/s alone, {beside:.0}/s beside five polling windows: {:.2}x (target >= 0.95)",
+        beside / alone
+    );
+
     let _ = stop.send(());
     runtime.block_on(server).unwrap().unwrap();
+}
+
+/// Verifications answered per second over `base` by two clients (keep-alive) in 5 s, each
+/// verification of one of `tokens` in turn.
+fn verifications_per_second(base: &str, tokens: &[String]) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let counts: Vec<_> = (0..2)
+        .map(|client| {
+            let url = format!("{base}/v1/verify");
+            let tokens = tokens.to_vec();
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::builder()
+                    .danger_accept_invalid_certs(true)
+                    .build()
+                    .unwrap();
+                let mut answered = 0u64;
+                let mut k = client;
+                while Instant::now() < deadline {
+                    let body = format!(r#"{{"token":"{}"}}"#, tokens[k % tokens.len()]);
+                    let response = http
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .unwrap();
+                    assert!(response.status().is_success(), "{}", response.status());
+                    answered += 1;
+                    k += 2;
+                }
+                answered
+            })
+        })
+        .collect();
+    let total: u64 = counts.into_iter().map(|count| count.join().unwrap()).sum();
+    total as f64 / 5.0
 }
 
 fn ms(duration: Duration) -> f64 {
