@@ -224,6 +224,36 @@ async fn the_window_works_on_a_team_vault_with_another_device_and_offline() {
     // It comes back (same port, same certificate): the window goes online by itself.
     let _server = TeamServer::start(&vault, port);
     app.wait_gone("[data-testid=offline-banner]").await;
+
+    // An admin removes this computer mid-session: its next call is refused, and the window
+    // says so on the unlock screen.
+    let devices = Command::new(cli_binary())
+        .arg("--vault")
+        .arg(&vault)
+        .args(["devices", "--json"])
+        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    let devices: serde_json::Value = serde_json::from_slice(&devices.stdout).unwrap();
+    let desktop_device = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|device| device["name"] == "Ada desktop")
+        .expect("the window's device")["id"]
+        .to_string();
+    let removed = Command::new(cli_binary())
+        .arg("--vault")
+        .arg(&vault)
+        .args(["devices", "--remove", &desktop_device])
+        .env("KEYSMITH_PASSPHRASE", PASSPHRASE)
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+    app.wait_text("[data-testid=notice]", "removed from the team vault")
+        .await;
+    app.find("[data-testid=unlock-vault]").await;
+    app.screenshot("team-device-removed").await;
     app.end().await;
 
     // Nothing the desktop keeps holds a token it issued, the invitation, or the inventory in

@@ -565,3 +565,90 @@ fn see(team: &Team, vault: &mut Vault, device: DeviceId, caller: IpAddr) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use keysmith_core::team::proof::{DeviceKey, SignedRequest};
+    use keysmith_core::{AccountHolder, EmailAddress, KdfParams, UserId};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{Access, ConnectionLimits};
+
+    /// A session past its 15 minutes is refused as `session_expired`, however well its requests
+    /// are signed; a fresh one of the same device is served.
+    #[tokio::test]
+    async fn a_session_past_its_lifetime_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut vault = Vault::create(
+            &dir.path().join("team.vault"),
+            &Secret::from("team session passphrase"),
+            &AccountHolder {
+                name: Name::new("Ada Holder").unwrap(),
+                email: EmailAddress::try_from("ada@example.com".to_owned()).unwrap(),
+            },
+            KdfParams::MINIMUM,
+            keysmith_core::clock::system(),
+        )
+        .unwrap();
+        let key = DeviceKey::generate();
+        let invitation = vault.invite(UserId(1)).unwrap();
+        let device = vault
+            .join(
+                &invitation.secret,
+                &Name::new("laptop").unwrap(),
+                &key.public_key(),
+                "127.0.0.1",
+            )
+            .unwrap();
+        let state = ApiState::team(vault, Access::Open, Fingerprint([1; 32]), None).unwrap();
+        let team = state.team.as_ref().unwrap();
+        let long_ago = Instant::now()
+            .checked_sub(SESSION_LIFETIME + Duration::from_secs(1))
+            .expect("the machine has been up a quarter of an hour");
+        for (id, opened) in [("old", long_ago), ("new", Instant::now())] {
+            lock(&team.sessions).insert(
+                id.to_owned(),
+                Session {
+                    device: device.id,
+                    opened,
+                    counters: Counters::default(),
+                },
+            );
+        }
+        let local: SocketAddr = "127.0.0.1:8700".parse().unwrap();
+        let app = crate::router(Arc::clone(&state), local, ConnectionLimits::default());
+        let path = "/v1/admin/vault_revision";
+        let ask = |session: &'static str| {
+            let signature = key.sign_request(&SignedRequest {
+                session,
+                counter: 1,
+                path,
+                retry_key: None,
+                body: b"{}",
+            });
+            let mut request = Request::post(path)
+                .header(header::HOST, "127.0.0.1:8700")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Keysmith {session}"))
+                .header(PROOF_HEADER, format!("1.{}", STANDARD.encode(signature)))
+                .body(Body::from("{}"))
+                .unwrap();
+            request
+                .extensions_mut()
+                .insert(ConnectInfo::<SocketAddr>("127.0.0.1:5000".parse().unwrap()));
+            request
+        };
+        let old = app.clone().oneshot(ask("old")).await.unwrap();
+        assert_eq!(old.status(), 401);
+        let body = axum::body::to_bytes(old.into_body(), 4096).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("session_expired"));
+        let new = app.oneshot(ask("new")).await.unwrap();
+        assert_eq!(new.status(), 200);
+    }
+}

@@ -29,20 +29,24 @@ export function hasCode(error: unknown, code: Code): error is IpcError {
   return isIpcError(error) && error.code === code;
 }
 
-const lockedListeners = new Set<() => void>();
+const lockedListeners = new Set<(code: Code) => void>();
 
 /**
  * Calls `listener` whenever a command finds the vault locked (auto-lock, or a lock from
- * elsewhere); returns what stops it.
+ * elsewhere), or finds this computer removed from the team vault it works on; returns what
+ * stops it.
  */
-export function onFoundLocked(listener: () => void): () => void {
+export function onFoundLocked(listener: (code: Code) => void): () => void {
   lockedListeners.add(listener);
   return () => lockedListeners.delete(listener);
 }
 
+/** The codes after which the window cannot go on where it is. */
+const LOCKING_CODES: Code[] = ['vault_locked', 'device_not_found'];
+
 type Commands = typeof generated;
 
-/** The generated commands, each telling the lock listeners when it meets `vault_locked`. */
+/** The generated commands, each telling the lock listeners when it meets a locking code. */
 export const commands = Object.fromEntries(
   Object.entries(generated).map(([name, call]) => [
     name,
@@ -50,7 +54,10 @@ export const commands = Object.fromEntries(
       try {
         return await (call as (...args: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
-        if (hasCode(error, 'vault_locked')) lockedListeners.forEach((listener) => listener());
+        if (isIpcError(error) && LOCKING_CODES.includes(error.code)) {
+          const code = error.code;
+          lockedListeners.forEach((listener) => listener(code));
+        }
         throw error;
       }
     },
