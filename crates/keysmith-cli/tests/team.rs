@@ -452,12 +452,33 @@ fn a_replayed_request_is_refused_and_a_restart_costs_the_device_nothing() {
     let catalogue = ok_json(keysmith(&vault, &["catalogue", "list", "--json"]));
     assert!(!catalogue.to_string().contains("Payroll"), "{catalogue}");
 
-    // The server is killed mid-session and comes back (same certificate, same port): the
-    // device opens a new session with its key, asking no one.
+    // A device's door, its session open.
     let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
     let before = remote
         .call(&keysmith_ops::ListCredentials { query: None })
         .unwrap();
+    // Bad signatures in a row: the device (from this address) is made to wait (until the
+    // restart below, which forgets it).
+    let mut codes = Vec::new();
+    for counter in 10..24 {
+        let (_, answer) = post(
+            path,
+            other_body,
+            &[
+                headers[0].clone(),
+                ("keysmith-proof", format!("{counter}.{}", b64.encode(proof))),
+            ],
+        );
+        codes.push(answer["code"].as_str().unwrap_or("").to_owned());
+    }
+    assert_eq!(codes[0], "bad_signature");
+    assert_eq!(
+        codes.last().map(String::as_str),
+        Some("too_many_failures"),
+        "{codes:?}"
+    );
+    // The server is killed mid-session and comes back (same certificate, same port): the
+    // device opens a new session with its key, asking no one.
     let port = server.port().to_owned();
     server.kill();
     let unreachable = remote.call(&keysmith_ops::ListCredentials { query: None });

@@ -323,19 +323,17 @@ fn router(state: Arc<ApiState>, local: SocketAddr, limits: ConnectionLimits) -> 
         )),
     };
     // A team server's device routes authenticate by device key, not by verifier key, and
-    // answer other computers over TLS only.
-    let routes = if state.team.is_some() {
-        let team = Router::new()
-            .route("/v1/team/join", post(team::join))
-            .route("/v1/team/session", post(team::session))
-            .route("/v1/admin/{operation}", post(team::admin))
-            .layer(middleware::from_fn(
-                connections::require_tls_beyond_loopback,
-            ));
-        routes.merge(team)
-    } else {
-        routes
-    };
+    // answer other computers over TLS only. Every server has them (as its document does): one
+    // that is not a team server answers them 404.
+    let team = Router::new()
+        .route("/v1/team/join", post(team::join))
+        .route("/v1/team/session", post(team::session))
+        .route("/v1/admin/{operation}", post(team::admin))
+        .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(middleware::from_fn(
+            connections::require_tls_beyond_loopback,
+        ));
+    let routes = routes.merge(team);
     routes
         .layer(axum::Extension(oauth::Issuer(format!("http://{local}"))))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -469,6 +469,7 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         (name = "OAuth apps", description = "The client-credentials exchange, and the authorization server of the OAuth apps registered in Keysmith."),
         (name = "Renewals", description = "Collecting a renewed token with its claim key."),
         (name = "Service", description = "Health, and this document."),
+        (name = "Team", description = "A team server's devices: joining with an invitation, sessions signed with the device key, and the admin operations (served by `keysmith serve --team` over TLS only)."),
     ),
     paths(
         verify,
@@ -484,7 +485,10 @@ pub(crate) async fn method_not_allowed() -> ApiError {
         crate::renewals::redeem,
         crate::renewals::request_renewed_token,
         health,
-        openapi
+        openapi,
+        crate::team::join,
+        crate::team::session,
+        crate::team::admin
     )
 )]
 struct ApiDoc;

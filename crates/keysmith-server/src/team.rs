@@ -28,9 +28,10 @@ use keysmith_ops::CallError;
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 use zeroize::Zeroizing;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Caller, Target};
 use crate::routes::{body_bytes, media_type, parse_json};
 use crate::{lock, off_thread, ApiState};
@@ -177,10 +178,11 @@ fn record_failure(state: &ApiState, caller: IpAddr, device: Option<DeviceId>) {
 }
 
 /// A join: the invitation's secret, the device's name and its public key (base64).
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct JoinRequest {
-    /// `ks_inv_…`.
+    /// `ks_inv_…`: the secret of the invitation's line (not the whole line).
     #[serde(serialize_with = "keysmith_core::secret::serialize_exposed")]
+    #[schema(value_type = String)]
     pub invitation: Secret,
     /// What to call the device.
     pub device_name: String,
@@ -189,6 +191,20 @@ pub struct JoinRequest {
 }
 
 /// `POST /v1/team/join`: enrolls a device with a one-time invitation.
+#[utoipa::path(
+    tag = "Team",
+    post,
+    path = "/v1/team/join",
+    request_body(content = JoinRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The device, enrolled: it acts as the invitation's user from now on", body = serde_json::Value),
+        (status = 400, description = "invitation_not_found, invitation_used, invitation_expired, a bad name or key, bad JSON", body = ErrorBody),
+        (status = 403, description = "tls_required: another computer over plain HTTP", body = ErrorBody),
+        (status = 404, description = "Not a team server", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many failed joins from this address (10 a minute); see Retry-After", body = ErrorBody),
+    )
+)]
 pub(crate) async fn join(
     State(state): State<Arc<ApiState>>,
     Caller(caller): Caller,
@@ -220,9 +236,10 @@ pub(crate) async fn join(
 }
 
 /// A device asking for a challenge, or answering one.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SessionRequest {
     /// The device's id, as joining answered it.
+    #[schema(value_type = i64)]
     pub device_id: DeviceId,
     /// The challenge signed (base64); absent when asking for one.
     #[serde(default)]
@@ -233,7 +250,7 @@ pub struct SessionRequest {
 }
 
 /// A challenge to sign, or a session opened.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SessionAnswer {
     /// The challenge (base64), when one was asked for.
     #[serde(default)]
@@ -248,6 +265,21 @@ pub struct SessionAnswer {
 
 /// `POST /v1/team/session`: without a signature, gives the device a fresh challenge; with the
 /// challenge signed by the device key, opens a session.
+#[utoipa::path(
+    tag = "Team",
+    post,
+    path = "/v1/team/session",
+    request_body(content = SessionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "A challenge (60 s, answered once), or the session (15 minutes)", body = SessionAnswer),
+        (status = 400, description = "Bad JSON or base64", body = ErrorBody),
+        (status = 401, description = "challenge_unknown, bad_signature, device_not_found", body = ErrorBody),
+        (status = 403, description = "tls_required: another computer over plain HTTP", body = ErrorBody),
+        (status = 404, description = "Not a team server", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many failures for this device or from this address; see Retry-After", body = ErrorBody),
+    )
+)]
 pub(crate) async fn session(
     State(state): State<Arc<ApiState>>,
     Caller(caller): Caller,
@@ -340,6 +372,30 @@ pub(crate) async fn session(
 
 /// `POST /v1/admin/{operation}`: one operation of `keysmith_ops`' list, as the device whose
 /// session and signature the request carries.
+#[utoipa::path(
+    tag = "Team",
+    post,
+    path = "/v1/admin/{operation}",
+    params(
+        ("operation" = String, Path, description = "The operation's name, as the window's command is named: list_credentials, issue_credential, revoke_credential, people_overview, …"),
+        ("Authorization" = String, Header, description = "Keysmith <session>"),
+        ("Keysmith-Proof" = String, Header, description = "<counter>.<base64 Ed25519 signature> over the session, the counter (each taken once), the path, the idempotency key and the body's SHA-256"),
+        ("Idempotency-Key" = Option<String>, Header, description = "The same for every try of one change: the server carries it out once and answers every try with that outcome"),
+    ),
+    request_body(content = serde_json::Value, content_type = "application/json", description = "The operation's request"),
+    responses(
+        (status = 200, description = "The operation's answer (no-store: it may carry a secret shown once)", body = serde_json::Value),
+        (status = 400, description = "A request the operation does not take, or the core's refusal", body = ErrorBody),
+        (status = 401, description = "session_required, proof_required, session_expired, bad_signature, request_replayed, device_not_found", body = ErrorBody),
+        (status = 403, description = "forbidden (the device's user may not), or tls_required", body = ErrorBody),
+        (status = 404, description = "No such operation, or not a team server", body = ErrorBody),
+        (status = 409, description = "request_in_progress: the first try of this change is still running", body = ErrorBody),
+        (status = 413, description = "Bodies are limited to 16 KiB", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 429, description = "Too many failures for this device or from this address; see Retry-After", body = ErrorBody),
+        (status = 503, description = "vault_busy: see Retry-After", body = ErrorBody),
+    )
+)]
 pub(crate) async fn admin(
     State(state): State<Arc<ApiState>>,
     Caller(caller): Caller,
