@@ -618,19 +618,25 @@ pub(crate) fn date(text: &str) -> Result<NaiveDate, Failure> {
 /// catalogue's only application.
 fn issue_request(door: &mut Door, args: &IssueArgs) -> Result<IssueRequest, Failure> {
     let kind = kind_of(args.kind);
-    let owner_id = match (&args.owner, kind) {
-        (_, TokenKind::OrganizationToken) => None,
-        (None, _) => Some((ops::ShowPeople {}).on(door)?.operator.user_id),
-        (Some(owner), _) => Some(people::find_user(door, owner)?.id),
+    let default_applications = args.applications.is_empty() && kind != TokenKind::Verifier;
+    // The people and catalogues, read once, where a default comes from them.
+    let people = if kind != TokenKind::OrganizationToken || default_applications {
+        Some((ops::ShowPeople {}).on(door)?)
+    } else {
+        None
     };
-    let applications = if args.applications.is_empty() && kind != TokenKind::Verifier {
-        let catalogue = (ops::ShowPeople {}).on(door)?.applications;
-        match catalogue.as_slice() {
+    let owner_id = match (&args.owner, &people) {
+        (_, _) if kind == TokenKind::OrganizationToken => None,
+        (None, Some(people)) => Some(people.operator.user_id),
+        (Some(owner), Some(people)) => Some(people::named_user(&people.users, owner)?.id),
+        (_, None) => None,
+    };
+    let applications = match (&people, default_applications) {
+        (Some(people), true) => match people.applications.as_slice() {
             [only] => vec![only.name.clone()],
             _ => Vec::new(),
-        }
-    } else {
-        args.applications.clone()
+        },
+        _ => args.applications.clone(),
     };
     Ok(IssueRequest {
         fields: CredentialFields {

@@ -78,11 +78,12 @@ pub fn user(door: &mut Door, command: UserCommand) -> Result<ExitCode, Failure> 
             say!("revoked {revoked}");
         }
         UserCommand::Offboard { user, transfer_to } => {
-            let user_id = find_user(door, &user)?.id;
+            let users = ops::ShowPeople {}.on(door)?.users;
+            let user_id = named_user(&users, &user)?.id;
             let plan = match transfer_to {
                 None => Offboarding::RevokeAndDelete,
                 Some(to) => Offboarding::TransferTo {
-                    to: find_user(door, &to)?.id,
+                    to: named_user(&users, &to)?.id,
                 },
             };
             let handled = ops::OffboardUser { user_id, plan }.on(door)?;
@@ -187,8 +188,9 @@ fn save_group(
     id: Option<GroupId>,
     args: GroupArgs,
 ) -> Result<keysmith_core::Group, Failure> {
+    let users = ops::ShowPeople {}.on(door)?.users;
     let members = (args.members.iter())
-        .map(|member| Ok(find_user(door, member)?.id))
+        .map(|member| Ok(named_user(&users, member)?.id))
         .collect::<Result<Vec<UserId>, Failure>>()?;
     ops::SaveGroup {
         id,
@@ -201,12 +203,17 @@ fn save_group(
     .on(door)
 }
 
-/// The user named by id or e-mail address (case-insensitively).
-pub fn find_user(door: &mut Door, named: &str) -> Result<User, Failure> {
+/// The user named by id or e-mail address (case-insensitively), read from the vault.
+fn find_user(door: &mut Door, named: &str) -> Result<User, Failure> {
     let users = ops::ShowPeople {}.on(door)?.users;
+    named_user(&users, named).cloned()
+}
+
+/// The user of `users` named by id or e-mail address (case-insensitively).
+pub fn named_user<'a>(users: &'a [User], named: &str) -> Result<&'a User, Failure> {
     let id = named.parse::<i64>().ok();
     users
-        .into_iter()
+        .iter()
         .find(|user| Some(user.id.0) == id || user.email.eq_ignore_ascii_case(named))
         .ok_or_else(|| Failure::Usage("user_not_found", format!("no user {named:?}")))
 }

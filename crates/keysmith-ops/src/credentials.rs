@@ -163,7 +163,7 @@ fn rows(vault: &Vault, credentials: Vec<keysmith_core::Credential>) -> Result<Ve
 }
 
 /// The counts beside the inventory (the tray shows the same).
-pub fn counts(vault: &Vault) -> Result<CredentialCounts> {
+fn counts(vault: &Vault) -> Result<CredentialCounts> {
     let count = |query: CredentialQuery| {
         vault
             .credential_page(&CredentialQuery {

@@ -193,10 +193,7 @@ pub(crate) async fn verify(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Introspection>, ApiError> {
-    if media_type(&headers) != Some("application/json") {
-        return Err(ApiError::UnsupportedMediaType("application/json"));
-    }
-    let request: VerifyRequest = parse_json(&body_bytes(body)?)?;
+    let request: VerifyRequest = json_body(&headers, body)?;
     let verification = state
         .verify_counted(move |vault| {
             vault.verify_request(
@@ -547,6 +544,18 @@ pub(crate) fn media_type(headers: &HeaderMap) -> Option<&str> {
     ["application/json", "application/x-www-form-urlencoded"]
         .into_iter()
         .find(|known| media_type.eq_ignore_ascii_case(known))
+}
+
+/// A JSON body read as `T`: 415 unless it says it is JSON, 413 when too large, 400 when it
+/// does not parse.
+pub(crate) fn json_body<T: for<'de> Deserialize<'de>>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    if media_type(headers) != Some("application/json") {
+        return Err(ApiError::UnsupportedMediaType("application/json"));
+    }
+    parse_json(&body_bytes(body)?)
 }
 
 /// Parses a JSON body; the error names what is wrong but never echoes the body.

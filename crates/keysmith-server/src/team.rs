@@ -33,7 +33,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::limits::{Caller, Target};
-use crate::routes::{body_bytes, media_type, parse_json};
+use crate::routes::{body_bytes, json_body, media_type, parse_json};
 use crate::{lock, off_thread, ApiState};
 
 /// How long a session lasts.
@@ -127,16 +127,6 @@ fn random_32() -> Zeroizing<[u8; 32]> {
     let mut bytes = Zeroizing::new([0u8; 32]);
     rand::rngs::OsRng.fill_bytes(bytes.as_mut());
     bytes
-}
-
-fn json_body<T: for<'de> Deserialize<'de>>(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    if media_type(headers) != Some("application/json") {
-        return Err(ApiError::UnsupportedMediaType("application/json"));
-    }
-    parse_json(&body_bytes(body)?)
 }
 
 fn base64_bytes(text: &str, what: &str) -> Result<Vec<u8>, ApiError> {
