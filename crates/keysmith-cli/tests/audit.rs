@@ -9,18 +9,7 @@ use std::process::{Command, Stdio};
 use serde_json::Value;
 
 mod support;
-use support::{add_admin, in_days, init, keysmith, ok_json, stdout, PASSPHRASE};
-
-/// Runs `keysmith` and insists it succeeded.
-fn ok(vault: &Path, args: &[&str]) -> String {
-    let output = keysmith(vault, args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout(&output)
-}
+use support::{add_admin, in_days, init, keysmith, ok, ok_json, stdout, PASSPHRASE};
 
 /// The exported log at `path` checked by the documented script: its exit code and its line.
 fn checked_outside(path: &Path) -> (Option<i32>, String) {

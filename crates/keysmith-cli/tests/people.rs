@@ -7,18 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod support;
-use support::{init, issue_json, keysmith, ok_json, refused_with, stdout};
-
-/// Runs `keysmith` and insists it succeeded; its stdout.
-fn ok(vault: &Path, args: &[&str]) -> String {
-    let output = keysmith(vault, args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout(&output)
-}
+use support::{init, issue_json, keysmith, ok, ok_json, refused_with};
 
 /// Runs `keysmith`, insists it failed with exit 2 and `code` on stderr.
 fn refused(vault: &Path, args: &[&str], code: &str) {

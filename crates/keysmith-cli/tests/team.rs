@@ -155,7 +155,7 @@ impl Computer {
     }
 }
 
-fn ok(output: Output) -> String {
+fn succeeded(output: Output) -> String {
     assert!(
         output.status.success(),
         "{}",
@@ -165,16 +165,25 @@ fn ok(output: Output) -> String {
 }
 
 fn invite(vault: &Path, email: &str) -> String {
-    let line = ok(keysmith(vault, &["invite", email]));
+    let line = succeeded(keysmith(vault, &["invite", email]));
     assert_eq!(line.lines().count(), 1, "the invitation alone on one line");
     line.trim().to_owned()
+}
+
+/// Ada's laptop joined to the team vault at `vault`, its key sealed in a file: the computer,
+/// its profiles folder and the passphrase that opens the key.
+fn ada_laptop(root: &Path, vault: &Path) -> (Computer, PathBuf, keysmith_core::Secret) {
+    let ada = Computer::new(root, "ada");
+    succeeded(ada.join("ada-laptop", &invite(vault, "ada@example.com")));
+    let folder = ada.config.join("keysmith").join("profiles");
+    (ada, folder, keysmith_core::Secret::from(DEVICE_PASSPHRASE))
 }
 
 /// A vault with Ada (account holder) and Cleo (a member with API access), served as a team.
 fn team_vault(root: &Path) -> (PathBuf, TeamServer) {
     let vault = root.join("team.vault");
     init(&vault);
-    ok(keysmith(
+    succeeded(keysmith(
         &vault,
         &[
             "user",
@@ -200,12 +209,12 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
     let ada = Computer::new(root.path(), "ada");
     let invitation = invite(&vault, "ada@example.com");
     assert!(invitation.starts_with("ksinv1."));
-    let joined = ok(ada.join("ada-laptop", &invitation));
+    let joined = succeeded(ada.join("ada-laptop", &invitation));
     assert!(joined.contains("as ada@example.com"), "{joined}");
 
     // The device issues; the vault file (another door) has it at once, named with the device.
     let expires = in_days(30);
-    let issued: Value = serde_json::from_str(&ok(ada.remote(
+    let issued: Value = serde_json::from_str(&succeeded(ada.remote(
         "ada-laptop",
         &[
             "issue",
@@ -224,7 +233,7 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
     let id = issued["id"].to_string();
     let local = ok_json(keysmith(&vault, &["show", &id, "--json"]));
     assert_eq!(local["status"], "active");
-    let log = ok(keysmith(&vault, &["audit", "--credential", &id]));
+    let log = succeeded(keysmith(&vault, &["audit", "--credential", &id]));
     assert!(
         log.contains("Ada Holder <ada@example.com> on ada-laptop\tcredential.issued"),
         "{log}"
@@ -234,12 +243,13 @@ fn desktops_join_with_invitations_and_work_on_the_team_vault() {
     let remote_list = ok_json(ada.remote("ada-laptop", &["list", "--json"]));
     let local_list = ok_json(keysmith(&vault, &["list", "--json"]));
     assert_eq!(remote_list, local_list);
-    ok(ada.remote("ada-laptop", &["revoke", &id]));
+    succeeded(ada.remote("ada-laptop", &["revoke", &id]));
     assert_eq!(
         ok_json(keysmith(&vault, &["show", &id, "--json"]))["status"],
         "revoked"
     );
-    let settings = ok(ada.remote("ada-laptop", &["settings", "--set", "auto_lock_minutes=12"]));
+    let settings =
+        succeeded(ada.remote("ada-laptop", &["settings", "--set", "auto_lock_minutes=12"]));
     assert!(settings.contains("auto_lock_minutes=12"));
     refused_with(&ada.remote("ada-laptop", &["rekey"]), "not_remote");
 
@@ -305,7 +315,7 @@ fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
     let (vault, server) = team_vault(root.path());
     let cleo = Computer::with_keychain(root.path(), "cleo");
     // A profile name no other test uses: the keychain is shared by the suite.
-    ok(cleo.join("cleo-desk-keychain", &invite(&vault, "cleo@example.com")));
+    succeeded(cleo.join("cleo-desk-keychain", &invite(&vault, "cleo@example.com")));
     let cleo_files = cleo.files();
     assert_eq!(
         cleo_files.len(),
@@ -347,7 +357,7 @@ fn roles_hold_on_the_server_and_a_removed_device_is_refused_at_once() {
 
     // The account holder removes her device: its next call is refused.
     let device = own[0]["id"].to_string();
-    ok(keysmith(&vault, &["devices", "--remove", &device]));
+    succeeded(keysmith(&vault, &["devices", "--remove", &device]));
     refused_with(
         &cleo.remote("cleo-desk-keychain", &["list"]),
         "device_not_found",
@@ -360,10 +370,7 @@ fn a_replayed_request_is_refused_and_a_restart_costs_the_device_nothing() {
     use base64::Engine as _;
     let root = tempfile::tempdir().unwrap();
     let (vault, server) = team_vault(root.path());
-    let ada = Computer::new(root.path(), "ada");
-    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
-    let folder = ada.config.join("keysmith").join("profiles");
-    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+    let (_ada, folder, passphrase) = ada_laptop(root.path(), &vault);
 
     // An attacker who captured a signed request (here: made one with the key) sends it again.
     let key = keysmith_client::keystore::load(&folder, "ada-laptop", Some(&passphrase)).unwrap();
@@ -501,7 +508,7 @@ fn a_different_certificate_is_refused_before_anything_is_sent() {
     let root = tempfile::tempdir().unwrap();
     let (vault, server) = team_vault(root.path());
     let ada = Computer::new(root.path(), "ada");
-    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
+    succeeded(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
     let port = server.port().to_owned();
     server.kill();
     // Someone else answers at the same address with a certificate of their own.
@@ -624,10 +631,7 @@ fn an_issue_whose_answer_is_lost_is_retried_into_the_same_credential() {
         &format!("127.0.0.1:{server_port}"),
         &["--url", &url],
     );
-    let ada = Computer::new(root.path(), "ada");
-    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
-    let folder = ada.config.join("keysmith").join("profiles");
-    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+    let (_ada, folder, passphrase) = ada_laptop(root.path(), &vault);
     let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
     let people = remote.call(&keysmith_ops::ShowPeople {}).unwrap();
 
@@ -729,10 +733,7 @@ fn the_shipped_team_unit_verifies_and_its_command_serves_with_the_credential_on_
 fn a_team_server_killed_in_the_middle_of_changes_leaves_nothing_half_written() {
     let root = tempfile::tempdir().unwrap();
     let (vault, server) = team_vault(root.path());
-    let ada = Computer::new(root.path(), "ada");
-    ok(ada.join("ada-laptop", &invite(&vault, "ada@example.com")));
-    let folder = ada.config.join("keysmith").join("profiles");
-    let passphrase = keysmith_core::Secret::from(DEVICE_PASSPHRASE);
+    let (_ada, folder, passphrase) = ada_laptop(root.path(), &vault);
     let remote = keysmith_client::Remote::open(&folder, "ada-laptop", Some(&passphrase)).unwrap();
     let owner = remote
         .call(&keysmith_ops::ShowPeople {})

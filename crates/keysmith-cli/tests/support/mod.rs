@@ -56,6 +56,17 @@ pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Runs `keysmith` and insists it succeeded; its stdout.
+pub fn ok(vault: &Path, args: &[&str]) -> String {
+    let output = keysmith(vault, args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout(&output)
+}
+
 pub fn ok_json(output: Output) -> Value {
     assert!(
         output.status.success(),
